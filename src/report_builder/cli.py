@@ -1,0 +1,113 @@
+"""Command line: the only place that prints diagnostics and chooses exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+
+from . import __version__
+from .errors import ReportError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+FORMAT_CHOICES = ("pdf", "epub", "html")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="report-builder",
+                                     description="Build a PDF briefing, an EPUB and an HTML edition from Markdown and fact tables.")
+    parser.add_argument("--version", action="version", version=f"report-builder {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(sub):
+        sub.add_argument("--project", default=".", metavar="DIR", help="project folder (default: current)")
+        sub.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+        sub.add_argument("-v", "--verbose", action="store_true", help="say why each output is rebuilt; tracebacks on internal errors")
+
+    build = commands.add_parser("build", help="build outputs that are out of date")
+    build.add_argument("formats", nargs="*", choices=FORMAT_CHOICES, metavar="FORMAT",
+                       help="pdf, epub, html (default: the formats in report.yaml)")
+    build.add_argument("--out", metavar="DIR", help="output folder (default: PROJECT/build)")
+    build.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    build.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="parallel jobs (default: CPUs)")
+    build.add_argument("--keep-intermediate", action="store_true", help="also write the print HTML under the output folder")
+    common(build)
+    check = commands.add_parser("check", help="validate content without building")
+    common(check)
+    clean = commands.add_parser("clean", help="remove outputs and build state")
+    clean.add_argument("--out", metavar="DIR", help="output folder (default: PROJECT/build)")
+    common(clean)
+    init = commands.add_parser("init", help="scaffold a new project")
+    init.add_argument("directory", metavar="DIR")
+    common(init)
+    watch = commands.add_parser("watch", help="rebuild on change")
+    watch.add_argument("formats", nargs="*", choices=FORMAT_CHOICES, metavar="FORMAT")
+    watch.add_argument("--out", metavar="DIR")
+    common(watch)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: usage errors exit 2, --help/--version exit 0
+        return int(exc.code or 0)
+    try:
+        return _run(args)
+    except ReportError as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic, file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("report-builder: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the one place unexpected errors are caught
+        if args.verbose:
+            traceback.print_exc()
+        print(f"report-builder: internal error: {type(exc).__name__}: {exc}"
+              + ("" if args.verbose else " (run with --verbose for the traceback)"), file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _say(args, message):
+    if not args.quiet:
+        print(message)
+
+
+def _run(args) -> int:
+    if args.command == "build":
+        from .build import build
+
+        result = build(args.project, formats=args.formats or None, out=args.out, force=args.force)
+        for warning in result.warnings:
+            print(warning, file=sys.stderr)
+        for fmt, path in result.outputs.items():
+            _say(args, f"{fmt}: wrote {os.path.relpath(path)}")
+        for fmt in result.skipped:
+            _say(args, f"{fmt}: up to date")
+        return EXIT_OK
+    if args.command == "check":
+        from .build import check
+
+        publication = check(args.project)
+        _say(args, f"ok: {len(publication.articles)} article(s), {len(publication.tables)} fact table(s)")
+        return EXIT_OK
+    if args.command == "clean":
+        from .build import clean
+
+        removed = clean(args.project, out=args.out)
+        _say(args, f"removed {removed}" if removed else "nothing to clean")
+        return EXIT_OK
+    if args.command == "init":
+        from .scaffold import init_project
+
+        path = init_project(args.directory)
+        _say(args, f"created a project in {path}; run: report-builder build --project {args.directory}")
+        return EXIT_OK
+    if args.command == "watch":
+        from .watch import watch
+
+        return watch(args.project, formats=args.formats or None, out=args.out, quiet=args.quiet)
+    return EXIT_USAGE

@@ -1,0 +1,407 @@
+"""Markdown + front matter → Article: parse, resolve facts and images, record headings.
+
+Articles are parsed once into markdown-it tokens (our document tree); `render.py` turns the
+same tokens into HTML for each output format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+from pathlib import Path
+
+from babel.dates import format_date
+from markdown_it import MarkdownIt
+from mdit_py_plugins.attrs import attrs_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.myst_role import myst_role_plugin
+
+from .errors import Collector, Diagnostic, ReportError
+from .model import Article, FactTable, FactUse, Heading, Image
+from .project import Project
+from .sources import LocatedDict, LocatedList, parse_yaml, read_text
+
+_FRONT_MATTER_KEYS = {"title", "subtitle", "byline", "dateline", "date", "summary", "key_points", "lang"}
+DIRECTIVES = ("facts", "chart")
+CHART_OPTIONS = {"type", "x", "y", "title", "caption", "unit"}
+CHART_TYPES = ("bar", "column")
+IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
+_ROLE = re.compile(r"\{fact\}`([^`]*)`")
+
+
+def make_parser(allow_html: bool = False) -> MarkdownIt:
+    """CommonMark + GFM tables and strikethrough + footnotes + {attrs} + {role}`…`."""
+    md = MarkdownIt("commonmark", {"html": allow_html, "xhtmlOut": True, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin).use(attrs_plugin).use(myst_role_plugin)
+    return md
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """Return (front matter, body, line number where the body starts minus one)."""
+    if not text.startswith("---\n"):
+        return None, text, 0
+    end = re.search(r"^(---|\.\.\.)[ \t]*$", text[4:], re.MULTILINE)
+    if end is None:
+        return text[4:], "", text.count("\n") + 1
+    front = text[4:4 + end.start()]
+    body = text[4 + end.end():].removeprefix("\n")
+    return front, body, front.count("\n") + 2
+
+
+def load_article(project: Project, path: Path, tables: dict[str, FactTable],
+                 locale: str, parser: MarkdownIt) -> tuple[Article, list[FactUse]]:
+    shown = project.display(path)
+    text = read_text(path, shown)
+    errors = Collector()
+    front_text, body, offset = split_front_matter(text)
+    meta = LocatedDict()
+    if front_text is not None:
+        parsed = parse_yaml(front_text, shown, line_offset=1)
+        if parsed is not None and not isinstance(parsed, LocatedDict):
+            errors.error(shown, 2, 1, "front matter must be a mapping of keys to values")
+        elif parsed is not None:
+            meta = parsed
+    _check_front_matter(meta, shown, errors)
+    if not body.strip() and not meta.get("summary"):
+        errors.error(shown, 1, 1, "the article is empty")
+    title = meta.get("title")
+    if not isinstance(title, str) or not title.strip():
+        errors.error(shown, 1, 1, "the article has no title; add 'title: …' to its front matter")
+        title = ""
+    env: dict = {}
+    tokens = parser.parse(body, env)
+    name = re.sub(r"[^a-z0-9-]+", "-", path.stem.lower()).strip("-") or "article"
+    article = Article(name=name, path=shown, title=title.strip(), tokens=tokens, env=env)
+    _fill_front_matter(article, meta, locale, shown, errors)
+    walker = _Walker(project, path, shown, body, offset, tables, errors, article)
+    walker.walk()
+    errors.raise_if_any()
+    return article, walker.facts_used
+
+
+def _check_front_matter(meta, shown, errors):
+    for key in meta:
+        if key not in _FRONT_MATTER_KEYS:
+            line, col = meta.key_pos[key]
+            close = difflib.get_close_matches(str(key), sorted(_FRONT_MATTER_KEYS), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            errors.error(shown, line, col, f"unknown front matter key '{key}'{hint}")
+
+
+def _fill_front_matter(article, meta, locale, shown, errors):
+    for key in ("subtitle", "byline", "dateline", "summary"):
+        value = meta.get(key)
+        if value is not None and not isinstance(value, str):
+            line, col = meta.value_pos[key]
+            errors.error(shown, line, col, f"'{key}' must be text")
+        elif value:
+            setattr(article, key, value.strip())
+    date = meta.get("date")
+    if isinstance(date, dt.datetime):
+        date = date.date()
+    if date is not None and not isinstance(date, dt.date):
+        line, col = meta.value_pos["date"]
+        errors.error(shown, line, col, f"'date' must be written YYYY-MM-DD, not {date!r}")
+    elif date is not None:
+        article.date = date
+        article.date_text = format_date(date, "long", locale=locale)
+    points = meta.get("key_points")
+    if points is not None:
+        if not isinstance(points, LocatedList) or not all(isinstance(p, str) for p in points):
+            line, col = meta.value_pos["key_points"]
+            errors.error(shown, line, col, "'key_points' must be a list of short sentences")
+        else:
+            article.key_points = [p.strip() for p in points]
+
+
+def slugify(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^\w]+", "-", text).strip("-_") or "section"
+
+
+class _Walker:
+    """One pass over an article's tokens: ids, headings, directives, facts, figures, quotes."""
+
+    def __init__(self, project, path, shown, body, offset, tables, errors, article):
+        self.project, self.path, self.shown = project, path, shown
+        self.lines = body.split("\n")
+        self.offset = offset
+        self.tables, self.errors, self.article = tables, errors, article
+        self.facts_used: list[FactUse] = []
+        self.ids: set[str] = {article.name}
+
+    def line_of(self, token) -> int | None:
+        return token.map[0] + 1 + self.offset if token.map else None
+
+    def locate(self, token, needle: str) -> tuple[int | None, int | None]:
+        """Find `needle` in the source lines of a block token: (line, col) in the original file."""
+        if not token.map:
+            return None, None
+        start, end = token.map
+        for index in range(start, min(end, len(self.lines))):
+            col = self.lines[index].find(needle)
+            if col >= 0:
+                return index + 1 + self.offset, col + 1
+        return start + 1 + self.offset, None
+
+    def error(self, token, message, needle=None):
+        line, col = self.locate(token, needle) if needle else (self.line_of(token), None)
+        self.errors.error(self.shown, line, col, message)
+
+    def walk(self):
+        tokens = self.article.tokens
+        self.article.headings.append(Heading(1, self.article.title, self.article.name))
+        self.article.env["footnotes_html"] = {}
+        for index, token in enumerate(tokens):
+            if token.type == "heading_open":
+                self._heading(token, tokens[index + 1])
+            elif token.type == "fence" and token.info.strip().startswith("{"):
+                self._directive(token)
+            elif token.type == "blockquote_open":
+                self._attributed_quote(tokens, index)
+            elif token.type == "inline":
+                block = tokens[index - 1] if index else token
+                self._inline(token, block if block.map else token)
+                self._mark_figure(tokens, index)
+        self._check_undefined_footnotes(tokens)
+
+    def _unique_id(self, base):
+        candidate, n = base, 2
+        while candidate in self.ids:
+            candidate, n = f"{base}-{n}", n + 1
+        self.ids.add(candidate)
+        return candidate
+
+    def _heading(self, token, inline):
+        level = int(token.tag[1])
+        text = inline.content.strip()
+        if level == 1:
+            self.error(token, "use '##' for sections: the article title comes from the front matter 'title'")
+            return
+        if level > 4:
+            self.error(token, f"headings go down to '####'; found level {level}")
+        # the visible text: fact references are rendered, so resolve them first
+        plain = _ROLE.sub(lambda m: self._fact_text(m.group(1)) or m.group(1), text)
+        plain = re.sub(r"[*_`]", "", plain)
+        explicit = token.attrGet("id")
+        ident = self._unique_id(explicit or f"{self.article.name}-{slugify(plain)}")
+        token.attrSet("id", ident)
+        self.article.headings.append(Heading(level, plain, ident))
+
+    def _fact_text(self, reference):
+        parts = reference.strip().split(".")
+        if len(parts) not in (2, 3) or parts[0] not in self.tables:
+            return None
+        row = self.tables[parts[0]].row(parts[1])
+        return row.cells.get(parts[2] if len(parts) == 3 else "value") if row else None
+
+    def _directive(self, token):
+        match = re.fullmatch(r"\{([\w-]+)\}\s*(.*)", token.info.strip())
+        if not match:
+            self.error(token, f"cannot read directive {token.info.strip()!r}; write ```{{facts}} NAME")
+            return
+        kind, argument = match.group(1), match.group(2).strip()
+        if kind not in DIRECTIVES:
+            hint = _hint(kind, DIRECTIVES)
+            self.error(token, f"unknown directive '{{{kind}}}'{hint}", needle="{" + kind)
+            return
+        table = self._table(token, argument, needle=argument or "{" + kind)
+        options = self._options(token)
+        token.meta = {"directive": kind, "table": argument, "options": options}
+        if table is None:
+            return
+        if kind == "facts":
+            if options:
+                self.error(token, "the {facts} directive takes no options")
+            self.article.tables.append(table.name)
+        else:
+            self._check_chart(token, table, options)
+            self.article.charts.append(table.name)
+
+    def _options(self, token):
+        options = {}
+        for number, raw in enumerate(token.content.split("\n")):
+            line = raw.strip()
+            if not line:
+                continue
+            match = re.fullmatch(r":([\w-]+):\s*(.*)", line)
+            source_line = (token.map[0] + 2 + number + self.offset) if token.map else None
+            if not match:
+                self.errors.error(self.shown, source_line, 1, f"expected an option line such as ':type: bar', found {line!r}")
+                continue
+            options[match.group(1)] = (match.group(2).strip(), source_line)
+        return options
+
+    def _check_chart(self, token, table, options):
+        for key, (value, line) in options.items():
+            if key not in CHART_OPTIONS:
+                self.errors.error(self.shown, line, 2, f"unknown chart option ':{key}:'{_hint(key, CHART_OPTIONS)}")
+        chart_type = options.get("type", ("bar", None))
+        if chart_type[0] not in CHART_TYPES:
+            self.errors.error(self.shown, chart_type[1], 1, f"unknown chart type {chart_type[0]!r} (expected one of: {', '.join(CHART_TYPES)})")
+        for key, default in (("x", "label"), ("y", "value")):
+            column_key, line = options.get(key, (default, self.line_of(token)))
+            column = table.column(column_key)
+            if column is None:
+                self.errors.error(self.shown, line, None,
+                                  f"table '{table.name}' has no column '{column_key}'{_hint(column_key, [c.key for c in table.columns])}")
+            elif key == "y" and column.type not in ("number", "percent"):
+                self.errors.error(self.shown, line, None, f"chart values need a number column; '{column_key}' is {column.type}")
+
+    def _table(self, token, name, needle):
+        if not name:
+            self.error(token, "name the fact table, e.g. ```{facts} numbers", needle=needle)
+            return None
+        table = self.tables.get(name)
+        if table is None:
+            self.error(token, f"unknown fact table '{name}'{_hint(name, self.tables)}", needle=needle)
+        return table
+
+    def _inline(self, inline, block):
+        for child in inline.children or []:
+            if child.type == "myst_role":
+                self._role(child, block)
+            elif child.type == "image":
+                self._image(child, block)
+
+    def _role(self, token, block):
+        name = token.meta.get("name")
+        needle = f"{{{name}}}`{token.content}`"
+        if name != "fact":
+            self.error(block, f"unknown role '{{{name}}}'; the inline role is {{fact}}`table.row`", needle=needle)
+            return
+        parts = token.content.strip().split(".")
+        if len(parts) not in (2, 3) or not all(parts):
+            self.error(block, f"a fact reference reads table.row or table.row.column, not {token.content!r}", needle=needle)
+            return
+        table = self._table(block, parts[0], needle=needle)
+        if table is None:
+            return
+        row = table.row(parts[1])
+        if row is None:
+            self.error(block, f"fact table '{table.name}' has no row '{parts[1]}'{_hint(parts[1], [r.id for r in table.rows])}", needle=needle)
+            return
+        column_key = parts[2] if len(parts) == 3 else ("value" if table.column("value") else None)
+        column = table.column(column_key) if column_key else None
+        if column is None:
+            wanted = column_key or "value"
+            self.error(block, f"fact table '{table.name}' has no column '{wanted}'{_hint(wanted, [c.key for c in table.columns])}", needle=needle)
+            return
+        text = row.cells.get(column.key, "")
+        if not text:
+            self.error(block, f"row '{row.id}' of '{table.name}' has no value in column '{column.key}'", needle=needle)
+            return
+        label_column = table.columns[0]
+        use = FactUse(table=table.name, row=row.id, column=column.key, text=text,
+                      label=row.cells.get(label_column.key, row.id) if label_column.key != column.key else row.id,
+                      source=row.source or table.source)
+        token.meta["fact"] = use
+        self.facts_used.append(use)
+
+    def _image(self, token, block):
+        src = token.attrGet("src") or ""
+        alt = "".join(child.content for child in token.children or []).strip()
+        needle = f"]({src}"
+        if not alt:
+            self.error(block, f"image '{src}' has no alt text; describe it between the brackets: ![what it shows]({src})", needle=needle)
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", src):
+            if src.startswith(("http://", "https://")):
+                self.error(block, f"remote image '{src}' is not allowed; put the file in content/images/", needle=needle)
+            else:
+                self.error(block, f"image '{src}' must be a file inside the project", needle=needle)
+            return
+        target = self.project.resolve_inside(self.path.parent, src)
+        if target is None:
+            self.error(block, f"image '{src}' is outside the project directory", needle=needle)
+            return
+        if not target.is_file():
+            self.error(block, f"image '{src}' not found", needle=needle)
+            return
+        if target.suffix.lower() not in IMAGE_SUFFIXES:
+            self.error(block, f"image '{src}' is not a supported image type ({', '.join(sorted(IMAGE_SUFFIXES))})", needle=needle)
+            return
+        relative = target.relative_to(self.project.root).as_posix()
+        token.meta["project_path"] = relative
+        self.article.images.append(Image(src=relative, alt=alt, caption=token.attrGet("title") or ""))
+
+    def _mark_figure(self, tokens, index):
+        inline = tokens[index]
+        children = [c for c in inline.children or [] if not (c.type in ("softbreak",) or (c.type == "text" and not c.content.strip()))]
+        if (len(children) == 1 and children[0].type == "image" and index > 0
+                and tokens[index - 1].type == "paragraph_open"):
+            tokens[index - 1].meta["figure"] = True
+            tokens[index + 1].meta["figure"] = True
+            children[0].meta["figure"] = True
+
+    def _attributed_quote(self, tokens, start):
+        """A block quote whose last paragraph starts with an em dash is an attributed quote."""
+        depth, index = 0, start
+        last_paragraph = None
+        for index in range(start, len(tokens)):
+            token = tokens[index]
+            if token.type == "blockquote_open":
+                depth += 1
+            elif token.type == "blockquote_close":
+                depth -= 1
+                if depth == 0:
+                    break
+            elif token.type == "paragraph_open" and depth == 1:
+                last_paragraph = index
+        if last_paragraph is None or last_paragraph == start + 1:
+            return
+        inline = tokens[last_paragraph + 1]
+        if inline.content.lstrip().startswith("—") and tokens[last_paragraph + 2].type == "paragraph_close":
+            tokens[start].meta["attributed"] = True
+            tokens[index].meta["attributed"] = True
+            tokens[last_paragraph].meta["attribution"] = True
+            tokens[last_paragraph + 2].meta["attribution"] = True
+
+    def _check_undefined_footnotes(self, tokens):
+        for token in tokens:
+            if token.type != "inline":
+                continue
+            for child in token.children or []:
+                if child.type == "text":
+                    for match in re.finditer(r"\[\^([^\]\s]+)\]", child.content):
+                        self.error(token, f"footnote [^{match.group(1)}] has no definition; add '[^{match.group(1)}]: text' below", needle=match.group(0))
+
+
+def _hint(word, choices) -> str:
+    close = difflib.get_close_matches(str(word), sorted(choices), n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def load_articles(project: Project, names, tables, locale, allow_html=False):
+    """Load the articles in order; every article's problems are reported together."""
+    parser = make_parser(allow_html)
+    errors = Collector()
+    articles, facts_used = [], []
+    for path, (line, col) in names:
+        if not path.is_file():
+            errors.error("report.yaml", line, col, f"article '{project.display(path)}' not found")
+            continue
+        try:
+            article, uses = load_article(project, path, tables, locale, parser)
+        except ReportError as exc:
+            errors.extend(exc.diagnostics)
+            continue
+        articles.append(article)
+        facts_used.extend(uses)
+    errors.raise_if_any()
+    _check_unique_names(articles)
+    return articles, facts_used
+
+
+def _check_unique_names(articles):
+    seen = {}
+    problems = []
+    for article in articles:
+        if article.name in seen:
+            problems.append(Diagnostic(article.path, 1, 1, f"article file name clashes with {seen[article.name]}"))
+        seen[article.name] = article.path
+    if problems:
+        raise ReportError(problems)

@@ -1,0 +1,291 @@
+"""Publication + target → HTML: Markdown tokens through our renderer, pages through Jinja2.
+
+One renderer serves the three targets; they differ only where the medium does:
+footnotes (page-foot floats in print, pop-up asides in EPUB, a list in HTML), image
+addresses and the XHTML the EPUB needs.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
+
+from .content import make_parser
+from .errors import Diagnostic, ReportError
+from .model import Article, Publication
+from .project import Project, builtin_dir
+
+TARGETS = ("pdf", "epub", "html")
+
+
+@dataclass
+class RenderedArticle:
+    article: Article
+    body: str
+    footnotes: list[tuple[str, str, str]] = field(default_factory=list)  # (id, number, html)
+
+
+def make_environment(project: Project) -> jinja2.Environment:
+    """Jinja2 with autoescape and StrictUndefined; a project's template beats the built-in one."""
+    loaders = []
+    if project.templates_dir.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(project.templates_dir)))
+    loaders.append(jinja2.FileSystemLoader(str(builtin_dir("templates"))))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+def template_files(project: Project) -> list[Path]:
+    """Every template that may be used: the project's own and the built-in ones."""
+    files = []
+    for directory in (project.templates_dir, builtin_dir("templates")):
+        if directory.is_dir():
+            files.extend(sorted(p for p in directory.iterdir() if p.is_file()))
+    return files
+
+
+class BriefingRenderer(RendererHTML):
+    """markdown-it renderer for one target; methods named after token types are rules."""
+
+    def __init__(self, target: str, article: Article, context: "RenderContext"):
+        super().__init__()
+        self.target = target
+        self.article = article
+        self.context = context
+        self.footnote_numbers: dict[int, str] = {}
+
+    # -- footnotes ------------------------------------------------------------
+    def footnote_ref(self, tokens, idx, options, env):
+        meta = tokens[idx].meta
+        number = str(meta["id"] + 1)
+        note_id = f"{self.article.name}-fn{number}"
+        ref_id = f"{self.article.name}-fnref{number}" + (f"-{meta['subId']}" if meta.get("subId") else "")
+        if self.target == "pdf":
+            return f'<span class="footnote">{self.context.footnote_html[self.article.name][meta["id"]]}</span>'
+        if self.target == "epub":
+            return (f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{ref_id}" '
+                    f'href="#{note_id}">{number}</a>')
+        return f'<sup class="footnote-ref"><a id="{ref_id}" href="#{note_id}" role="doc-noteref">{number}</a></sup>'
+
+    # -- facts, figures, quotes ----------------------------------------------
+    def myst_role(self, tokens, idx, options, env):
+        use = tokens[idx].meta.get("fact")
+        if use is None:
+            return escapeHtml(tokens[idx].content)
+        source = f" title=\"{escapeHtml('Source: ' + use.source)}\"" if use.source and self.target != "pdf" else ""
+        return f'<span class="fact" data-fact="{escapeHtml(use.table)}.{escapeHtml(use.row)}"{source}>{escapeHtml(use.text)}</span>'
+
+    def fence(self, tokens, idx, options, env):
+        meta = tokens[idx].meta or {}
+        directive = meta.get("directive")
+        if directive == "facts":
+            return self.context.render_partial("facts_table.html", table=self.context.publication.tables[meta["table"]],
+                                               target=self.target)
+        if directive == "chart":
+            from .charts import render_chart
+
+            table = self.context.publication.tables[meta["table"]]
+            options_ = {k: v for k, (v, _line) in meta["options"].items()}
+            return self.context.render_partial("chart.html", table=table, target=self.target,
+                                               chart=render_chart(table, options_, self.context.locale))
+        return super().fence(tokens, idx, options, env)
+
+    def paragraph_open(self, tokens, idx, options, env):
+        meta = tokens[idx].meta
+        if meta.get("figure"):
+            return '<figure class="figure">'
+        if meta.get("attribution"):
+            return '</blockquote>\n<figcaption class="attribution">'
+        return self.renderToken(tokens, idx, options, env)
+
+    def paragraph_close(self, tokens, idx, options, env):
+        meta = tokens[idx].meta
+        if meta.get("figure"):
+            return "</figure>\n"
+        if meta.get("attribution"):
+            return "</figcaption>\n"
+        return self.renderToken(tokens, idx, options, env)
+
+    def blockquote_open(self, tokens, idx, options, env):
+        if tokens[idx].meta.get("attributed"):
+            return '<figure class="quote">\n<blockquote>\n'
+        return self.renderToken(tokens, idx, options, env)
+
+    def blockquote_close(self, tokens, idx, options, env):
+        if tokens[idx].meta.get("attributed"):
+            return "</figure>\n"
+        return self.renderToken(tokens, idx, options, env)
+
+    def image(self, tokens, idx, options, env):
+        token = tokens[idx]
+        alt = escapeHtml(self.renderInlineAsText(token.children, options, env))
+        src = escapeHtml(self.context.image_href(token.meta.get("project_path", ""), self.target))
+        img = f'<img src="{src}" alt="{alt}" />'
+        caption = token.attrGet("title")
+        if token.meta.get("figure") and caption:
+            return f'{img}<figcaption>{escapeHtml(caption)}</figcaption>'
+        return img
+
+    def table_open(self, tokens, idx, options, env):
+        return '<div class="table-wrap">\n' + self.renderToken(tokens, idx, options, env)
+
+    def table_close(self, tokens, idx, options, env):
+        return self.renderToken(tokens, idx, options, env) + "</div>\n"
+
+    def link_open(self, tokens, idx, options, env):
+        href = tokens[idx].attrGet("href") or ""
+        if href.startswith(("http://", "https://", "mailto:")):
+            tokens[idx].attrJoin("class", "external")
+        return self.renderToken(tokens, idx, options, env)
+
+
+@dataclass
+class RenderContext:
+    """What rendering needs beyond the tokens: the publication, templates and resource paths."""
+
+    publication: Publication
+    project: Project
+    jinja: jinja2.Environment
+    footnote_html: dict[str, dict[int, str]] = field(default_factory=dict)
+    epub_images: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def locale(self) -> str:
+        return self.publication.config.babel_locale
+
+    def render_partial(self, name, **values):
+        return render_template(self.jinja, name, publication=self.publication, **values)
+
+    def image_href(self, project_path: str, target: str) -> str:
+        if target == "pdf":
+            return project_path  # resolved against the project root by the sandboxed fetcher
+        if target == "epub":
+            return self.epub_images.setdefault(project_path, epub_image_name(project_path))
+        data = (self.project.root / project_path).read_bytes()
+        mime = mimetypes.guess_type(project_path)[0] or "application/octet-stream"
+        return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def epub_image_name(project_path: str) -> str:
+    return "images/" + project_path.removeprefix("content/").removeprefix("images/").replace("/", "-")
+
+
+def render_template(env: jinja2.Environment, name: str, **values) -> str:
+    """Render one template; template mistakes become located diagnostics."""
+    try:
+        return env.get_template(name).render(**values)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ReportError([Diagnostic(_template_path(exc.filename, name), exc.lineno, None,
+                                      f"template syntax error: {exc.message}")]) from None
+    except jinja2.UndefinedError as exc:
+        line, path = _template_frame(exc, name)
+        raise ReportError([Diagnostic(path, line, None, f"template error: {exc.message}")]) from None
+    except jinja2.TemplateNotFound as exc:
+        raise ReportError([Diagnostic(f"templates/{name}", None, None, f"template not found: {exc.name}")]) from None
+
+
+def _template_path(filename, name):
+    if not filename:
+        return f"templates/{name}"
+    path = Path(filename)
+    return f"templates/{path.name}"
+
+
+def _template_frame(exc, name):
+    """Find the template file and line of a runtime error from its traceback."""
+    tb = exc.__traceback__
+    found = (None, f"templates/{name}")
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xhtml", ".j2")):
+            found = (tb.tb_lineno, f"templates/{Path(filename).name}")
+        tb = tb.tb_next
+    return found
+
+
+def render_article(article: Article, target: str, context: RenderContext) -> RenderedArticle:
+    md = make_parser()
+    renderer = BriefingRenderer(target, article, context)
+    tokens, notes = _split_footnotes(article.tokens)
+    footnotes = []
+    html_by_id = {}
+    for note_id, note_tokens in notes:
+        inner = renderer.render(note_tokens, md.options, article.env).strip()
+        if target == "pdf":
+            inner = inner.removeprefix("<p>").removesuffix("</p>").replace("</p>\n<p>", " ")
+        html_by_id[note_id] = inner
+        footnotes.append((f"{article.name}-fn{note_id + 1}", str(note_id + 1), inner))
+    context.footnote_html[article.name] = html_by_id
+    body = renderer.render(tokens, md.options, article.env)
+    return RenderedArticle(article=article, body=body, footnotes=footnotes)
+
+
+def _split_footnotes(tokens):
+    """Separate the footnote block markdown-it appends: (body tokens, [(id, tokens)])."""
+    body, notes, current = [], [], None
+    inside = False
+    for token in tokens:
+        if token.type == "footnote_block_open":
+            inside = True
+        elif token.type == "footnote_block_close":
+            inside = False
+        elif token.type == "footnote_open":
+            current = (token.meta["id"], [])
+            notes.append(current)
+        elif token.type in ("footnote_close", "footnote_anchor"):
+            continue
+        elif inside and current is not None:
+            current[1].append(token)
+        elif not inside:
+            body.append(token)
+    return body, notes
+
+
+def render_document(publication: Publication, project: Project, target: str,
+                    extra_styles: list[tuple[str, str]] = ()) -> str:
+    """The single HTML document for the PDF ('print.html') or the web edition ('web.html')."""
+    jinja = make_environment(project)
+    context = RenderContext(publication, project, jinja)
+    articles = [render_article(a, target, context) for a in publication.articles]
+    template = {"pdf": "print.html", "html": "web.html"}[target]
+    styles = list(extra_styles) + _styles(project, target)
+    return render_template(jinja, template, publication=publication, config=publication.config,
+                           articles=articles, target=target, styles=styles)
+
+
+STYLESHEETS = {
+    "pdf": ("base.css", "print.css"),
+    "html": ("base.css", "screen.css"),
+    "epub": ("base.css", "ebook.css"),
+}
+
+
+def style_files(project: Project, target: str) -> list[Path]:
+    """Stylesheets for a target: each built-in one, or the project's file of the same name,
+    then the project's `custom.css` and `custom-<target>.css` when present."""
+    files = []
+    for name in STYLESHEETS[target]:
+        own = project.styles_dir / name
+        files.append(own if own.is_file() else builtin_dir("styles") / name)
+    for extra in ("custom.css", f"custom-{target}.css"):
+        own = project.styles_dir / extra
+        if own.is_file():
+            files.append(own)
+    return files
+
+
+def _styles(project, target):
+    return [(p.name, p.read_text(encoding="utf-8")) for p in style_files(project, target)]

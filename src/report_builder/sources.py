@@ -1,0 +1,101 @@
+"""Reading project files: UTF-8 text and YAML that remember where each value came from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .errors import Diagnostic, ReportError
+
+MAX_INPUT_BYTES = 5 * 1024 * 1024
+
+
+class Located:
+    """Mixin: `pos` is the (line, col) of the node, `key_pos`/`item_pos` of its children."""
+
+    pos: tuple[int, int] = (None, None)
+
+
+class LocatedDict(dict, Located):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.key_pos: dict = {}
+        self.value_pos: dict = {}
+
+
+class LocatedList(list, Located):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.item_pos: list = []
+
+
+def _mark(node, line_offset):
+    return (node.start_mark.line + 1 + line_offset, node.start_mark.column + 1)
+
+
+def _make_loader(line_offset: int):
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    def construct_mapping(loader, node):
+        loader.flatten_mapping(node)
+        result = LocatedDict()
+        result.pos = _mark(node, line_offset)
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key must be a plain value", key_node.start_mark)
+            result[key] = loader.construct_object(value_node, deep=True)
+            result.key_pos[key] = _mark(key_node, line_offset)
+            result.value_pos[key] = _mark(value_node, line_offset)
+        return result
+
+    def construct_sequence(loader, node):
+        result = LocatedList(loader.construct_object(child, deep=True) for child in node.value)
+        result.pos = _mark(node, line_offset)
+        result.item_pos = [_mark(child, line_offset) for child in node.value]
+        return result
+
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
+    return _Loader
+
+
+def parse_yaml(text: str, path: str, line_offset: int = 0):
+    """Parse YAML safely; a syntax error becomes a located ReportError."""
+    try:
+        return yaml.load(text, Loader=_make_loader(line_offset))  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + line_offset if mark else None
+        col = mark.column + 1 if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ReportError([Diagnostic(path, line, col, f"YAML syntax error: {problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise ReportError([Diagnostic(path, None, None, f"YAML error: {exc}")]) from None
+
+
+def read_text(file: Path, display: str) -> str:
+    """Read a UTF-8 text file, refusing oversized files and reporting bad bytes with their line."""
+    try:
+        size = file.stat().st_size
+    except OSError as exc:
+        raise ReportError([Diagnostic(display, None, None, f"cannot read file: {exc.strerror}")]) from None
+    if size > MAX_INPUT_BYTES:
+        raise ReportError([Diagnostic(
+            display, None, None,
+            f"file is {size} bytes; the limit is {MAX_INPUT_BYTES} bytes")])
+    data = file.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ReportError([Diagnostic(
+            display, line, col,
+            f"invalid UTF-8 byte 0x{data[exc.start]:02x}; save the file as UTF-8")]) from None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n")
