@@ -1,0 +1,64 @@
+"""Fact table + chart options → an accessible inline SVG bar chart (no plotting dependency).
+
+Bars are drawn in `currentColor` shades so the chart follows the text colour of the page,
+in print, in an e-reader's night mode and on screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from .model import FactTable
+
+WIDTH = 640
+ROW_HEIGHT = 30
+LABEL_WIDTH = 230
+VALUE_WIDTH = 120
+PADDING = 8
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    svg: str
+
+
+def render_chart(table: FactTable, options: dict, locale: str) -> Chart:
+    x_key = options.get("x", "label")
+    y_key = options.get("y", "value")
+    title = options.get("title") or table.title
+    rows = [r for r in table.rows if isinstance(r.values.get(y_key), (int, float))]
+    peak = max((r.values[y_key] for r in rows), default=0) or 1
+    height = PADDING * 2 + ROW_HEIGHT * len(rows)
+    bar_space = WIDTH - LABEL_WIDTH - VALUE_WIDTH - PADDING * 2
+    description = "; ".join(f"{r.cells.get(x_key, r.id)}: {r.cells.get(y_key, '')}" for r in rows)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="bar-chart" role="img" '
+        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
+        f'aria-labelledby="chart-{table.name}-title chart-{table.name}-desc">',
+        f'<title id="chart-{table.name}-title">{escape(title)}</title>',
+        f'<desc id="chart-{table.name}-desc">{escape(description)}</desc>',
+    ]
+    for index, row in enumerate(rows):
+        y = PADDING + index * ROW_HEIGHT
+        width = max(1.0, bar_space * row.values[y_key] / peak)
+        label = _shorten(row.cells.get(x_key, row.id), 34)
+        parts.append(
+            f'<text x="{LABEL_WIDTH - PADDING}" y="{y + ROW_HEIGHT * 0.62:.1f}" text-anchor="end" '
+            f'font-size="12" fill="currentColor">{escape(label)}</text>')
+        parts.append(
+            f'<rect x="{LABEL_WIDTH}" y="{y + 5}" width="{width:.1f}" height="{ROW_HEIGHT - 10}" '
+            f'fill="currentColor" fill-opacity="0.55"/>')
+        parts.append(
+            f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{y + ROW_HEIGHT * 0.62:.1f}" font-size="12" '
+            f'fill="currentColor">{escape(row.cells.get(y_key, ""))}</text>')
+    parts.append("</svg>")
+    return Chart(title=title, svg="".join(parts))
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+__all__ = ["Chart", "render_chart"]
