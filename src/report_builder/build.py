@@ -1,31 +1,43 @@
-"""Orchestration only: load → model → for each requested format: render, write."""
+"""Orchestration only: load → model → for each stale format: render, write, stamp."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from babel.dates import format_date
-
-from .config import load_config
-from .content import load_articles
+from .config import Config, load_config
 from .errors import Collector, Diagnostic, ReportError
-from .facts import load_fact_tables
-from .model import Publication
 from .output import atomic_write, remove_stale_temporaries
-from .project import Project, load_project
+from .project import Project, builtin_dir, load_project
+from .stamps import STATE_DIR, Inputs, State, current_versions
+
+FORMATS = ("pdf", "epub", "html")
+Progress = Callable[[str], None]
 
 
 @dataclass
 class BuildResult:
     outputs: dict[str, Path] = field(default_factory=dict)  # format → file written
-    skipped: list[str] = field(default_factory=list)  # formats already up to date
+    skipped: dict[str, Path] = field(default_factory=dict)  # format → output already up to date
+    reasons: dict[str, str] = field(default_factory=dict)  # format → why it was rebuilt
     warnings: list[Diagnostic] = field(default_factory=list)
 
 
-def load_publication(project: Project) -> Publication:
+def load_publication(project: Project, config: Config | None = None):
     """Read and validate everything; all problems of every file are reported together."""
-    config = load_config(project)
+    from babel.dates import format_date
+
+    from .content import load_articles
+    from .facts import load_fact_tables
+    from .model import Publication
+
+    config = config or load_config(project)
     errors = Collector()
     tables = {}
     try:
@@ -52,45 +64,202 @@ def _article_files(project, config):
     return [(project.content_dir / name, pos) for name, pos in zip(config.articles, positions)]
 
 
-def check(directory: str | Path = ".") -> Publication:
+def check(directory: str | Path = "."):
     """Validate the project without building; raises ReportError with every problem."""
     return load_publication(load_project(directory))
 
 
+def output_dir(project: Project, out: str | Path | None) -> Path:
+    return Path(out).resolve() if out else project.root / "build"
+
+
+def output_path(out_dir: Path, config: Config, fmt: str) -> Path:
+    return out_dir / f"{config.slug}.{fmt}"
+
+
 def build(directory: str | Path = ".", formats=None, out: str | Path | None = None,
-          force: bool = False) -> BuildResult:
+          force: bool = False, jobs: int | None = None, keep_intermediate: bool = False,
+          progress: Progress | None = None) -> BuildResult:
+    """Build the stale outputs of a project; nothing is written unless every output succeeds."""
+    say = progress or (lambda message: None)
     project = load_project(directory)
-    publication = load_publication(project)
-    config = publication.config
-    wanted = [f for f in (formats or config.formats)]
-    out_dir = Path(out).resolve() if out else project.root / "build"
-    remove_stale_temporaries(out_dir)
+    config = load_config(project)
+    wanted = [f for f in FORMATS if f in (formats or config.formats)]
+    out_dir = output_dir(project, out)
     result = BuildResult()
-    # Render everything before writing anything, so a failure loses no output.
-    pending: dict[str, bytes] = {}
-    layout = None
-    if "pdf" in wanted or "epub" in wanted:
-        from .render import render_document
-        from .writers.pdf import font_face_css, layout_pdf
-
-        print_html = render_document(publication, project, "pdf", extra_styles=[("fonts.css", font_face_css())])
-        layout = layout_pdf(print_html, project, config.identifier)
-        result.warnings.extend(layout.warnings)
-    if "pdf" in wanted:
-        from .writers.pdf import write_pdf
-
-        pending["pdf"] = write_pdf(layout, config.identifier)
-    if "epub" in wanted:
-        from .writers.epub import write_epub
-
-        pending["epub"] = write_epub(publication, project, layout)
-    if "html" in wanted:
-        from .render import render_document
-        from .writers.html import write_html
-
-        pending["html"] = write_html(render_document(publication, project, "html"))
-    for fmt, data in pending.items():
-        target = out_dir / f"{config.slug}.{fmt}"
-        atomic_write(target, data)
-        result.outputs[fmt] = target
+    with build_lock(out_dir, say):
+        remove_stale_temporaries(out_dir)
+        state = State(out_dir)
+        stale = {}
+        for fmt in wanted:
+            target = output_path(out_dir, config, fmt)
+            reason = "--force" if force else state.why_stale(fmt, target, project.root)
+            if reason is None and not keep_intermediate:
+                result.skipped[fmt] = target
+            else:
+                stale[fmt] = reason or "--keep-intermediate"
+        if not stale:
+            return result
+        result.reasons = stale
+        say("loading content")
+        publication = load_publication(project, config)
+        data = _render_outputs(publication, project, list(stale), jobs, keep_intermediate, out_dir, result, say)
+        for fmt, payload in data.items():
+            target = output_path(out_dir, config, fmt)
+            atomic_write(target, payload)
+            state.record(fmt, target, project.root, inputs_of(publication, project, fmt))
+            state.save()  # the state follows each output that landed, never precedes it
+            result.outputs[fmt] = target
     return result
+
+
+def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_dir, result, say):
+    """Render every stale output to bytes; the print layout is shared by PDF and EPUB."""
+    jobs = jobs or os.cpu_count() or 1
+    pending: dict[str, bytes] = {}
+    html_job = None
+    pool = None
+    if "html" in formats and jobs > 1 and ({"pdf", "epub"} & set(formats)):
+        # The web edition does not need the print layout: render it in another process meanwhile.
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=1)
+        html_job = pool.submit(_render_html_in_worker, str(project.root), publication.config)
+    try:
+        if {"pdf", "epub"} & set(formats):
+            from .render import render_document
+            from .writers.pdf import font_face_css, layout_pdf, write_pdf
+
+            say("rendering print HTML")
+            print_html = render_document(publication, project, "pdf", extra_styles=[("fonts.css", font_face_css())])
+            if keep_intermediate:
+                atomic_write(out_dir / f"{publication.config.slug}.print.html", print_html.encode("utf-8"))
+            say("laying out pages")
+            layout = layout_pdf(print_html, project, publication.config.identifier)
+            result.warnings.extend(layout.warnings)
+            say("writing PDF")
+            pdf_bytes = write_pdf(layout, publication.config.identifier)
+            if "pdf" in formats:
+                pending["pdf"] = pdf_bytes
+            if "epub" in formats:
+                from .writers.epub import write_epub
+
+                say("assembling EPUB")
+                pending["epub"] = write_epub(publication, project, layout)
+        if "html" in formats:
+            say("rendering HTML edition")
+            if html_job is not None:
+                pending["html"] = html_job.result()
+            else:
+                pending["html"] = _render_html(publication, project)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return {fmt: pending[fmt] for fmt in FORMATS if fmt in pending}
+
+
+def _render_html(publication, project) -> bytes:
+    from .render import render_document
+    from .writers.html import write_html
+
+    return write_html(render_document(publication, project, "html"))
+
+
+def _render_html_in_worker(root: str, config: Config) -> bytes:
+    project = load_project(root)
+    return _render_html(load_publication(project, config), project)
+
+
+def inputs_of(publication, project: Project, fmt: str) -> Inputs:
+    """Every file one output was built from (see stamps.py)."""
+    from .render import style_files, template_files
+    from .writers.pdf import font_paths
+
+    config = publication.config
+    inputs = Inputs(versions=current_versions())
+    root = project.root
+    inputs.files.add("report.yaml")
+    for article in publication.articles:
+        inputs.files.add(article.path)
+        inputs.files.update(image.src for image in article.images)
+    for table, _rows in publication.sources:
+        inputs.files.add(table.path)
+        sidecar = (root / table.path).with_suffix(".yaml")
+        if table.path.endswith(".csv") and sidecar.is_file():
+            inputs.files.add(project.display(sidecar))
+    if config.articles is None:
+        inputs.listings["content/*.md"] = _listing(root, "content/*.md")
+    inputs.listings["templates/*"] = _listing(root, "templates/*")
+    inputs.listings["styles/*.css"] = _listing(root, "styles/*.css")
+    excluded = {"pdf": ("web.html", "epub_"), "html": ("print.html", "epub_"), "epub": ("web.html",)}[fmt]
+    for path in template_files(project):
+        if not path.name.startswith(excluded):
+            _add_file(inputs, project, path, "built-in template")
+    styles = set(style_files(project, fmt))
+    if fmt in ("pdf", "epub"):
+        styles |= set(style_files(project, "pdf"))
+        for font in font_paths():
+            inputs.outside[f"font {font.name}"] = str(font)
+    for path in styles:
+        _add_file(inputs, project, path, "built-in style")
+    if fmt == "epub" and config.epub.cover:
+        inputs.files.add(project.display(project.root / config.epub.cover))
+    return inputs
+
+
+def _add_file(inputs, project, path, label):
+    path = path.resolve()
+    if path == project.root or project.root in path.parents:
+        inputs.files.add(project.display(path))
+    else:
+        inputs.outside[f"{label} {path.name}"] = str(path)
+
+
+def _listing(root, pattern):
+    from .stamps import listing_digest
+
+    return listing_digest(root, pattern)
+
+
+@contextmanager
+def build_lock(out_dir: Path, say: Progress):
+    """One build per output folder at a time; the OS frees the lock if a build is killed."""
+    lock_dir = out_dir / STATE_DIR
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / "lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("report-builder: another build of this project is running; waiting for it to finish",
+                  file=sys.stderr)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def clean(directory: str | Path = ".", out: str | Path | None = None) -> list[str]:
+    """Remove the outputs and the build state; return what was removed."""
+    project = load_project(directory)
+    out_dir = output_dir(project, out)
+    removed = []
+    if not out_dir.is_dir():
+        return removed
+    with build_lock(out_dir, lambda message: None):
+        state = State(out_dir)
+        for record in state.records.values():
+            path = Path(record.get("output", ""))
+            if path.is_file() and path.parent == out_dir:
+                path.unlink()
+                removed.append(path.name)
+        remove_stale_temporaries(out_dir)
+        for leftover in out_dir.glob("*.print.html"):
+            leftover.unlink()
+            removed.append(leftover.name)
+        shutil.rmtree(out_dir / STATE_DIR, ignore_errors=True)
+    try:
+        out_dir.rmdir()  # only when nothing else is left in it
+    except OSError:
+        pass
+    return removed

@@ -14,6 +14,12 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 FORMAT_CHOICES = ("pdf", "epub", "html")
 
 
+def _format(value: str) -> str:
+    if value not in FORMAT_CHOICES:
+        raise argparse.ArgumentTypeError(f"unknown format {value!r} (choose from {', '.join(FORMAT_CHOICES)})")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="report-builder",
                                      description="Build a PDF briefing, an EPUB and an HTML edition from Markdown and fact tables.")
@@ -26,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("-v", "--verbose", action="store_true", help="say why each output is rebuilt; tracebacks on internal errors")
 
     build = commands.add_parser("build", help="build outputs that are out of date")
-    build.add_argument("formats", nargs="*", choices=FORMAT_CHOICES, metavar="FORMAT",
+    build.add_argument("formats", nargs="*", type=_format, metavar="FORMAT",
                        help="pdf, epub, html (default: the formats in report.yaml)")
     build.add_argument("--out", metavar="DIR", help="output folder (default: PROJECT/build)")
     build.add_argument("--force", action="store_true", help="rebuild even when up to date")
@@ -42,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("directory", metavar="DIR")
     common(init)
     watch = commands.add_parser("watch", help="rebuild on change")
-    watch.add_argument("formats", nargs="*", choices=FORMAT_CHOICES, metavar="FORMAT")
+    watch.add_argument("formats", nargs="*", type=_format, metavar="FORMAT")
     watch.add_argument("--out", metavar="DIR")
     common(watch)
     return parser
@@ -71,22 +77,54 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
 
 
+def _report_build(args, result):
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
+    if args.verbose:
+        for fmt, reason in result.reasons.items():
+            print(f"{fmt}: rebuild ({reason})")
+    for fmt, path in result.outputs.items():
+        _say(args, f"{fmt}: wrote {_shown(path)}")
+    for fmt, path in result.skipped.items():
+        _say(args, f"{fmt}: up to date ({_shown(path)})")
+    if result.skipped and not result.outputs:
+        _say(args, "nothing to do")
+
+
+def _shown(path):
+    relative = os.path.relpath(path)
+    return relative if not relative.startswith("..") else str(path)
+
+
 def _say(args, message):
     if not args.quiet:
         print(message)
+
+
+def _progress(args):
+    """A step reporter: a live status line on a terminal, plain lines in CI and pipes."""
+    if args.quiet:
+        return None, lambda: None
+    if sys.stdout.isatty() and not os.environ.get("CI"):
+        from rich.console import Console
+
+        status = Console().status("building…")
+        status.start()
+        return (lambda message: status.update(f"{message}…")), status.stop
+    return (lambda message: print(f"  {message}", flush=True)), lambda: None
 
 
 def _run(args) -> int:
     if args.command == "build":
         from .build import build
 
-        result = build(args.project, formats=args.formats or None, out=args.out, force=args.force)
-        for warning in result.warnings:
-            print(warning, file=sys.stderr)
-        for fmt, path in result.outputs.items():
-            _say(args, f"{fmt}: wrote {os.path.relpath(path)}")
-        for fmt in result.skipped:
-            _say(args, f"{fmt}: up to date")
+        step, stop = _progress(args)
+        try:
+            result = build(args.project, formats=args.formats or None, out=args.out, force=args.force,
+                           jobs=args.jobs, keep_intermediate=args.keep_intermediate, progress=step)
+        finally:
+            stop()
+        _report_build(args, result)
         return EXIT_OK
     if args.command == "check":
         from .build import check
@@ -98,7 +136,7 @@ def _run(args) -> int:
         from .build import clean
 
         removed = clean(args.project, out=args.out)
-        _say(args, f"removed {removed}" if removed else "nothing to clean")
+        _say(args, f"removed {', '.join(removed)}" if removed else "nothing to clean")
         return EXIT_OK
     if args.command == "init":
         from .scaffold import init_project
@@ -109,5 +147,6 @@ def _run(args) -> int:
     if args.command == "watch":
         from .watch import watch
 
-        return watch(args.project, formats=args.formats or None, out=args.out, quiet=args.quiet)
+        return watch(args.project, formats=args.formats or None, out=args.out,
+                     report=lambda result: _report_build(args, result))
     return EXIT_USAGE
