@@ -46,7 +46,8 @@ def load_publication(project: Project, config: Config | None = None):
         errors.extend(exc.diagnostics)
     names = _article_files(project, config)
     try:
-        articles, facts_used = load_articles(project, names, tables, config.babel_locale)
+        articles, facts_used = load_articles(project, names, tables, config.babel_locale,
+                                             allow_html=config.raw_html)
     except ReportError as exc:
         errors.extend(exc.diagnostics)
         articles, facts_used = [], []
@@ -134,6 +135,11 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
             print_html = render_document(publication, project, "pdf", extra_styles=[("fonts.css", font_face_css())])
             if keep_intermediate:
                 atomic_write(out_dir / f"{publication.config.slug}.print.html", print_html.encode("utf-8"))
+            from .render import style_files
+            from .writers.pdf import check_stylesheets
+
+            own_styles = [path for path in style_files(project, "pdf") if project.root in path.resolve().parents]
+            result.warnings.extend(check_stylesheets(project, own_styles))
             say("laying out pages")
             layout = layout_pdf(print_html, project, publication.config.identifier)
             result.warnings.extend(layout.warnings)

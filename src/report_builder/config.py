@@ -19,7 +19,7 @@ PAGE_SIZES = ("A4", "Letter")
 _TOP_KEYS = {
     "title", "subtitle", "slug", "authors", "publisher", "language", "date", "identifier",
     "marking", "keywords", "description", "articles", "formats", "pdf", "epub", "html",
-    "accessibility", "allow_remote_images",
+    "accessibility", "allow_remote_images", "raw_html",
 }
 _PDF_KEYS = {"page_size", "duplex", "variant", "toc"}
 _EPUB_KEYS = {"cover", "split_level", "conforms_to"}
@@ -59,6 +59,7 @@ class Config:
     pdf: PdfSettings = field(default_factory=PdfSettings)
     epub: EpubSettings = field(default_factory=EpubSettings)
     allow_remote_images: bool = False
+    raw_html: bool = False  # raw HTML in Markdown: escaped unless true, then sanitised
     #: (line, col) of each entry of `articles` in report.yaml, for "not found" messages
     article_positions: tuple = field(default=(), compare=False, repr=False)
 
@@ -143,7 +144,8 @@ def parse_config(data, shown: str) -> Config:
                         variant=pdf.get("variant"), toc=pdf.get("toc")),
         epub=EpubSettings(cover=epub.get("cover"), split_level=int(epub.get("split_level", 1)),
                           conforms_to=epub.get("conforms_to")),
-        allow_remote_images=bool(data.get("allow_remote_images", False)),
+        allow_remote_images=_flag(data, "allow_remote_images", errors, shown),
+        raw_html=_flag(data, "raw_html", errors, shown),
         article_positions=tuple(data["articles"].item_pos) if articles is not None else (),
     )
 
@@ -187,6 +189,15 @@ def _string(data, key, errors, shown, required=False):
         errors.error(shown, line, col, f"'{key}' must be text")
         return ""
     return str(value)
+
+
+def _flag(data, key, errors, shown):
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        line, col = data.value_pos[key]
+        errors.error(shown, line, col, f"'{key}' must be true or false")
+        return False
+    return value
 
 
 def _strings(data, key, errors, shown):

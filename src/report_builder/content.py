@@ -21,6 +21,7 @@ from mdit_py_plugins.myst_role import myst_role_plugin
 from .errors import Collector, Diagnostic, ReportError
 from .model import Article, FactTable, FactUse, Heading, Image
 from .project import Project
+from .sanitize import sanitize_html, sanitize_inline_tag
 from .sources import LocatedDict, LocatedList, parse_yaml, read_text
 
 _FRONT_MATTER_KEYS = {"title", "subtitle", "byline", "dateline", "date", "summary", "key_points", "lang"}
@@ -28,6 +29,7 @@ DIRECTIVES = ("facts", "chart")
 CHART_OPTIONS = {"type", "x", "y", "title", "caption", "unit"}
 CHART_TYPES = ("bar", "column")
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
+MAX_IMAGE_PIXELS = 50_000_000  # a decompression bomb stops here, before any renderer opens it
 _ROLE = re.compile(r"\{fact\}`([^`]*)`")
 
 
@@ -163,6 +165,8 @@ class _Walker:
                 self._directive(token)
             elif token.type == "blockquote_open":
                 self._attributed_quote(tokens, index)
+            elif token.type == "html_block":
+                token.content = sanitize_html(token.content)
             elif token.type == "inline":
                 block = tokens[index - 1] if index else token
                 self._inline(token, block if block.map else token)
@@ -267,6 +271,8 @@ class _Walker:
                 self._role(child, block)
             elif child.type == "image":
                 self._image(child, block)
+            elif child.type == "html_inline":
+                child.content = sanitize_inline_tag(child.content)
 
     def _role(self, token, block):
         name = token.meta.get("name")
@@ -324,6 +330,10 @@ class _Walker:
         if target.suffix.lower() not in IMAGE_SUFFIXES:
             self.error(block, f"image '{src}' is not a supported image type ({', '.join(sorted(IMAGE_SUFFIXES))})", needle=needle)
             return
+        pixels = _pixel_count(target)
+        if pixels > MAX_IMAGE_PIXELS:
+            self.error(block, f"image '{src}' has {pixels:,} pixels; the limit is {MAX_IMAGE_PIXELS:,}", needle=needle)
+            return
         relative = target.relative_to(self.project.root).as_posix()
         token.meta["project_path"] = relative
         self.article.images.append(Image(src=relative, alt=alt, caption=token.attrGet("title") or ""))
@@ -368,6 +378,20 @@ class _Walker:
                 if child.type == "text":
                     for match in re.finditer(r"\[\^([^\]\s]+)\]", child.content):
                         self.error(token, f"footnote [^{match.group(1)}] has no definition; add '[^{match.group(1)}]: text' below", needle=match.group(0))
+
+
+def _pixel_count(path: Path) -> int:
+    """Width × height from the image header, without decoding it (0 for SVG or unreadable)."""
+    if path.suffix.lower() == ".svg":
+        return 0
+    from PIL import Image as PILImage
+
+    try:
+        with PILImage.open(path) as picture:
+            width, height = picture.size
+    except (OSError, ValueError, PILImage.DecompressionBombError):
+        return MAX_IMAGE_PIXELS + 1
+    return width * height
 
 
 def _hint(word, choices) -> str:

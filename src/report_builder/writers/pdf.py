@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ..errors import Diagnostic, ReportError
@@ -33,6 +38,29 @@ def font_face_css() -> str:
     return "\n".join(rules)
 
 
+#: seconds one layout may take before the build stops (a guard against hostile content)
+RENDER_TIME_LIMIT = int(os.environ.get("REPORT_BUILDER_TIME_LIMIT", "900"))
+
+
+@contextmanager
+def time_limit(seconds: int, what: str):
+    """Stop a render that runs longer than `seconds` (main thread only; elsewhere no limit)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(_signum, _frame):
+        raise ReportError([Diagnostic("build", None, None, f"{what} took longer than {seconds} s and was stopped")])
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @dataclass
 class Layout:
     """A laid-out print document, shared by the PDF writer and the EPUB page-list."""
@@ -54,19 +82,53 @@ class _Capture(logging.Handler):
         self.records.append(record)
 
 
+_CSS_POSITION = re.compile(r" at (\d+):(\d+)")
+
+
+def check_stylesheets(project: Project, paths) -> list[Diagnostic]:
+    """Parse each project stylesheet on its own, so a CSS problem is reported at its file and line."""
+    import weasyprint
+
+    warnings = []
+    for path in paths:
+        capture = _Capture()
+        logger = logging.getLogger("weasyprint")
+        logger.addHandler(capture)
+        try:
+            weasyprint.CSS(string=path.read_text(encoding="utf-8"), base_url=str(project.root) + "/",
+                           url_fetcher=_sandbox(project))
+        finally:
+            logger.removeHandler(capture)
+        for record in capture.records:
+            message = record.getMessage()
+            position = _CSS_POSITION.search(message)
+            line, col = (int(position.group(1)), int(position.group(2))) if position else (None, None)
+            text = _CSS_POSITION.sub("", message).rstrip(".")
+            warnings.append(Diagnostic(project.display(path), line, col, f"CSS: {text}", "warning"))
+    return warnings
+
+
+def _sandbox(project: Project) -> SandboxFetcher:
+    return SandboxFetcher([project.root, builtin_dir("styles"), builtin_dir("templates"), *fonts_roots()])
+
+
 def layout_pdf(html: str, project: Project, identifier: str) -> Layout:
-    """Lay out the print HTML; refused resources and WeasyPrint errors become diagnostics."""
+    """Lay out the print HTML; refused resources and WeasyPrint errors become diagnostics.
+
+    CSS warnings are not reported here: `check_stylesheets` reports them with their file.
+    """
     import weasyprint
 
     from .layout_fixes import apply_footnote_fix
 
     apply_footnote_fix()
-    fetcher = SandboxFetcher([project.root, builtin_dir("styles"), builtin_dir("templates"), *fonts_roots()])
+    fetcher = _sandbox(project)
     capture = _Capture()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(capture)
     try:
-        document = weasyprint.HTML(string=html, base_url=str(project.root) + "/", url_fetcher=fetcher).render()
+        with time_limit(RENDER_TIME_LIMIT, "PDF layout"):
+            document = weasyprint.HTML(string=html, base_url=str(project.root) + "/", url_fetcher=fetcher).render()
     finally:
         logger.removeHandler(capture)
     errors = [Diagnostic("build", None, None, message) for message in fetcher.refused]
@@ -75,8 +137,8 @@ def layout_pdf(html: str, project: Project, identifier: str) -> Layout:
         message = record.getMessage()
         if record.levelno >= logging.ERROR and not fetcher.refused:
             errors.append(Diagnostic("build", None, None, f"PDF layout: {message}"))
-        elif record.levelno < logging.ERROR:
-            warnings.append(Diagnostic("styles", None, None, f"PDF layout: {message}", "warning"))
+        elif record.levelno < logging.ERROR and not message.startswith(("Ignored `", "Invalid or unsupported selector")):
+            warnings.append(Diagnostic("build", None, None, f"PDF layout: {message}", "warning"))
     if errors:
         raise ReportError(errors)
     return Layout(document, warnings)

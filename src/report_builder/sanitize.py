@@ -1,0 +1,86 @@
+"""Raw HTML in Markdown, when a project turns it on: keep the markup, drop what can act.
+
+Scripts, styles, frames, objects, forms and event handlers are removed, and so are
+`javascript:` URLs and resources that point outside the document (they would be fetched
+while building). Used only when report.yaml sets `raw_html: true`; otherwise markdown-it
+escapes raw HTML.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree, html
+
+DROPPED_ELEMENTS = {"script", "style", "iframe", "frame", "frameset", "object", "embed", "applet",
+                    "form", "input", "button", "select", "textarea", "link", "meta", "base", "svg",
+                    "math", "template", "noscript", "audio", "video", "source", "track", "img", "picture"}
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "background", "poster", "srcset", "data"}
+_SAFE_HREF = re.compile(r"^(#|https?://|mailto:)", re.IGNORECASE)
+
+
+def sanitize_html(fragment: str) -> str:
+    """Return `fragment` without active content; text and harmless markup survive."""
+    if not fragment.strip():
+        return fragment
+    try:
+        nodes = html.fragments_fromstring(fragment)
+    except (etree.ParserError, ValueError):
+        return _escape(fragment)
+    parts = []
+    for node in nodes:
+        if isinstance(node, str):
+            parts.append(_escape(node))
+            continue
+        _clean(node)
+        if node.tag in DROPPED_ELEMENTS:
+            continue
+        parts.append(etree.tostring(node, method="xml", encoding="unicode", with_tail=True))
+    return "".join(parts)
+
+
+def _clean(root):
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):  # comments and processing instructions
+            element.drop_tree() if element.getparent() is not None else None
+            continue
+        if element.tag in DROPPED_ELEMENTS and element is not root:
+            element.drop_tree()
+            continue
+        for name in list(element.attrib):
+            lowered = name.lower()
+            if lowered.startswith("on") or lowered == "style":
+                del element.attrib[name]
+            elif lowered in URL_ATTRIBUTES and not (lowered == "href" and _SAFE_HREF.match(element.attrib[name].strip())):
+                del element.attrib[name]
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_TAG = re.compile(r"^<\s*(/?)\s*([a-zA-Z][\w-]*)(.*?)(/?)\s*>$", re.DOTALL)
+_ATTRIBUTE = re.compile(r"""([^\s=/>]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
+
+
+def sanitize_inline_tag(tag: str) -> str:
+    """One inline tag as markdown-it sees it (`<b>`, `</b>`, `<span x=y>`): keep it or drop it."""
+    match = _TAG.match(tag.strip())
+    if not match:
+        return "" if tag.lstrip().startswith("<!--") else _escape(tag)
+    closing, name, attributes, self_closing = match.groups()
+    name = name.lower()
+    if name in DROPPED_ELEMENTS:
+        return ""
+    if closing:
+        return f"</{name}>"
+    kept = []
+    for attribute, value in _ATTRIBUTE.findall(attributes):
+        lowered = attribute.lower()
+        value = value.strip("\"'") if value else ""
+        if lowered.startswith("on") or lowered == "style":
+            continue
+        if lowered in URL_ATTRIBUTES and not (lowered == "href" and _SAFE_HREF.match(value.strip())):
+            continue
+        kept.append(f' {lowered}="{_escape(value).replace(chr(34), "&quot;")}"')
+    return f"<{name}{''.join(kept)}{' /' if self_closing else ''}>"
