@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 
@@ -45,7 +46,14 @@ def make_environment(project: Project) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["css_string"] = css_string
     return env
+
+
+def css_string(value) -> Markup:
+    """Quote text as a CSS string, safe inside a <style> element."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ").replace("<", "\\3C ")
+    return Markup(f'"{text}"')
 
 
 def template_files(project: Project) -> list[Path]:
@@ -254,16 +262,30 @@ def _split_footnotes(tokens):
     return body, notes
 
 
+@dataclass(frozen=True)
+class PrintPart:
+    """Which part of the print document to render: all of it, or one chunk of a parallel layout."""
+
+    articles: tuple[int, ...] | None = None  # indexes into publication.articles; None: all
+    cover: bool = True
+    toc: bool = True
+    sources: bool = True
+    toc_pages: tuple[tuple[str, int], ...] | None = None  # heading id → printed page, when known
+    page_numbers: bool = True  # False when page numbers are stamped after a chunked layout
+
+
 def render_document(publication: Publication, project: Project, target: str,
-                    extra_styles: list[tuple[str, str]] = ()) -> str:
+                    extra_styles: list[tuple[str, str]] = (), part: PrintPart = PrintPart()) -> str:
     """The single HTML document for the PDF ('print.html') or the web edition ('web.html')."""
     jinja = make_environment(project)
     context = RenderContext(publication, project, jinja)
-    articles = [render_article(a, target, context) for a in publication.articles]
+    chosen = publication.articles if part.articles is None else [publication.articles[i] for i in part.articles]
+    articles = [render_article(a, target, context) for a in chosen]
     template = {"pdf": "print.html", "html": "web.html"}[target]
     styles = list(extra_styles) + _styles(project, target)
     return render_template(jinja, template, publication=publication, config=publication.config,
-                           articles=articles, target=target, styles=styles)
+                           articles=articles, target=target, styles=styles, part=part,
+                           toc_pages=dict(part.toc_pages or ()))
 
 
 STYLESHEETS = {
