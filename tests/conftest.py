@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -31,6 +31,7 @@ def copy_project(name: str, destination: Path) -> Path:
 class Built:
     root: Path
     outputs: dict  # format → Path
+    warnings: list = field(default_factory=list)  # diagnostics the build reported
 
     @property
     def pdf(self) -> Path:
@@ -46,26 +47,65 @@ class Built:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """built(name) → Built: the project built once per test session, all formats."""
+def session_builds(tmp_path_factory):
+    """session_builds(name, formats) → Built: one copy of each project per session, each
+    format built at most once; later requests add only the formats still missing."""
     from report_builder import build
 
     cache: dict[str, Built] = {}
 
-    def get(name: str) -> Built:
+    def get(name: str, formats) -> Built:
         if name not in cache:
             root = copy_project(name, tmp_path_factory.mktemp(name.replace("/", "-")) / "project")
-            result = build(root, formats=["pdf", "epub", "html"])
-            cache[name] = Built(root, dict(result.outputs))
-        return cache[name]
+            cache[name] = Built(root, {})
+        done = cache[name]
+        missing = [f for f in formats if f not in done.outputs]
+        if missing:
+            result = build(done.root, formats=missing)
+            done.outputs.update(result.skipped)
+            done.outputs.update(result.outputs)
+            done.warnings.extend(result.warnings)
+        return Built(done.root, {f: done.outputs[f] for f in done.outputs}, list(done.warnings))
 
     return get
+
+
+@pytest.fixture(scope="session")
+def built(session_builds):
+    """built(name) → Built: the project built once per test session, all formats."""
+    return lambda name: session_builds(name, ["pdf", "epub", "html"])
+
+
+@pytest.fixture(scope="session")
+def built_print(session_builds):
+    """built_print(name) → Built: the PDF and the HTML edition only, built once per session."""
+    return lambda name: session_builds(name, ["pdf", "html"])
 
 
 @pytest.fixture
 def project(tmp_path):
     """project(name) → Path: a fresh, writable copy of a fixture project."""
     return lambda name: copy_project(name, tmp_path / name.replace("/", "-"))
+
+
+@pytest.fixture
+def write_project(tmp_path):
+    """write_project({relative path: text or bytes}) → Path: a small project written from
+    scratch; report.yaml defaults to a one-article publication of content/a.md."""
+
+    def write(files: dict, name: str = "written") -> Path:
+        root = tmp_path / name
+        files = {"report.yaml": "title: T\narticles:\n  - a.md\n", **files}
+        for relative, data in files.items():
+            path = root / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(data, bytes):
+                path.write_bytes(data)
+            else:
+                path.write_text(data, encoding="utf-8")
+        return root
+
+    return write
 
 
 @dataclass
