@@ -15,7 +15,7 @@ from .config import Config, load_config
 from .errors import Collector, Diagnostic, ReportError
 from .output import atomic_write, remove_stale_temporaries
 from .project import Project, builtin_dir, load_project
-from .stamps import STATE_DIR, Inputs, State, current_versions
+from .stamps import STATE_DIR, Inputs, State, current_versions, list_files
 
 FORMATS = ("pdf", "epub", "html")
 Progress = Callable[[str], None]
@@ -27,6 +27,7 @@ class BuildResult:
     skipped: dict[str, Path] = field(default_factory=dict)  # format → output already up to date
     reasons: dict[str, str] = field(default_factory=dict)  # format → why it was rebuilt
     warnings: list[Diagnostic] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how outputs were made, for --verbose
 
 
 def load_publication(project: Project, config: Config | None = None):
@@ -90,6 +91,7 @@ def build(directory: str | Path = ".", formats=None, out: str | Path | None = No
     result = BuildResult()
     with build_lock(out_dir, say):
         remove_stale_temporaries(out_dir)
+        remove_stale_temporaries(out_dir / STATE_DIR)
         state = State(out_dir)
         stale = {}
         for fmt in wanted:
@@ -104,17 +106,20 @@ def build(directory: str | Path = ".", formats=None, out: str | Path | None = No
         result.reasons = stale
         say("loading content")
         publication = load_publication(project, config)
-        data = _render_outputs(publication, project, list(stale), jobs, keep_intermediate, out_dir, result, say)
+        # Hash the inputs as they were read, so an edit saved while rendering is seen next time.
+        snapshots = {fmt: state.snapshot(project.root, inputs_of(publication, project, fmt)) for fmt in stale}
+        data = _render_outputs(publication, project, list(stale), jobs, keep_intermediate, out_dir, result, say,
+                               use_cache=not force)
         for fmt, payload in data.items():
             target = output_path(out_dir, config, fmt)
             atomic_write(target, payload)
-            state.record(fmt, target, project.root, inputs_of(publication, project, fmt))
+            state.record(fmt, target, snapshots[fmt])
             state.save()  # the state follows each output that landed, never precedes it
             result.outputs[fmt] = target
     return result
 
 
-def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_dir, result, say):
+def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_dir, result, say, use_cache=True):
     """Render every stale output to bytes; the print layout is shared by PDF and EPUB."""
     jobs = jobs or os.cpu_count() or 1
     pending: dict[str, bytes] = {}
@@ -128,23 +133,8 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
         html_job = pool.submit(_render_html_in_worker, str(project.root), publication.config)
     try:
         if {"pdf", "epub"} & set(formats):
-            from .render import render_document
-            from .writers.pdf import font_face_css, layout_pdf, write_pdf
-
-            say("rendering print HTML")
-            print_html = render_document(publication, project, "pdf", extra_styles=[("fonts.css", font_face_css())])
-            if keep_intermediate:
-                atomic_write(out_dir / f"{publication.config.slug}.print.html", print_html.encode("utf-8"))
-            from .render import style_files
-            from .writers.pdf import check_stylesheets
-
-            own_styles = [path for path in style_files(project, "pdf") if project.root in path.resolve().parents]
-            result.warnings.extend(check_stylesheets(project, own_styles))
-            say("laying out pages")
-            layout = layout_pdf(print_html, project, publication.config.identifier)
-            result.warnings.extend(layout.warnings)
-            say("writing PDF")
-            pdf_bytes = write_pdf(layout, publication.config.identifier)
+            pdf_bytes, layout = _print_layout(publication, project, jobs, keep_intermediate, out_dir, result, say,
+                                              use_cache)
             if "pdf" in formats:
                 pending["pdf"] = pdf_bytes
             if "epub" in formats:
@@ -164,6 +154,37 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
     return {fmt: pending[fmt] for fmt in FORMATS if fmt in pending}
 
 
+def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result, say, use_cache=True):
+    """Lay out the print edition once: in chunks on several cores when it can, else in one go."""
+    from .render import render_document, style_files
+    from .writers.pdf import check_stylesheets, font_face_css, layout_pdf, write_pdf
+    from .writers.pdf_chunks import can_chunk, layout_chunked
+
+    config = publication.config
+    own_styles = [path for path in style_files(project, "pdf") if project.root in path.resolve().parents]
+    result.warnings.extend(check_stylesheets(project, own_styles))
+    if keep_intermediate or not can_chunk(publication, jobs):
+        say("rendering print HTML")
+        print_html = render_document(publication, project, "pdf", extra_styles=[("fonts.css", font_face_css())])
+        if keep_intermediate:
+            atomic_write(out_dir / f"{config.slug}.print.html", print_html.encode("utf-8"))
+    if can_chunk(publication, jobs):
+        say(f"laying out pages on {jobs} cores")
+        cache = out_dir / STATE_DIR / "chunks"
+        if not use_cache:
+            shutil.rmtree(cache, ignore_errors=True)  # --force: lay every chunk out again
+        layout = layout_chunked(publication, project, jobs, cache)
+        result.warnings.extend(layout.warnings)
+        result.notes.append(f"pdf: laid out in parallel ({layout.laid_out} chunk(s) laid out, the rest cached); "
+                            "untagged — set pdf.variant: pdf/ua-1 for a tagged PDF laid out in one process")
+        return layout.pdf, layout
+    say("laying out pages")
+    layout = layout_pdf(print_html, project, config.identifier, variant=config.pdf.variant)
+    result.warnings.extend(layout.warnings)
+    say("writing PDF")
+    return write_pdf(layout, config.identifier, variant=config.pdf.variant), layout
+
+
 def _render_html(publication, project) -> bytes:
     from .render import render_document
     from .writers.html import write_html
@@ -178,7 +199,7 @@ def _render_html_in_worker(root: str, config: Config) -> bytes:
 
 def inputs_of(publication, project: Project, fmt: str) -> Inputs:
     """Every file one output was built from (see stamps.py)."""
-    from .render import style_files, template_files
+    from .render import STYLESHEETS, style_files, template_files
     from .writers.pdf import font_paths
 
     config = publication.config
@@ -188,22 +209,31 @@ def inputs_of(publication, project: Project, fmt: str) -> Inputs:
     for article in publication.articles:
         inputs.files.add(article.path)
         inputs.files.update(image.src for image in article.images)
-    for table, _rows in publication.sources:
+    used_tables = {u.table for u in publication.facts_used}
+    used_tables.update(name for article in publication.articles for name in (*article.tables, *article.charts))
+    for table in (publication.tables[name] for name in sorted(used_tables)):
         inputs.files.add(table.path)
         sidecar = (root / table.path).with_suffix(".yaml")
         if table.path.endswith(".csv") and sidecar.is_file():
             inputs.files.add(project.display(sidecar))
     if config.articles is None:
-        inputs.listings["content/*.md"] = _listing(root, "content/*.md")
-    inputs.listings["templates/*"] = _listing(root, "templates/*")
-    inputs.listings["styles/*.css"] = _listing(root, "styles/*.css")
+        inputs.listings["content/*.md"] = list_files(root, "content/*.md")
     excluded = {"pdf": ("web.html", "epub_"), "html": ("print.html", "epub_"), "epub": ("web.html",)}[fmt]
     for path in template_files(project):
         if not path.name.startswith(excluded):
             _add_file(inputs, project, path, "built-in template")
-    styles = set(style_files(project, fmt))
+            # a project file of a built-in template's name would replace it
+            inputs.listings[f"templates/{path.name}"] = list_files(root, f"templates/{path.name}")
+    # an override may include or extend any other file under templates/, in any subfolder
+    inputs.files.update(name for name in list_files(root, "templates/**/*")
+                        if "/" in name.removeprefix("templates/") or not Path(name).name.startswith(excluded))
+    style_targets = ("pdf", "epub") if fmt == "epub" else (fmt,)  # the EPUB page-list comes from the print layout
+    for target in style_targets:
+        # a project stylesheet of one of these names would replace or extend the built-in ones
+        for name in (*STYLESHEETS[target], "custom.css", f"custom-{target}.css"):
+            inputs.listings[f"styles/{name}"] = list_files(root, f"styles/{name}")
+    styles = {path for target in style_targets for path in style_files(project, target)}
     if fmt in ("pdf", "epub"):
-        styles |= set(style_files(project, "pdf"))
         for font in font_paths():
             inputs.outside[f"font {font.name}"] = str(font)
     for path in styles:
@@ -219,12 +249,6 @@ def _add_file(inputs, project, path, label):
         inputs.files.add(project.display(path))
     else:
         inputs.outside[f"{label} {path.name}"] = str(path)
-
-
-def _listing(root, pattern):
-    from .stamps import listing_digest
-
-    return listing_digest(root, pattern)
 
 
 @contextmanager
@@ -255,11 +279,12 @@ def clean(directory: str | Path = ".", out: str | Path | None = None) -> list[st
     with build_lock(out_dir, lambda message: None):
         state = State(out_dir)
         for record in state.records.values():
-            path = Path(record.get("output", ""))
-            if path.is_file() and path.parent == out_dir:
+            path = out_dir / Path(record.get("output", "")).name
+            if path.is_file():
                 path.unlink()
                 removed.append(path.name)
         remove_stale_temporaries(out_dir)
+        remove_stale_temporaries(out_dir / STATE_DIR)
         for leftover in out_dir.glob("*.print.html"):
             leftover.unlink()
             removed.append(leftover.name)

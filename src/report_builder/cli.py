@@ -83,6 +83,8 @@ def _report_build(args, result):
     if args.verbose:
         for fmt, reason in result.reasons.items():
             print(f"{fmt}: rebuild ({reason})")
+        for note in result.notes:
+            print(note)
     for fmt, path in result.outputs.items():
         _say(args, f"{fmt}: wrote {_shown(path)}")
     for fmt, path in result.skipped.items():

@@ -112,7 +112,7 @@ def _sandbox(project: Project) -> SandboxFetcher:
     return SandboxFetcher([project.root, builtin_dir("styles"), builtin_dir("templates"), *fonts_roots()])
 
 
-def layout_pdf(html: str, project: Project, identifier: str) -> Layout:
+def layout_pdf(html: str, project: Project, identifier: str, variant: str | None = None) -> Layout:
     """Lay out the print HTML; refused resources and WeasyPrint errors become diagnostics.
 
     CSS warnings are not reported here: `check_stylesheets` reports them with their file.
@@ -128,7 +128,8 @@ def layout_pdf(html: str, project: Project, identifier: str) -> Layout:
     logger.addHandler(capture)
     try:
         with time_limit(RENDER_TIME_LIMIT, "PDF layout"):
-            document = weasyprint.HTML(string=html, base_url=str(project.root) + "/", url_fetcher=fetcher).render()
+            document = weasyprint.HTML(string=html, base_url=str(project.root) + "/", url_fetcher=fetcher).render(
+                pdf_variant=variant, pdf_tags=True)
     finally:
         logger.removeHandler(capture)
     errors = [Diagnostic("build", None, None, message) for message in fetcher.refused]
@@ -144,5 +145,15 @@ def layout_pdf(html: str, project: Project, identifier: str) -> Layout:
     return Layout(document, warnings)
 
 
-def write_pdf(layout: Layout, identifier: str) -> bytes:
-    return layout.document.write_pdf(pdf_identifier=identifier.encode("utf-8"), pdf_tags=True)
+def write_pdf(layout: Layout, identifier: str, tagged: bool = True, variant: str | None = None) -> bytes:
+    """PDF bytes of a layout; tagged (structure tree for assistive technology) unless merged later."""
+    return layout.document.write_pdf(pdf_identifier=identifier.encode("utf-8"), pdf_tags=tagged,
+                                     pdf_variant=variant)
+
+
+def page_starts(layout: Layout) -> list:
+    """For each page, the id of the first element that starts on it (None when none does)."""
+    starts = []
+    for page in layout.document.pages:
+        starts.append(next(iter(page.anchors), None))
+    return starts

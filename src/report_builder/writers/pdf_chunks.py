@@ -1,0 +1,314 @@
+"""Parallel PDF layout: articles laid out in chunks by worker processes, then merged.
+
+WeasyPrint lays out one document on one core. A briefing splits naturally at article
+boundaries (each article starts a page), so chunks of articles are laid out at the same
+time and merged with pikepdf. What a single render gets from seeing the whole document is
+restored after the merge:
+
+- page numbers ("Page X of Y") are left out of the chunks and stamped on the merged pages
+  from a second, content-free document with the same page style, so they run on;
+- the contents page is laid out last, with the page numbers read from the chunks;
+- named destinations of every chunk are merged, so contents and cross-chunk links work;
+- the bookmark tree is rebuilt from the chunks' outlines with merged page numbers.
+
+Each chunk's PDF is cached by the hash of its HTML: after an edit only the chunk holding the
+edited article is laid out again. Page numbers are stamped, so a chunk never depends on where
+it starts, and a change of page count invalidates only the contents page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import Diagnostic
+from ..project import load_project
+from ..render import PrintPart, render_document, render_template, make_environment, _styles
+from .pdf import font_face_css, layout_pdf
+
+#: articles per chunk at most; more chunks balance better and cache finer, fewer cost less setup
+MAX_ARTICLES_PER_CHUNK = 8
+CHUNK_CACHE_VERSION = "1"
+
+
+@dataclass
+class ChunkResult:
+    pdf: bytes
+    pages: int
+    anchors: dict[str, int]  # element id → page index within the chunk
+    page_starts: list = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass
+class ChunkedLayout:
+    """The merged PDF and what the EPUB page-list needs, like a single Layout provides."""
+
+    pdf: bytes
+    page_count: int
+    anchors: dict[str, int]  # element id → page index in the merged PDF
+    page_starts: list
+    warnings: list[Diagnostic] = field(default_factory=list)
+    laid_out: int = 0  # chunks laid out in this build (the rest came from the cache)
+
+
+def can_chunk(publication, jobs: int) -> bool:
+    """Chunk when there are cores to use and articles to split; duplex pages need their parity."""
+    config = publication.config
+    return (jobs > 1 and len(publication.articles) > 1 and not config.pdf.duplex
+            and not config.pdf.variant)
+
+
+def plan_chunks(publication, jobs: int) -> list[tuple[int, ...]]:
+    """Group consecutive articles into chunks of similar size (by Markdown length)."""
+    sizes = [max(1, sum(len(t.content) for t in a.tokens)) for a in publication.articles]
+    count = max(jobs, -(-len(sizes) // MAX_ARTICLES_PER_CHUNK))
+    count = min(count, len(sizes))
+    target = sum(sizes) / count
+    chunks, current, filled = [], [], 0.0
+    for index, size in enumerate(sizes):
+        remaining_chunks = count - len(chunks)
+        remaining_articles = len(sizes) - index
+        if current and (filled + size / 2 > target or remaining_articles < remaining_chunks) \
+                and len(chunks) < count - 1:
+            chunks.append(tuple(current))
+            current, filled = [], 0.0
+        current.append(index)
+        filled += size
+    chunks.append(tuple(current))
+    return chunks
+
+
+def layout_chunked(publication, project, jobs: int, cache_dir: Path | None) -> ChunkedLayout:
+    config = publication.config
+    fonts = [("fonts.css", font_face_css())]
+    plan = plan_chunks(publication, jobs)
+    parts = [PrintPart(articles=chunk, cover=False, toc=False, sources=(i == len(plan) - 1), page_numbers=False)
+             for i, chunk in enumerate(plan)]
+    htmls = [render_document(publication, project, "pdf", fonts, part) for part in parts]
+    has_toc = publication.show_toc()
+    placeholder = tuple((heading_id, 888) for heading_id in _toc_ids(publication))
+    front_part = PrintPart(articles=(), cover=True, toc=True, sources=False, page_numbers=False,
+                           toc_pages=placeholder)
+    front_html = render_document(publication, project, "pdf", fonts, front_part)
+
+    if cache_dir is not None:
+        prune_cache(cache_dir, {_cache_key(html) for html in htmls})
+    results: list[ChunkResult | None] = [_cached(cache_dir, html) for html in htmls]
+    todo = [i for i, r in enumerate(results) if r is None]
+    with ProcessPoolExecutor(max_workers=min(jobs, max(1, len(todo) + 1))) as pool:
+        futures = {i: pool.submit(_layout_chunk, str(project.root), htmls[i], config.identifier) for i in todo}
+        front_future = pool.submit(_layout_chunk, str(project.root), front_html, config.identifier)
+        for i, future in futures.items():
+            results[i] = future.result()
+            _store(cache_dir, htmls[i], results[i])
+        front = front_future.result()
+
+    offsets, total = [], front.pages
+    for result in results:
+        offsets.append(total)
+        total += result.pages
+    anchors = {name: page for name, page in front.anchors.items()}
+    for offset, result in zip(offsets, results):
+        anchors.update({name: offset + page for name, page in result.anchors.items()})
+    if has_toc:
+        known = tuple((heading_id, anchors[heading_id] + 1) for heading_id, _ in placeholder if heading_id in anchors)
+        front_part = PrintPart(articles=(), cover=True, toc=True, sources=False, page_numbers=False, toc_pages=known)
+        front = _layout_chunk(str(project.root), render_document(publication, project, "pdf", fonts, front_part),
+                              config.identifier)
+        if front.pages != offsets[0]:  # the contents grew a page: shift everything after it
+            shift = front.pages - offsets[0]
+            offsets = [o + shift for o in offsets]
+            anchors = {name: page + shift if page >= front.pages - shift else page for name, page in anchors.items()}
+            total += shift
+    numbers = _page_numbers_pdf(publication, project, total)
+    merged = merge_pdfs([front] + results, numbers, config.identifier)
+    page_starts = list(front.page_starts)
+    for result in results:
+        page_starts.extend(result.page_starts)
+    warnings = [w for r in [front] + results for w in r.warnings]
+    return ChunkedLayout(pdf=merged, page_count=total, anchors=anchors, page_starts=page_starts,
+                         warnings=_unique(warnings), laid_out=len(todo))
+
+
+def _toc_ids(publication):
+    for article in publication.articles:
+        for heading in article.headings:
+            if heading.level <= 2:
+                yield heading.id
+    if publication.sources:
+        yield "sources"
+
+
+def _unique(warnings):
+    seen, unique = set(), []
+    for warning in warnings:
+        if str(warning) not in seen:
+            seen.add(str(warning))
+            unique.append(warning)
+    return unique
+
+
+def _layout_chunk(root: str, html: str, identifier: str) -> ChunkResult:
+    """Worker: lay out one chunk; return its PDF and where its anchors landed."""
+    from .pdf import page_starts as find_page_starts, write_pdf
+
+    layout = layout_pdf(html, load_project(root), identifier)
+    anchors = {}
+    for index, page in enumerate(layout.document.pages):
+        for name in page.anchors:
+            anchors.setdefault(name, index)
+    return ChunkResult(pdf=write_pdf(layout, identifier, tagged=False), pages=layout.page_count,
+                       anchors=anchors, page_starts=find_page_starts(layout), warnings=layout.warnings)
+
+
+def _cache_key(html: str) -> str:
+    from ..stamps import current_versions
+
+    versions = json.dumps(current_versions(), sort_keys=True)
+    return hashlib.sha256(f"{CHUNK_CACHE_VERSION}\n{versions}\n{html}".encode("utf-8")).hexdigest()
+
+
+def _cached(cache_dir: Path | None, html: str) -> ChunkResult | None:
+    if cache_dir is None:
+        return None
+    key = _cache_key(html)
+    try:
+        meta = json.loads((cache_dir / f"{key}.json").read_text(encoding="utf-8"))
+        pdf = (cache_dir / f"{key}.pdf").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return ChunkResult(pdf=pdf, pages=meta["pages"], anchors=meta["anchors"], page_starts=meta["page_starts"])
+
+
+def _store(cache_dir: Path | None, html: str, result: ChunkResult) -> None:
+    if cache_dir is None:
+        return
+    from ..output import atomic_write
+
+    key = _cache_key(html)
+    atomic_write(cache_dir / f"{key}.pdf", result.pdf)
+    meta = {"pages": result.pages, "anchors": result.anchors, "page_starts": result.page_starts}
+    atomic_write(cache_dir / f"{key}.json", json.dumps(meta).encode("utf-8"))
+
+
+def prune_cache(cache_dir: Path, keep: set[str]) -> None:
+    """Remove cached chunks no longer part of the publication."""
+    if not cache_dir.is_dir():
+        return
+    for path in cache_dir.glob("*.*"):
+        if path.stem not in keep:
+            path.unlink(missing_ok=True)
+
+
+def _page_numbers_pdf(publication, project, total: int) -> bytes:
+    """A document of `total` blank pages that carry only the page numbers, in the print style."""
+    from .pdf import write_pdf
+
+    jinja = make_environment(project)
+    styles = [("fonts.css", font_face_css())] + _styles(project, "pdf")
+    html = render_template(jinja, "page_numbers.html", config=publication.config, styles=styles, pages=total)
+    layout = layout_pdf(html, project, publication.config.identifier)
+    return write_pdf(layout, publication.config.identifier, tagged=False)
+
+
+def merge_pdfs(chunks: list[ChunkResult], numbers_pdf: bytes, identifier: str) -> bytes:
+    """Concatenate the chunk PDFs, merging destinations and outlines, and stamp page numbers."""
+    import pikepdf
+
+    documents = [pikepdf.open(io.BytesIO(chunk.pdf)) for chunk in chunks]
+    merged = documents[0]
+    names = _named_destinations(merged)
+    outline = [_outline_entries(merged, merged, 0)]
+    for document in documents[1:]:
+        start = len(merged.pages)
+        page_index = {page.objgen: index for index, page in enumerate(document.pages)}
+        merged.pages.extend(document.pages)
+        for name, dest in _named_destinations(document):
+            index = page_index.get(dest[0].objgen)
+            if index is not None:
+                names.append((name, pikepdf.Array([merged.pages[start + index].obj, *list(dest)[1:]])))
+        outline.append(_outline_entries(document, merged, start))
+    _write_named_destinations(merged, names)
+    _write_outline(merged, [entry for entries in outline for entry in entries])
+    numbers = pikepdf.open(io.BytesIO(numbers_pdf))
+    for page, number_page in zip(merged.pages, numbers.pages):
+        page.add_overlay(number_page)
+    out = io.BytesIO()
+    merged.save(out, deterministic_id=True, compress_streams=True,
+                object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
+
+
+def _named_destinations(document):
+    import pikepdf
+
+    names = document.Root.get("/Names")
+    dests = names.get("/Dests") if names is not None else None
+    if dests is None:
+        return []
+    tree = pikepdf.NameTree(dests)
+    return list(tree.items())
+
+
+def _write_named_destinations(merged, names):
+    import pikepdf
+
+    unique = {}
+    for name, dest in names:
+        unique.setdefault(str(name), dest)
+    array = pikepdf.Array()
+    for name in sorted(unique):
+        array.append(pikepdf.String(name))
+        array.append(unique[name])
+    if "/Names" not in merged.Root:
+        merged.Root.Names = pikepdf.Dictionary()
+    merged.Root.Names.Dests = merged.make_indirect(pikepdf.Dictionary(Names=array))
+
+
+def _outline_entries(document, merged, start):
+    """The outline of one chunk as (title, merged page index, top, children)."""
+    with document.open_outline() as outline:
+        return [_entry(item, document, start) for item in outline.root]
+
+
+def _entry(item, document, start):
+    page_index, top = _destination(item, document)
+    return (item.title, start + page_index if page_index is not None else None, top,
+            [_entry(child, document, start) for child in item.children])
+
+
+def _destination(item, document):
+    dest = item.destination
+    if dest is None and item.action is not None:
+        dest = item.action.get("/D")
+    try:
+        page = dest[0]
+        top = float(dest[3]) if len(dest) > 3 else None
+    except (TypeError, IndexError, KeyError):
+        return None, None
+    for index, candidate in enumerate(document.pages):
+        if candidate.objgen == page.objgen:
+            return index, top
+    return None, None
+
+
+def _write_outline(merged, entries):
+    import pikepdf
+
+    def build(entry):
+        title, page, top, children = entry
+        item = pikepdf.OutlineItem(title, page if page is not None else 0, "XYZ", left=0, top=top)
+        item.children.extend(build(child) for child in children)
+        return item
+
+    with merged.open_outline() as outline:
+        outline.root.clear()
+        outline.root.extend(build(entry) for entry in entries)
+
+
+__all__ = ["can_chunk", "plan_chunks", "layout_chunked", "merge_pdfs", "prune_cache", "ChunkedLayout"]
