@@ -114,9 +114,9 @@ class BriefingRenderer(RendererHTML):
     def paragraph_open(self, tokens, idx, options, env):
         meta = tokens[idx].meta
         if meta.get("figure"):
-            return '<figure class="figure">'
+            return f'<figure class="figure"{_id_attr(tokens[idx])}>'
         if meta.get("attribution"):
-            return '</blockquote>\n<figcaption class="attribution">'
+            return f'</blockquote>\n<figcaption class="attribution"{_id_attr(tokens[idx])}>'
         return self.renderToken(tokens, idx, options, env)
 
     def paragraph_close(self, tokens, idx, options, env):
@@ -129,7 +129,7 @@ class BriefingRenderer(RendererHTML):
 
     def blockquote_open(self, tokens, idx, options, env):
         if tokens[idx].meta.get("attributed"):
-            return '<figure class="quote">\n<blockquote>\n'
+            return f'<figure class="quote"{_id_attr(tokens[idx])}>\n<blockquote>\n'
         return self.renderToken(tokens, idx, options, env)
 
     def blockquote_close(self, tokens, idx, options, env):
@@ -154,9 +154,11 @@ class BriefingRenderer(RendererHTML):
         return self.renderToken(tokens, idx, options, env) + "</div>\n"
 
     def link_open(self, tokens, idx, options, env):
-        href = tokens[idx].attrGet("href") or ""
-        if href.startswith(("http://", "https://", "mailto:")):
-            tokens[idx].attrJoin("class", "external")
+        token = tokens[idx]
+        href = token.attrGet("href") or ""
+        # the tokens are shared by every target, so mark a link once however often it is rendered
+        if href.startswith(("http://", "https://", "mailto:")) and "external" not in (token.attrGet("class") or "").split():
+            token.attrJoin("class", "external")
         return self.renderToken(tokens, idx, options, env)
 
 
@@ -228,6 +230,7 @@ def render_article(article: Article, target: str, context: RenderContext) -> Ren
     md = make_parser()
     renderer = BriefingRenderer(target, article, context)
     tokens, notes = _split_footnotes(article.tokens)
+    _number_blocks(article, tokens)
     footnotes = []
     html_by_id = {}
     for note_id, note_tokens in notes:
@@ -239,6 +242,33 @@ def render_article(article: Article, target: str, context: RenderContext) -> Ren
     context.footnote_html[article.name] = html_by_id
     body = renderer.render(tokens, md.options, article.env)
     return RenderedArticle(article=article, body=body, footnotes=footnotes)
+
+
+#: body blocks that get a stable id, the same in every target, so that where a printed page
+#: begins (found in the PDF layout) can be located in the EPUB: see pagelist.py
+BLOCK_IDS = {"paragraph_open": "p", "list_item_open": "li", "blockquote_open": "q", "table_open": "t",
+             "tr_open": "r"}
+
+
+def _number_blocks(article: Article, tokens) -> None:
+    """Give each body block without an id one: `<article>-p3`, `<article>-li2`, … (idempotent)."""
+    taken = {heading.id for heading in article.headings}
+    counts = dict.fromkeys(BLOCK_IDS.values(), 0)
+    for token in tokens:
+        kind = BLOCK_IDS.get(token.type)
+        if kind is None:
+            continue
+        counts[kind] += 1
+        if token.attrGet("id") is None:
+            ident = f"{article.name}-{kind}{counts[kind]}"
+            while ident in taken:
+                ident += "_"
+            token.attrSet("id", ident)
+
+
+def _id_attr(token) -> str:
+    ident = token.attrGet("id")
+    return f' id="{escapeHtml(ident)}"' if ident else ""
 
 
 def _split_footnotes(tokens):
