@@ -4,7 +4,8 @@ Each output records the content hash of every file it was built from, the direct
 listings that could add a new input, and the versions of the tools that made it. An
 output is current when its file still exists and none of these changed. Hashes of
 unchanged files (same mtime and size) are reused from the state, so a bare `touch`
-costs one re-hash and rebuilds nothing.
+costs one re-hash and rebuilds nothing. Paths are recorded relative to the project and
+the output folder, so a project moved or renamed as a whole stays up to date.
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ import functools
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 #: bump when the state format changes: every output is then rebuilt once
-STAMP_VERSION = 1
+STAMP_VERSION = 2
 STATE_DIR = ".report-builder"
 STATE_FILE = "state.json"
+#: a file modified this recently may change again within the same timestamp tick, so its
+#: hash is not trusted on mtime and size alone next time (git's "racy clean" problem)
+RACY_WINDOW_NS = 2_000_000_000
 
 
 @dataclass
@@ -27,7 +32,7 @@ class Inputs:
     """What one output depends on: files (relative to the project root), listings, versions."""
 
     files: set[str] = field(default_factory=set)
-    listings: dict[str, str] = field(default_factory=dict)  # glob → digest of the matching names
+    listings: dict[str, list[str]] = field(default_factory=dict)  # glob → the matching files
     versions: dict[str, str] = field(default_factory=dict)
     outside: dict[str, str] = field(default_factory=dict)  # label → absolute path (built-ins, fonts)
 
@@ -79,10 +84,12 @@ class State:
         if known and known.mtime_ns == info.st_mtime_ns and known.size == info.st_size:
             return known.sha256
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        self.hashes[key] = FileHash(digest, info.st_mtime_ns, info.st_size)
+        settled = time.time_ns() - info.st_mtime_ns > RACY_WINDOW_NS
+        self.hashes[key] = FileHash(digest, info.st_mtime_ns if settled else -1, info.st_size)
         return digest
 
     def snapshot(self, root: Path, inputs: Inputs) -> dict:
+        """The hashes of every input now: take it before rendering, record it after writing."""
         files = {name: self.file_hash(root / name) for name in sorted(inputs.files)}
         outside = {label: self.file_hash(Path(p)) for label, p in sorted(inputs.outside.items())}
         return {
@@ -93,9 +100,9 @@ class State:
             "versions": dict(sorted(inputs.versions.items())),
         }
 
-    def record(self, fmt: str, output: Path, root: Path, inputs: Inputs):
-        self.records[fmt] = {"output": str(output), "output_sha256": self.file_hash(output),
-                             **self.snapshot(root, inputs)}
+    def record(self, fmt: str, output: Path, snapshot: dict):
+        """Note that `output` was built from the inputs as they were in `snapshot`."""
+        self.records[fmt] = {"output": output.name, "output_sha256": self.file_hash(output), **snapshot}
 
     def forget(self, fmt: str):
         self.records.pop(fmt, None)
@@ -105,15 +112,20 @@ class State:
         record = self.records.get(fmt)
         if record is None:
             return "no previous build"
-        if record.get("output") != str(output) or not output.is_file():
+        if record.get("output") != output.name or not output.is_file():
             return f"{output.name} is missing"
         if self.file_hash(output) != record.get("output_sha256"):
             return f"{output.name} was changed outside the build"
         if record.get("versions") != current_versions():
             return "tool versions changed"
-        for pattern, digest in record.get("listings", {}).items():
-            if listing_digest(root, pattern) != digest:
-                return f"files added or removed in {pattern}"
+        for pattern, names in record.get("listings", {}).items():
+            now = list_files(root, pattern)
+            added = sorted(set(now) - set(names))
+            if added:
+                return f"{added[0]} added"
+            removed = sorted(set(names) - set(now))
+            if removed:
+                return f"{removed[0]} removed"
         for name, digest in record.get("files", {}).items():
             if self.file_hash(root / name) != digest:
                 return f"{name} changed"
@@ -124,9 +136,9 @@ class State:
         return None
 
 
-def listing_digest(root: Path, pattern: str) -> str:
-    names = sorted(p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file())
-    return hashlib.sha256("\n".join(names).encode("utf-8")).hexdigest()
+def list_files(root: Path, pattern: str) -> list[str]:
+    """The files matching `pattern` under `root`, relative to it: a new one may be a new input."""
+    return sorted(p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file())
 
 
 @functools.lru_cache(maxsize=1)
