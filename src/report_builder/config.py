@@ -98,11 +98,11 @@ def parse_config(data, shown: str) -> Config:
     if language and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", language):
         fail(data, "language", f"language {language!r} is not a BCP 47 tag such as 'en-GB'")
     else:
-        try:
-            from babel import Locale
+        from babel import Locale, UnknownLocaleError
 
+        try:
             Locale.parse(language.replace("-", "_"))
-        except (ValueError, LookupError):
+        except (ValueError, LookupError, UnknownLocaleError):
             fail(data, "language", f"unknown language {language!r}")
     slug = _string(data, "slug", errors, shown) or _slugify(title or "report")
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", slug):
@@ -124,9 +124,13 @@ def parse_config(data, shown: str) -> Config:
         if key in pdf and not isinstance(pdf[key], bool):
             fail(pdf, key, f"pdf.{key} must be true or false")
     epub = _section(data, "epub", _EPUB_KEYS, errors, shown)
+    split_level = epub.get("split_level", 1)
+    if not isinstance(split_level, int) or isinstance(split_level, bool) or split_level < 1:
+        fail(epub, "split_level", f"epub.split_level must be a whole number such as 1, not {split_level!r}")
+        split_level = 1
     _section(data, "html", _HTML_KEYS, errors, shown)
-    errors.raise_if_any()
-    return Config(
+    # the remaining values are read while building the Config: raise only after that
+    config = Config(
         title=title,
         subtitle=_string(data, "subtitle", errors, shown),
         slug=slug,
@@ -142,27 +146,29 @@ def parse_config(data, shown: str) -> Config:
         formats=tuple(formats),
         pdf=PdfSettings(page_size=page_size, duplex=pdf.get("duplex", False),
                         variant=pdf.get("variant"), toc=pdf.get("toc")),
-        epub=EpubSettings(cover=epub.get("cover"), split_level=int(epub.get("split_level", 1)),
+        epub=EpubSettings(cover=epub.get("cover"), split_level=split_level,
                           conforms_to=epub.get("conforms_to")),
         allow_remote_images=_flag(data, "allow_remote_images", errors, shown),
         raw_html=_flag(data, "raw_html", errors, shown),
         article_positions=tuple(data["articles"].item_pos) if articles is not None else (),
     )
+    errors.raise_if_any()
+    return config
 
 
 def _check_keys(mapping, allowed, prefix, errors, shown):
     for key in mapping:
         if key not in allowed:
             line, col = mapping.key_pos[key]
-            hint = _did_you_mean(str(key), allowed)
+            hint = _did_you_mean(str(key), allowed, prefix)
             errors.error(shown, line, col, f"unknown key '{prefix}{key}'{hint}")
 
 
-def _did_you_mean(word, choices):
+def _did_you_mean(word, choices, prefix=""):
     import difflib
 
     close = difflib.get_close_matches(word, sorted(choices), n=1)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return f"; did you mean '{prefix}{close[0]}'?" if close else ""
 
 
 def _section(data, key, allowed, errors, shown):

@@ -60,6 +60,13 @@ def _make_loader(line_offset: int):
         result.item_pos = [_mark(child, line_offset) for child in node.value]
         return result
 
+    def construct_timestamp(loader, node):
+        try:
+            return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+        except ValueError:  # 2025-13-01: keep the text, so the key's own check reports it where it is
+            return loader.construct_scalar(node)
+
+    _Loader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
     _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
     return _Loader
