@@ -162,8 +162,21 @@ def _layout_chunk(root: str, html: str, identifier: str) -> ChunkResult:
     for index, page in enumerate(layout.document.pages):
         for name in page.anchors:
             anchors.setdefault(name, index)
+    _keep_links_to_other_chunks(layout.document, anchors)
     return ChunkResult(pdf=write_pdf(layout, identifier, tagged=False), pages=layout.page_count,
                        anchors=anchors, page_starts=find_page_starts(layout), warnings=layout.warnings)
+
+
+def _keep_links_to_other_chunks(document, anchors):
+    """WeasyPrint drops links to anchors it has not laid out; give them a stand-in destination.
+
+    The merge replaces each stand-in with the real destination from the chunk that holds it.
+    """
+    missing = {name for page in document.pages for kind, name, _rect, _box in page.links
+               if kind == "internal" and name not in anchors}
+    if missing and document.pages:
+        for name in sorted(missing):
+            document.pages[0].anchors[name] = (0, 0, 0, 0)
 
 
 def _cache_key(html: str) -> str:
@@ -222,7 +235,8 @@ def merge_pdfs(chunks: list[ChunkResult], numbers_pdf: bytes, identifier: str) -
 
     documents = [pikepdf.open(io.BytesIO(chunk.pdf)) for chunk in chunks]
     merged = documents[0]
-    names = _named_destinations(merged)
+    stand_ins = {str(name) for name in chunks[0].anchors} ^ {str(name) for name, _ in _named_destinations(merged)}
+    names = [(name, dest) for name, dest in _named_destinations(merged) if str(name) not in stand_ins]
     outline = [_outline_entries(merged, merged, 0)]
     for document in documents[1:]:
         start = len(merged.pages)
@@ -236,7 +250,7 @@ def merge_pdfs(chunks: list[ChunkResult], numbers_pdf: bytes, identifier: str) -
     _write_named_destinations(merged, names)
     _write_outline(merged, [entry for entries in outline for entry in entries])
     numbers = pikepdf.open(io.BytesIO(numbers_pdf))
-    for page, number_page in zip(merged.pages, numbers.pages):
+    for page, number_page in list(zip(merged.pages, numbers.pages))[1:]:  # the cover has no number
         page.add_overlay(number_page)
     out = io.BytesIO()
     merged.save(out, deterministic_id=True, compress_streams=True,

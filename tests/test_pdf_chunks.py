@@ -1,0 +1,118 @@
+"""A PDF laid out in parallel chunks equals the one laid out in a single process."""
+
+from __future__ import annotations
+
+import pikepdf
+import pypdf
+import pytest
+
+from conftest import copy_project
+from report_builder import build
+from report_builder.build import load_publication
+from report_builder.project import load_project
+from report_builder.writers.pdf_chunks import plan_chunks
+
+
+@pytest.fixture(scope="module")
+def single_and_chunked(tmp_path_factory):
+    single = copy_project("multilingual", tmp_path_factory.mktemp("single") / "p")
+    chunked = copy_project("multilingual", tmp_path_factory.mktemp("chunked") / "p")
+    single_pdf = build(single, formats=["pdf"], jobs=1).outputs["pdf"]
+    chunked_pdf = build(chunked, formats=["pdf"], jobs=3).outputs["pdf"]
+    return single_pdf, chunked_pdf
+
+
+def page_texts(path):
+    return [page.extract_text() for page in pypdf.PdfReader(path).pages]
+
+
+def outline(path):
+    """[(depth, title, page index)] of the bookmark tree."""
+    pdf = pikepdf.open(path)
+    pages = {page.objgen: index for index, page in enumerate(pdf.pages)}
+    entries = []
+
+    def walk(items, depth):
+        for item in items:
+            entries.append((depth, item.title, pages[item.destination[0].objgen]))
+            walk(item.children, depth + 1)
+
+    with pdf.open_outline() as tree:
+        walk(tree.root, 0)
+    return entries
+
+
+def test_the_multilingual_fixture_is_split_into_three_chunks(tmp_path):
+    publication = load_publication(load_project(copy_project("multilingual", tmp_path / "p")))
+    assert plan_chunks(publication, 3) == [(0,), (1,), (2,)]
+
+
+def test_chunked_layout_has_the_same_page_count(single_and_chunked):
+    single, chunked = single_and_chunked
+    assert len(pypdf.PdfReader(chunked).pages) == len(pypdf.PdfReader(single).pages)
+
+
+def test_chunked_layout_has_the_same_text_on_every_page(single_and_chunked):
+    """Same words in the same order; only line breaks may differ, as the page number is stamped."""
+    single, chunked = single_and_chunked
+    assert [text.split() for text in page_texts(chunked)] == [text.split() for text in page_texts(single)]
+
+
+def test_chunked_page_numbers_run_on_across_chunks(single_and_chunked):
+    _single, chunked = single_and_chunked
+    texts = page_texts(chunked)
+    for number, text in enumerate(texts[1:], start=2):
+        assert f"Page {number} of {len(texts)}" in text
+
+
+def test_chunked_outline_has_the_same_entries_and_target_pages(single_and_chunked):
+    single, chunked = single_and_chunked
+    assert outline(chunked) == outline(single)
+    assert [title for _depth, title, _page in outline(chunked)][:2] == ["Winter Roads North", "Leaving the capital"]
+
+
+def _contents_links(path):
+    """Each link on the contents page → the page index its named destination points to."""
+    pdf = pikepdf.open(path)
+    pages = {page.objgen: index for index, page in enumerate(pdf.pages)}
+    names = dict(pikepdf.NameTree(pdf.Root.Names.Dests).items())
+    links = {}
+    for annotation in pdf.pages[1].get("/Annots", []):
+        dest = annotation.get("/Dest")
+        if dest is not None:
+            links[str(dest)] = pages[names[str(dest)][0].objgen]
+    return links
+
+
+def test_chunked_contents_links_reach_the_heading_pages(single_and_chunked):
+    single, chunked = single_and_chunked
+    links = _contents_links(chunked)
+    assert links == _contents_links(single)
+    assert len(links) >= 8
+    texts = page_texts(chunked)
+    assert "Athens in Two Alphabets" in texts[links["beta"]]
+
+
+def test_chunked_contents_page_numbers_match_where_headings_land(single_and_chunked):
+    _single, chunked = single_and_chunked
+    contents = page_texts(chunked)[1]
+    texts = page_texts(chunked)
+    for title in ("Winter Roads North", "Athens in Two Alphabets", "Cities by the Numbers", "Sources"):
+        line = next(line for line in contents.splitlines() if line.startswith(title))
+        printed = int(line.rsplit(" ", 1)[1])
+        assert title in texts[printed - 1]
+
+
+def test_chunked_metadata_matches_single(single_and_chunked):
+    single, chunked = single_and_chunked
+    assert pypdf.PdfReader(chunked).metadata == pypdf.PdfReader(single).metadata
+
+
+def test_an_edit_lays_out_only_the_chunk_that_holds_it(tmp_path):
+    root = copy_project("multilingual", tmp_path / "p")
+    first = build(root, formats=["pdf"], jobs=3)
+    assert any("3 chunk(s) laid out" in note for note in first.notes)
+    article = root / "content" / "beta.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    second = build(root, formats=["pdf"], jobs=3)
+    assert any("1 chunk(s) laid out" in note for note in second.notes)
