@@ -11,6 +11,7 @@ import difflib
 import re
 import unicodedata
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from babel.dates import format_date
 from markdown_it import MarkdownIt
@@ -19,6 +20,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
 from .errors import Collector, Diagnostic, ReportError
+from .facts import fact_table_files
 from .model import Article, FactTable, FactUse, Heading, Image
 from .project import Project
 from .sanitize import sanitize_html, sanitize_inline_tag
@@ -262,7 +264,9 @@ class _Walker:
             return None
         table = self.tables.get(name)
         if table is None:
-            self.error(token, f"unknown fact table '{name}'{_hint(name, self.tables)}", needle=needle)
+            known = {path.stem for path in fact_table_files(self.project)}
+            if name not in known:  # a table that exists but did not load has its own errors
+                self.error(token, f"unknown fact table '{name}'{_hint(name, known)}", needle=needle)
         return table
 
     def _inline(self, inline, block):
@@ -309,34 +313,48 @@ class _Walker:
         self.facts_used.append(use)
 
     def _image(self, token, block):
-        src = token.attrGet("src") or ""
+        # markdown-it percent-encodes the address; the file name and messages use it as written
+        src = unquote(token.attrGet("src") or "")
         alt = "".join(child.content for child in token.children or []).strip()
-        needle = f"]({src}"
+        where = self._locate_image(block, src)
+
+        def error(message):
+            self.errors.error(self.shown, *where, message)
+
         if not alt:
-            self.error(block, f"image '{src}' has no alt text; describe it between the brackets: ![what it shows]({src})", needle=needle)
+            error(f"image '{src}' has no alt text; describe it between the brackets: ![what it shows]({src})")
         if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", src):
             if src.startswith(("http://", "https://")):
-                self.error(block, f"remote image '{src}' is not allowed; put the file in content/images/", needle=needle)
+                error(f"remote image '{src}' is not allowed; put the file in content/images/")
             else:
-                self.error(block, f"image '{src}' must be a file inside the project", needle=needle)
+                error(f"image '{src}' must be a file inside the project")
             return
         target = self.project.resolve_inside(self.path.parent, src)
         if target is None:
-            self.error(block, f"image '{src}' is outside the project directory", needle=needle)
+            error(f"image '{src}' is outside the project directory")
             return
         if not target.is_file():
-            self.error(block, f"image '{src}' not found", needle=needle)
+            error(f"image '{src}' not found")
             return
         if target.suffix.lower() not in IMAGE_SUFFIXES:
-            self.error(block, f"image '{src}' is not a supported image type ({', '.join(sorted(IMAGE_SUFFIXES))})", needle=needle)
+            error(f"image '{src}' is not a supported image type ({', '.join(sorted(IMAGE_SUFFIXES))})")
             return
         pixels = _pixel_count(target)
         if pixels > MAX_IMAGE_PIXELS:
-            self.error(block, f"image '{src}' has {pixels:,} pixels; the limit is {MAX_IMAGE_PIXELS:,}", needle=needle)
+            error(f"image '{src}' has {pixels:,} pixels; the limit is {MAX_IMAGE_PIXELS:,}")
             return
         relative = target.relative_to(self.project.root).as_posix()
         token.meta["project_path"] = relative
         self.article.images.append(Image(src=relative, alt=alt, caption=token.attrGet("title") or ""))
+
+    def _locate_image(self, block, src):
+        """(line, col) of the `![` that opens the image with this address."""
+        for needle in (f"]({src}", f"](<{src}>", f"]({quote(src, safe='/:')}"):
+            line, col = self.locate(block, needle)
+            if col is not None:
+                start = self.lines[line - 1 - self.offset].rfind("![", 0, col - 1)
+                return line, (start + 1 if start >= 0 else col)
+        return self.locate(block, "![")
 
     def _mark_figure(self, tokens, index):
         inline = tokens[index]
