@@ -31,6 +31,10 @@ class ReportError(Exception):
         self.diagnostics = sorted(diagnostics, key=_sort_key)
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
+    def __reduce__(self):
+        # raised in a worker process, it must cross back with its diagnostics intact
+        return (type(self), (self.diagnostics,))
+
 
 def _sort_key(d: Diagnostic):
     return (d.path, d.line or 0, d.col or 0, d.message)
