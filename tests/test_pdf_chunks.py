@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pikepdf
 import pypdf
 import pytest
@@ -101,6 +103,23 @@ def test_chunked_contents_page_numbers_match_where_headings_land(single_and_chun
         line = next(line for line in contents.splitlines() if line.startswith(title))
         printed = int(line.rsplit(" ", 1)[1])
         assert title in texts[printed - 1]
+
+
+def _structure(path):
+    """The tag tree with its text, as a screen reader gets it (object numbers left out)."""
+    import subprocess
+
+    text = subprocess.run(["pdfinfo", "-struct-text", str(path)], capture_output=True, text=True, check=True).stdout
+    return [re.sub(r"<\d+-\d+-\d+>", "<id>", line) for line in text.splitlines()
+            if not line.strip().startswith("Object ")]
+
+
+def test_chunked_pdf_is_tagged_with_the_same_structure_tree(single_and_chunked):
+    single, chunked = single_and_chunked
+    assert pikepdf.open(chunked).Root.MarkInfo.Marked
+    structure = _structure(chunked)
+    assert structure == _structure(single)
+    assert structure[0] == "Document" and len(structure) > 500
 
 
 def test_chunked_metadata_matches_single(single_and_chunked):

@@ -141,7 +141,7 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
                 from .writers.epub import write_epub
 
                 say("assembling EPUB")
-                pending["epub"] = write_epub(publication, project, layout)
+                pending["epub"] = write_epub(publication, project, layout, pdf_bytes=pdf_bytes)
         if "html" in formats:
             say("rendering HTML edition")
             if html_job is not None:
@@ -175,9 +175,12 @@ def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result
             shutil.rmtree(cache, ignore_errors=True)  # --force: lay every chunk out again
         layout = layout_chunked(publication, project, jobs, cache)
         result.warnings.extend(layout.warnings)
-        result.notes.append(f"pdf: laid out in parallel ({layout.laid_out} chunk(s) laid out, the rest cached); "
-                            "untagged — set pdf.variant: pdf/ua-1 for a tagged PDF laid out in one process")
+        result.notes.append(f"pdf: laid out in parallel on {jobs} cores ({layout.laid_out} chunk(s) laid out, "
+                            "the rest from the cache)")
         return layout.pdf, layout
+    if jobs > 1 and len(publication.articles) > 1:
+        reason = "duplex pages depend on where a chunk starts" if config.pdf.duplex else f"variant {config.pdf.variant}"
+        result.notes.append(f"pdf: laid out in one process ({reason})")
     say("laying out pages")
     layout = layout_pdf(print_html, project, config.identifier, variant=config.pdf.variant)
     result.warnings.extend(layout.warnings)

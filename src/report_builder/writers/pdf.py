@@ -150,10 +150,3 @@ def write_pdf(layout: Layout, identifier: str, tagged: bool = True, variant: str
     return layout.document.write_pdf(pdf_identifier=identifier.encode("utf-8"), pdf_tags=tagged,
                                      pdf_variant=variant)
 
-
-def page_starts(layout: Layout) -> list:
-    """For each page, the id of the first element that starts on it (None when none does)."""
-    starts = []
-    for page in layout.document.pages:
-        starts.append(next(iter(page.anchors), None))
-    return starts

@@ -32,7 +32,7 @@ from .pdf import font_face_css, layout_pdf
 
 #: articles per chunk at most; more chunks balance better and cache finer, fewer cost less setup
 MAX_ARTICLES_PER_CHUNK = 8
-CHUNK_CACHE_VERSION = "1"
+CHUNK_CACHE_VERSION = "2"
 
 
 @dataclass
@@ -155,7 +155,8 @@ def _unique(warnings):
 
 def _layout_chunk(root: str, html: str, identifier: str) -> ChunkResult:
     """Worker: lay out one chunk; return its PDF and where its anchors landed."""
-    from .pdf import page_starts as find_page_starts, write_pdf
+    from ..pagelist import find_page_starts
+    from .pdf import write_pdf
 
     layout = layout_pdf(html, load_project(root), identifier)
     anchors = {}
@@ -163,8 +164,8 @@ def _layout_chunk(root: str, html: str, identifier: str) -> ChunkResult:
         for name in page.anchors:
             anchors.setdefault(name, index)
     _keep_links_to_other_chunks(layout.document, anchors)
-    return ChunkResult(pdf=write_pdf(layout, identifier, tagged=False), pages=layout.page_count,
-                       anchors=anchors, page_starts=find_page_starts(layout), warnings=layout.warnings)
+    return ChunkResult(pdf=write_pdf(layout, identifier), pages=layout.page_count,
+                       anchors=anchors, page_starts=find_page_starts(layout.document), warnings=layout.warnings)
 
 
 def _keep_links_to_other_chunks(document, anchors):
@@ -230,7 +231,7 @@ def _page_numbers_pdf(publication, project, total: int) -> bytes:
 
 
 def merge_pdfs(chunks: list[ChunkResult], numbers_pdf: bytes, identifier: str) -> bytes:
-    """Concatenate the chunk PDFs, merging destinations and outlines, and stamp page numbers."""
+    """Concatenate the chunk PDFs, merging structure, destinations and outlines; stamp page numbers."""
     import pikepdf
 
     documents = [pikepdf.open(io.BytesIO(chunk.pdf)) for chunk in chunks]
@@ -241,7 +242,9 @@ def merge_pdfs(chunks: list[ChunkResult], numbers_pdf: bytes, identifier: str) -
     for document in documents[1:]:
         start = len(merged.pages)
         page_index = {page.objgen: index for index, page in enumerate(document.pages)}
+        _detach_structure(document)
         merged.pages.extend(document.pages)
+        _append_structure(merged, document, start)
         for name, dest in _named_destinations(document):
             index = page_index.get(dest[0].objgen)
             if index is not None:
@@ -249,13 +252,94 @@ def merge_pdfs(chunks: list[ChunkResult], numbers_pdf: bytes, identifier: str) -
         outline.append(_outline_entries(document, merged, start))
     _write_named_destinations(merged, names)
     _write_outline(merged, [entry for entries in outline for entry in entries])
-    numbers = pikepdf.open(io.BytesIO(numbers_pdf))
-    for page, number_page in list(zip(merged.pages, numbers.pages))[1:]:  # the cover has no number
-        page.add_overlay(number_page)
+    _stamp_page_numbers(merged, pikepdf.open(io.BytesIO(numbers_pdf)))
     out = io.BytesIO()
     merged.save(out, deterministic_id=True, compress_streams=True,
                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
+
+
+def _stamp_page_numbers(merged, numbers) -> None:
+    """Draw each numbers page over the merged page, marked as an artifact (page furniture)."""
+    import pikepdf
+
+    for index in range(1, len(merged.pages)):  # the cover has no number
+        page = merged.pages[index]
+        form = merged.copy_foreign(numbers.pages[index].as_form_xobject())
+        name = page.add_resource(form, pikepdf.Name.XObject, prefix="PageNumber")
+        page.contents_add(pikepdf.Stream(merged, b"/Artifact BMC q " + bytes(name) + b" Do Q EMC"), prepend=False)
+
+
+def _structure_root(document):
+    root = document.Root.get("/StructTreeRoot")
+    if root is None:
+        return None, None
+    kids = root.K if isinstance(root.K, pikepdf_array()) else [root.K]
+    return root, kids[0]
+
+
+def pikepdf_array():
+    import pikepdf
+
+    return pikepdf.Array
+
+
+def _detach_structure(document) -> None:
+    """Cut the chunk's top elements loose from its root, so copying them copies no more."""
+    root, top = _structure_root(document)
+    if root is None:
+        return
+    for kid in top.K:
+        if hasattr(kid, "keys") and "/P" in kid:
+            del kid["/P"]
+
+
+def _append_structure(merged, document, start) -> None:
+    """Move a chunk's tagged content under the merged document's structure tree.
+
+    The chunk's pages were copied already, so the structure elements copied here point at
+    the merged pages; its parent-tree keys are renumbered after the merged ones.
+    """
+    import pikepdf
+
+    root, top = _structure_root(merged)
+    chunk_root, chunk_top = _structure_root(document)
+    if root is None or chunk_root is None:
+        return
+    nums = list(root.ParentTree.Nums)
+    offset = max((int(nums[i]) for i in range(0, len(nums), 2)), default=-1) + 1
+    for kid in chunk_top.K:
+        copied = merged.copy_foreign(kid) if kid.is_indirect else kid
+        copied.P = top
+        top.K.append(copied)
+    chunk_nums = chunk_root.ParentTree.Nums
+    for i in range(0, len(chunk_nums), 2):
+        value = chunk_nums[i + 1]
+        nums.append(int(chunk_nums[i]) + offset)
+        nums.append(merged.copy_foreign(value) if value.is_indirect else _copy_direct(merged, value))
+    pairs = sorted(zip(nums[0::2], nums[1::2]), key=lambda pair: int(pair[0]))
+    root.ParentTree.Nums = pikepdf.Array([item for pair in pairs for item in pair])
+    for page in merged.pages[start:]:
+        if "/StructParents" in page.obj:
+            page.obj.StructParents = int(page.obj.StructParents) + offset
+        for annotation in page.obj.get("/Annots", []):
+            if "/StructParent" in annotation:
+                annotation.StructParent = int(annotation.StructParent) + offset
+    if "/ParentTreeNextKey" in root:
+        root.ParentTreeNextKey = int(pairs[-1][0]) + 1 if pairs else 0
+
+
+def _copy_direct(merged, value):
+    """Copy a direct array or dictionary whose items may be indirect objects of another PDF."""
+    import pikepdf
+
+    if isinstance(value, pikepdf.Array):
+        return pikepdf.Array([merged.copy_foreign(item) if item.is_indirect else _copy_direct(merged, item)
+                              for item in value])
+    if isinstance(value, pikepdf.Dictionary):
+        return pikepdf.Dictionary({key: merged.copy_foreign(item) if item.is_indirect else _copy_direct(merged, item)
+                                   for key, item in value.items()})
+    return value
 
 
 def _named_destinations(document):
