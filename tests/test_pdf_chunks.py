@@ -110,7 +110,7 @@ def _structure(path):
     import subprocess
 
     text = subprocess.run(["pdfinfo", "-struct-text", str(path)], capture_output=True, text=True, check=True).stdout
-    return [re.sub(r"<\d+-\d+-\d+>", "<id>", line) for line in text.splitlines()
+    return [re.sub(r"\b\d+-(\d+)-(\d+)\b", r"N-\1-\2", line) for line in text.splitlines()
             if not line.strip().startswith("Object ")]
 
 
