@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -202,7 +203,9 @@ def render_template(env: jinja2.Environment, name: str, **values) -> str:
                                       f"template syntax error: {exc.message}")]) from None
     except jinja2.UndefinedError as exc:
         line, path = _template_frame(exc, name)
-        raise ReportError([Diagnostic(path, line, None, f"template error: {exc.message}")]) from None
+        # "'report_builder.model.Article object' has no attribute 'x'" → "'Article' has no attribute 'x'"
+        message = re.sub(r"'(?:[\w]+\.)*(\w+) object'", r"'\1'", exc.message or "undefined value")
+        raise ReportError([Diagnostic(path, line, None, f"template error: {message}")]) from None
     except jinja2.TemplateNotFound as exc:
         raise ReportError([Diagnostic(f"templates/{name}", None, None, f"template not found: {exc.name}")]) from None
 
@@ -340,4 +343,19 @@ def style_files(project: Project, target: str) -> list[Path]:
 
 
 def _styles(project, target):
-    return [(p.name, p.read_text(encoding="utf-8")) for p in style_files(project, target)]
+    """(name, CSS) of each stylesheet; a project's print stylesheet may not point outside the project."""
+    from .sources import read_text
+
+    styles, problems = [], []
+    for path in style_files(project, target):
+        own = project.root in path.resolve().parents
+        css = read_text(path, project.display(path)) if own else path.read_text(encoding="utf-8")
+        if own and target in ("pdf", "epub"):  # the web edition's references are the reader's browser's business
+            from .fetcher import base_url, check_stylesheet_references, project_sandbox
+
+            problems.extend(check_stylesheet_references(css, project.display(path), project_sandbox(project),
+                                                        base_url(project)))
+        styles.append((path.name, css))
+    if problems:
+        raise ReportError(problems)
+    return styles
