@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import threading
 import unicodedata
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -23,13 +24,14 @@ from .errors import Collector, Diagnostic, ReportError
 from .facts import fact_table_files
 from .model import Article, FactTable, FactUse, Heading, Image
 from .project import Project
-from .sanitize import sanitize_html, sanitize_inline_tag
+from .sanitize import sanitize_html, sanitize_inline_tag, without_dropped_content
 from .sources import LocatedDict, LocatedList, parse_yaml, read_text
 
 _FRONT_MATTER_KEYS = {"title", "subtitle", "byline", "dateline", "date", "summary", "key_points", "lang"}
 DIRECTIVES = ("facts", "chart")
 CHART_OPTIONS = {"type", "x", "y", "title", "caption", "unit"}
 CHART_TYPES = ("bar", "column")
+UNSAFE_LINK_SCHEMES = ("javascript", "vbscript", "file", "data")
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
 MAX_IMAGE_PIXELS = 50_000_000  # a decompression bomb stops here, before any renderer opens it
 _ROLE = re.compile(r"\{fact\}`([^`]*)`")
@@ -40,6 +42,9 @@ def make_parser(allow_html: bool = False) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": allow_html, "xhtmlOut": True, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin).use(attrs_plugin).use(myst_role_plugin)
+    # Keep file:, javascript:, vbscript: and data: addresses as links and images instead of
+    # silently leaving them as text: the loader refuses each one at its line (see _Walker).
+    md.validateLink = lambda url: True
     return md
 
 
@@ -270,13 +275,26 @@ class _Walker:
         return table
 
     def _inline(self, inline, block):
+        if any(child.type == "html_inline" for child in inline.children or []):
+            inline.children = without_dropped_content(inline.children)
         for child in inline.children or []:
             if child.type == "myst_role":
                 self._role(child, block)
             elif child.type == "image":
                 self._image(child, block)
+            elif child.type == "link_open":
+                self._link(child, block)
             elif child.type == "html_inline":
                 child.content = sanitize_inline_tag(child.content)
+
+    def _link(self, token, block):
+        href = token.attrGet("href") or ""
+        scheme = re.match(r"\s*([a-zA-Z][a-zA-Z0-9+.-]*):", href)
+        if scheme and scheme.group(1).lower() in UNSAFE_LINK_SCHEMES:
+            shown = unquote(href)
+            needle = next((n for n in (shown, href) if self.locate(block, n)[1] is not None), shown)
+            self.error(block, f"link '{shown}' uses the {scheme.group(1).lower()}: scheme, which a publication "
+                              "may not link to; use an http(s) address or a #heading", needle=needle)
 
     def _role(self, token, block):
         name = token.meta.get("name")
@@ -340,6 +358,9 @@ class _Walker:
             error(f"image '{src}' is not a supported image type ({', '.join(sorted(IMAGE_SUFFIXES))})")
             return
         pixels = _pixel_count(target)
+        if pixels is None:
+            error(f"image '{src}' cannot be read as a {target.suffix.lower().lstrip('.').upper()} image")
+            return
         if pixels > MAX_IMAGE_PIXELS:
             error(f"image '{src}' has {pixels:,} pixels; the limit is {MAX_IMAGE_PIXELS:,}")
             return
@@ -398,17 +419,26 @@ class _Walker:
                         self.error(token, f"footnote [^{match.group(1)}] has no definition; add '[^{match.group(1)}]: text' below", needle=match.group(0))
 
 
-def _pixel_count(path: Path) -> int:
-    """Width × height from the image header, without decoding it (0 for SVG or unreadable)."""
+_PILLOW_LIMIT = threading.Lock()
+
+
+def _pixel_count(path: Path) -> int | None:
+    """Width × height from the image header, without decoding it; 0 for SVG, None when unreadable."""
     if path.suffix.lower() == ".svg":
         return 0
     from PIL import Image as PILImage
 
-    try:
-        with PILImage.open(path) as picture:
-            width, height = picture.size
-    except (OSError, ValueError, PILImage.DecompressionBombError):
-        return MAX_IMAGE_PIXELS + 1
+    with _PILLOW_LIMIT:
+        # Pillow refuses to even open an image twice its own limit; we want the real size to
+        # report it against ours, and reading the header decodes nothing.
+        previous, PILImage.MAX_IMAGE_PIXELS = PILImage.MAX_IMAGE_PIXELS, None
+        try:
+            with PILImage.open(path) as picture:
+                width, height = picture.size
+        except (OSError, ValueError, SyntaxError):
+            return None
+        finally:
+            PILImage.MAX_IMAGE_PIXELS = previous
     return width * height
 
 

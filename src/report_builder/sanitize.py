@@ -59,6 +59,37 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+#: elements without content or closing tag: dropping one drops nothing after it
+VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+                 "source", "track", "wbr"}
+
+
+def without_dropped_content(children: list) -> list:
+    """Inline tokens minus everything between a dropped element's opening and closing tags.
+
+    markdown-it splits `<script>x</script>` inside a paragraph into three tokens; dropping the
+    tags alone would leave the script's text in the output. As in `sanitize_html`, a dropped
+    element goes with everything inside it.
+    """
+    kept, open_elements = [], []
+    for child in children:
+        if child.type == "html_inline":
+            match = _TAG.match(child.content.strip())
+            if match:
+                closing, name, _attributes, self_closing = match.groups()
+                name = name.lower()
+                if name in DROPPED_ELEMENTS and name not in VOID_ELEMENTS and not self_closing:
+                    if not closing:
+                        open_elements.append(name)
+                        continue
+                    if name in open_elements:
+                        del open_elements[len(open_elements) - 1 - open_elements[::-1].index(name):]
+                        continue
+        if not open_elements:
+            kept.append(child)
+    return kept
+
+
 _TAG = re.compile(r"^<\s*(/?)\s*([a-zA-Z][\w-]*)(.*?)(/?)\s*>$", re.DOTALL)
 _ATTRIBUTE = re.compile(r"""([^\s=/>]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
 
