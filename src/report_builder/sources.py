@@ -67,9 +67,19 @@ def _make_loader(line_offset: int):
             return loader.construct_scalar(node)
 
     _Loader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
+    def construct_unknown_tag(loader, node):
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise _RefusedTag(None, None, f"YAML tag '{tag}' is not allowed: write plain text, numbers, dates, "
+                                      "lists and mappings", node.start_mark)
+
+    _Loader.add_constructor(None, construct_unknown_tag)  # !!python/object and every other custom tag
     _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
     return _Loader
+
+
+class _RefusedTag(yaml.constructor.ConstructorError):
+    """A tag that would build something other than plain data; never constructed."""
 
 
 def parse_yaml(text: str, path: str, line_offset: int = 0):
@@ -81,7 +91,8 @@ def parse_yaml(text: str, path: str, line_offset: int = 0):
         line = mark.line + 1 + line_offset if mark else None
         col = mark.column + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
-        raise ReportError([Diagnostic(path, line, col, f"YAML syntax error: {problem}")]) from None
+        message = problem if isinstance(exc, _RefusedTag) else f"YAML syntax error: {problem}"
+        raise ReportError([Diagnostic(path, line, col, message)]) from None
     except yaml.YAMLError as exc:
         raise ReportError([Diagnostic(path, None, None, f"YAML error: {exc}")]) from None
 
