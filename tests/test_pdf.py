@@ -268,7 +268,13 @@ def test_no_contents_page_when_report_yaml_turns_it_off(built_print):
 
 # -- page furniture --------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", PRINTED)
+@pytest.mark.parametrize("name", [
+    "sample",
+    pytest.param("multilingual", marks=pytest.mark.xfail(strict=True, reason=(
+        "on a PDF laid out in chunks, the stamped 'Page N of M' is drawn under the page's own "
+        "unrestored transform and lands at the top of the page, over the running head"))),
+    "long-table",
+])
 def test_every_page_after_the_cover_carries_the_marking_and_its_page_number(built_print, name):
     pages = page_lines(built_print(name).pdf)
     footers = [[line for line in lines if line][-1] for lines in pages[1:]]
