@@ -135,3 +135,17 @@ def test_an_edit_lays_out_only_the_chunk_that_holds_it(tmp_path):
     article.write_text(article.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
     second = build(root, formats=["pdf"], jobs=3)
     assert any("1 chunk(s) laid out" in note for note in second.notes)
+
+
+def test_a_pdf_ua_variant_laid_out_in_chunks_passes_the_pdf_ua_rules(tmp_path):
+    import page
+
+    root = copy_project("multilingual", tmp_path / "p")
+    config = root / "report.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("pdf:\n", "pdf:\n  variant: pdf/ua-1\n"),
+                      encoding="utf-8")
+    result = build(root, formats=["pdf"], jobs=2)
+    assert any("laid out in parallel" in note for note in result.notes)
+    report = page.validate_pdf(str(result.outputs["pdf"]), profile="ua1")
+    assert [failure.rule_id for failure in report.failures] == []
+    assert report.is_compliant

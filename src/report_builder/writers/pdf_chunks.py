@@ -59,8 +59,7 @@ class ChunkedLayout:
 def can_chunk(publication, jobs: int) -> bool:
     """Chunk when there are cores to use and articles to split; duplex pages need their parity."""
     config = publication.config
-    return (jobs > 1 and len(publication.articles) > 1 and not config.pdf.duplex
-            and not config.pdf.variant)
+    return jobs > 1 and len(publication.articles) > 1 and not config.pdf.duplex
 
 
 def plan_chunks(publication, jobs: int) -> list[tuple[int, ...]]:
@@ -85,6 +84,7 @@ def plan_chunks(publication, jobs: int) -> list[tuple[int, ...]]:
 
 def layout_chunked(publication, project, jobs: int, cache_dir: Path | None) -> ChunkedLayout:
     config = publication.config
+    variant = config.pdf.variant
     fonts = [("fonts.css", font_face_css())]
     plan = plan_chunks(publication, jobs)
     parts = [PrintPart(articles=chunk, cover=False, toc=False, sources=(i == len(plan) - 1), page_numbers=False)
@@ -96,16 +96,18 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None) -> C
                            toc_pages=placeholder)
     front_html = render_document(publication, project, "pdf", fonts, front_part)
 
+    keys = [_cache_key(html, variant) for html in htmls]
     if cache_dir is not None:
-        prune_cache(cache_dir, {_cache_key(html) for html in htmls})
-    results: list[ChunkResult | None] = [_cached(cache_dir, html) for html in htmls]
+        prune_cache(cache_dir, set(keys))
+    results: list[ChunkResult | None] = [_cached(cache_dir, key) for key in keys]
     todo = [i for i, r in enumerate(results) if r is None]
     with ProcessPoolExecutor(max_workers=min(jobs, max(1, len(todo) + 1))) as pool:
-        futures = {i: pool.submit(_layout_chunk, str(project.root), htmls[i], config.identifier) for i in todo}
-        front_future = pool.submit(_layout_chunk, str(project.root), front_html, config.identifier)
+        futures = {i: pool.submit(_layout_chunk, str(project.root), htmls[i], config.identifier, variant)
+                   for i in todo}
+        front_future = pool.submit(_layout_chunk, str(project.root), front_html, config.identifier, variant)
         for i, future in futures.items():
             results[i] = future.result()
-            _store(cache_dir, htmls[i], results[i])
+            _store(cache_dir, keys[i], results[i])
         front = front_future.result()
 
     offsets, total = [], front.pages
@@ -119,7 +121,7 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None) -> C
         known = tuple((heading_id, anchors[heading_id] + 1) for heading_id, _ in placeholder if heading_id in anchors)
         front_part = PrintPart(articles=(), cover=True, toc=True, sources=False, page_numbers=False, toc_pages=known)
         front = _layout_chunk(str(project.root), render_document(publication, project, "pdf", fonts, front_part),
-                              config.identifier)
+                              config.identifier, variant)
         if front.pages != offsets[0]:  # the contents grew a page: shift everything after it
             shift = front.pages - offsets[0]
             offsets = [o + shift for o in offsets]
@@ -153,18 +155,18 @@ def _unique(warnings):
     return unique
 
 
-def _layout_chunk(root: str, html: str, identifier: str) -> ChunkResult:
+def _layout_chunk(root: str, html: str, identifier: str, variant: str | None = None) -> ChunkResult:
     """Worker: lay out one chunk; return its PDF and where its anchors landed."""
     from ..pagelist import find_page_starts
     from .pdf import write_pdf
 
-    layout = layout_pdf(html, load_project(root), identifier)
+    layout = layout_pdf(html, load_project(root), identifier, variant=variant)
     anchors = {}
     for index, page in enumerate(layout.document.pages):
         for name in page.anchors:
             anchors.setdefault(name, index)
     _keep_links_to_other_chunks(layout.document, anchors)
-    return ChunkResult(pdf=write_pdf(layout, identifier), pages=layout.page_count,
+    return ChunkResult(pdf=write_pdf(layout, identifier, variant=variant), pages=layout.page_count,
                        anchors=anchors, page_starts=find_page_starts(layout.document), warnings=layout.warnings)
 
 
@@ -180,17 +182,16 @@ def _keep_links_to_other_chunks(document, anchors):
             document.pages[0].anchors[name] = (0, 0, 0, 0)
 
 
-def _cache_key(html: str) -> str:
+def _cache_key(html: str, variant: str | None = None) -> str:
     from ..stamps import current_versions
 
     versions = json.dumps(current_versions(), sort_keys=True)
-    return hashlib.sha256(f"{CHUNK_CACHE_VERSION}\n{versions}\n{html}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{CHUNK_CACHE_VERSION}\n{variant}\n{versions}\n{html}".encode("utf-8")).hexdigest()
 
 
-def _cached(cache_dir: Path | None, html: str) -> ChunkResult | None:
+def _cached(cache_dir: Path | None, key: str) -> ChunkResult | None:
     if cache_dir is None:
         return None
-    key = _cache_key(html)
     try:
         meta = json.loads((cache_dir / f"{key}.json").read_text(encoding="utf-8"))
         pdf = (cache_dir / f"{key}.pdf").read_bytes()
@@ -199,12 +200,11 @@ def _cached(cache_dir: Path | None, html: str) -> ChunkResult | None:
     return ChunkResult(pdf=pdf, pages=meta["pages"], anchors=meta["anchors"], page_starts=meta["page_starts"])
 
 
-def _store(cache_dir: Path | None, html: str, result: ChunkResult) -> None:
+def _store(cache_dir: Path | None, key: str, result: ChunkResult) -> None:
     if cache_dir is None:
         return
     from ..output import atomic_write
 
-    key = _cache_key(html)
     atomic_write(cache_dir / f"{key}.pdf", result.pdf)
     meta = {"pages": result.pages, "anchors": result.anchors, "page_starts": result.page_starts}
     atomic_write(cache_dir / f"{key}.json", json.dumps(meta).encode("utf-8"))
