@@ -179,7 +179,8 @@ def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result
                             "the rest from the cache)")
         return layout.pdf, layout
     if jobs > 1 and len(publication.articles) > 1:
-        result.notes.append("pdf: laid out in one process (duplex pages depend on where a chunk starts)")
+        reason = "duplex pages depend on where a chunk starts" if config.pdf.duplex else f"{config.pdf.variant} is not merged"
+        result.notes.append(f"pdf: laid out in one process ({reason})")
     say("laying out pages")
     layout = layout_pdf(print_html, project, config.identifier, variant=config.pdf.variant)
     result.warnings.extend(layout.warnings)

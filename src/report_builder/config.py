@@ -15,6 +15,10 @@ from .sources import LocatedDict, parse_yaml, read_text
 
 FORMATS = ("pdf", "epub", "html")
 PAGE_SIZES = ("A4", "Letter")
+#: the PDF variants WeasyPrint 70 writes (weasyprint.pdf.VARIANTS), named without importing it
+PDF_VARIANTS = ("pdf/a-1a", "pdf/a-1b", "pdf/a-2a", "pdf/a-2b", "pdf/a-2u", "pdf/a-3a", "pdf/a-3b",
+                "pdf/a-3u", "pdf/a-4e", "pdf/a-4f", "pdf/a-4u", "pdf/ua-1", "pdf/ua-2",
+                "pdf/x-1a", "pdf/x-3", "pdf/x-4", "pdf/x-5g")
 
 _TOP_KEYS = {
     "title", "subtitle", "slug", "authors", "publisher", "language", "date", "identifier",
@@ -123,6 +127,8 @@ def parse_config(data, shown: str) -> Config:
     for key in ("duplex", "toc"):
         if key in pdf and not isinstance(pdf[key], bool):
             fail(pdf, key, f"pdf.{key} must be true or false")
+    if pdf.get("variant") is not None and pdf.get("variant") not in PDF_VARIANTS:
+        fail(pdf, "variant", f"unknown PDF variant {pdf.get('variant')!r}{_did_you_mean(str(pdf.get('variant')), PDF_VARIANTS)}")
     epub = _section(data, "epub", _EPUB_KEYS, errors, shown)
     split_level = epub.get("split_level", 1)
     if not isinstance(split_level, int) or isinstance(split_level, bool) or split_level < 1:

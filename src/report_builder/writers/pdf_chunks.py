@@ -57,9 +57,14 @@ class ChunkedLayout:
 
 
 def can_chunk(publication, jobs: int) -> bool:
-    """Chunk when there are cores to use and articles to split; duplex pages need their parity."""
+    """Chunk when there are cores to use and articles to split.
+
+    Duplex pages need to know their parity, and PDF/A and PDF/X files are not merged (their
+    conformance covers the whole file); those are laid out in one process.
+    """
     config = publication.config
-    return jobs > 1 and len(publication.articles) > 1 and not config.pdf.duplex
+    mergeable = config.pdf.variant is None or config.pdf.variant.startswith("pdf/ua")
+    return jobs > 1 and len(publication.articles) > 1 and not config.pdf.duplex and mergeable
 
 
 def plan_chunks(publication, jobs: int) -> list[tuple[int, ...]]:
