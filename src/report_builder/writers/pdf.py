@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
@@ -59,6 +60,21 @@ def time_limit(seconds: int, what: str):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector: layout allocates millions of objects and frees few,
+    so collections during it are wasted work (10–20 % of the time on large books)."""
+    enabled = gc.isenabled()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.unfreeze()
 
 
 @dataclass
@@ -127,7 +143,7 @@ def layout_pdf(html: str, project: Project, identifier: str, variant: str | None
     logger = logging.getLogger("weasyprint")
     logger.addHandler(capture)
     try:
-        with time_limit(RENDER_TIME_LIMIT, "PDF layout"):
+        with time_limit(RENDER_TIME_LIMIT, "PDF layout"), gc_paused():
             document = weasyprint.HTML(string=html, base_url=str(project.root) + "/", url_fetcher=fetcher).render(
                 pdf_variant=variant, pdf_tags=True)
     finally:
@@ -147,6 +163,7 @@ def layout_pdf(html: str, project: Project, identifier: str, variant: str | None
 
 def write_pdf(layout: Layout, identifier: str, tagged: bool = True, variant: str | None = None) -> bytes:
     """PDF bytes of a layout; tagged (structure tree for assistive technology) unless merged later."""
-    return layout.document.write_pdf(pdf_identifier=identifier.encode("utf-8"), pdf_tags=tagged,
-                                     pdf_variant=variant)
+    with gc_paused():
+        return layout.document.write_pdf(pdf_identifier=identifier.encode("utf-8"), pdf_tags=tagged,
+                                         pdf_variant=variant)
 
