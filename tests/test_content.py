@@ -237,8 +237,6 @@ def test_problems_in_tables_articles_and_the_article_list_are_reported_together(
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="load_publication drops every fact table when one fails to load, "
-                                       "so references to the healthy tables go unchecked")
 def test_a_broken_table_does_not_hide_a_bad_reference_to_a_healthy_table(write_project):
     root = write_project({
         "content/a.md": article("Once {fact}`numbers.nope` people.\n"),
@@ -251,8 +249,6 @@ def test_a_broken_table_does_not_hide_a_bad_reference_to_a_healthy_table(write_p
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="load_publication stops at the first report.yaml error, "
-                                       "before fact tables and articles are read")
 def test_report_yaml_problems_are_reported_together_with_content_problems(write_project):
     root = write_project({
         "report.yaml": "title: T\ncolour: red\narticles:\n  - a.md\n",

@@ -270,9 +270,7 @@ def test_no_contents_page_when_report_yaml_turns_it_off(built_print):
 
 @pytest.mark.parametrize("name", [
     "sample",
-    pytest.param("multilingual", marks=pytest.mark.xfail(strict=True, reason=(
-        "on a PDF laid out in chunks, the stamped 'Page N of M' is drawn under the page's own "
-        "unrestored transform and lands at the top of the page, over the running head"))),
+    "multilingual",
     "long-table",
 ])
 def test_every_page_after_the_cover_carries_the_marking_and_its_page_number(built_print, name):

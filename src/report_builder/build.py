@@ -38,13 +38,16 @@ def load_publication(project: Project, config: Config | None = None):
     from .facts import load_fact_tables
     from .model import Publication
 
-    config = config or load_config(project)
     errors = Collector()
-    tables = {}
-    try:
-        tables = load_fact_tables(project, config.babel_locale)
-    except ReportError as exc:
-        errors.extend(exc.diagnostics)
+    if config is None:
+        try:
+            config = load_config(project)
+        except ReportError as exc:
+            config = getattr(exc, "partial_config", None)
+            if config is None:
+                raise
+            errors.extend(exc.diagnostics)
+    tables = load_fact_tables(project, config.babel_locale, errors)
     names = _article_files(project, config)
     try:
         articles, facts_used = load_articles(project, names, tables, config.babel_locale,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -9,7 +10,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 
-from .errors import Collector
+from .errors import Collector, ReportError
 from .project import Project
 from .sources import LocatedDict, parse_yaml, read_text
 
@@ -99,6 +100,7 @@ def parse_config(data, shown: str) -> Config:
     _check_keys(data, _TOP_KEYS, "", errors, shown)
     title = _string(data, "title", errors, shown, required=True)
     language = _string(data, "language", errors, shown) or "en-GB"
+    before = len(errors.diagnostics)
     if language and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", language):
         fail(data, "language", f"language {language!r} is not a BCP 47 tag such as 'en-GB'")
     else:
@@ -108,6 +110,7 @@ def parse_config(data, shown: str) -> Config:
             Locale.parse(language.replace("-", "_"))
         except (ValueError, LookupError, UnknownLocaleError):
             fail(data, "language", f"unknown language {language!r}")
+    language_ok = len(errors.diagnostics) == before
     slug = _string(data, "slug", errors, shown) or _slugify(title or "report")
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", slug):
         fail(data, "slug", f"slug {slug!r} must use lowercase letters, digits, '.', '_' and '-'")
@@ -158,7 +161,11 @@ def parse_config(data, shown: str) -> Config:
         raw_html=_flag(data, "raw_html", errors, shown),
         article_positions=tuple(data["articles"].item_pos) if articles is not None else (),
     )
-    errors.raise_if_any()
+    if errors.diagnostics:
+        # Content is still checked with what could be read, so one run reports everything.
+        error = ReportError(errors.diagnostics)
+        error.partial_config = config if language_ok else dataclasses.replace(config, language="en-GB")
+        raise error
     return config
 
 

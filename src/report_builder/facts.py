@@ -114,8 +114,12 @@ def format_cell(text: str, qualifier: str = "", unit: str = "") -> str:
     return text
 
 
-def load_fact_tables(project: Project, locale: str) -> dict[str, FactTable]:
-    """Load every table in content/facts; all problems are reported together."""
+def load_fact_tables(project: Project, locale: str, problems: Collector | None = None) -> dict[str, FactTable]:
+    """Load every table in content/facts; all problems are reported together.
+
+    With `problems`, diagnostics go there and the tables that loaded cleanly are returned,
+    so references to them can still be checked in the same run.
+    """
     errors = Collector()
     tables: dict[str, FactTable] = {}
     directory = project.facts_dir
@@ -126,13 +130,17 @@ def load_fact_tables(project: Project, locale: str) -> dict[str, FactTable]:
     for path in files:
         if path.suffix != ".csv" and path.stem in csv_stems:
             continue  # a sidecar, read with its CSV
+        before = len(errors.diagnostics)
         try:
             table = _load_table(project, path, locale, errors)
         except ReportError as exc:
             errors.extend(exc.diagnostics)
             continue
-        if table is not None:
+        if table is not None and len(errors.diagnostics) == before:
             tables[table.name] = table
+    if problems is not None:
+        problems.extend(errors.diagnostics)
+        return tables
     errors.raise_if_any()
     return tables
 

@@ -272,7 +272,10 @@ def _stamp_page_numbers(merged, numbers) -> None:
         page = merged.pages[index]
         form = merged.copy_foreign(numbers.pages[index].as_form_xobject())
         name = page.add_resource(form, pikepdf.Name.XObject, prefix="PageNumber")
-        page.contents_add(pikepdf.Stream(merged, b"/Artifact BMC q " + bytes(name) + b" Do Q EMC"), prepend=False)
+        # the page's own content leaves its coordinate system flipped: isolate it first
+        page.contents_add(pikepdf.Stream(merged, b"q\n"), prepend=True)
+        page.contents_add(pikepdf.Stream(merged, b"\nQ\n/Artifact BMC q " + bytes(name) + b" Do Q EMC\n"),
+                          prepend=False)
 
 
 def _structure_root(document):
