@@ -123,8 +123,6 @@ def test_css_a_project_stylesheet_gets_wrong_is_a_warning_at_its_file_and_line(p
         "styles/custom.css:4:15: warning: CSS: Ignored `color: #zzz`, invalid value\n"))
 
 
-@pytest.mark.xfail(strict=True, reason="writers/pdf.py: layout_pdf reports the parse error a second time, "
-                                       "as 'build: warning: PDF layout: Parse error at …' in the inlined style")
 def test_a_css_parse_error_in_a_project_stylesheet_is_reported_once_at_its_file_and_line(previous, run_cli):
     root, _before = previous
     (root / "styles").mkdir()

@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ..errors import Diagnostic, ReportError
-from ..fetcher import SandboxFetcher, fonts_roots
-from ..project import Project, builtin_dir
+from ..fetcher import SandboxFetcher
+from ..project import Project
 
 #: the fonts every print document uses: (family, file in its package, style)
 FONT_FILES = (
@@ -83,6 +83,7 @@ class Layout:
 
     document: object
     warnings: list[Diagnostic] = field(default_factory=list)
+    fetcher: SandboxFetcher | None = None
 
     @property
     def page_count(self) -> int:
@@ -99,6 +100,8 @@ class _Capture(logging.Handler):
 
 
 _CSS_POSITION = re.compile(r" at (\d+):(\d+)")
+#: WeasyPrint CSS messages that `check_stylesheets` already reported at their file and line
+_REPORTED_WITH_THEIR_FILE = ("Ignored `", "Invalid or unsupported selector", "Parse error")
 
 
 def check_stylesheets(project: Project, paths) -> list[Diagnostic]:
@@ -125,7 +128,9 @@ def check_stylesheets(project: Project, paths) -> list[Diagnostic]:
 
 
 def _sandbox(project: Project) -> SandboxFetcher:
-    return SandboxFetcher([project.root, builtin_dir("styles"), builtin_dir("templates"), *fonts_roots()])
+    from ..fetcher import project_sandbox
+
+    return project_sandbox(project)
 
 
 def layout_pdf(html: str, project: Project, identifier: str, variant: str | None = None) -> Layout:
@@ -148,22 +153,29 @@ def layout_pdf(html: str, project: Project, identifier: str, variant: str | None
                 pdf_variant=variant, pdf_tags=True)
     finally:
         logger.removeHandler(capture)
-    errors = [Diagnostic("build", None, None, message) for message in fetcher.refused]
+    errors = list(fetcher.refusals)
     warnings = []
     for record in capture.records:
         message = record.getMessage()
-        if record.levelno >= logging.ERROR and not fetcher.refused:
+        if record.levelno >= logging.ERROR and not fetcher.refusals:
             errors.append(Diagnostic("build", None, None, f"PDF layout: {message}"))
-        elif record.levelno < logging.ERROR and not message.startswith(("Ignored `", "Invalid or unsupported selector")):
+        elif record.levelno < logging.ERROR and not message.startswith(_REPORTED_WITH_THEIR_FILE):
             warnings.append(Diagnostic("build", None, None, f"PDF layout: {message}", "warning"))
     if errors:
         raise ReportError(errors)
-    return Layout(document, warnings)
+    return Layout(document, warnings, fetcher)
 
 
 def write_pdf(layout: Layout, identifier: str, tagged: bool = True, variant: str | None = None) -> bytes:
-    """PDF bytes of a layout; tagged (structure tree for assistive technology) unless merged later."""
+    """PDF bytes of a layout; tagged (structure tree for assistive technology) unless merged later.
+
+    Writing fetches too (attachments): a refusal then fails the build like one during layout.
+    """
+    already = len(layout.fetcher.refusals) if layout.fetcher else 0
     with gc_paused():
-        return layout.document.write_pdf(pdf_identifier=identifier.encode("utf-8"), pdf_tags=tagged,
+        data = layout.document.write_pdf(pdf_identifier=identifier.encode("utf-8"), pdf_tags=tagged,
                                          pdf_variant=variant)
+    if layout.fetcher and len(layout.fetcher.refusals) > already:
+        raise ReportError(layout.fetcher.refusals[already:])
+    return data
 
