@@ -1,0 +1,170 @@
+"""Where each printed page begins, read from the print layout, and the same place in other XHTML.
+
+A page start is written as the ids of the elements the page begins in, innermost first, each
+with the number of that element's words printed on earlier pages:
+``[["pokrovsk-p7", 41], ["pokrovsk", 612]]`` means "after the 41st word of paragraph
+pokrovsk-p7". An empty list means the page shows no identified content (the cover, or a blank
+page). Plain lists, so a layout done in another process can hand them over as JSON.
+
+Both sides count words the same way: a word starts at a non-space character that follows a
+space, the start of a block, or a line break that is not a hyphenation. Text that exists only
+in print (generated content, page furniture, footnote bodies moved to the page foot) is not
+counted; a footnote call counts as its number, like the EPUB note reference.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: characters after which a printed line may break inside a word (hyphens, dashes, slash)
+_JOINING = "-\u00ad\u2010\u2011\u2012\u2013\u2014/"
+_WORD_START = re.compile(r"\s\S")
+
+#: XHTML elements that start a new block: a word never runs across their start
+BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "body", "caption", "dd", "div", "dl", "dt",
+    "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
+    "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead",
+    "tr", "ul", "br",
+})
+#: XHTML subtrees whose text is not laid out as text in print (inline SVG is an image there)
+SKIPPED_TAGS = frozenset({"svg", "math", "script", "style"})
+
+
+def _count_starts(text: str, after_space: bool) -> tuple[int, bool]:
+    """Word starts in `text` when the text before it ended in a space (or not)."""
+    if not text:
+        return 0, after_space
+    starts = len(_WORD_START.findall(text))
+    if after_space and not text[0].isspace():
+        starts += 1
+    return starts, text[-1].isspace()
+
+
+def _breaks_word(line_end: str) -> bool:
+    """Whether a printed line that ends so runs on into the next line's first word."""
+    return len(line_end) == 2 and line_end[1] in _JOINING and not line_end[0].isspace()
+
+
+# -- print side: the WeasyPrint layout ----------------------------------------------------------
+
+def find_page_starts(document) -> list[list[list]]:
+    """For each page of a laid-out WeasyPrint document, where it begins (see the module doc)."""
+    walker = _LayoutWalker()
+    return [walker.page(page._page_box) for page in document.pages]
+
+
+class _LayoutWalker:
+    """Walks the pages in order, counting the words printed so far in every element with an id."""
+
+    def __init__(self):
+        self.words: dict[str, int] = {}
+        self.after_space = True  # the text so far ended at a word boundary
+        self.line_end = ""  # the last two characters of the current line
+        self.seen_blocks: set[int] = set()  # elements whose boxes were met on earlier pages
+        self.start: list | None = None  # the current page's start, once found
+
+    def page(self, page_box) -> list[list]:
+        from weasyprint.formatting_structure import boxes
+
+        self.start = None
+        for child in page_box.children:
+            if not isinstance(child, (boxes.MarginBox, boxes.FootnoteAreaBox)):
+                self._walk(child, [], boxes)
+        return self.start or []
+
+    def _walk(self, box, anchors: list, boxes) -> None:
+        tag = getattr(box, "element_tag", "") or ""
+        element = getattr(box, "element", None)
+        if "::" in tag and not tag.endswith("::footnote-call"):
+            return  # generated content exists in print only
+        if element is not None and element.get("aria-hidden") == "true":
+            return
+        if isinstance(box, boxes.TableRowGroupBox) and (box.is_header or box.is_footer):
+            if id(element) in self.seen_blocks:
+                return  # a table header repeated on a continuation page
+            self.seen_blocks.add(id(element))
+        ident = element.get("id") if element is not None else None
+        if ident and (not anchors or anchors[-1][1] is not element):
+            anchors = anchors + [(ident, element)]
+        if isinstance(box, boxes.BlockContainerBox) and not isinstance(box, boxes.LineBox) \
+                and element is not None and id(element) not in self.seen_blocks:
+            self.seen_blocks.add(id(element))
+            self.after_space, self.line_end = True, ""  # a new block: its first word starts afresh
+        if isinstance(box, boxes.LineBox):
+            self.after_space = self.after_space or not _breaks_word(self.line_end)
+            self.line_end = ""
+        if isinstance(box, boxes.TextBox):
+            self._text(box.text, anchors)
+        elif isinstance(box, boxes.ReplacedBox):
+            self._mark(anchors)
+        for child in getattr(box, "children", ()):
+            self._walk(child, anchors, boxes)
+
+    def _text(self, text: str, anchors: list) -> None:
+        if text.strip():
+            self._mark(anchors)
+        starts, self.after_space = _count_starts(text, self.after_space)
+        for ident, _element in anchors:
+            self.words[ident] = self.words.get(ident, 0) + starts
+        self.line_end = (self.line_end + text)[-2:]
+
+    def _mark(self, anchors: list) -> None:
+        """The first content of a page: note where it is, before its own words are counted."""
+        if self.start is None and anchors:
+            self.start = [[ident, self.words.get(ident, 0)] for ident, _element in reversed(anchors)]
+
+
+# -- EPUB side: an lxml XHTML tree ---------------------------------------------------------------
+
+def local_name(element) -> str:
+    tag = element.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def insert_at_word(element, words: int, marker) -> bool:
+    """Insert `marker` inside `element` just before its word number `words` (0 = the first).
+
+    Returns False when the element has fewer words; the marker is not inserted then.
+    """
+    state = {"seen": 0, "after_space": True}
+
+    def place(text, at_text_of, node):
+        """Find the word start in `text` (the .text or .tail of `node`); insert the marker there."""
+        after_space = state["after_space"]
+        for index, char in enumerate(text):
+            if not char.isspace() and after_space:
+                if state["seen"] == words:
+                    _split_at(node, at_text_of, index, marker)
+                    return True
+                state["seen"] += 1
+            after_space = char.isspace()
+        state["after_space"] = after_space
+        return False
+
+    def walk(node) -> bool:
+        if place(node.text or "", True, node):
+            return True
+        for child in node:
+            name = local_name(child)
+            if name in BLOCK_TAGS:
+                state["after_space"] = True
+            if name not in SKIPPED_TAGS and walk(child):
+                return True
+            if name in BLOCK_TAGS:
+                state["after_space"] = True
+            if place(child.tail or "", False, child):
+                return True
+        return False
+
+    return walk(element)
+
+
+def _split_at(node, in_text: bool, index: int, marker) -> None:
+    if in_text:
+        marker.tail, node.text = node.text[index:], node.text[:index]
+        node.insert(0, marker)
+    else:
+        marker.tail, node.tail = node.tail[index:], node.tail[:index]
+        parent = node.getparent()
+        parent.insert(parent.index(node) + 1, marker)
