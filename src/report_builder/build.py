@@ -6,6 +6,8 @@ import fcntl
 import os
 import shutil
 import sys
+import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,7 +134,7 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
         # The web edition does not need the print layout: render it in another process meanwhile.
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(max_workers=1)
+        pool = ProcessPoolExecutor(max_workers=1, initializer=exit_with_parent, initargs=(os.getpid(),))
         html_job = pool.submit(_render_html_in_worker, str(project.root), publication.config)
     try:
         if {"pdf", "epub"} & set(formats):
@@ -257,22 +259,38 @@ def _add_file(inputs, project, path, label):
         inputs.outside[f"{label} {path.name}"] = str(path)
 
 
+def exit_with_parent(parent: int) -> None:
+    """Pool initializer: a worker whose build was killed exits instead of waiting for work forever
+    (holding the build's stdout and stderr open)."""
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 @contextmanager
 def build_lock(out_dir: Path, say: Progress):
-    """One build per output folder at a time; the OS frees the lock if a build is killed."""
+    """One build per output folder at a time; the OS frees the lock if a build is killed.
+
+    A POSIX record lock (lockf) belongs to the process alone: worker processes forked during the
+    build do not inherit it, so a worker outliving a killed build cannot keep the next one waiting.
+    """
     lock_dir = out_dir / STATE_DIR
     lock_dir.mkdir(parents=True, exist_ok=True)
     with open(lock_dir / "lock", "w") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except (BlockingIOError, PermissionError):
             print("report-builder: another build of this project is running; waiting for it to finish",
-                  file=sys.stderr)
-            fcntl.flock(handle, fcntl.LOCK_EX)
+                  file=sys.stderr, flush=True)
+            fcntl.lockf(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.lockf(handle, fcntl.LOCK_UN)
 
 
 def clean(directory: str | Path = ".", out: str | Path | None = None) -> list[str]:
