@@ -1,0 +1,320 @@
+"""Incremental builds: an output is rebuilt exactly when one of its inputs changed."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from report_builder import ReportError, build
+from report_builder.build import clean
+from report_builder.project import builtin_dir
+from report_builder.stamps import State
+
+PROJECTS = Path(__file__).resolve().parent / "projects"
+
+HAS_EPUB = importlib.util.find_spec("report_builder.writers.epub") is not None
+needs_epub = pytest.mark.skipif(not HAS_EPUB, reason="the EPUB writer (report_builder.writers.epub) is not written yet")
+
+#: every output these tests build; the EPUB joins once its writer exists
+ALL = ("pdf", "epub", "html") if HAS_EPUB else ("pdf", "html")
+#: the outputs laid out from the print edition (the EPUB page-list comes from the PDF layout)
+PRINT = ("pdf", "epub") if HAS_EPUB else ("pdf",)
+
+SQUARE_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">'
+              '<rect width="40" height="40" fill="#777"/></svg>\n')
+TREND_YAML = """\
+title: Arrivals by month
+source: Test registry
+columns:
+  - {key: label, title: Month}
+  - {key: value, title: Arrivals, type: number}
+rows:
+  - {id: jan, label: January, value: 120}
+  - {id: feb, label: February, value: 340}
+"""
+ADDED_TO_ARTICLE = """
+## A picture and a chart
+
+![A grey square standing in for a photograph](images/square.svg "A grey square.")
+
+```{chart} trend
+:type: bar
+:x: label
+:y: value
+```
+"""
+
+
+def reasons(*formats, why):
+    return {fmt: why for fmt in formats}
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory):
+    """The minimal project with an image and a chart-only fact table, built once."""
+    root = tmp_path_factory.mktemp("baseline") / "minimal"
+    shutil.copytree(PROJECTS / "minimal", root)
+    (root / "content" / "images").mkdir()
+    (root / "content" / "images" / "square.svg").write_text(SQUARE_SVG)
+    (root / "content" / "facts" / "trend.yaml").write_text(TREND_YAML)
+    with open(root / "content" / "only.md", "a") as article:
+        article.write(ADDED_TO_ARTICLE)
+    assert set(build(root, formats=ALL).outputs) == set(ALL)
+    return root
+
+
+@pytest.fixture
+def built(baseline, tmp_path):
+    """A fresh copy of the built baseline project, outputs and build state included."""
+    return shutil.copytree(baseline, tmp_path / "minimal")
+
+
+def outputs(root):
+    return {fmt: root / "build" / f"minimal.{fmt}" for fmt in ALL}
+
+
+def contents(root):
+    return {fmt: path.read_bytes() for fmt, path in outputs(root).items()}
+
+
+def edit(path: Path, old: str, new: str):
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+# -- nothing changed ------------------------------------------------------------------------------
+
+def test_a_second_build_rebuilds_nothing_and_reports_every_output_up_to_date(built):
+    result = build(built, formats=ALL)
+    assert (result.outputs, result.skipped) == ({}, outputs(built))
+
+
+def test_a_second_build_leaves_output_bytes_and_mtimes_untouched(built):
+    before = {fmt: (path.read_bytes(), path.stat().st_mtime_ns) for fmt, path in outputs(built).items()}
+    build(built, formats=ALL)
+    assert {fmt: (path.read_bytes(), path.stat().st_mtime_ns) for fmt, path in outputs(built).items()} == before
+
+
+def test_touching_an_article_rebuilds_nothing(built):
+    os.utime(built / "content" / "only.md")
+    assert build(built, formats=ALL).outputs == {}
+
+
+def test_a_project_moved_to_another_folder_is_still_up_to_date(built, tmp_path):
+    moved = built.rename(tmp_path / "renamed")
+    assert build(moved, formats=ALL).outputs == {}
+
+
+# -- one input changed ------------------------------------------------------------------------------
+
+def test_editing_an_article_rebuilds_every_output_and_names_the_article(built):
+    edit(built / "content" / "only.md", "sweeping their steps", "painting their doors")
+    result = build(built, formats=ALL)
+    assert (set(result.outputs), result.reasons) == (set(ALL), reasons(*ALL, why="content/only.md changed"))
+
+
+def test_the_rebuilt_output_carries_the_edit(built):
+    edit(built / "content" / "only.md", "sweeping their steps", "painting their doors")
+    build(built, formats=ALL)
+    assert "painting their doors" in (built / "build" / "minimal.html").read_text()
+
+
+def test_editing_an_embedded_fact_table_rebuilds_every_output(built):
+    edit(built / "content" / "facts" / "basic.yaml", "Test fixture data", "Test fixture records")
+    assert build(built, formats=ALL).reasons == reasons(*ALL, why="content/facts/basic.yaml changed")
+
+
+def test_editing_a_fact_table_used_only_by_a_chart_rebuilds_every_output(built):
+    edit(built / "content" / "facts" / "trend.yaml", "value: 340", "value: 341")
+    assert build(built, formats=ALL).reasons == reasons(*ALL, why="content/facts/trend.yaml changed")
+
+
+def test_editing_an_image_rebuilds_every_output(built):
+    edit(built / "content" / "images" / "square.svg", "#777", "#555")
+    assert build(built, formats=ALL).reasons == reasons(*ALL, why="content/images/square.svg changed")
+
+
+def test_editing_report_yaml_rebuilds_every_output(built):
+    edit(built / "report.yaml", "Test marking", "Restricted")
+    assert build(built, formats=ALL).reasons == reasons(*ALL, why="report.yaml changed")
+
+
+def test_adding_a_template_override_rebuilds_every_output(built):
+    (built / "templates").mkdir()
+    shutil.copy(builtin_dir("templates") / "article.html", built / "templates")
+    assert build(built, formats=ALL).reasons == reasons(*ALL, why="templates/article.html added")
+
+
+def test_editing_a_template_override_rebuilds_every_output(built):
+    (built / "templates").mkdir()
+    (built / "templates" / "article.html").write_text('{% extends "parts/base.html" %}\n')
+    (built / "templates" / "parts").mkdir()
+    shutil.copy(builtin_dir("templates") / "article.html",
+                built / "templates" / "parts" / "base.html")
+    build(built, formats=ALL)
+    edit(built / "templates" / "parts" / "base.html", "<", "<!-- local -->\n<")
+    assert build(built, formats=ALL).reasons == reasons(*ALL, why="templates/parts/base.html changed")
+
+
+def test_adding_custom_pdf_css_rebuilds_only_the_print_outputs(built):
+    (built / "styles").mkdir()
+    (built / "styles" / "custom-pdf.css").write_text("h1 { letter-spacing: 0.01em; }\n")
+    result = build(built, formats=ALL)
+    assert (set(result.outputs), result.reasons) == (set(PRINT), reasons(*PRINT, why="styles/custom-pdf.css added"))
+
+
+def test_editing_custom_pdf_css_rebuilds_only_the_print_outputs(built):
+    (built / "styles").mkdir()
+    (built / "styles" / "custom-pdf.css").write_text("h1 { letter-spacing: 0.01em; }\n")
+    build(built, formats=ALL)
+    edit(built / "styles" / "custom-pdf.css", "0.01em", "0.02em")
+    assert build(built, formats=ALL).reasons == reasons(*PRINT, why="styles/custom-pdf.css changed")
+
+
+def test_adding_custom_html_css_rebuilds_only_the_html_edition(built):
+    (built / "styles").mkdir()
+    (built / "styles" / "custom-html.css").write_text("h1 { letter-spacing: 0.01em; }\n")
+    assert build(built, formats=ALL).reasons == {"html": "styles/custom-html.css added"}
+
+
+@needs_epub
+def test_adding_custom_epub_css_rebuilds_only_the_epub(built):
+    (built / "styles").mkdir()
+    (built / "styles" / "custom-epub.css").write_text("h1 { letter-spacing: 0.01em; }\n")
+    assert build(built, formats=ALL).reasons == {"epub": "styles/custom-epub.css added"}
+
+
+@pytest.mark.parametrize("name", ["content/notes.txt", "content/images/unused.svg", "content/facts/unused.yaml",
+                                  "styles/notes.css", "README.md"])
+def test_adding_a_file_no_output_uses_rebuilds_nothing(built, name):
+    (built / name).parent.mkdir(exist_ok=True)
+    (built / name).write_text(TREND_YAML if name.endswith(".yaml") else SQUARE_SVG)
+    assert build(built, formats=ALL).outputs == {}
+
+
+def test_force_rebuilds_every_output(built):
+    result = build(built, formats=ALL, force=True)
+    assert (set(result.outputs), result.reasons) == (set(ALL), reasons(*ALL, why="--force"))
+
+
+def test_deleting_the_pdf_rebuilds_only_the_pdf(built):
+    (built / "build" / "minimal.pdf").unlink()
+    assert build(built, formats=ALL).reasons == {"pdf": "minimal.pdf is missing"}
+
+
+def test_an_output_edited_by_hand_is_rebuilt(built):
+    (built / "build" / "minimal.html").write_text("<p>edited</p>\n")
+    assert build(built, formats=ALL).reasons == {"html": "minimal.html was changed outside the build"}
+
+
+def test_an_edit_saved_while_rendering_is_rebuilt_next_time(built, monkeypatch):
+    engine = importlib.import_module("report_builder.build")  # the module, not the function it exports
+    render = engine._render_outputs
+
+    def render_while_the_editor_saves(*args, **kwargs):
+        rendered = render(*args, **kwargs)
+        edit(built / "content" / "only.md", "sweeping their steps", "painting their doors")
+        return rendered
+
+    (built / "build" / "minimal.html").unlink()
+    monkeypatch.setattr(engine, "_render_outputs", render_while_the_editor_saves)
+    build(built, formats=["html"])
+    monkeypatch.undo()
+    assert build(built, formats=["html"]).reasons == {"html": "content/only.md changed"}
+
+
+# -- the hash cache -------------------------------------------------------------------------------
+
+def test_a_file_rewritten_within_one_timestamp_tick_is_hashed_again(tmp_path):
+    article = tmp_path / "a.md"
+    article.write_text("first\n")
+    stamp = article.stat().st_mtime_ns
+    state = State(tmp_path / "build")
+    first = state.file_hash(article)
+    article.write_text("again\n")  # same size, and the same mtime as a coarse clock would give
+    os.utime(article, ns=(stamp, stamp))
+    assert state.file_hash(article) != first
+
+
+def test_a_settled_file_is_not_read_again_while_its_mtime_and_size_hold(tmp_path):
+    article = tmp_path / "a.md"
+    article.write_text("first\n")
+    os.utime(article, ns=(10**18, 10**18))  # 2001: long settled
+    state = State(tmp_path / "build")
+    first = state.file_hash(article)
+    article.write_text("again\n")
+    os.utime(article, ns=(10**18, 10**18))
+    assert state.file_hash(article) == first
+
+
+# -- failures and recovery ------------------------------------------------------------------------
+
+def test_a_build_with_a_content_error_leaves_the_previous_outputs_byte_identical(built):
+    before = contents(built)
+    edit(built / "content" / "only.md", "{fact}`basic.shelters`", "{fact}`basic.no_such_row`")
+    with pytest.raises(ReportError):
+        build(built, formats=ALL)
+    assert contents(built) == before
+
+
+def test_after_a_failed_build_reverting_the_error_leaves_everything_up_to_date(built):
+    article = built / "content" / "only.md"
+    original = article.read_text()
+    edit(article, "{fact}`basic.shelters`", "{fact}`basic.no_such_row`")
+    with pytest.raises(ReportError):
+        build(built, formats=ALL)
+    article.write_text(original)
+    assert build(built, formats=ALL).outputs == {}
+
+
+def test_a_build_interrupted_while_writing_keeps_the_previous_outputs_and_leaves_no_temporary(built, monkeypatch):
+    import report_builder.output as output
+
+    before = contents(built)
+    edit(built / "content" / "only.md", "sweeping their steps", "painting their doors")
+
+    def interrupted_replace(source, destination):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(output, "os", SimpleNamespace(**{**vars(os), "replace": interrupted_replace}))
+    with pytest.raises(KeyboardInterrupt):
+        build(built, formats=ALL)
+    assert (contents(built), sorted(os.listdir(built / "build"))) == (before, sorted(
+        [".report-builder", *(f"minimal.{fmt}" for fmt in ALL)]))
+
+
+def test_temporaries_left_by_a_killed_build_are_removed_by_the_next_build(built):
+    (built / "build" / ".minimal.pdf.k1ll3d.tmp").write_bytes(b"%PDF-1.7 half")
+    (built / "build" / ".report-builder" / ".state.json.k1ll3d.tmp").write_text("{")
+    build(built, formats=ALL)
+    assert sorted(p.name for p in (built / "build").rglob("*.tmp")) == []
+
+
+def test_a_corrupt_state_file_rebuilds_every_output(built):
+    (built / "build" / ".report-builder" / "state.json").write_text("{\"stamp_vers")
+    assert build(built, formats=ALL).reasons == reasons(*ALL, why="no previous build")
+
+
+# -- clean ----------------------------------------------------------------------------------------
+
+def test_clean_removes_the_outputs_and_the_build_state(built):
+    removed = clean(built)
+    assert (sorted(removed), (built / "build").exists()) == (sorted(f"minimal.{fmt}" for fmt in ALL), False)
+
+
+def test_clean_keeps_files_it_did_not_write(built):
+    (built / "build" / "notes.txt").write_text("mine\n")
+    clean(built)
+    assert sorted(os.listdir(built / "build")) == ["notes.txt"]
+
+
+def test_a_build_after_clean_rebuilds_every_output(built):
+    clean(built)
+    assert build(built, formats=ALL).reasons == reasons(*ALL, why="no previous build")
