@@ -1,0 +1,578 @@
+"""EPUB writer: the publication as an EPUB 3 book, its page-list taken from the print layout.
+
+XHTML files come from the `epub_*.xhtml` templates (one per article, plus cover, title page,
+contents and sources); page-break markers are placed where the printed pages begin
+(pagelist.py); ebooklib packages the book, with the additions EPUB 3 and reproducible builds
+need (`_BookWriter`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import zipfile
+from dataclasses import dataclass, field
+
+from ebooklib import epub
+from lxml import etree
+
+from ..errors import Diagnostic, ReportError
+from ..pagelist import find_page_starts, insert_at_word, local_name
+from ..project import Project
+from ..render import (RenderContext, epub_image_name, make_environment, render_article, render_template,
+                      style_files)
+
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+EPUB_NS = "http://www.idpf.org/2007/ops"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+NCX_NS = "http://www.daisy.org/z3986/2005/ncx/"
+NS = {"x": XHTML_NS, "epub": EPUB_NS}
+
+#: raster cover made from the PDF's first page: its height in pixels (stores ask for ≥ 1400)
+COVER_HEIGHT = 1600
+#: core media types a cover named in report.yaml may have
+COVER_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+               ".webp": "image/webp"}
+IMAGE_TYPES = {**COVER_TYPES, ".svg": "image/svg+xml"}
+#: headings listed in the table of contents: article titles, ## sections and ### subsections
+TOC_LEVELS = 3
+#: a page that begins with one of these gets its marker inside, before the first word
+_TEXT_BLOCKS = frozenset({"p", "li", "dd", "dt", "figcaption", "caption", "td", "th"})
+#: … and one that begins with a heading, just before it
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+@dataclass
+class Page:
+    """One XHTML file of the book, as an lxml tree while page markers are placed in it."""
+
+    name: str  # file name inside the book, e.g. "pokrovsk.xhtml"
+    uid: str  # manifest id
+    tree: etree._ElementTree
+    linear: bool = True
+    properties: list[str] = field(default_factory=list)
+
+    def content(self) -> bytes:
+        return etree.tostring(self.tree, encoding="utf-8", xml_declaration=True)
+
+
+@dataclass(frozen=True)
+class PageBreak:
+    number: int  # printed page number
+    page: str  # file name of the XHTML file holding the marker
+    id: str  # the marker's id: page-N
+
+
+def write_epub(publication, project: Project, layout, pdf_bytes: bytes | None = None) -> bytes:
+    """The EPUB bytes; `layout` is the print layout the PDF was written from (never laid out again)."""
+    config = publication.config
+    if config.epub.split_level != 1:
+        _fail(project, "split_level", f"epub.split_level {config.epub.split_level} is not supported: "
+                                      "the EPUB has one file per article (split_level: 1)")
+    context = RenderContext(publication, project, make_environment(project))
+    articles = [render_article(article, "epub", context) for article in publication.articles]
+    cover = _cover_image(publication, project, layout, pdf_bytes)
+    styles = [(f"styles/{path.name}", path.read_bytes()) for path in style_files(project, "epub")]
+    values = dict(publication=publication, config=config, target="epub",
+                  stylesheets=[name for name, _data in styles])
+    pages = _pages(publication, context, articles, cover, values)
+    breaks = place_page_breaks(pages, _print_page_starts(layout))
+    _fill_page_list(next(page for page in pages if "nav" in page.properties), breaks)
+    _link_across_pages(pages)
+    toc = table_of_contents(publication)
+    images = [(href, (project.root / path).read_bytes()) for path, href in sorted(context.epub_images.items())]
+    book = _book(publication, pages, images, styles, cover, _ncx(publication, toc, breaks),
+                 _summary(publication, articles, len(breaks)))
+    return _write(book, modified_time(config.date))
+
+
+# -- the XHTML files -----------------------------------------------------------------------------
+
+def _pages(publication, context, articles, cover, values) -> list[Page]:
+    """Cover, title page, contents, one file per article, sources: the reading order."""
+    jinja = context.jinja
+    contents = dict(toc=table_of_contents(publication), landmarks=_landmarks(publication))
+    pages = [
+        _page(jinja, "cover.xhtml", "cover", "epub_cover.xhtml", values, cover=cover,
+              cover_alt=_cover_alt(publication, cover)),
+        _page(jinja, "titlepage.xhtml", "titlepage", "epub_titlepage.xhtml", values),
+        _page(jinja, "nav.xhtml", "nav", "epub_nav.xhtml", values, **contents),
+    ]
+    pages[2].properties.append("nav")
+    pages[2].linear = publication.show_toc()  # as in print: a contents page only when it has one
+    for item in articles:
+        pages.append(_page(jinja, article_file(item.article), f"article-{item.article.name}",
+                           "epub_article.xhtml", values, item=item))
+    if publication.sources:
+        pages.append(_page(jinja, "sources.xhtml", "sources", "epub_sources.xhtml", values))
+    for page in pages:
+        if page.tree.find(".//{http://www.w3.org/2000/svg}svg") is not None:
+            page.properties.append("svg")
+    return pages
+
+
+#: file names of the book's own pages; an article of the same name is renamed
+RESERVED_FILES = frozenset({"cover", "titlepage", "nav", "sources"})
+
+
+def article_file(article) -> str:
+    return f"{article.name}{'-article' if article.name in RESERVED_FILES else ''}.xhtml"
+
+
+def _page(jinja, name, uid, template, values, **extra) -> Page:
+    text = render_template(jinja, template, **values, **extra)
+    parser = etree.XMLParser(remove_blank_text=False, resolve_entities=False, no_network=True)
+    try:
+        tree = etree.ElementTree(etree.fromstring(text.encode("utf-8"), parser))
+    except etree.XMLSyntaxError as exc:  # a project template, or raw HTML, that is not XHTML
+        raise ReportError([Diagnostic(f"templates/{template}", None, None,
+                                      f"{name} in the EPUB is not well-formed XHTML: {exc.msg}")]) from None
+    return Page(name=name, uid=uid, tree=tree)
+
+
+def _landmarks(publication) -> list[tuple[str, str, str]]:
+    """(epub:type, href, label) of the landmarks: cover, title page, contents, first article."""
+    first = publication.articles[0]
+    return [("cover", "cover.xhtml", "Cover"), ("titlepage", "titlepage.xhtml", "Title page"),
+            ("toc", "nav.xhtml#contents", "Contents"),
+            ("bodymatter", article_file(first), first.title)]
+
+
+def _link_across_pages(pages: list[Page]) -> None:
+    """A `#id` link to an element in another file of the book becomes `file.xhtml#id`."""
+    owners = _page_of_ids(pages)
+    for page in pages:
+        own = {element.get("id") for element in page.tree.iter()}
+        for link in page.tree.iterfind(".//x:a[@href]", NS):
+            target = link.get("href")[1:] if link.get("href").startswith("#") else None
+            if target and target not in own and target in owners:
+                link.set("href", f"{owners[target]}#{target}")
+
+
+def _page_of_ids(pages: list[Page]) -> dict[str, str]:
+    owners = {}
+    for page in pages:
+        for element in page.tree.iter():
+            ident = element.get("id")
+            if ident is not None:
+                owners.setdefault(ident, page.name)
+    return owners
+
+
+def table_of_contents(publication) -> list[dict]:
+    """The nested contents: article → sections → subsections, then the sources."""
+    toc = []
+    for article in publication.articles:
+        stack: list[dict] = []
+        for heading in article.headings:
+            if heading.level > TOC_LEVELS:
+                continue
+            href = article_file(article) + ("" if heading.level == 1 else f"#{heading.id}")
+            entry = {"title": heading.text, "href": href, "level": heading.level, "children": []}
+            while stack and stack[-1]["level"] >= heading.level:
+                stack.pop()
+            (stack[-1]["children"] if stack else toc).append(entry)
+            stack.append(entry)
+    if publication.sources:
+        toc.append({"title": "Sources", "href": "sources.xhtml", "level": 1, "children": []})
+    return toc
+
+
+# -- page-list -----------------------------------------------------------------------------------
+
+def _print_page_starts(layout) -> list[list]:
+    """Where each printed page begins: computed from the layout, or handed over with it."""
+    starts = getattr(layout, "page_starts", None)  # a layout made in parts found them in each part
+    return starts if starts is not None else find_page_starts(layout.document)
+
+
+def place_page_breaks(pages: list[Page], starts: list[list]) -> list[PageBreak]:
+    """Put a page-break marker where each printed page begins; return them in page order."""
+    index = {}
+    for page in reversed(pages):  # the first file holding an id wins
+        for element in page.tree.iter():
+            if element.get("id") is not None:
+                index[element.get("id")] = (page, element)
+    markers: dict[int, tuple[Page, etree._Element]] = {}
+    for number, start in enumerate(starts, 1):
+        placed = _place(index, start, number)
+        if placed is None and number == 1:  # the cover: nothing of it has an id
+            body = pages[0].tree.find("x:body", NS)
+            body.insert(0, _marker(number, "div"))
+            placed = pages[0], body[0]
+        if placed is not None:
+            markers[number] = placed
+    for number in range(len(starts), 0, -1):  # blank pages: where the next page begins
+        if number not in markers:
+            markers[number] = _place_before_next(markers, number, pages)
+    for _page, marker in markers.values():
+        while marker.get("id") in index:  # an id the content uses already
+            marker.set("id", marker.get("id") + "_")
+    return [PageBreak(number, page.name, marker.get("id")) for number, (page, marker) in sorted(markers.items())]
+
+
+def _marker(number: int, tag: str = "span") -> etree._Element:
+    marker = etree.Element(f"{{{XHTML_NS}}}{tag}", {
+        f"{{{EPUB_NS}}}type": "pagebreak", "role": "doc-pagebreak", "id": f"page-{number}",
+        "aria-label": str(number)})
+    marker.text = ""  # written <span …></span>: safe for reading systems that parse it as HTML
+    return marker
+
+
+def _place(index, start, number):
+    """Place page `number`'s marker at the innermost anchor the book has; (page, marker) or None."""
+    for ident, words in start:
+        if ident not in index:
+            continue
+        page, element = index[ident]
+        marker = _marker(number)
+        if words and insert_at_word(element, words, marker):
+            return page, marker
+        if words == 0:
+            return page, _place_at_start(element, number)
+    return None
+
+
+def _place_at_start(element, number) -> etree._Element:
+    """A page that begins with `element`: mark the start of its first text, never inside a heading.
+
+    A marker on the first line of text is where reading systems turn to; an empty marker
+    between two blocks may sit at the foot of the previous screen.
+    """
+    nav = next((e for e in element.iterancestors() if local_name(e) == "nav"), None)
+    if local_name(element) == "nav" or nav is not None:
+        marker = _marker(number, "div")  # a nav holds nothing but its heading and list
+        (nav if nav is not None else element).addprevious(marker)
+        return marker
+    first = next((e for e in element.iter() if local_name(e) in _TEXT_BLOCKS | _HEADINGS), None)
+    if first is None or local_name(first) in _HEADINGS:
+        marker = _marker(number, "div")  # before a heading, so its number is not read as part of it
+        (first if first is not None else element).addprevious(marker)
+        return marker
+    marker = _marker(number)
+    marker.tail, first.text = first.text, None
+    first.insert(0, marker)
+    return marker
+
+
+def _place_before_next(markers, number, pages):
+    later = [markers[n] for n in sorted(markers) if n > number]
+    if later:
+        page, following = later[0]
+        marker = _marker(number, local_name(following))
+        following.addprevious(marker)
+        return page, marker
+    page = pages[-1]
+    marker = _marker(number, "div")
+    page.tree.find("x:body", NS).append(marker)
+    return page, marker
+
+
+def _fill_page_list(nav: Page, breaks: list[PageBreak]) -> None:
+    """List every page break in the nav's page-list (the template leaves its list empty)."""
+    page_list = nav.tree.find(".//x:nav[@epub:type='page-list']/x:ol", NS)
+    for entry in breaks:
+        item = etree.SubElement(page_list, f"{{{XHTML_NS}}}li")
+        link = etree.SubElement(item, f"{{{XHTML_NS}}}a", {"href": f"{entry.page}#{entry.id}"})
+        link.text = str(entry.number)
+        item.tail = "\n"
+
+
+# -- cover ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Cover:
+    name: str  # file name inside the book
+    media_type: str
+    data: bytes
+    from_print: bool
+
+
+def _cover_image(publication, project, layout, pdf_bytes) -> Cover:
+    """The cover named in report.yaml, else the PDF's first page as a PNG."""
+    configured = publication.config.epub.cover
+    if configured:
+        path = project.resolve_inside(project.root, configured)
+        if path is None or not path.is_file():
+            _fail(project, "cover", f"epub.cover '{configured}' is not a file inside the project")
+        media_type = COVER_TYPES.get(path.suffix.lower())
+        if media_type is None:
+            _fail(project, "cover", f"epub.cover '{configured}' must be a PNG, JPEG, GIF or WebP image")
+        name = epub_image_name(project.display(path))
+        return Cover(name, media_type, path.read_bytes(), from_print=False)
+    if pdf_bytes is None:
+        pdf_bytes = getattr(layout, "pdf", None)  # a layout made in parts carries its merged PDF
+    if pdf_bytes is None:  # write the cover page alone: far cheaper than the whole PDF again
+        document = layout.document
+        pdf_bytes = document.copy(document.pages[:1]).write_pdf()
+    return Cover("cover.png", "image/png", render_cover_png(pdf_bytes), from_print=True)
+
+
+def render_cover_png(pdf_bytes: bytes, height: int = COVER_HEIGHT) -> bytes:
+    """The first page of a PDF as a PNG `height` pixels tall."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf_bytes)
+    try:
+        page = document[0]
+        bitmap = page.render(scale=height / page.get_height())
+        image = bitmap.to_pil().convert("RGB")
+    finally:
+        document.close()
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _cover_alt(publication, cover: Cover) -> str:
+    config = publication.config
+    if not cover.from_print:
+        return f"Cover of {config.title}"
+    words = [f"Cover: {config.title}" + (f". {config.subtitle}" if config.subtitle else "")]
+    words.append(", ".join(filter(None, [", ".join(config.authors), config.publisher, publication.date_text])))
+    if config.marking:
+        words.append(config.marking)
+    return ". ".join(w for w in words if w) + "."
+
+
+def _fail(project, key, message):
+    line, col = _setting_position(project, key)
+    raise ReportError([Diagnostic("report.yaml", line, col, message)])
+
+
+def _setting_position(project, key):
+    """Line and column of `epub.<key>` in report.yaml, for messages about it."""
+    from ..sources import LocatedDict, parse_yaml, read_text
+
+    try:
+        data = parse_yaml(read_text(project.config_file, "report.yaml"), "report.yaml")
+        epub = data.get("epub")
+        return epub.value_pos[key] if isinstance(epub, LocatedDict) and key in epub else (None, None)
+    except ReportError:
+        return None, None
+
+
+# -- package: metadata, NCX, zip ------------------------------------------------------------------
+
+def modified_time(content_date: dt.date) -> dt.datetime:
+    """`dcterms:modified`: SOURCE_DATE_EPOCH when set, else midnight UTC of the content date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    return dt.datetime.combine(content_date, dt.time(0, 0), dt.timezone.utc)
+
+
+def _book(publication, pages, images, styles, cover, ncx, summary):
+    book = epub.EpubBook()
+    _metadata(book, publication, cover, summary)
+    items = {}
+    for page in pages:
+        item = epub.EpubItem(uid=page.uid, file_name=page.name, media_type="application/xhtml+xml",
+                             content=page.content())
+        item.properties = page.properties
+        items[page.uid] = book.add_item(item)
+    for number, (name, data) in enumerate(images, 1):
+        if name != cover.name:
+            book.add_item(epub.EpubItem(uid=f"image-{number}", file_name=name,
+                                        media_type=IMAGE_TYPES.get(os.path.splitext(name)[1].lower(), ""),
+                                        content=data))
+    cover_item = epub.EpubItem(uid="cover-image", file_name=cover.name, media_type=cover.media_type,
+                               content=cover.data)
+    cover_item.properties = ["cover-image"]
+    book.add_item(cover_item)
+    for number, (name, data) in enumerate(styles, 1):
+        book.add_item(epub.EpubItem(uid=f"style-{number}", file_name=name, media_type="text/css", content=data))
+    book.add_item(epub.EpubItem(uid="ncx", file_name="toc.ncx", media_type="application/x-dtbncx+xml",
+                                content=ncx))
+    book.spine = [(items[page.uid], "yes" if page.linear else "no") for page in pages]
+    return book
+
+
+def _metadata(book, publication, cover, summary) -> None:
+    from .. import __version__
+
+    config = publication.config
+    book.metadata.clear()
+    book.add_metadata(None, "meta", "", {"name": "generator", "content": f"report-builder {__version__}"})
+    book.set_identifier(config.identifier)
+    book.title = config.title
+    book.add_metadata("DC", "title", config.title, {"id": "title"})
+    book.add_metadata(None, "meta", "main", {"refines": "#title", "property": "title-type"})
+    if config.subtitle:
+        book.add_metadata("DC", "title", config.subtitle, {"id": "subtitle"})
+        book.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
+    book.set_language(config.language)
+    for number, author in enumerate(config.authors, 1):
+        book.add_metadata("DC", "creator", author, {"id": f"creator-{number}"})
+        book.add_metadata(None, "meta", "aut", {"refines": f"#creator-{number}", "property": "role",
+                                                 "scheme": "marc:relators"})
+    for name, value in (("publisher", config.publisher), ("description", config.description)):
+        if value:
+            book.add_metadata("DC", name, value)
+    book.add_metadata("DC", "date", config.date.isoformat())
+    for keyword in config.keywords:
+        book.add_metadata("DC", "subject", keyword)
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 reading systems
+    for prop, value in accessibility_metadata(publication, summary):
+        book.add_metadata(None, "meta", value, {"property": prop})
+    if config.epub.conforms_to:
+        _conformance(book, config)
+
+
+def accessibility_metadata(publication, summary: str) -> list[tuple[str, str]]:
+    """EPUB Accessibility 1.1 discovery metadata, derived from what the book contains."""
+    config = publication.config
+    images = [image for article in publication.articles for image in article.images]
+    visual = publication.has_images
+    described = visual and all(image.alt.strip() for image in images)  # charts carry title and desc
+    features = ["structuralNavigation", "tableOfContents", "readingOrder", "pageNavigation",
+                "printPageNumbers", "pageBreakMarkers", "ARIA", "displayTransformability"]
+    if described:
+        features.append("alternativeText")
+    meta = [("schema:accessMode", "textual")]
+    if visual:
+        meta.append(("schema:accessMode", "visual"))
+        meta.append(("schema:accessModeSufficient", "textual,visual"))
+    if not visual or described:
+        meta.append(("schema:accessModeSufficient", "textual"))
+    meta += [("schema:accessibilityFeature", feature) for feature in features]
+    meta += [("schema:accessibilityHazard", "none"), ("schema:accessibilitySummary", summary),
+             ("pageBreakSource", _page_source(config))]
+    return meta
+
+
+def _page_source(config) -> str:
+    """Names the print edition the page numbers come from (it has no ISBN to cite)."""
+    by = ", ".join(filter(None, [", ".join(config.authors), config.publisher]))
+    return f"{config.title}, PDF edition ({config.pdf.page_size}){', ' + by if by else ''}, {config.date.isoformat()}"
+
+
+def _summary(publication, articles, page_count: int) -> str:
+    """The accessibility summary: what a reader can expect, counted from the content."""
+    pubs = publication.articles
+    sections = sum(1 for a in pubs for h in a.headings if h.level == 2)
+    tables = sum(len(a.tables) for a in pubs)
+    charts = sum(len(a.charts) for a in pubs)
+    images = sum(len(a.images) for a in pubs)
+    notes = sum(len(item.footnotes) for item in articles)
+    text = [f"This EPUB is reflowable: text size, font and colours follow the reader's settings. "
+            f"Its {_count(len(pubs), 'article')} and {_count(sections, 'section')} have headings in order and "
+            f"are listed in the table of contents. Page-break markers and a page list give the page numbers "
+            f"of the {page_count}-page printed edition."]
+    if tables:
+        text.append(f"{_count(tables, 'fact table').capitalize()} {'is a data table' if tables == 1 else 'are data tables'} "
+                    "with column and row headers; every figure's source is listed under Sources.")
+    if images:
+        text.append(f"{_every(images, 'image')} has a text description.")
+    if charts:
+        text.append(f"{_every(charts, 'chart')} gives its figures as text as well.")
+    if not images and not charts:
+        text.append("It has no images.")
+    if notes:
+        text.append(f"{_count(notes, 'footnote').capitalize()} {'is' if notes == 1 else 'are'} linked to and from the text.")
+    return " ".join(text)
+
+
+def _every(number: int, noun: str) -> str:
+    return f"The {noun}" if number == 1 else f"Each of the {_count(number, noun)}"
+
+
+def _count(number: int, noun: str) -> str:
+    words = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+    return f"{words[number] if number < len(words) else number} {noun}{'' if number == 1 else 's'}"
+
+
+def _conformance(book, config) -> None:
+    claim = config.epub.conforms_to
+    if claim.startswith(("http://", "https://")):
+        book.add_metadata(None, "link", "", {"rel": "dcterms:conformsTo", "href": claim})
+    else:
+        book.add_metadata(None, "meta", claim, {"property": "dcterms:conformsTo"})
+    certifier = config.publisher or ", ".join(config.authors)
+    if certifier:
+        book.add_metadata(None, "meta", certifier, {"property": "a11y:certifiedBy"})
+
+
+def _ncx(publication, toc, breaks) -> bytes:
+    """toc.ncx for EPUB 2 reading systems: the same contents, its real depth, the page list."""
+    config = publication.config
+    root = etree.Element(f"{{{NCX_NS}}}ncx", nsmap={None: NCX_NS}, version="2005-1")
+    root.set(f"{{{XML_NS}}}lang", config.language)
+    head = etree.SubElement(root, f"{{{NCX_NS}}}head")
+    for name, value in (("dtb:uid", config.identifier), ("dtb:depth", str(_depth(toc))),
+                        ("dtb:totalPageCount", str(len(breaks))), ("dtb:maxPageNumber", str(len(breaks)))):
+        etree.SubElement(head, f"{{{NCX_NS}}}meta", name=name, content=value)
+    _ncx_text(etree.SubElement(root, f"{{{NCX_NS}}}docTitle"), config.title)
+    nav_map = etree.SubElement(root, f"{{{NCX_NS}}}navMap")
+    counter = iter(range(1, 10_000))
+    _ncx_points(nav_map, toc, counter)
+    page_list = etree.SubElement(root, f"{{{NCX_NS}}}pageList")
+    _ncx_text(etree.SubElement(page_list, f"{{{NCX_NS}}}navLabel"), "Pages")
+    for entry in breaks:
+        target = etree.SubElement(page_list, f"{{{NCX_NS}}}pageTarget", id=f"ncx-{entry.id}", type="normal",
+                                  value=str(entry.number))
+        _ncx_text(etree.SubElement(target, f"{{{NCX_NS}}}navLabel"), str(entry.number))
+        etree.SubElement(target, f"{{{NCX_NS}}}content", src=f"{entry.page}#{entry.id}")
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)
+
+
+def _ncx_points(parent, entries, counter) -> None:
+    for entry in entries:
+        point = etree.SubElement(parent, f"{{{NCX_NS}}}navPoint", id=f"nav-{next(counter)}")
+        _ncx_text(etree.SubElement(point, f"{{{NCX_NS}}}navLabel"), entry["title"])
+        etree.SubElement(point, f"{{{NCX_NS}}}content", src=entry["href"])
+        _ncx_points(point, entry["children"], counter)
+
+
+def _ncx_text(parent, text) -> None:
+    etree.SubElement(parent, f"{{{NCX_NS}}}text").text = text
+
+
+def _depth(entries) -> int:
+    return max((1 + _depth(e["children"]) for e in entries), default=0)
+
+
+def _write(book, modified: dt.datetime) -> bytes:
+    out = io.BytesIO()
+    writer = _BookWriter(out, book, modified)
+    writer.process()
+    writer.write()
+    return out.getvalue()
+
+
+class _BookWriter(epub.EpubWriter):
+    """ebooklib's writer plus `xml:lang` on <package> and a zip that is the same every build."""
+
+    def __init__(self, out, book, modified: dt.datetime):
+        super().__init__(out, book, {"mtime": modified, "epub2_guide": False, "epub3_landmark": False,
+                                     "epub3_pages": False})
+        self.zip_time = max(modified, dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)).timetuple()[:6]
+
+    def _write_opf_file(self, root):
+        root.set(f"{{{XML_NS}}}lang", self.book.language)
+        super()._write_opf_file(root)
+
+    def write(self):
+        # as ebooklib's own write(), into a zip with fixed timestamps
+        self.out = _FixedTimeZip(self.file_name, self.zip_time)
+        self.out.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
+        self._write_container()
+        self._write_opf()
+        self._write_items()
+        self.out.close()
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip whose entries all carry one timestamp and fixed attributes, in the order written."""
+
+    def __init__(self, file, date_time):
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED, compresslevel=9)
+        self.date_time = date_time
+
+    def writestr(self, name, data, compress_type=None, compresslevel=None):
+        info = zipfile.ZipInfo(name, date_time=self.date_time)
+        info.compress_type = zipfile.ZIP_DEFLATED if compress_type is None else compress_type
+        info.create_system = 3
+        info.external_attr = 0o644 << 16
+        super().writestr(info, data)
