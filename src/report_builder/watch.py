@@ -22,7 +22,7 @@ def watch(directory, formats=None, out=None, report=print) -> int:
 
     def relevant(_change, path: str) -> bool:
         candidate = Path(path)
-        if out_dir in candidate.parents or STATE_DIR in candidate.parts:
+        if candidate == out_dir or out_dir in candidate.parents or STATE_DIR in candidate.parts:
             return False
         return not candidate.name.startswith((".", "#")) and not candidate.name.endswith("~")
 
