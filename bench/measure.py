@@ -77,6 +77,7 @@ class Measurement:
             "label": self.label, "command": self.command, "pages": self.pages, "note": self.note,
             "median_seconds": self.seconds, "median_max_rss_mib": self.rss_mib,
             "runs": [{key: value for key, value in asdict(run).items() if key != "lines"} | {
+                "stdout": [[round(t, 3), line] for t, line in run.lines[:200]],  # progress steps, timed
                 "stderr": run.stderr[-2000:]} for run in self.runs],
         }
 

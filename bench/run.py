@@ -495,6 +495,10 @@ def main(argv: list[str]) -> int:
         bench.notes.append("EPUB not measured: this tree has no EPUB writer")
     if not bench.pandoc:
         bench.notes.append("pandoc not measured: not on PATH")
+    busy = os.getloadavg()[0]
+    if busy > (os.cpu_count() or 1) * 0.5:
+        bench.notes.append(f"the machine was busy when the run started (load average {busy:.1f} on "
+                           f"{os.cpu_count()} CPUs): times and ratios are less reliable")
     if args.reference != REFERENCE_SIZE:
         bench.notes.append(f"the targets are for N={REFERENCE_SIZE}; this run computes them on N={args.reference}")
     _say(header["command"])
