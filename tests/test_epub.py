@@ -562,3 +562,13 @@ def test_the_epub_is_made_from_the_print_layout_without_laying_it_out_again(proj
     monkeypatch.setattr(weasyprint.HTML, "render", refuse)
     data = write_epub(publication, loaded, layout, pdf_bytes=layout.document.write_pdf())
     assert data[30:38] == b"mimetype"
+
+
+def test_raw_html_line_breaks_keep_the_epub_well_formed(write_project):
+    root = write_project({
+        "report.yaml": "title: T\nraw_html: true\narticles:\n  - a.md\n",
+        "content/a.md": "---\ntitle: A\n---\n\nOne line<br>and the next, <b>bold</b>.\n",
+    })
+    result = build(root, formats=["epub"], jobs=1)
+    paragraph = Book(result.outputs["epub"]).doc("a.xhtml").find(".//x:div[@class='article-body']/x:p", NS)
+    assert [etree.QName(child).localname for child in paragraph] == ["br", "b"]

@@ -114,4 +114,5 @@ def sanitize_inline_tag(tag: str) -> str:
         if lowered in URL_ATTRIBUTES and not (lowered == "href" and _SAFE_HREF.match(value.strip())):
             continue
         kept.append(f' {lowered}="{_escape(value).replace(chr(34), "&quot;")}"')
-    return f"<{name}{''.join(kept)}{' /' if self_closing else ''}>"
+    # void elements closed XHTML-style, so the EPUB's XHTML stays well-formed (`<br>` → `<br />`)
+    return f"<{name}{''.join(kept)}{' /' if self_closing or name in VOID_ELEMENTS else ''}>"
