@@ -365,7 +365,7 @@ def modified_time(content_date: dt.date) -> dt.datetime:
 
 def _book(publication, pages, images, styles, cover, ncx, summary):
     book = epub.EpubBook()
-    _metadata(book, publication, cover, summary)
+    _metadata(book, publication, summary)
     items = {}
     for page in pages:
         item = epub.EpubItem(uid=page.uid, file_name=page.name, media_type="application/xhtml+xml",
@@ -389,7 +389,7 @@ def _book(publication, pages, images, styles, cover, ncx, summary):
     return book
 
 
-def _metadata(book, publication, cover, summary) -> None:
+def _metadata(book, publication, summary) -> None:
     from .. import __version__
 
     config = publication.config
@@ -415,7 +415,10 @@ def _metadata(book, publication, cover, summary) -> None:
         book.add_metadata("DC", "subject", keyword)
     book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 reading systems
     for prop, value in accessibility_metadata(publication, summary):
-        book.add_metadata(None, "meta", value, {"property": prop})
+        attributes = {"property": prop}
+        if prop == "schema:accessibilitySummary" and not config.language.lower().startswith("en"):
+            attributes[f"{{{XML_NS}}}lang"] = "en"  # the summary is written in English
+        book.add_metadata(None, "meta", value, attributes)
     if config.epub.conforms_to:
         _conformance(book, config)
 
