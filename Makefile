@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 RB      = $(BIN)/report-builder
 
-.PHONY: all pdf epub html test bench clean distclean update-goldens
+.PHONY: all pdf epub html test bench clean distclean
 
 all: $(STAMP)
 	$(RB) build
@@ -25,8 +25,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
-clean: $(STAMP)
-	$(RB) clean
+clean:
+	rm -rf build
 
 distclean:
 	rm -rf build $(VENV) dist *.egg-info src/*.egg-info
