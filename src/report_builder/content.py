@@ -178,7 +178,34 @@ class _Walker:
                 block = tokens[index - 1] if index else token
                 self._inline(token, block if block.map else token)
                 self._mark_figure(tokens, index)
+            elif token.type == "footnote_open":
+                self._check_nested_footnotes(tokens, index)
         self._check_undefined_footnotes(tokens)
+
+    def _check_nested_footnotes(self, tokens, start):
+        """A footnote may not cite a footnote: the PDF sets each note at the foot of its page."""
+        for index in range(start + 1, len(tokens)):
+            token = tokens[index]
+            if token.type == "footnote_close":
+                return
+            if token.type != "inline":
+                continue
+            for child in token.children or []:
+                if child.type == "footnote_ref":
+                    label = child.meta.get("label", "")
+                    line, col = self._locate_citation(tokens[index - 1] if tokens[index - 1].map else token, label)
+                    self.errors.error(self.shown, line, col,
+                                      f"footnote [^{label}] is cited inside a footnote; footnotes cannot nest")
+
+    def _locate_citation(self, block, label):
+        """(line, col) of `[^label]` used as a citation, not as the `[^label]:` that defines a note."""
+        citation = re.compile(re.escape(f"[^{label}]") + "(?!:)")
+        start, end = block.map or (0, 0)
+        for index in range(start, min(end, len(self.lines))):
+            match = citation.search(self.lines[index])
+            if match:
+                return index + 1 + self.offset, match.start() + 1
+        return self.line_of(block), None
 
     def _unique_id(self, base):
         candidate, n = base, 2

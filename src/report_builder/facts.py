@@ -248,7 +248,7 @@ def _column(item, pos, shown, errors, key=None):
         errors.error(shown, pos[0], pos[1], f"'{key}' is a row attribute and cannot be a column")
         return None
     column_type = item.get("type", "text")
-    if column_type not in COLUMN_TYPES:
+    if not isinstance(column_type, str) or column_type not in COLUMN_TYPES:
         line, col = item.value_pos["type"]
         errors.error(shown, line, col,
                      f"unknown column type {column_type!r} (expected one of: {', '.join(COLUMN_TYPES)})")
@@ -325,7 +325,7 @@ def _build_rows(raw_rows, columns, shown, locale, errors, allowed):
         values, cells = {}, {}
         qualifier = str(raw.get("qualifier") or "")
         row_type = raw.get("type") or None
-        if row_type is not None and row_type not in COLUMN_TYPES:
+        if row_type is not None and (not isinstance(row_type, str) or row_type not in COLUMN_TYPES):
             t_line, t_col = raw.value_pos.get("type", raw.pos)
             errors.error(shown, t_line, t_col, f"unknown type {row_type!r} (expected one of: {', '.join(COLUMN_TYPES)})")
             row_type = None

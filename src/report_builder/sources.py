@@ -30,18 +30,27 @@ class LocatedList(list, Located):
         self.item_pos: list = []
 
 
-def _mark(node, line_offset):
-    return (node.start_mark.line + 1 + line_offset, node.start_mark.column + 1)
+def _position(mark, text: str, line_offset: int) -> tuple[int, int]:
+    """(line, col) of a YAML mark, counting lines as the rest of the builder does: by "\n".
+
+    YAML 1.1 also breaks lines at U+0085, U+2028 and U+2029, so its own line numbers can
+    run ahead of the file's.
+    """
+    line_start = text.rfind("\n", 0, mark.index) + 1
+    return text.count("\n", 0, mark.index) + 1 + line_offset, mark.index - line_start + 1
 
 
-def _make_loader(line_offset: int):
+def _make_loader(line_offset: int, text: str):
+    def _mark(node):
+        return _position(node.start_mark, text, line_offset)
+
     class _Loader(yaml.SafeLoader):
         pass
 
     def construct_mapping(loader, node):
         loader.flatten_mapping(node)
         result = LocatedDict()
-        result.pos = _mark(node, line_offset)
+        result.pos = _mark(node)
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
             try:
@@ -50,14 +59,14 @@ def _make_loader(line_offset: int):
                 raise yaml.constructor.ConstructorError(
                     None, None, "a mapping key must be a plain value", key_node.start_mark)
             result[key] = loader.construct_object(value_node, deep=True)
-            result.key_pos[key] = _mark(key_node, line_offset)
-            result.value_pos[key] = _mark(value_node, line_offset)
+            result.key_pos[key] = _mark(key_node)
+            result.value_pos[key] = _mark(value_node)
         return result
 
     def construct_sequence(loader, node):
         result = LocatedList(loader.construct_object(child, deep=True) for child in node.value)
-        result.pos = _mark(node, line_offset)
-        result.item_pos = [_mark(child, line_offset) for child in node.value]
+        result.pos = _mark(node)
+        result.item_pos = [_mark(child) for child in node.value]
         return result
 
     def construct_timestamp(loader, node):
@@ -67,6 +76,7 @@ def _make_loader(line_offset: int):
             return loader.construct_scalar(node)
 
     _Loader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
+
     def construct_unknown_tag(loader, node):
         tag = node.tag.replace("tag:yaml.org,2002:", "!!")
         raise _RefusedTag(None, None, f"YAML tag '{tag}' is not allowed: write plain text, numbers, dates, "
@@ -85,11 +95,10 @@ class _RefusedTag(yaml.constructor.ConstructorError):
 def parse_yaml(text: str, path: str, line_offset: int = 0):
     """Parse YAML safely; a syntax error becomes a located ReportError."""
     try:
-        return yaml.load(text, Loader=_make_loader(line_offset))  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_make_loader(line_offset, text))  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 + line_offset if mark else None
-        col = mark.column + 1 if mark else None
+        line, col = _position(mark, text, line_offset) if mark else (None, None)
         problem = exc.problem or exc.context or "invalid YAML"
         message = problem if isinstance(exc, _RefusedTag) else f"YAML syntax error: {problem}"
         raise ReportError([Diagnostic(path, line, col, message)]) from None
@@ -116,4 +125,5 @@ def read_text(file: Path, display: str) -> str:
         raise ReportError([Diagnostic(
             display, line, col,
             f"invalid UTF-8 byte 0x{data[exc.start]:02x}; save the file as UTF-8")]) from None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+    # a lone CR ends a line for Markdown and YAML too: count lines the way they do
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
