@@ -181,6 +181,33 @@ def test_a_layout_over_the_time_limit_stops_with_a_clean_error(previous, run_cli
         1, "build: error: PDF layout took longer than 1 s and was stopped\n", True)
 
 
+def test_a_footnote_citing_a_footnote_is_refused_at_the_citation(project, run_cli):
+    root = project("minimal")
+    replace(root / "content" / "only.md", "using paper forms.", "using paper forms, as the first count did.[^1]")
+    result = run_cli("check", "--project", root)
+    assert (result.exit_code, result.stderr) == (
+        1, "content/only.md:40:106: error: footnote [^1] is cited inside a footnote; footnotes cannot nest\n")
+
+
+@pytest.mark.parametrize("separator", [" ", "\u2028"])
+def test_lines_after_a_yaml_line_separator_are_counted_as_in_the_file(project, run_cli, separator):
+    root = project("minimal")
+    replace(root / "content" / "only.md", "title: A Town Takes Stock", f'title: "A Town{separator}Takes Stock"')
+    replace(root / "content" / "only.md", "key_points:", "key_points: [")
+    result = run_cli("check", "--project", root)
+    assert (result.exit_code, result.stderr) == (
+        1, "content/only.md:5:3: error: YAML syntax error: expected the node content, but found '-'\n")
+
+
+def test_a_lone_carriage_return_ends_a_line_in_reported_positions(project, run_cli):
+    root = project("minimal")
+    article = root / "content" / "only.md"
+    article.write_bytes(article.read_bytes().replace(b"\n", b"\r").replace(b"basic.shelters", b"basic.shelter"))
+    result = run_cli("check", "--project", root)
+    assert (result.exit_code, result.stderr) == (
+        1, "content/only.md:29:16: error: fact table 'basic' has no row 'shelter'; did you mean 'shelters'?\n")
+
+
 # -- every problem of a run at once ------------------------------------------------------------
 
 SECOND_ARTICLE = "---\nsummary: A second article that forgot its title.\n---\n\nSome text.\n"
