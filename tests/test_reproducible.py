@@ -1,0 +1,167 @@
+"""Reproducible outputs: the same inputs give the same bytes, wherever and whenever they are built,
+and nothing about the machine that built them ends up inside.
+"""
+
+from __future__ import annotations
+
+import getpass
+import importlib.util
+import io
+import re
+import shutil
+import socket
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, copy_project
+
+FORMATS = ["pdf", "html"] + (["epub"] if importlib.util.find_spec("report_builder.writers.epub") else [])
+FONT_CLOCK = pytest.mark.xfail(strict=True, reason=(
+    "writers/pdf.py: fontTools stamps every subset font's head.modified with the clock, or with "
+    "SOURCE_DATE_EPOCH when set, instead of the publication date"))
+EPUB_EPOCH = pytest.mark.xfail(strict=True, reason=(
+    "writers/epub.py: dcterms:modified and the zip entry times follow SOURCE_DATE_EPOCH even when "
+    "report.yaml gives the date"))
+
+
+def formats_with(**marks):
+    """FORMATS as parameters, with the given formats marked (pdf=FONT_CLOCK, …)."""
+    return [pytest.param(fmt, marks=marks[fmt]) if fmt in marks else fmt for fmt in FORMATS]
+A_DAY_IN_2023 = "1700000000"  # 2023-11-14
+A_DAY_IN_2001 = "1000000000"  # 2001-09-09
+
+
+def build_bytes(root: Path, formats=FORMATS, force=False, jobs=None) -> dict[str, bytes]:
+    from report_builder import build
+
+    result = build(root, formats=formats, force=force, jobs=jobs)
+    return {fmt: path.read_bytes() for fmt, path in result.outputs.items()}
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    """The minimal project built twice in one folder and once in another, deeper one."""
+    first = copy_project("minimal", tmp_path_factory.mktemp("first") / "project")
+    elsewhere = copy_project("minimal", tmp_path_factory.mktemp("elsewhere") / "a" / "deeper" / "copy")
+    once = build_bytes(first)
+    time.sleep(1.1)  # a clock that leaks into an output now shows: its seconds have changed
+    return {"first": once, "again": build_bytes(first, force=True), "elsewhere": build_bytes(elsewhere),
+            "roots": (first, elsewhere)}
+
+
+def test_every_available_format_was_built(builds):
+    assert sorted(builds["first"]) == sorted(FORMATS)
+
+
+@pytest.mark.parametrize("fmt", formats_with(pdf=FONT_CLOCK))
+def test_building_twice_gives_byte_identical_output(builds, fmt):
+    assert builds["again"][fmt] == builds["first"][fmt]
+
+
+@pytest.mark.parametrize("fmt", formats_with(pdf=FONT_CLOCK))
+def test_building_in_another_folder_gives_byte_identical_output(builds, fmt):
+    assert builds["elsewhere"][fmt] == builds["first"][fmt]
+
+
+@pytest.mark.xfail(strict=True, reason="writers/pdf_chunks.py: the merged PDF names its page-number XObjects "
+                                       "at random and pikepdf gives it a random trailer /ID")
+def test_a_pdf_laid_out_in_chunks_is_byte_identical_when_built_twice(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", A_DAY_IN_2023)  # keep the font clock out of this test
+    root = copy_project("minimal", tmp_path / "project")
+    shutil.copy(root / "content" / "only.md", root / "content" / "second.md")
+    config = root / "report.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "  - second.md\n", encoding="utf-8")
+    first = build_bytes(root, formats=["pdf"], jobs=2)["pdf"]
+    assert build_bytes(root, formats=["pdf"], force=True, jobs=2)["pdf"] == first
+
+
+# -- nothing about the machine inside --------------------------------------------------------
+
+def readable_parts(fmt: str, data: bytes) -> list[bytes]:
+    """The bytes to search: the file itself, every decompressed PDF stream but the embedded fonts'
+    (binary glyph data), every EPUB member."""
+    if fmt == "epub":
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return [data] + [archive.read(name) for name in archive.namelist()]
+    if fmt == "pdf":
+        import pikepdf
+
+        parts = [data]
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            fonts = {obj.objgen for obj in pdf.objects if isinstance(obj, pikepdf.Dictionary)
+                     for key in ("/FontFile", "/FontFile2", "/FontFile3") if key in obj
+                     for obj in [obj[key]]}
+            for obj in pdf.objects:
+                if isinstance(obj, pikepdf.Stream) and obj.objgen not in fonts:
+                    parts.append(obj.read_bytes())
+                elif isinstance(obj, (pikepdf.Dictionary, pikepdf.Array)):
+                    parts.append(repr(obj).encode("utf-8", "replace"))
+        return parts
+    return [data]
+
+
+def machine_traces(roots) -> list[str]:
+    """What would give away where and by whom a file was built."""
+    traces = {str(root) for root in roots} | {str(root.parent) for root in roots}
+    traces |= {str(REPO), sys.prefix, sys.base_prefix, f"{Path.home()}/", "pytest-of-"}
+    user = getpass.getuser()
+    traces |= {f"/{user}/", f"\\{user}\\", f"{user}@"}
+    return sorted(traces)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_no_output_holds_a_path_or_user_name(builds, fmt):
+    parts = readable_parts(fmt, builds["elsewhere"][fmt])
+    assert [trace for trace in machine_traces(builds["roots"]) if any(trace.encode() in part for part in parts)] == []
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_no_output_holds_the_host_name(builds, fmt):
+    host = re.compile(rb"(?<![\w.-])" + re.escape(socket.gethostname().encode()) + rb"(?![\w-])")
+    parts = readable_parts(fmt, builds["elsewhere"][fmt])
+    assert [part[:80] for part in parts if host.search(part)] == []
+
+
+# -- dates -------------------------------------------------------------------------------------
+
+def dates_in(html: bytes) -> set[str]:
+    return set(re.findall(rb"\b(\d{4}-\d{2}-\d{2})\b", html))
+
+
+def undated_project(tmp_path: Path, name: str) -> Path:
+    root = copy_project("minimal", tmp_path / name)
+    config = root / "report.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("date: 2024-03-01\n", ""), encoding="utf-8")
+    return root
+
+
+def test_an_undated_publication_takes_its_date_from_source_date_epoch(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", A_DAY_IN_2023)
+    html = build_bytes(undated_project(tmp_path, "undated"), formats=["html"])["html"]
+    assert dates_in(html) == {b"2023-11-14"}
+
+
+def test_another_source_date_epoch_changes_only_the_dates_of_an_undated_publication(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", A_DAY_IN_2023)
+    one = build_bytes(undated_project(tmp_path, "one"), formats=["html"])["html"]
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", A_DAY_IN_2001)
+    other = build_bytes(undated_project(tmp_path, "other"), formats=["html"])["html"]
+    assert (other.replace(b"2001-09-09", b"2023-11-14").replace(b"9 September 2001", b"14 November 2023")
+            == one, one != other) == (True, True)
+
+
+def test_an_undated_publication_without_source_date_epoch_is_dated_1980_never_today(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    html = build_bytes(undated_project(tmp_path, "undated"), formats=["html"])["html"]
+    assert dates_in(html) == {b"1980-01-01"}
+
+
+@pytest.mark.parametrize("fmt", formats_with(pdf=FONT_CLOCK, epub=EPUB_EPOCH))
+def test_source_date_epoch_leaves_a_dated_publication_byte_identical(builds, tmp_path, monkeypatch, fmt):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", A_DAY_IN_2001)
+    root = copy_project("minimal", tmp_path / "dated")
+    assert build_bytes(root, formats=[fmt])[fmt] == builds["first"][fmt]
