@@ -92,6 +92,15 @@ class Build:
             self.wait_for("\0", name, timeout=10)  # drain to the end of the stream
         return code
 
+    def wait_for_processes(self, count: int, timeout: float = 60) -> bool:
+        """Wait until this build and the workers it started are `count` processes."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(process_group(self.process.pid)) >= count:
+                return True
+            time.sleep(0.05)
+        return False
+
     def pipes_closed(self, timeout: float) -> bool:
         for reader in self.readers:
             reader.join(timeout)
@@ -104,6 +113,19 @@ class Build:
         except (ProcessLookupError, PermissionError):
             pass
         self.process.wait(timeout=10)
+
+
+def process_group(group: int) -> list[int]:
+    """The live processes of a process group (Linux /proc)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":  # fields: state, ppid, pgrp, ...
+            members.append(int(stat.parent.name))
+    return members
 
 
 @pytest.fixture
@@ -194,9 +216,21 @@ def test_a_killed_build_leaves_each_output_old_or_complete_and_the_next_build_re
 def test_a_killed_build_leaves_no_worker_process_holding_its_output(built, start_build):
     edit_article(built)
     killed = start_build(built, "-j", "2")
-    assert killed.wait_for("laying out pages")  # the HTML edition is being rendered by a worker meanwhile
+    assert killed.wait_for("laying out pages")
+    assert killed.wait_for_processes(2)  # the build and the worker rendering the HTML edition meanwhile
     os.kill(killed.process.pid, signal.SIGKILL)
-    assert killed.pipes_closed(timeout=10)
+    assert killed.pipes_closed(timeout=5)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="the chunked PDF layout's pool (writers/pdf_chunks.py) has no "
+                   "exit_with_parent initializer: its workers outlive a killed build")
+def test_a_killed_parallel_layout_leaves_no_worker_process_holding_its_output(tmp_path, start_build):
+    root = shutil.copytree(PROJECTS / "multilingual", tmp_path / "multilingual")
+    killed = start_build(root, "-j", "2")
+    assert killed.wait_for("laying out pages on 2 cores")
+    assert killed.wait_for_processes(3)  # the build, its HTML worker and at least one layout worker
+    os.kill(killed.process.pid, signal.SIGKILL)
+    assert killed.pipes_closed(timeout=5)
 
 
 def test_a_build_after_a_killed_one_does_not_wait_for_it(built, start_build, run_cli):
@@ -233,10 +267,16 @@ def test_a_second_build_of_the_same_project_waits_for_the_first_and_both_write_c
 PINNED_CLOCK = {"SOURCE_DATE_EPOCH": "1709251200"}
 
 
-def test_one_job_and_two_jobs_write_byte_identical_outputs(built, tmp_path, run_cli):
-    other = shutil.copytree(built, tmp_path / "other")
-    one = run_cli("build", *ALL, "--force", "-j", "1", cwd=built, env=PINNED_CLOCK)
-    two = run_cli("build", *ALL, "--force", "-j", "2", cwd=other, env=PINNED_CLOCK)
-    assert (one.exit_code, two.exit_code) == (0, 0)
-    assert {name: (built / "build" / name).read_bytes() == (other / "build" / name).read_bytes()
-            for name in OUTPUT_NAMES} == {name: True for name in OUTPUT_NAMES}
+@pytest.mark.parametrize("name", [
+    "minimal",
+    pytest.param("multilingual", marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+        "with -j 2 a multi-article PDF is laid out in chunks and written untagged; with -j 1 in one go, tagged"))),
+])
+def test_one_job_and_two_jobs_write_byte_identical_outputs(name, tmp_path, run_cli):
+    one = shutil.copytree(PROJECTS / name, tmp_path / "one")
+    two = shutil.copytree(PROJECTS / name, tmp_path / "two")
+    results = [run_cli("build", *ALL, "-j", jobs, cwd=root, env=PINNED_CLOCK) for jobs, root in (("1", one), ("2", two))]
+    outputs = sorted(path.name for path in (one / "build").iterdir() if path.is_file())
+    assert [result.exit_code for result in results] == [0, 0]
+    assert {output: (one / "build" / output).read_bytes() == (two / "build" / output).read_bytes()
+            for output in outputs} == {output: True for output in outputs}
