@@ -242,6 +242,20 @@ def test_adding_a_file_no_output_uses_rebuilds_nothing(built, name):
     assert build(built, formats=ALL).outputs == {}
 
 
+def test_a_new_article_rebuilds_every_output_of_a_project_that_takes_all_articles(built):
+    edit(built / "report.yaml", "articles:\n  - only.md\n", "")
+    build(built, formats=ALL)
+    (built / "content" / "second.md").write_text("---\ntitle: A Second Look\n---\n\nThe count, repeated.\n")
+    assert build(built, formats=ALL).reasons == reasons(*ALL, why="content/second.md added")
+
+
+def test_a_new_version_of_the_builder_rebuilds_every_output(built, monkeypatch):
+    import report_builder
+
+    monkeypatch.setattr(report_builder, "__version__", "99.0")
+    assert build(built, formats=ALL).reasons == reasons(*ALL, why="tool versions changed")
+
+
 def test_force_rebuilds_every_output(built):
     result = build(built, formats=ALL, force=True)
     assert (set(result.outputs), result.reasons) == (set(ALL), reasons(*ALL, why="--force"))
