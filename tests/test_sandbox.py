@@ -338,6 +338,46 @@ def test_a_pdf_attachment_outside_the_project_fails_the_build(hostile_attachment
         1, f"refused to read '{canary}': it is outside the project")
 
 
+HASHED_THROUGH_LINKS = pytest.mark.xfail(strict=True, reason=(
+    "build.py: inputs_of hashes every style and template for the stamps, following a link to its target "
+    "outside the project (the refusal itself is right)"))
+
+
+# -- paths and links that lead outside ------------------------------------------------------------
+
+def test_an_article_listed_outside_the_project_is_refused_and_never_read(tmp_path, audited):
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\ntitle: Secret\n---\n\nCanary.\n")
+    root = copy_project("minimal", tmp_path / "project")
+    config = root / "report.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + f"  - ../../secret.md\n  - {secret}\n", encoding="utf-8")
+    audit = audited(root, "check")
+    assert (audit.exit_code, audit.stderr, secret in audit.opened) == (1, (
+        "report.yaml:11:5: error: article '../../secret.md' is outside the project directory\n"
+        "report.yaml:12:5: error: article '../../secret.md' is outside the project directory\n"), False)
+
+
+@pytest.mark.parametrize(("link", "command"), [
+    ("content/extra.md", ("check",)),
+    ("content/facts/extra.yaml", ("check",)),
+    pytest.param("styles/custom.css", ("build", "html"), marks=HASHED_THROUGH_LINKS),
+    pytest.param("templates/article.html", ("build", "html"), marks=HASHED_THROUGH_LINKS),
+])
+def test_a_project_file_linking_outside_the_project_is_refused_and_its_target_never_read(
+        tmp_path, audited, link, command):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("title: Secret\n")
+    root = copy_project("minimal", tmp_path / "project")
+    config = root / "report.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("articles:\n  - only.md\n", ""), encoding="utf-8")
+    (root / link).parent.mkdir(exist_ok=True)
+    (root / link).symlink_to(secret)
+    audit = audited(root, *command)
+    assert (audit.exit_code, audit.stderr, secret in audit.opened) == (
+        1, f"{link}: error: refused to read '{secret}': it is outside the project; copy the file into the project\n",
+        False)
+
+
 # -- raw HTML -------------------------------------------------------------------------------------
 
 RAW_HTML = """

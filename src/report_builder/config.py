@@ -80,7 +80,7 @@ def load_config(project: Project) -> Config:
         errors = Collector()
         errors.error(shown, None, None, "no report.yaml here; run 'report-builder init DIR' to start a project")
         errors.raise_if_any()
-    data = parse_yaml(read_text(path, shown), shown)
+    data = parse_yaml(read_text(path, shown, inside=project.root), shown)
     return parse_config(data, shown)
 
 

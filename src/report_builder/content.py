@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 import threading
 import unicodedata
@@ -63,7 +64,7 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
 def load_article(project: Project, path: Path, tables: dict[str, FactTable],
                  locale: str, parser: MarkdownIt) -> tuple[Article, list[FactUse]]:
     shown = project.display(path)
-    text = read_text(path, shown)
+    text = read_text(path, shown, inside=project.root)
     errors = Collector()
     front_text, body, offset = split_front_matter(text)
     meta = LocatedDict()
@@ -480,6 +481,10 @@ def load_articles(project: Project, names, tables, locale, allow_html=False):
     errors = Collector()
     articles, facts_used = [], []
     for path, (line, col) in names:
+        if line is not None and project.resolve_inside(project.root, str(path)) is None:  # listed in report.yaml
+            written = os.path.relpath(path, project.content_dir)
+            errors.error("report.yaml", line, col, f"article '{written}' is outside the project directory")
+            continue
         if not path.is_file():
             errors.error("report.yaml", line, col, f"article '{project.display(path)}' not found")
             continue

@@ -159,16 +159,16 @@ def _load_table(project, path, locale, errors):
         meta = LocatedDict()
         meta_shown = project.display(sidecar)
         if sidecar.is_file():
-            meta = parse_yaml(read_text(sidecar, meta_shown), meta_shown) or LocatedDict()
+            meta = parse_yaml(read_text(sidecar, meta_shown, inside=project.root), meta_shown) or LocatedDict()
             if not isinstance(meta, LocatedDict):
                 errors.error(meta_shown, 1, 1, "a fact table sidecar must be a mapping")
                 return None
             _check_keys(meta, _TABLE_KEYS - {"rows"}, meta_shown, errors)
-        header, raw_rows = _read_csv(read_text(path, shown), shown, errors)
+        header, raw_rows = _read_csv(read_text(path, shown, inside=project.root), shown, errors)
         columns = _csv_columns(header, meta, meta_shown, shown, errors)
         rows = _build_rows(raw_rows, columns, shown, locale, errors, allowed=set(header))
         return _table(path.stem, meta, columns, rows, shown, meta_shown, locale, errors)
-    data = parse_yaml(read_text(path, shown), shown)
+    data = parse_yaml(read_text(path, shown, inside=project.root), shown)
     if not isinstance(data, LocatedDict):
         errors.error(shown, 1, 1, "a fact table must be a mapping with 'columns' and 'rows'")
         return None

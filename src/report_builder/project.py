@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,10 +35,12 @@ class Project:
 
     def display(self, path: Path) -> str:
         """Path as shown in messages: relative to the project root."""
-        try:
-            return path.resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return str(path)
+        for candidate in (path.resolve(), Path(os.path.abspath(path))):  # a link is shown where it lies
+            try:
+                return candidate.relative_to(self.root).as_posix()
+            except ValueError:
+                pass
+        return str(path)
 
     def resolve_inside(self, base: Path, reference: str) -> Path | None:
         """Resolve `reference` against `base`; None when it escapes the project (symlinks followed)."""

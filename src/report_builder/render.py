@@ -37,7 +37,7 @@ def make_environment(project: Project) -> jinja2.Environment:
     """Jinja2 with autoescape and StrictUndefined; a project's template beats the built-in one."""
     loaders = []
     if project.templates_dir.is_dir():
-        loaders.append(jinja2.FileSystemLoader(str(project.templates_dir)))
+        loaders.append(_ProjectTemplates(project))
     loaders.append(jinja2.FileSystemLoader(str(builtin_dir("templates"))))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
@@ -55,6 +55,30 @@ def css_string(value) -> Markup:
     """Quote text as a CSS string, safe inside a <style> element."""
     text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ").replace("<", "\\3C ")
     return Markup(f'"{text}"')
+
+
+class _ProjectTemplates(jinja2.BaseLoader):
+    """The project's own templates, read like every project file: UTF-8 with located errors,
+    size-limited, and never through a link to a file outside the project."""
+
+    def __init__(self, project: Project):
+        self.project = project
+
+    def get_source(self, environment, template):
+        from jinja2.loaders import split_template_path
+
+        from .sources import read_text
+
+        path = self.project.templates_dir.joinpath(*split_template_path(template))  # refuses ".."
+        if not path.is_file():
+            raise jinja2.TemplateNotFound(template)
+        text = read_text(path, self.project.display(path), inside=self.project.root)
+        mtime = path.stat().st_mtime
+        return text, str(path), lambda: path.is_file() and path.stat().st_mtime == mtime
+
+    def list_templates(self):
+        root = self.project.templates_dir
+        return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
 def template_files(project: Project) -> list[Path]:
@@ -348,8 +372,8 @@ def _styles(project, target):
 
     styles, problems = [], []
     for path in style_files(project, target):
-        own = project.root in path.resolve().parents
-        css = read_text(path, project.display(path)) if own else path.read_text(encoding="utf-8")
+        own = project.styles_dir in path.parents  # the project's file, even when it links elsewhere
+        css = read_text(path, project.display(path), inside=project.root) if own else path.read_text(encoding="utf-8")
         if own and target in ("pdf", "epub"):  # the web edition's references are the reader's browser's business
             from .fetcher import base_url, check_stylesheet_references, project_sandbox
 

@@ -106,8 +106,16 @@ def parse_yaml(text: str, path: str, line_offset: int = 0):
         raise ReportError([Diagnostic(path, None, None, f"YAML error: {exc}")]) from None
 
 
-def read_text(file: Path, display: str) -> str:
-    """Read a UTF-8 text file, refusing oversized files and reporting bad bytes with their line."""
+def read_text(file: Path, display: str, inside: Path | None = None) -> str:
+    """Read a UTF-8 text file, refusing oversized files and reporting bad bytes with their line.
+
+    With `inside` (a project root), a file that is, or links to, a file outside it is refused.
+    """
+    if inside is not None:
+        resolved = file.resolve()
+        if resolved != inside and inside not in resolved.parents:
+            raise ReportError([Diagnostic(display, None, None, f"refused to read '{resolved}': it is outside the "
+                                                               "project; copy the file into the project")])
     try:
         size = file.stat().st_size
     except OSError as exc:
