@@ -141,19 +141,15 @@ def test_a_project_template_that_is_not_utf8_is_reported_at_its_line(previous, r
         1, "templates/article.html:2:9: error: invalid UTF-8 byte 0xe9; save the file as UTF-8\n", True)
 
 
-@pytest.mark.xfail(strict=True, reason="writers/pdf.py: check_stylesheets reads the project stylesheets with "
-                                       "Path.read_text, so bad bytes are an internal error")
 def test_a_project_stylesheet_that_is_not_utf8_is_reported_at_its_line(previous, run_cli):
     root, before = previous
     (root / "styles").mkdir()
     (root / "styles" / "custom.css").write_bytes(b"p { color: navy; }\n/* caf\xe9 */\n")
     result = build_all(run_cli, root)
     assert (result.exit_code, result.stderr, outputs(root) == before) == (
-        1, "styles/custom.css:2:8: error: invalid UTF-8 byte 0xe9; save the file as UTF-8\n", True)
+        1, "styles/custom.css:2:7: error: invalid UTF-8 byte 0xe9; save the file as UTF-8\n", True)
 
 
-@pytest.mark.xfail(strict=True, reason="writers/pdf.py: WeasyPrint 70 fails an assertion on an empty calc() "
-                                       "term; check_stylesheets lets it escape as an internal error")
 def test_css_that_crashes_weasyprint_is_reported_at_its_stylesheet(previous, run_cli):
     root, before = previous
     (root / "styles").mkdir()

@@ -144,8 +144,6 @@ def test_editing_an_image_rebuilds_every_output(built):
     assert build(built, formats=ALL).reasons == reasons(*ALL, why="content/images/square.svg changed")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="the chunked PDF layout caches each chunk by its HTML alone "
-                   "(writers/pdf_chunks.py), and the HTML names an image without its bytes")
 def test_an_edited_image_reaches_a_pdf_laid_out_in_parallel(tmp_path):
     root = shutil.copytree(PROJECTS / "multilingual", tmp_path / "multilingual")
     build(root, formats=["pdf"], jobs=2)

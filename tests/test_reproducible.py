@@ -20,17 +20,7 @@ import pytest
 from conftest import REPO, copy_project
 
 FORMATS = ["pdf", "html"] + (["epub"] if importlib.util.find_spec("report_builder.writers.epub") else [])
-FONT_CLOCK = pytest.mark.xfail(strict=True, reason=(
-    "writers/pdf.py: fontTools stamps every subset font's head.modified with the clock, or with "
-    "SOURCE_DATE_EPOCH when set, instead of the publication date"))
-EPUB_EPOCH = pytest.mark.xfail(strict=True, reason=(
-    "writers/epub.py: dcterms:modified and the zip entry times follow SOURCE_DATE_EPOCH even when "
-    "report.yaml gives the date"))
 
-
-def formats_with(**marks):
-    """FORMATS as parameters, with the given formats marked (pdf=FONT_CLOCK, …)."""
-    return [pytest.param(fmt, marks=marks[fmt]) if fmt in marks else fmt for fmt in FORMATS]
 A_DAY_IN_2023 = "1700000000"  # 2023-11-14
 A_DAY_IN_2001 = "1000000000"  # 2001-09-09
 
@@ -57,18 +47,16 @@ def test_every_available_format_was_built(builds):
     assert sorted(builds["first"]) == sorted(FORMATS)
 
 
-@pytest.mark.parametrize("fmt", formats_with(pdf=FONT_CLOCK))
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_building_twice_gives_byte_identical_output(builds, fmt):
     assert builds["again"][fmt] == builds["first"][fmt]
 
 
-@pytest.mark.parametrize("fmt", formats_with(pdf=FONT_CLOCK))
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_building_in_another_folder_gives_byte_identical_output(builds, fmt):
     assert builds["elsewhere"][fmt] == builds["first"][fmt]
 
 
-@pytest.mark.xfail(strict=True, reason="writers/pdf_chunks.py: the merged PDF names its page-number XObjects "
-                                       "at random and pikepdf gives it a random trailer /ID")
 def test_a_pdf_laid_out_in_chunks_is_byte_identical_when_built_twice(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", A_DAY_IN_2023)  # keep the font clock out of this test
     root = copy_project("minimal", tmp_path / "project")
@@ -160,7 +148,7 @@ def test_an_undated_publication_without_source_date_epoch_is_dated_1980_never_to
     assert dates_in(html) == {b"1980-01-01"}
 
 
-@pytest.mark.parametrize("fmt", formats_with(pdf=FONT_CLOCK, epub=EPUB_EPOCH))
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_source_date_epoch_leaves_a_dated_publication_byte_identical(builds, tmp_path, monkeypatch, fmt):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", A_DAY_IN_2001)
     root = copy_project("minimal", tmp_path / "dated")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import fcntl
 import os
 import shutil
@@ -113,8 +114,9 @@ def build(directory: str | Path = ".", formats=None, out: str | Path | None = No
         publication = load_publication(project, config)
         # Hash the inputs as they were read, so an edit saved while rendering is seen next time.
         snapshots = {fmt: state.snapshot(project.root, inputs_of(publication, project, fmt)) for fmt in stale}
-        data = _render_outputs(publication, project, list(stale), jobs, keep_intermediate, out_dir, result, say,
-                               use_cache=not force)
+        with source_date_epoch(config):
+            data = _render_outputs(publication, project, list(stale), jobs, keep_intermediate, out_dir, result,
+                                   say, use_cache=not force)
         for fmt, payload in data.items():
             target = output_path(out_dir, config, fmt)
             atomic_write(target, payload)
@@ -234,7 +236,8 @@ def inputs_of(publication, project: Project, fmt: str) -> Inputs:
             inputs.listings[f"templates/{path.name}"] = list_files(root, f"templates/{path.name}")
     # an override may include or extend any other file under templates/, in any subfolder
     inputs.files.update(name for name in list_files(root, "templates/**/*")
-                        if "/" in name.removeprefix("templates/") or not Path(name).name.startswith(excluded))
+                        if ("/" in name.removeprefix("templates/") or not Path(name).name.startswith(excluded))
+                        and _inside(project, name))
     style_targets = ("pdf", "epub") if fmt == "epub" else (fmt,)  # the EPUB page-list comes from the print layout
     for target in style_targets:
         # a project stylesheet of one of these names would replace or extend the built-in ones
@@ -252,11 +255,38 @@ def inputs_of(publication, project: Project, fmt: str) -> Inputs:
 
 
 def _add_file(inputs, project, path, label):
-    path = path.resolve()
-    if path == project.root or project.root in path.parents:
-        inputs.files.add(project.display(path))
+    resolved = path.resolve()
+    if resolved == project.root or project.root in resolved.parents:
+        inputs.files.add(project.display(resolved))
+    elif project.root in path.absolute().parents:
+        pass  # a project file linking outside: refused when rendered, never read for a stamp
     else:
-        inputs.outside[f"{label} {path.name}"] = str(path)
+        inputs.outside[f"{label} {resolved.name}"] = str(resolved)
+
+
+def _inside(project, name: str) -> bool:
+    resolved = (project.root / name).resolve()
+    return project.root in resolved.parents
+
+
+@contextmanager
+def source_date_epoch(config: Config):
+    """Pin SOURCE_DATE_EPOCH to the publication date while rendering.
+
+    Libraries below us stamp the clock unless it is set (fontTools writes it into every font
+    subset of the PDF); the publication date is what the outputs must carry. Worker processes
+    inherit it.
+    """
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.datetime.combine(config.date, datetime.time(), datetime.timezone.utc)
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
 def exit_with_parent(parent: int) -> None:

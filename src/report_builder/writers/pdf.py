@@ -105,25 +105,42 @@ _REPORTED_WITH_THEIR_FILE = ("Ignored `", "Invalid or unsupported selector", "Pa
 
 
 def check_stylesheets(project: Project, paths) -> list[Diagnostic]:
-    """Parse each project stylesheet on its own, so a CSS problem is reported at its file and line."""
+    """Parse each project stylesheet on its own, so a CSS problem is reported at its file and line.
+
+    Returns warnings (CSS WeasyPrint ignores); raises ReportError for a stylesheet that cannot be
+    read or that WeasyPrint cannot parse at all.
+    """
     import weasyprint
 
-    warnings = []
+    from ..sources import read_text
+
+    warnings, errors = [], []
     for path in paths:
+        shown = project.display(path)
+        try:
+            text = read_text(path, shown, inside=project.root)
+        except ReportError as exc:
+            errors.extend(exc.diagnostics)
+            continue
         capture = _Capture()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(capture)
         try:
-            weasyprint.CSS(string=path.read_text(encoding="utf-8"), base_url=str(project.root) + "/",
-                           url_fetcher=_sandbox(project))
+            weasyprint.CSS(string=text, base_url=str(project.root) + "/", url_fetcher=_sandbox(project))
+        except (AssertionError, ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
+            # WeasyPrint trusts its input in places; hostile CSS must not become an internal error
+            errors.append(Diagnostic(shown, None, None, f"CSS cannot be parsed ({type(exc).__name__})"))
+            continue
         finally:
             logger.removeHandler(capture)
         for record in capture.records:
             message = record.getMessage()
             position = _CSS_POSITION.search(message)
             line, col = (int(position.group(1)), int(position.group(2))) if position else (None, None)
-            text = _CSS_POSITION.sub("", message).rstrip(".")
-            warnings.append(Diagnostic(project.display(path), line, col, f"CSS: {text}", "warning"))
+            text_ = _CSS_POSITION.sub("", message).rstrip(".")
+            warnings.append(Diagnostic(shown, line, col, f"CSS: {text_}", "warning"))
+    if errors:
+        raise ReportError(errors)
     return warnings
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,12 +102,15 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None) -> C
                            toc_pages=placeholder)
     front_html = render_document(publication, project, "pdf", fonts, front_part)
 
-    keys = [_cache_key(html, variant) for html in htmls]
+    keys = [_cache_key(html, variant, _image_digest(publication, project, chunk)) for html, chunk in zip(htmls, plan)]
     if cache_dir is not None:
         prune_cache(cache_dir, set(keys))
     results: list[ChunkResult | None] = [_cached(cache_dir, key) for key in keys]
     todo = [i for i, r in enumerate(results) if r is None]
-    with ProcessPoolExecutor(max_workers=min(jobs, max(1, len(todo) + 1))) as pool:
+    from ..build import exit_with_parent
+
+    with ProcessPoolExecutor(max_workers=min(jobs, max(1, len(todo) + 1)), initializer=exit_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         futures = {i: pool.submit(_layout_chunk, str(project.root), htmls[i], config.identifier, variant)
                    for i in todo}
         front_future = pool.submit(_layout_chunk, str(project.root), front_html, config.identifier, variant)
@@ -187,11 +191,23 @@ def _keep_links_to_other_chunks(document, anchors):
             document.pages[0].anchors[name] = (0, 0, 0, 0)
 
 
-def _cache_key(html: str, variant: str | None = None) -> str:
+def _cache_key(html: str, variant: str | None = None, images: str = "") -> str:
+    """A chunk's identity: its HTML (styles inlined), the bytes of the images it names, the tools."""
     from ..stamps import current_versions
 
     versions = json.dumps(current_versions(), sort_keys=True)
-    return hashlib.sha256(f"{CHUNK_CACHE_VERSION}\n{variant}\n{versions}\n{html}".encode("utf-8")).hexdigest()
+    text = f"{CHUNK_CACHE_VERSION}\n{variant}\n{versions}\n{images}\n{html}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _image_digest(publication, project, chunk) -> str:
+    """The HTML names images by path; their bytes decide the layout too."""
+    digest = hashlib.sha256()
+    for index in chunk:
+        for image in publication.articles[index].images:
+            digest.update(image.src.encode("utf-8"))
+            digest.update(hashlib.sha256((project.root / image.src).read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def _cached(cache_dir: Path | None, key: str) -> ChunkResult | None:
@@ -271,7 +287,13 @@ def _stamp_page_numbers(merged, numbers) -> None:
     for index in range(1, len(merged.pages)):  # the cover has no number
         page = merged.pages[index]
         form = merged.copy_foreign(numbers.pages[index].as_form_xobject())
-        name = page.add_resource(form, pikepdf.Name.XObject, prefix="PageNumber")
+        if "/Resources" not in page.obj:
+            page.obj.Resources = pikepdf.Dictionary()
+        if "/XObject" not in page.obj.Resources:
+            page.obj.Resources.XObject = pikepdf.Dictionary()
+        # named by page (pages of a chunk share one resource dictionary), never at random
+        name = pikepdf.Name(f"/RBPageNumber{index + 1}")
+        page.obj.Resources.XObject[name] = form
         # the page's own content leaves its coordinate system flipped: isolate it first
         page.contents_add(pikepdf.Stream(merged, b"q\n"), prepend=True)
         page.contents_add(pikepdf.Stream(merged, b"\nQ\n/Artifact BMC q " + bytes(name) + b" Do Q EMC\n"),
