@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 def _report_build(args, result):
     for warning in result.warnings:
         print(warning, file=sys.stderr)
-    if args.verbose:
+    if args.verbose and not args.quiet:
         for fmt, reason in result.reasons.items():
             print(f"{fmt}: rebuild ({reason})")
         for note in result.notes:

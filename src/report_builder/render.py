@@ -126,7 +126,7 @@ class BriefingRenderer(RendererHTML):
         directive = meta.get("directive")
         if directive == "facts":
             return self.context.render_partial("facts_table.html", table=self.context.publication.tables[meta["table"]],
-                                               target=self.target)
+                                               target=self.target, suffix=self.context.id_suffix(f"facts-{meta['table']}"))
         if directive == "chart":
             from .charts import render_chart
 
@@ -196,10 +196,16 @@ class RenderContext:
     jinja: jinja2.Environment
     footnote_html: dict[str, dict[int, str]] = field(default_factory=dict)
     epub_images: dict[str, str] = field(default_factory=dict)
+    embeds: dict[str, int] = field(default_factory=dict)  # id → times used, for unique ids
 
     @property
     def locale(self) -> str:
         return self.publication.config.babel_locale
+
+    def id_suffix(self, base: str) -> str:
+        """'' the first time an id is used in a document, then '-2', '-3'… (a table embedded twice)."""
+        self.embeds[base] = self.embeds.get(base, 0) + 1
+        return "" if self.embeds[base] == 1 else f"-{self.embeds[base]}"
 
     def render_partial(self, name, **values):
         return render_template(self.jinja, name, publication=self.publication, **values)
