@@ -435,11 +435,12 @@ def test_an_image_without_alt_text_stops_the_build_at_its_line(project, tmp_path
 
 @pytest.fixture(scope="module")
 def claimed(tmp_path_factory):
-    """minimal, built with an accessibility conformance claim and SOURCE_DATE_EPOCH set."""
+    """minimal without its date, with an accessibility conformance claim, built under SOURCE_DATE_EPOCH."""
     root = tmp_path_factory.mktemp("claimed") / "project"
     shutil.copytree(REPO / "tests" / "projects" / "minimal", root)
-    with open(root / "report.yaml", "a", encoding="utf-8") as config:
-        config.write("epub:\n  conforms_to: EPUB Accessibility 1.1 - WCAG 2.1 Level AA\n")
+    config = (root / "report.yaml").read_text(encoding="utf-8").replace("date: 2024-03-01\n", "")
+    config += "epub:\n  conforms_to: EPUB Accessibility 1.1 - WCAG 2.1 Level AA\n"
+    (root / "report.yaml").write_text(config, encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", "1717243200")  # 2024-06-01T12:00:00Z
         result = build(root, formats=["pdf", "epub"], jobs=1)
@@ -451,9 +452,9 @@ def test_conformance_is_claimed_only_when_report_yaml_says_so(claimed):
     assert claimed.meta("a11y:certifiedBy") == ["Test Press"]
 
 
-def test_modified_date_comes_from_source_date_epoch(claimed):
-    assert claimed.meta("dcterms:modified") == ["2024-06-01T12:00:00Z"]
-    assert {info.date_time for info in claimed.zip.infolist()} == {(2024, 6, 1, 12, 0, 0)}
+def test_an_undated_book_is_dated_by_source_date_epoch(claimed):
+    assert (claimed.dc("date"), claimed.meta("dcterms:modified")) == (["2024-06-01"], ["2024-06-01T00:00:00Z"])
+    assert {info.date_time for info in claimed.zip.infolist()} == {(2024, 6, 1, 0, 0, 0)}
 
 
 # -- cover -------------------------------------------------------------------------------------------

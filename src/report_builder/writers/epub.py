@@ -356,10 +356,8 @@ def _setting_position(project, key):
 # -- package: metadata, NCX, zip ------------------------------------------------------------------
 
 def modified_time(content_date: dt.date) -> dt.datetime:
-    """`dcterms:modified`: SOURCE_DATE_EPOCH when set, else midnight UTC of the content date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    """`dcterms:modified` and the zip times: midnight UTC of the publication date (report.yaml,
+    else SOURCE_DATE_EPOCH's day: see config.py), so a dated book never depends on the build."""
     return dt.datetime.combine(content_date, dt.time(0, 0), dt.timezone.utc)
 
 
