@@ -11,11 +11,13 @@ from xml.sax.saxutils import escape
 
 from .model import FactTable
 
-WIDTH = 640
+#: a narrow drawing with large type: scaled to a phone's width the labels stay readable
+WIDTH = 440
 ROW_HEIGHT = 30
-LABEL_WIDTH = 230
-VALUE_WIDTH = 120
-PADDING = 8
+LABEL_WIDTH = 150
+VALUE_WIDTH = 96
+PADDING = 6
+FONT_SIZE = 13
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ def render_chart(table: FactTable, options: dict, locale: str) -> Chart:
     y_key = options.get("y", "value")
     title = options.get("title") or table.title
     rows = [r for r in table.rows if isinstance(r.values.get(y_key), (int, float))]
+    column = table.column(y_key)
+    column_type = column.type if column else "number"
     peak = max((r.values[y_key] for r in rows), default=0) or 1
     height = PADDING * 2 + ROW_HEIGHT * len(rows)
     bar_space = WIDTH - LABEL_WIDTH - VALUE_WIDTH - PADDING * 2
@@ -43,18 +47,25 @@ def render_chart(table: FactTable, options: dict, locale: str) -> Chart:
     for index, row in enumerate(rows):
         y = PADDING + index * ROW_HEIGHT
         width = max(1.0, bar_space * row.values[y_key] / peak)
-        label = _shorten(row.cells.get(x_key, row.id), 34)
+        label = _shorten(row.cells.get(x_key, row.id), 20)
         parts.append(
             f'<text x="{LABEL_WIDTH - PADDING}" y="{y + ROW_HEIGHT * 0.62:.1f}" text-anchor="end" '
-            f'font-size="12" fill="currentColor">{escape(label)}</text>')
+            f'font-size="{FONT_SIZE}" fill="currentColor">{escape(label)}</text>')
         parts.append(
             f'<rect x="{LABEL_WIDTH}" y="{y + 5}" width="{width:.1f}" height="{ROW_HEIGHT - 10}" '
             f'fill="currentColor" fill-opacity="0.55"/>')
         parts.append(
-            f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{y + ROW_HEIGHT * 0.62:.1f}" font-size="12" '
-            f'fill="currentColor">{escape(row.cells.get(y_key, ""))}</text>')
+            f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{y + ROW_HEIGHT * 0.62:.1f}" font-size="{FONT_SIZE}" '
+            f'fill="currentColor">{escape(_number(row.values[y_key], column_type, locale))}</text>')
     parts.append("</svg>")
     return Chart(title=title, svg="".join(parts))
+
+
+def _number(value, column_type: str, locale: str) -> str:
+    """The bare figure: qualifiers and units belong to the table and the text alternative."""
+    from .facts import format_value
+
+    return format_value(value, column_type if column_type in ("number", "percent") else "number", locale)
 
 
 def _shorten(text: str, limit: int) -> str:
