@@ -147,3 +147,16 @@ def test_a_failed_build_leaves_no_temporary_file_behind(previous_build, run_cli)
     (root / "templates" / "web.html").write_text("<html>{% if %}</html>\n", encoding="utf-8")
     run_cli("build", "pdf", "html", "--force", "-j", "2", "--project", root)
     assert sorted(path.name for path in (root / "build").iterdir() if path.is_file()) == ["minimal.html", "minimal.pdf"]
+
+
+def test_check_reports_a_template_error_and_a_css_warning_without_writing(project, run_cli):
+    root = project("minimal")
+    (root / "templates").mkdir()
+    (root / "templates" / "article.html").write_text("<article>\n{% if %}\n</article>\n")
+    (root / "styles").mkdir()
+    (root / "styles" / "custom.css").write_text("p {\n  colr: red;\n}\n")
+    result = run_cli("check", "--project", root)
+    assert (result.exit_code, result.stderr.splitlines(), (root / "build").exists()) == (1, [
+        "styles/custom.css:2:3: warning: CSS: Ignored `colr: red`, unknown property",
+        "templates/article.html:2: error: template syntax error: Expected an expression, got 'end of statement block'",
+    ], False)

@@ -77,6 +77,33 @@ def check(directory: str | Path = "."):
     return load_publication(load_project(directory))
 
 
+def check_presentation(directory: str | Path, publication) -> list[Diagnostic]:
+    """What `check` adds to the content: the templates render and the project's stylesheets parse.
+
+    Returns the CSS warnings; raises ReportError for template errors or unusable stylesheets.
+    Nothing is laid out and nothing is written.
+    """
+    from .render import render_document, style_files
+    from .writers.pdf import check_stylesheets
+
+    project = load_project(directory)
+    errors = Collector()
+    warnings: list[Diagnostic] = []
+    own_styles = [path for path in style_files(project, "pdf") if project.root in path.resolve().parents]
+    try:
+        warnings = check_stylesheets(project, own_styles)
+    except ReportError as exc:
+        errors.extend(exc.diagnostics)
+    for target in ("pdf", "html"):
+        try:
+            render_document(publication, project, target)
+        except ReportError as exc:
+            errors.extend(d for d in exc.diagnostics if d not in errors.diagnostics)
+    if errors.diagnostics:
+        raise ReportError(errors.diagnostics + warnings)  # the warnings are news too
+    return warnings
+
+
 def output_dir(project: Project, out: str | Path | None) -> Path:
     return Path(out).resolve() if out else project.root / "build"
 

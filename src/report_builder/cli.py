@@ -129,9 +129,11 @@ def _run(args) -> int:
         _report_build(args, result)
         return EXIT_OK
     if args.command == "check":
-        from .build import check
+        from .build import check, check_presentation
 
         publication = check(args.project)
+        for warning in check_presentation(args.project, publication):
+            print(warning, file=sys.stderr)
         _say(args, f"ok: {len(publication.articles)} article(s), {len(publication.tables)} fact table(s)")
         return EXIT_OK
     if args.command == "clean":
