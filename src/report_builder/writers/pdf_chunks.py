@@ -96,54 +96,76 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None) -> C
     parts = [PrintPart(articles=chunk, cover=False, toc=False, sources=(i == len(plan) - 1), page_numbers=False)
              for i, chunk in enumerate(plan)]
     htmls = [render_document(publication, project, "pdf", fonts, part) for part in parts]
-    has_toc = publication.show_toc()
-    placeholder = tuple((heading_id, 888) for heading_id in _toc_ids(publication))
-    front_part = PrintPart(articles=(), cover=True, toc=True, sources=False, page_numbers=False,
-                           toc_pages=placeholder)
-    front_html = render_document(publication, project, "pdf", fonts, front_part)
-
     keys = [_cache_key(html, variant, _image_digest(publication, project, chunk)) for html, chunk in zip(htmls, plan)]
-    if cache_dir is not None:
-        prune_cache(cache_dir, set(keys))
     results: list[ChunkResult | None] = [_cached(cache_dir, key) for key in keys]
     todo = [i for i, r in enumerate(results) if r is None]
+    root, identifier = str(project.root), config.identifier
+    front_keys: list[str] = []
+
+    def contents(toc_pages) -> ChunkResult:
+        """The cover and contents, laid out in the pool unless this exact HTML was laid out before."""
+        part = PrintPart(articles=(), cover=True, toc=True, sources=False, page_numbers=False, toc_pages=toc_pages)
+        html = render_document(publication, project, "pdf", fonts, part)
+        key = _cache_key(html, variant)
+        front_keys.append(key)
+        result = _cached(cache_dir, key)
+        if result is None:
+            result = pool.submit(_layout_chunk, root, html, identifier, variant).result()
+            _store(cache_dir, key, result)
+        return result
+
     from ..build import exit_with_parent
 
-    with ProcessPoolExecutor(max_workers=min(jobs, max(1, len(todo) + 1)), initializer=exit_with_parent,
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo) + 1)), initializer=exit_with_parent,
                              initargs=(os.getpid(),)) as pool:
-        futures = {i: pool.submit(_layout_chunk, str(project.root), htmls[i], config.identifier, variant)
-                   for i in todo}
-        front_future = pool.submit(_layout_chunk, str(project.root), front_html, config.identifier, variant)
+        futures = {i: pool.submit(_layout_chunk, root, htmls[i], identifier, variant) for i in todo}
+        # laid out with stand-in numbers while the chunks are laid out: only its length counts
+        placeholder = tuple((heading_id, 888) for heading_id in _toc_ids(publication))
+        front = contents(placeholder)
         for i, future in futures.items():
             results[i] = future.result()
             _store(cache_dir, keys[i], results[i])
-        front = front_future.result()
-
-    offsets, total = [], front.pages
-    for result in results:
-        offsets.append(total)
-        total += result.pages
-    anchors = {name: page for name, page in front.anchors.items()}
-    for offset, result in zip(offsets, results):
-        anchors.update({name: offset + page for name, page in result.anchors.items()})
-    if has_toc:
-        known = tuple((heading_id, anchors[heading_id] + 1) for heading_id, _ in placeholder if heading_id in anchors)
-        front_part = PrintPart(articles=(), cover=True, toc=True, sources=False, page_numbers=False, toc_pages=known)
-        front = _layout_chunk(str(project.root), render_document(publication, project, "pdf", fonts, front_part),
-                              config.identifier, variant)
-        if front.pages != offsets[0]:  # the contents grew a page: shift everything after it
-            shift = front.pages - offsets[0]
-            offsets = [o + shift for o in offsets]
-            anchors = {name: page + shift if page >= front.pages - shift else page for name, page in anchors.items()}
-            total += shift
-    numbers = _page_numbers_pdf(publication, project, total)
-    merged = merge_pdfs([front] + results, numbers, config.identifier)
+        anchors, total = _merged_anchors(front, results)
+        numbers_job = pool.submit(_page_numbers_in_worker, root, config, total)
+        # Number the contents now that every chunk is laid out; should numbering change its
+        # length, number it again (it settles at once in practice).
+        for _round in range(3 if publication.show_toc() else 0):
+            numbered = contents(tuple((i, anchors[i] + 1) for i, _ in placeholder if i in anchors))
+            settled = numbered.pages == front.pages
+            front = numbered
+            anchors, new_total = _merged_anchors(front, results)
+            if new_total != total:
+                total = new_total
+                numbers_job = pool.submit(_page_numbers_in_worker, root, config, total)
+            if settled:
+                break
+        numbers = numbers_job.result()
+    if cache_dir is not None:
+        prune_cache(cache_dir, set(keys) | set(front_keys))
+    merged = merge_pdfs([front] + results, numbers, identifier)
     page_starts = list(front.page_starts)
     for result in results:
         page_starts.extend(result.page_starts)
     warnings = [w for r in [front] + results for w in r.warnings]
     return ChunkedLayout(pdf=merged, page_count=total, anchors=anchors, page_starts=page_starts,
                          warnings=_unique(warnings), laid_out=len(todo))
+
+
+def _merged_anchors(front: ChunkResult, results: list[ChunkResult]) -> tuple[dict[str, int], int]:
+    """Where every anchor lands in the merged PDF, and its page count."""
+    anchors = dict(front.anchors)
+    total = front.pages
+    for result in results:
+        anchors.update({name: total + page for name, page in result.anchors.items()})
+        total += result.pages
+    return anchors, total
+
+
+def _page_numbers_in_worker(root: str, config, total: int) -> bytes:
+    from ..build import load_publication
+
+    project = load_project(root)
+    return _page_numbers_pdf(load_publication(project, config), project, total)
 
 
 def _toc_ids(publication):
