@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Callable
 
 
 @dataclass
@@ -130,28 +131,38 @@ def _kill_group(pid: int) -> None:
         pass
 
 
-def repeat(measurement: Measurement, argv: list[str], runs: int, budget: float, cwd: str | None = None,
-           before_each=None, timeout: float = 3600) -> Measurement:
-    """Run up to `runs` times, fewer when the first run shows they would not fit in `budget` seconds.
+@dataclass
+class Job:
+    """One measured command; `before_each(i)` runs untimed before its run i (clear a folder, edit a file)."""
 
-    `before_each(i)` runs untimed before run i (clear an output folder, edit an article).
-    Stops at the first failed run.
+    measurement: Measurement
+    argv: list[str]
+    before_each: Callable[[int], None] | None = None
+
+
+def interleave(jobs: list[Job], runs: int, budget: float, cwd: str | None = None, timeout: float = 3600) -> None:
+    """Run the jobs in turns (A B A B …) up to `runs` times each, fewer when they would not fit in
+    `budget` seconds per job after the first turn.
+
+    Taking turns gives commands that are compared with each other the same share of a noisy
+    machine. A job stops at its first failed run; the others go on.
     """
     planned = runs
-    index = 0
-    while index < planned:
-        if before_each is not None:
-            before_each(index)
-        run = run_once(argv, cwd=cwd, timeout=timeout)
-        measurement.runs.append(run)
-        _say(f"    {measurement.label}: {run.seconds:.2f} s, {run.max_rss_kib / 1024:.0f} MiB"
-             + ("" if run.ok else f", exit {run.exit_code}"))
-        if not run.ok:
+    for index in range(runs):
+        if index >= planned:
             break
+        for job in jobs:
+            if job.measurement.failed is not None:
+                continue
+            if job.before_each is not None:
+                job.before_each(index)
+            run = run_once(job.argv, cwd=cwd, timeout=timeout)
+            job.measurement.runs.append(run)
+            _say(f"    {job.measurement.label}: {run.seconds:.2f} s, {run.max_rss_kib / 1024:.0f} MiB"
+                 + ("" if run.ok else f", exit {run.exit_code}"))
         if index == 0:
-            planned = max(1, min(runs, int(budget // max(run.seconds, 1e-3))))
-        index += 1
-    return measurement
+            turn = sum(job.measurement.runs[0].seconds for job in jobs)
+            planned = max(1, min(runs, int(budget * len(jobs) // max(turn, 1e-3))))
 
 
 def _say(message: str) -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import corpus
-from measure import Measurement, repeat
+from measure import Job, Measurement, interleave, run_once
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -68,13 +68,17 @@ class Bench:
     sizes: dict[int, Size] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
-    def measure(self, size: Size, key: str, label: str, argv: list[str], *, runs: int | None = None,
-                before_each=None) -> Measurement:
+    def job(self, size: Size, key: str, label: str, argv: list[str], before_each=None) -> Job:
+        """A measurement of `argv` on this size, filled in when its job runs."""
         measurement = Measurement(label, _shown_command(argv))
-        repeat(measurement, argv, runs or self.args.runs, self.args.budget, cwd=str(REPO),
-               before_each=before_each, timeout=self.args.timeout)
         size.results[key] = measurement
-        return measurement
+        return Job(measurement, argv, before_each)
+
+    def run(self, *jobs: Job | None, runs: int | None = None) -> None:
+        """Run the jobs taking turns (see measure.interleave); None stands for a job not wanted here."""
+        wanted = [job for job in jobs if job is not None]
+        if wanted:
+            interleave(wanted, runs or self.args.runs, self.args.budget, cwd=str(REPO), timeout=self.args.timeout)
 
 
 # -- what is measured ----------------------------------------------------------------------
@@ -95,73 +99,94 @@ def measure_size(bench: Bench, articles: int) -> Size:
     size = Size(articles, project)
     bench.sizes[articles] = size
     _say(f"N={articles}: {_rel(project)}")
-    slug = f"bench-{articles}"
     out = project / "build"
+    slug = f"bench-{articles}"
 
     # warm-up (disk cache, bytecode) that also leaves the print HTML for the floor
-    intermediate = bench.measure(size, "warm-up", "warm-up with --keep-intermediate",
-                                 _build(project, out / "print", ["pdf"], "--force", "--keep-intermediate"), runs=1)
+    warm_up = bench.job(size, "warm-up", "warm-up with --keep-intermediate",
+                        _build(project, out / "print", ["pdf"], "--force", "--keep-intermediate"))
+    bench.run(warm_up, runs=1)
     print_html = out / "print" / f"{slug}.print.html"
 
-    for fmt in bench.formats:
-        target = out / fmt
-        measured = bench.measure(size, fmt, f"full {fmt}", _build(project, target, [fmt], "--force"),
-                                 before_each=lambda _i, t=target: shutil.rmtree(t, ignore_errors=True))
-        if fmt == "pdf":
-            measured.pages = _pages(target / f"{slug}.pdf")
-    if intermediate.ok_runs and print_html.is_file():
-        floor_pdf = out / "floor" / "floor.pdf"
+    full = {fmt: bench.job(size, fmt, f"full {fmt}", _build(project, out / fmt, [fmt], "--force"),
+                           before_each=lambda _i, folder=out / fmt: shutil.rmtree(folder, ignore_errors=True))
+            for fmt in bench.formats}
+    floor_pdf = out / "floor" / "floor.pdf"
+    floor = None
+    if warm_up.measurement.ok_runs and print_html.is_file():
         floor_pdf.parent.mkdir(parents=True, exist_ok=True)
-        measured = bench.measure(size, "floor", "floor: bare WeasyPrint",
-                                 [sys.executable, "-c", FLOOR_CODE, _rel(print_html), _rel(project) + "/", _rel(floor_pdf)])
-        measured.pages = _pages(floor_pdf)
-    if bench.pandoc:
-        _measure_pandoc(bench, size, out)
+        floor = bench.job(size, "floor", "floor: bare WeasyPrint",
+                          [sys.executable, "-c", FLOOR_CODE, _rel(print_html), _rel(project) + "/", _rel(floor_pdf)])
+    pandoc = _pandoc_jobs(bench, size, out) if bench.pandoc else {}
+    # what is compared takes turns, so both see the same machine
+    bench.run(full["pdf"], floor)
+    bench.run(full.get("epub"), pandoc.get("epub"))
+    bench.run(full["html"])
+    bench.run(pandoc.get("pdf"))
+    size.results["pdf"].pages = _pages(out / "pdf" / f"{slug}.pdf")
+    if floor is not None:
+        floor.measurement.pages = _pages(floor_pdf)
+    if "pdf" in pandoc:
+        pandoc["pdf"].measurement.pages = _pages(out / "pandoc" / "book.pdf")
     if articles == bench.args.reference:
         _measure_incremental(bench, size, out)
     return size
 
 
-def _measure_pandoc(bench: Bench, size: Size, out: Path) -> None:
+def _pandoc_jobs(bench: Bench, size: Size, out: Path) -> dict[str, Job]:
+    """pandoc on the same Markdown files, in report order: md→EPUB and md→PDF through WeasyPrint."""
     sources = [_rel(size.project / "content" / f"{corpus.article_name(i)}.md") for i in range(1, size.articles + 1)]
     common = [bench.pandoc, "--file-scope", "--toc", "--metadata", "title=Synthetic Briefing", "--metadata", "lang=en-GB"]
     (out / "pandoc").mkdir(parents=True, exist_ok=True)
-    bench.measure(size, "pandoc-epub", "pandoc md→EPUB", [*common, "-o", _rel(out / "pandoc" / "book.epub"), *sources])
     weasyprint = Path(sys.executable).with_name("weasyprint")
     engine = str(weasyprint) if weasyprint.is_file() else "weasyprint"
-    pdf = out / "pandoc" / "book.pdf"
-    measured = bench.measure(size, "pandoc-pdf", "pandoc md→PDF",
-                             [*common, f"--pdf-engine={engine}", "-o", _rel(pdf), *sources])
-    measured.pages = _pages(pdf)
+    return {
+        "epub": bench.job(size, "pandoc-epub", "pandoc md→EPUB", [*common, "-o", _rel(out / "pandoc" / "book.epub"), *sources]),
+        "pdf": bench.job(size, "pandoc-pdf", "pandoc md→PDF",
+                         [*common, f"--pdf-engine={engine}", "-o", _rel(out / "pandoc" / "book.pdf"), *sources]),
+    }
 
 
 def _measure_incremental(bench: Bench, size: Size, out: Path) -> None:
-    """No-op build after a full build; rebuild after editing the middle article."""
+    """No-op build after a full build; rebuild after editing the middle article, in turns with full builds."""
     every = list(bench.formats)
-    full = out / "all"
-    bench.measure(size, "full-all", f"full {' '.join(every)}", _build(size.project, full, every, "--force"),
-                  before_each=lambda _i: shutil.rmtree(full, ignore_errors=True))
+    full_dir = out / "all"
+    bench.run(bench.job(size, "full-all", f"full {' '.join(every)}", _build(size.project, full_dir, every, "--force"),
+                        before_each=lambda _i: shutil.rmtree(full_dir, ignore_errors=True)))
+    _settle(bench, _build(size.project, full_dir, every))
     # a no-op build is cheap: always take at least three
-    noop = bench.measure(size, "noop", "no-op build", _build(size.project, full, every), runs=max(3, bench.args.runs))
-    if noop.ok_runs and not all(any("nothing to do" in line for _t, line in run.lines) for run in noop.ok_runs):
-        noop.note = "did not say 'nothing to do'"
+    noop = bench.job(size, "noop", "no-op build", _build(size.project, full_dir, every))
+    bench.run(noop, runs=max(3, bench.args.runs))
+    busy = [run for run in noop.measurement.ok_runs if not any("nothing to do" in line for _t, line in run.lines)]
+    if busy:
+        noop.measurement.note = f"{len(busy)} run(s) did not say 'nothing to do' (inputs changed meanwhile?)"
 
     printed = [fmt for fmt in ("pdf", "epub") if fmt in bench.formats]
-    target = out / "edit"
-    bench.measure(size, "full-print", f"full {' '.join(printed)}", _build(size.project, target, printed, "--force"),
-                  before_each=lambda _i: shutil.rmtree(target, ignore_errors=True))
+    edit_dir, fresh_dir = out / "edit", out / "edit-full"
+    _settle(bench, _build(size.project, edit_dir, printed))
     article = size.project / "content" / f"{corpus.article_name(max(1, size.articles // 2))}.md"
     original = article.read_text(encoding="utf-8")
+    full = bench.job(size, "full-print", f"full {' '.join(printed)}", _build(size.project, fresh_dir, printed, "--force"),
+                     before_each=lambda _i: shutil.rmtree(fresh_dir, ignore_errors=True))
+    edit = bench.job(size, "edit", f"after editing {article.name}", _build(size.project, edit_dir, printed),
+                     before_each=lambda i: article.write_text(edit_article(original, i), encoding="utf-8"))
     try:
-        edit = bench.measure(size, "edit", f"after editing {article.name}",
-                             _build(size.project, target, printed),
-                             before_each=lambda i: article.write_text(edit_article(original, i), encoding="utf-8"))
+        bench.run(edit, full)
     finally:
         article.write_text(original, encoding="utf-8")
-    edit.note = f"one sentence of content/{article.name} changed before each run"
-    rebuilt = [run for run in edit.ok_runs if sum("wrote" in line for _t, line in run.lines) < len(printed)]
-    if rebuilt:
-        edit.note += "; some runs did not rewrite every output"
+    edit.measurement.note = f"one sentence of content/{article.name} changed before each run"
+    incomplete = [run for run in edit.measurement.ok_runs
+                  if sum("wrote" in line for _t, line in run.lines) < len(printed)]
+    if incomplete:
+        edit.measurement.note += "; some runs did not rewrite every output"
+
+
+def _settle(bench: Bench, argv: list[str]) -> None:
+    """Build until up to date, untimed, so a failed or disturbed last run cannot pass for a rebuild."""
+    run = run_once(argv, cwd=str(REPO), timeout=bench.args.timeout)
+    if not run.ok:
+        last = (run.stderr.strip().splitlines() or ["(no output)"])[-1]
+        bench.notes.append(f"preparing `{_shown_command(argv)}` failed: {last}")
 
 
 def edit_article(text: str, number: int) -> str:
@@ -283,7 +308,7 @@ def _why_missing(bench: Bench, key: str) -> str:
         return f"N={bench.args.reference} not measured"
     for needed in NEEDS[key]:
         measurement = size.get(needed)
-        if measurement is None:
+        if measurement is None or not measurement.runs:
             return f"{needed} not measured"
         if measurement.seconds is None:
             return f"{measurement.label} failed"
@@ -295,6 +320,8 @@ def _why_missing(bench: Bench, key: str) -> str:
 def _cell(measurement: Measurement | None) -> str:
     if measurement is None:
         return "n/a"
+    if not measurement.runs:
+        return "not run"
     if measurement.seconds is None:
         return "failed"
     return f"{measurement.seconds:.2f} s [{len(measurement.ok_runs)}]"
@@ -334,6 +361,7 @@ def report(bench: Bench, derived: dict, target_rows: list[dict], header: dict) -
            ""]
     out.append(_table("PDF: full build (--force, default -j) vs the floor", columns, [
         row("pages", lambda s, d: _num(d["pages"], "d")),
+        row("pages, floor", lambda s, d: _num(s.get("floor").pages if s.get("floor") else None, "d")),
         row("report-builder build pdf", lambda s, d: _cell(s.get("pdf"))),
         row("floor", lambda s, d: _cell(s.get("floor"))),
         row("build / floor", lambda s, d: _num(d["pdf_vs_floor"], ".2f", "×")),
