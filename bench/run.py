@@ -231,8 +231,12 @@ def epub_without_layout(size: Size) -> float | None:
     epub = size.get("epub")
     if epub is None:
         return None
-    return epub.median_of(lambda run: (run.seconds - layout) if (layout := run.seconds_between(LAYOUT_START, LAYOUT_END))
-                          is not None else None)
+
+    def without_layout(run):
+        layout = run.seconds_between(LAYOUT_START, LAYOUT_END)
+        return None if layout is None else run.seconds - layout
+
+    return epub.median_of(without_layout)
 
 
 def figures(bench: Bench) -> dict:
