@@ -16,6 +16,7 @@ from typing import Callable
 
 from .config import Config, load_config
 from .errors import Collector, Diagnostic, ReportError
+from .fonts import PrintFonts
 from .output import atomic_write, remove_stale_temporaries
 from .project import Project, builtin_dir, load_project
 from .stamps import STATE_DIR, Inputs, State, current_versions, list_files
@@ -191,15 +192,16 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
 def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result, say, use_cache=True):
     """Lay out the print edition once: in chunks on several cores when it can, else in one go."""
     from .render import render_document, style_files
-    from .writers.pdf import check_stylesheets, font_face_css, layout_pdf, write_pdf
+    from .writers.pdf import check_stylesheets, layout_pdf, write_pdf
     from .writers.pdf_chunks import can_chunk, layout_chunked
 
     config = publication.config
     own_styles = [path for path in style_files(project, "pdf") if project.root in path.resolve().parents]
     result.warnings.extend(check_stylesheets(project, own_styles))
+    fonts = print_fonts(project, own_styles, out_dir / STATE_DIR / "fonts")
     if keep_intermediate or not can_chunk(publication, jobs):
         say("rendering print HTML")
-        print_html = render_document(publication, project, "pdf", extra_styles=[("fonts.css", font_face_css())])
+        print_html = render_document(publication, project, "pdf", extra_styles=[("fonts.css", fonts.css)])
         if keep_intermediate:
             atomic_write(out_dir / f"{config.slug}.print.html", print_html.encode("utf-8"))
     if can_chunk(publication, jobs):
@@ -207,7 +209,7 @@ def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result
         cache = out_dir / STATE_DIR / "chunks"
         if not use_cache:
             shutil.rmtree(cache, ignore_errors=True)  # --force: lay every chunk out again
-        layout = layout_chunked(publication, project, jobs, cache)
+        layout = layout_chunked(publication, project, jobs, cache, fonts)
         result.warnings.extend(layout.warnings)
         result.notes.append(f"pdf: laid out in parallel on {jobs} cores ({layout.laid_out} chunk(s) laid out, "
                             "the rest from the cache)")
@@ -216,10 +218,21 @@ def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result
         reason = "duplex pages depend on where a chunk starts" if config.pdf.duplex else f"{config.pdf.variant} is not merged"
         result.notes.append(f"pdf: laid out in one process ({reason})")
     say("laying out pages")
-    layout = layout_pdf(print_html, project, config.identifier, variant=config.pdf.variant)
+    layout = layout_pdf(print_html, project, config.identifier, variant=config.pdf.variant, fonts_dir=fonts.directory)
     result.warnings.extend(layout.warnings)
     say("writing PDF")
     return write_pdf(layout, config.identifier, variant=config.pdf.variant), layout
+
+
+def print_fonts(project: Project, own_styles: list[Path], directory: Path) -> PrintFonts:
+    """Static instances of the print fonts at the weights the stylesheets use (see fonts.py)."""
+    from .fonts import font_face_css, static_faces, weights_in
+    from .render import style_files
+
+    builtin = [path for path in style_files(project, "pdf") if path not in own_styles
+               and project.root not in path.absolute().parents]
+    texts = [path.read_text(encoding="utf-8", errors="replace") for path in (*builtin, *own_styles)]
+    return PrintFonts(font_face_css(static_faces(directory, weights_in(texts))), directory)
 
 
 def _render_html(publication, project) -> bytes:
@@ -237,7 +250,7 @@ def _render_html_in_worker(root: str, config: Config) -> bytes:
 def inputs_of(publication, project: Project, fmt: str) -> Inputs:
     """Every file one output was built from (see stamps.py)."""
     from .render import STYLESHEETS, style_files, template_files
-    from .writers.pdf import font_paths
+    from .fonts import font_paths
 
     config = publication.config
     inputs = Inputs(versions=current_versions())

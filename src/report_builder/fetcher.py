@@ -31,17 +31,13 @@ _REFERENCE = re.compile(
     re.IGNORECASE)
 
 
-def fonts_roots() -> list[Path]:
-    import fontpkg_noto_sans
-    import fontpkg_noto_serif
+def project_sandbox(project: Project, extra_roots: list[Path] = ()) -> "SandboxFetcher":
+    """The fetcher for one project: its files, the built-in templates and styles, the fonts
+    (and `extra_roots`: the folder of the static font instances)."""
+    from .fonts import fonts_roots
 
-    return [Path(fontpkg_noto_serif.ROOT), Path(fontpkg_noto_sans.ROOT)]
-
-
-def project_sandbox(project: Project) -> "SandboxFetcher":
-    """The fetcher for one project: its files, the built-in templates and styles, the fonts."""
-    return SandboxFetcher([project.root, builtin_dir("styles"), builtin_dir("templates"), *fonts_roots()],
-                          project=project)
+    return SandboxFetcher([project.root, builtin_dir("styles"), builtin_dir("templates"), *fonts_roots(),
+                           *extra_roots], project=project)
 
 
 def base_url(project: Project) -> str:

@@ -10,34 +10,11 @@ import signal
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..errors import Diagnostic, ReportError
 from ..fetcher import SandboxFetcher
 from ..project import Project
-
-#: the fonts every print document uses: (family, file in its package, style)
-FONT_FILES = (
-    ("Noto Serif", "fontpkg_noto_serif", "NotoSerif[wdth,wght].ttf", "normal"),
-    ("Noto Serif", "fontpkg_noto_serif", "NotoSerif-Italic[wdth,wght].ttf", "italic"),
-    ("Noto Sans", "fontpkg_noto_sans", "NotoSans[wdth,wght].ttf", "normal"),
-    ("Noto Sans", "fontpkg_noto_sans", "NotoSans-Italic[wdth,wght].ttf", "italic"),
-)
-
-
-def font_paths():
-    from importlib import import_module
-
-    return [import_module(package).ROOT / "files" / name for _f, package, name, _s in FONT_FILES]
-
-
-def font_face_css() -> str:
-    rules = []
-    for (family, _package, _name, style), path in zip(FONT_FILES, font_paths()):
-        rules.append(
-            f"@font-face {{ font-family: '{family}'; src: url('{path.as_uri()}'); "
-            f"font-style: {style}; }}")
-    return "\n".join(rules)
-
 
 #: seconds one layout may take before the build stops (a guard against hostile content)
 RENDER_TIME_LIMIT = int(os.environ.get("REPORT_BUILDER_TIME_LIMIT", "900"))
@@ -144,15 +121,17 @@ def check_stylesheets(project: Project, paths) -> list[Diagnostic]:
     return warnings
 
 
-def _sandbox(project: Project) -> SandboxFetcher:
+def _sandbox(project: Project, fonts_dir: Path | None = None) -> SandboxFetcher:
     from ..fetcher import project_sandbox
 
-    return project_sandbox(project)
+    return project_sandbox(project, [fonts_dir] if fonts_dir else [])
 
 
-def layout_pdf(html: str, project: Project, identifier: str, variant: str | None = None) -> Layout:
+def layout_pdf(html: str, project: Project, identifier: str, variant: str | None = None,
+               fonts_dir: Path | None = None) -> Layout:
     """Lay out the print HTML; refused resources and WeasyPrint errors become diagnostics.
 
+    `fonts_dir` holds the static font instances the HTML declares (see fonts.py).
     CSS warnings are not reported here: `check_stylesheets` reports them with their file.
     """
     import weasyprint
@@ -160,7 +139,7 @@ def layout_pdf(html: str, project: Project, identifier: str, variant: str | None
     from .layout_fixes import apply_footnote_fix
 
     apply_footnote_fix()
-    fetcher = _sandbox(project)
+    fetcher = _sandbox(project, fonts_dir)
     capture = _Capture()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(capture)

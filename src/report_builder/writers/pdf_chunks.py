@@ -29,7 +29,8 @@ from pathlib import Path
 from ..errors import Diagnostic
 from ..project import load_project
 from ..render import PrintPart, render_document, render_template, make_environment, _styles
-from .pdf import font_face_css, layout_pdf
+from ..fonts import PrintFonts, font_face_css
+from .pdf import layout_pdf
 
 #: articles per chunk at most; more chunks balance better and cache finer, fewer cost less setup
 MAX_ARTICLES_PER_CHUNK = 8
@@ -88,10 +89,13 @@ def plan_chunks(publication, jobs: int) -> list[tuple[int, ...]]:
     return chunks
 
 
-def layout_chunked(publication, project, jobs: int, cache_dir: Path | None) -> ChunkedLayout:
+def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
+                   print_fonts: PrintFonts | None = None) -> ChunkedLayout:
     config = publication.config
     variant = config.pdf.variant
-    fonts = [("fonts.css", font_face_css())]
+    print_fonts = print_fonts or PrintFonts(font_face_css())
+    fonts = [("fonts.css", print_fonts.css)]
+    fonts_dir = print_fonts.directory
     plan = plan_chunks(publication, jobs)
     parts = [PrintPart(articles=chunk, cover=False, toc=False, sources=(i == len(plan) - 1), page_numbers=False)
              for i, chunk in enumerate(plan)]
@@ -110,7 +114,7 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None) -> C
         front_keys.append(key)
         result = _cached(cache_dir, key)
         if result is None:
-            result = pool.submit(_layout_chunk, root, html, identifier, variant).result()
+            result = pool.submit(_layout_chunk, root, html, identifier, variant, fonts_dir).result()
             _store(cache_dir, key, result)
         return result
 
@@ -118,7 +122,7 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None) -> C
 
     with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo) + 1)), initializer=exit_with_parent,
                              initargs=(os.getpid(),)) as pool:
-        futures = {i: pool.submit(_layout_chunk, root, htmls[i], identifier, variant) for i in todo}
+        futures = {i: pool.submit(_layout_chunk, root, htmls[i], identifier, variant, fonts_dir) for i in todo}
         # laid out with stand-in numbers while the chunks are laid out: only its length counts
         placeholder = tuple((heading_id, 888) for heading_id in _toc_ids(publication))
         front = contents(placeholder)
@@ -126,7 +130,7 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None) -> C
             results[i] = future.result()
             _store(cache_dir, keys[i], results[i])
         anchors, total = _merged_anchors(front, results)
-        numbers_job = pool.submit(_page_numbers_in_worker, root, config, total)
+        numbers_job = pool.submit(_page_numbers_in_worker, root, config, total, print_fonts)
         # Number the contents now that every chunk is laid out; should numbering change its
         # length, number it again (it settles at once in practice).
         for _round in range(3 if publication.show_toc() else 0):
@@ -136,7 +140,7 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None) -> C
             anchors, new_total = _merged_anchors(front, results)
             if new_total != total:
                 total = new_total
-                numbers_job = pool.submit(_page_numbers_in_worker, root, config, total)
+                numbers_job = pool.submit(_page_numbers_in_worker, root, config, total, print_fonts)
             if settled:
                 break
         numbers = numbers_job.result()
@@ -161,11 +165,11 @@ def _merged_anchors(front: ChunkResult, results: list[ChunkResult]) -> tuple[dic
     return anchors, total
 
 
-def _page_numbers_in_worker(root: str, config, total: int) -> bytes:
+def _page_numbers_in_worker(root: str, config, total: int, print_fonts: PrintFonts) -> bytes:
     from ..build import load_publication
 
     project = load_project(root)
-    return _page_numbers_pdf(load_publication(project, config), project, total)
+    return _page_numbers_pdf(load_publication(project, config), project, total, print_fonts)
 
 
 def _toc_ids(publication):
@@ -186,12 +190,13 @@ def _unique(warnings):
     return unique
 
 
-def _layout_chunk(root: str, html: str, identifier: str, variant: str | None = None) -> ChunkResult:
+def _layout_chunk(root: str, html: str, identifier: str, variant: str | None = None,
+                  fonts_dir: Path | None = None) -> ChunkResult:
     """Worker: lay out one chunk; return its PDF and where its anchors landed."""
     from ..pagelist import find_page_starts
     from .pdf import write_pdf
 
-    layout = layout_pdf(html, load_project(root), identifier, variant=variant)
+    layout = layout_pdf(html, load_project(root), identifier, variant=variant, fonts_dir=fonts_dir)
     anchors = {}
     for index, page in enumerate(layout.document.pages):
         for name in page.anchors:
@@ -262,14 +267,14 @@ def prune_cache(cache_dir: Path, keep: set[str]) -> None:
             path.unlink(missing_ok=True)
 
 
-def _page_numbers_pdf(publication, project, total: int) -> bytes:
+def _page_numbers_pdf(publication, project, total: int, print_fonts: PrintFonts) -> bytes:
     """A document of `total` blank pages that carry only the page numbers, in the print style."""
     from .pdf import write_pdf
 
     jinja = make_environment(project)
-    styles = [("fonts.css", font_face_css())] + _styles(project, "pdf")
+    styles = [("fonts.css", print_fonts.css)] + _styles(project, "pdf")
     html = render_template(jinja, "page_numbers.html", config=publication.config, styles=styles, pages=total)
-    layout = layout_pdf(html, project, publication.config.identifier)
+    layout = layout_pdf(html, project, publication.config.identifier, fonts_dir=print_fonts.directory)
     return write_pdf(layout, publication.config.identifier, tagged=False)
 
 
