@@ -340,7 +340,8 @@ def test_each_page_break_marker_stands_where_its_printed_page_begins(built, long
     for label, href in book.page_list()[1:]:  # page 1 is the cover image
         marker = book.element(href)
         expected = " ".join((pdf.pages[int(label) - 1].extract_text() or "").split()).casefold()
-        expected = re.sub(r"( \.)+ \d+", "", expected)  # the contents' dot leaders and page numbers
+        if expected.startswith("contents"):
+            expected = re.sub(r" \d+(?= |$)", "", expected)  # the contents' page numbers
         following = " ".join(words(text_after(marker))[:4]).casefold()
         at = expected.find(following)
         if at < 0 or not skipped_words_are_expected(marker, words(expected[:at])):

@@ -130,7 +130,7 @@ def contents_entries(path) -> list[tuple[str, int]]:
         if "Contents" not in lines:
             continue
         for line in lines:
-            match = re.fullmatch(r"(.+?)\s*(?:\.\s*){2,}(\d+)", line)
+            match = re.fullmatch(r"(.+?)\s{2,}(\d+)", line)  # the leader dots are not text
             if match:
                 entries.append((match.group(1), int(match.group(2))))
     return entries
