@@ -22,7 +22,7 @@ import hashlib
 import io
 import json
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,6 +118,22 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
             _store(cache_dir, key, result)
         return result
 
+    def start_page_numbers(total: int) -> tuple[str, bytes | Future]:
+        """The page-number document for `total` pages: from the cache, or a job in the pool."""
+        html = _page_numbers_html(publication, project, total, print_fonts)
+        key = _cache_key(html)
+        front_keys.append(key)
+        cached = _cached(cache_dir, key)
+        return key, cached.pdf if cached else pool.submit(_layout_page_numbers, root, html, identifier, fonts_dir)
+
+    def finish_page_numbers(started: tuple[str, bytes | Future]) -> bytes:
+        key, job = started
+        if isinstance(job, bytes):
+            return job
+        pdf = job.result()
+        _store(cache_dir, key, ChunkResult(pdf=pdf, pages=0, anchors={}))
+        return pdf
+
     from ..build import exit_with_parent
 
     with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo) + 1)), initializer=exit_with_parent,
@@ -130,7 +146,7 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
             results[i] = future.result()
             _store(cache_dir, keys[i], results[i])
         anchors, total = _merged_anchors(front, results)
-        numbers_job = pool.submit(_page_numbers_in_worker, root, config, total, print_fonts)
+        numbers_job = start_page_numbers(total)
         # Number the contents now that every chunk is laid out; should numbering change its
         # length, number it again (it settles at once in practice).
         for _round in range(3 if publication.show_toc() else 0):
@@ -140,10 +156,10 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
             anchors, new_total = _merged_anchors(front, results)
             if new_total != total:
                 total = new_total
-                numbers_job = pool.submit(_page_numbers_in_worker, root, config, total, print_fonts)
+                numbers_job = start_page_numbers(total)
             if settled:
                 break
-        numbers = numbers_job.result()
+        numbers = finish_page_numbers(numbers_job)
     if cache_dir is not None:
         prune_cache(cache_dir, set(keys) | set(front_keys))
     merged = merge_pdfs([front] + results, numbers, identifier)
@@ -163,13 +179,6 @@ def _merged_anchors(front: ChunkResult, results: list[ChunkResult]) -> tuple[dic
         anchors.update({name: total + page for name, page in result.anchors.items()})
         total += result.pages
     return anchors, total
-
-
-def _page_numbers_in_worker(root: str, config, total: int, print_fonts: PrintFonts) -> bytes:
-    from ..build import load_publication
-
-    project = load_project(root)
-    return _page_numbers_pdf(load_publication(project, config), project, total, print_fonts)
 
 
 def _toc_ids(publication):
@@ -267,15 +276,19 @@ def prune_cache(cache_dir: Path, keep: set[str]) -> None:
             path.unlink(missing_ok=True)
 
 
-def _page_numbers_pdf(publication, project, total: int, print_fonts: PrintFonts) -> bytes:
+def _page_numbers_html(publication, project, total: int, print_fonts: PrintFonts) -> str:
     """A document of `total` blank pages that carry only the page numbers, in the print style."""
-    from .pdf import write_pdf
-
     jinja = make_environment(project)
     styles = [("fonts.css", print_fonts.css)] + _styles(project, "pdf")
-    html = render_template(jinja, "page_numbers.html", config=publication.config, styles=styles, pages=total)
-    layout = layout_pdf(html, project, publication.config.identifier, fonts_dir=print_fonts.directory)
-    return write_pdf(layout, publication.config.identifier, tagged=False)
+    return render_template(jinja, "page_numbers.html", config=publication.config, styles=styles, pages=total)
+
+
+def _layout_page_numbers(root: str, html: str, identifier: str, fonts_dir: Path | None) -> bytes:
+    """Worker: lay out the page-number document; untagged, its pages are stamped as artifacts."""
+    from .pdf import write_pdf
+
+    layout = layout_pdf(html, load_project(root), identifier, fonts_dir=fonts_dir)
+    return write_pdf(layout, identifier, tagged=False)
 
 
 def merge_pdfs(chunks: list[ChunkResult], numbers_pdf: bytes, identifier: str) -> bytes:
