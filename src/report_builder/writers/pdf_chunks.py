@@ -95,80 +95,101 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
     variant = config.pdf.variant
     print_fonts = print_fonts or PrintFonts(font_face_css())
     fonts = [("fonts.css", print_fonts.css)]
-    fonts_dir = print_fonts.directory
     plan = plan_chunks(publication, jobs)
-    parts = [PrintPart(articles=chunk, cover=False, toc=False, sources=(i == len(plan) - 1), page_numbers=False)
-             for i, chunk in enumerate(plan)]
-    htmls = [render_document(publication, project, "pdf", fonts, part) for part in parts]
-    keys = [_cache_key(html, variant, _image_digest(publication, project, chunk)) for html, chunk in zip(htmls, plan)]
-    results: list[ChunkResult | None] = [_cached(cache_dir, key) for key in keys]
-    todo = [i for i, r in enumerate(results) if r is None]
-    root, identifier = str(project.root), config.identifier
-    front_keys: list[str] = []
+    results: list[ChunkResult | None] = [None] * len(plan)
+    placeholder = tuple((heading_id, 888) for heading_id in _toc_ids(publication))
 
-    def contents(toc_pages) -> ChunkResult:
-        """The cover and contents, laid out in the pool unless this exact HTML was laid out before."""
+    def contents(toc_pages) -> tuple[str, str]:
         part = PrintPart(articles=(), cover=True, toc=True, sources=False, page_numbers=False, toc_pages=toc_pages)
         html = render_document(publication, project, "pdf", fonts, part)
-        key = _cache_key(html, variant)
-        front_keys.append(key)
-        result = _cached(cache_dir, key)
-        if result is None:
-            result = pool.submit(_layout_chunk, root, html, identifier, variant, fonts_dir).result()
-            _store(cache_dir, key, result)
-        return result
+        return html, _cache_key(html, variant)
 
-    def start_page_numbers(total: int) -> tuple[str, bytes | Future]:
-        """The page-number document for `total` pages: from the cache, or a job in the pool."""
-        html = _page_numbers_html(publication, project, total, print_fonts)
-        key = _cache_key(html)
-        front_keys.append(key)
-        cached = _cached(cache_dir, key)
-        return key, cached.pdf if cached else pool.submit(_layout_page_numbers, root, html, identifier, fonts_dir)
-
-    def finish_page_numbers(started: tuple[str, bytes | Future]) -> bytes:
-        key, job = started
-        if isinstance(job, bytes):
-            return job
-        pdf = job.result()
-        _store(cache_dir, key, ChunkResult(pdf=pdf, pages=0, anchors={}))
-        return pdf
+    def chunk(i: int) -> tuple[str, str]:
+        part = PrintPart(articles=plan[i], cover=False, toc=False, sources=(i == len(plan) - 1), page_numbers=False)
+        html = render_document(publication, project, "pdf", fonts, part)
+        return html, _cache_key(html, variant, _image_digest(publication, project, plan[i]))
 
     from ..build import exit_with_parent
 
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo) + 1)), initializer=exit_with_parent,
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(plan) + 1)), initializer=exit_with_parent,
                              initargs=(os.getpid(),)) as pool:
-        futures = {i: pool.submit(_layout_chunk, root, htmls[i], identifier, variant, fonts_dir) for i in todo}
-        # laid out with stand-in numbers while the chunks are laid out: only its length counts
-        placeholder = tuple((heading_id, 888) for heading_id in _toc_ids(publication))
-        front = contents(placeholder)
-        for i, future in futures.items():
-            results[i] = future.result()
-            _store(cache_dir, keys[i], results[i])
+        jobs_ = _Jobs(pool, cache_dir, str(project.root), config.identifier, variant, print_fonts.directory)
+        # The contents with stand-in numbers goes first, beside the chunks: only its length counts.
+        front_job = jobs_.layout(*contents(placeholder))
+        # Each chunk is submitted as soon as its HTML is ready, the largest first (the one with the
+        # sources, then by length), so the last to finish are short and no core waits long.
+        chunk_jobs = {i: jobs_.layout(*chunk(i)) for i in _largest_first(publication, plan)}
+        front = jobs_.finish(front_job)
+        for i, job in chunk_jobs.items():
+            results[i] = jobs_.finish(job)
         anchors, total = _merged_anchors(front, results)
-        numbers_job = start_page_numbers(total)
+        numbers_job = jobs_.page_numbers(_page_numbers_html(publication, project, total, print_fonts))
         # Number the contents now that every chunk is laid out; should numbering change its
         # length, number it again (it settles at once in practice).
         for _round in range(3 if publication.show_toc() else 0):
-            numbered = contents(tuple((i, anchors[i] + 1) for i, _ in placeholder if i in anchors))
+            numbered = jobs_.finish(jobs_.layout(*contents(tuple((i, anchors[i] + 1) for i, _ in placeholder
+                                                                if i in anchors))))
             settled = numbered.pages == front.pages
             front = numbered
             anchors, new_total = _merged_anchors(front, results)
             if new_total != total:
                 total = new_total
-                numbers_job = start_page_numbers(total)
+                numbers_job = jobs_.page_numbers(_page_numbers_html(publication, project, total, print_fonts))
             if settled:
                 break
-        numbers = finish_page_numbers(numbers_job)
+        numbers = jobs_.finish(numbers_job).pdf
     if cache_dir is not None:
-        prune_cache(cache_dir, set(keys) | set(front_keys))
-    merged = merge_pdfs([front] + results, numbers, identifier)
+        prune_cache(cache_dir, jobs_.keys)
+    merged = merge_pdfs([front] + results, numbers, config.identifier)
     page_starts = list(front.page_starts)
     for result in results:
         page_starts.extend(result.page_starts)
     warnings = [w for r in [front] + results for w in r.warnings]
     return ChunkedLayout(pdf=merged, page_count=total, anchors=anchors, page_starts=page_starts,
-                         warnings=_unique(warnings), laid_out=len(todo))
+                         warnings=_unique(warnings), laid_out=sum(not isinstance(job, ChunkResult) for _key, job in chunk_jobs.values()))
+
+
+def _largest_first(publication, plan) -> list[int]:
+    """Chunk indexes, the one with the sources first, then by the length of their Markdown."""
+    def cost(i):
+        return (i == len(plan) - 1 and bool(publication.sources),
+                sum(len(t.content) for a in plan[i] for t in publication.articles[a].tokens))
+
+    return sorted(range(len(plan)), key=cost, reverse=True)
+
+
+@dataclass
+class _Jobs:
+    """Layouts in the worker pool, each looked up in the chunk cache first and stored after."""
+
+    pool: ProcessPoolExecutor
+    cache_dir: Path | None
+    root: str
+    identifier: str
+    variant: str | None
+    fonts_dir: Path | None
+    keys: set[str] = field(default_factory=set)  # every key this build used: the cache keeps them
+
+    def layout(self, html: str, key: str) -> tuple[str, ChunkResult | Future]:
+        return self._start(key, _layout_chunk, self.root, html, self.identifier, self.variant, self.fonts_dir)
+
+    def page_numbers(self, html: str) -> tuple[str, ChunkResult | Future]:
+        return self._start(_cache_key(html), _layout_page_numbers, self.root, html, self.identifier, self.fonts_dir)
+
+    def _start(self, key, worker, *args):
+        self.keys.add(key)
+        cached = _cached(self.cache_dir, key)
+        if cached is not None:
+            return key, cached
+        return key, self.pool.submit(worker, *args)
+
+    def finish(self, job: tuple[str, ChunkResult | Future]) -> ChunkResult:
+        key, started = job
+        if isinstance(started, ChunkResult):
+            return started
+        result = started.result()
+        _store(self.cache_dir, key, result)
+        return result
 
 
 def _merged_anchors(front: ChunkResult, results: list[ChunkResult]) -> tuple[dict[str, int], int]:
@@ -283,12 +304,12 @@ def _page_numbers_html(publication, project, total: int, print_fonts: PrintFonts
     return render_template(jinja, "page_numbers.html", config=publication.config, styles=styles, pages=total)
 
 
-def _layout_page_numbers(root: str, html: str, identifier: str, fonts_dir: Path | None) -> bytes:
+def _layout_page_numbers(root: str, html: str, identifier: str, fonts_dir: Path | None) -> ChunkResult:
     """Worker: lay out the page-number document; untagged, its pages are stamped as artifacts."""
     from .pdf import write_pdf
 
     layout = layout_pdf(html, load_project(root), identifier, fonts_dir=fonts_dir)
-    return write_pdf(layout, identifier, tagged=False)
+    return ChunkResult(pdf=write_pdf(layout, identifier, tagged=False), pages=layout.page_count, anchors={})
 
 
 def merge_pdfs(chunks: list[ChunkResult], numbers_pdf: bytes, identifier: str) -> bytes:
