@@ -1,7 +1,5 @@
-"""python -m report_builder → cli.main()."""
+"""python -m report_builder → cli.run()."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

@@ -54,6 +54,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run() -> None:
+    """The command's entry point: main(), then exit without tearing the interpreter down.
+
+    A large build leaves millions of objects behind; freeing them one by one at exit took a
+    third of a second after the outputs were already written.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     try:
