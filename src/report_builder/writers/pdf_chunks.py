@@ -321,17 +321,19 @@ def merge_pdfs(chunks: list[ChunkResult], numbers_pdf: bytes, identifier: str) -
     stand_ins = {str(name) for name in chunks[0].anchors} ^ {str(name) for name, _ in _named_destinations(merged)}
     names = [(name, dest) for name, dest in _named_destinations(merged) if str(name) not in stand_ins]
     outline = [_outline_entries(merged, merged, 0)]
+    parent_tree = _ParentTree(merged)
     for document in documents[1:]:
         start = len(merged.pages)
         page_index = {page.objgen: index for index, page in enumerate(document.pages)}
         _detach_structure(document)
         merged.pages.extend(document.pages)
-        _append_structure(merged, document, start)
+        parent_tree.append(document, start)
         for name, dest in _named_destinations(document):
             index = page_index.get(dest[0].objgen)
             if index is not None:
                 names.append((name, pikepdf.Array([merged.pages[start + index].obj, *list(dest)[1:]])))
         outline.append(_outline_entries(document, merged, start))
+    parent_tree.write()
     _write_named_destinations(merged, names)
     _write_outline(merged, [entry for entries in outline for entry in entries])
     _stamp_page_numbers(merged, pikepdf.open(io.BytesIO(numbers_pdf)))
@@ -385,39 +387,52 @@ def _detach_structure(document) -> None:
             del kid["/P"]
 
 
-def _append_structure(merged, document, start) -> None:
-    """Move a chunk's tagged content under the merged document's structure tree.
+class _ParentTree:
+    """The merged document's parent tree (marked content → structure element), built chunk by
+    chunk and written once at the end: rewriting it after every chunk made merging quadratic."""
 
-    The chunk's pages were copied already, so the structure elements copied here point at
-    the merged pages; its parent-tree keys are renumbered after the merged ones.
-    """
-    import pikepdf
+    def __init__(self, merged):
+        self.merged = merged
+        self.root, self.top = _structure_root(merged)
+        nums = list(self.root.ParentTree.Nums) if self.root is not None else []
+        self.pairs = [(int(nums[i]), nums[i + 1]) for i in range(0, len(nums), 2)]
 
-    root, top = _structure_root(merged)
-    chunk_root, chunk_top = _structure_root(document)
-    if root is None or chunk_root is None:
-        return
-    nums = list(root.ParentTree.Nums)
-    offset = max((int(nums[i]) for i in range(0, len(nums), 2)), default=-1) + 1
-    for kid in chunk_top.K:
-        copied = merged.copy_foreign(kid) if kid.is_indirect else kid
-        copied.P = top
-        top.K.append(copied)
-    chunk_nums = chunk_root.ParentTree.Nums
-    for i in range(0, len(chunk_nums), 2):
-        value = chunk_nums[i + 1]
-        nums.append(int(chunk_nums[i]) + offset)
-        nums.append(merged.copy_foreign(value) if value.is_indirect else _copy_direct(merged, value))
-    pairs = sorted(zip(nums[0::2], nums[1::2]), key=lambda pair: int(pair[0]))
-    root.ParentTree.Nums = pikepdf.Array([item for pair in pairs for item in pair])
-    for page in merged.pages[start:]:
-        if "/StructParents" in page.obj:
-            page.obj.StructParents = int(page.obj.StructParents) + offset
-        for annotation in page.obj.get("/Annots", []):
-            if "/StructParent" in annotation:
-                annotation.StructParent = int(annotation.StructParent) + offset
-    if "/ParentTreeNextKey" in root:
-        root.ParentTreeNextKey = int(pairs[-1][0]) + 1 if pairs else 0
+    def append(self, document, start) -> None:
+        """Move a chunk's tagged content under the merged structure tree.
+
+        The chunk's pages were copied already, so the structure elements copied here point at
+        the merged pages; its parent-tree keys are renumbered after the merged ones.
+        """
+        merged = self.merged
+        chunk_root, chunk_top = _structure_root(document)
+        if self.root is None or chunk_root is None:
+            return
+        offset = max((key for key, _value in self.pairs), default=-1) + 1
+        for kid in chunk_top.K:
+            copied = merged.copy_foreign(kid) if kid.is_indirect else kid
+            copied.P = self.top
+            self.top.K.append(copied)
+        chunk_nums = chunk_root.ParentTree.Nums
+        for i in range(0, len(chunk_nums), 2):
+            value = chunk_nums[i + 1]
+            self.pairs.append((int(chunk_nums[i]) + offset,
+                               merged.copy_foreign(value) if value.is_indirect else _copy_direct(merged, value)))
+        for page in merged.pages[start:]:
+            if "/StructParents" in page.obj:
+                page.obj.StructParents = int(page.obj.StructParents) + offset
+            for annotation in page.obj.get("/Annots", []):
+                if "/StructParent" in annotation:
+                    annotation.StructParent = int(annotation.StructParent) + offset
+
+    def write(self) -> None:
+        import pikepdf
+
+        if self.root is None:
+            return
+        pairs = sorted(self.pairs, key=lambda pair: pair[0])
+        self.root.ParentTree.Nums = pikepdf.Array([item for pair in pairs for item in pair])
+        if "/ParentTreeNextKey" in self.root:
+            self.root.ParentTreeNextKey = pairs[-1][0] + 1 if pairs else 0
 
 
 def _copy_direct(merged, value):
