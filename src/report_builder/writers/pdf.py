@@ -11,10 +11,13 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import Diagnostic, ReportError
-from ..fetcher import SandboxFetcher
 from ..project import Project
+
+if TYPE_CHECKING:  # importing the fetcher imports WeasyPrint, which a parallel build leaves to its workers
+    from ..fetcher import SandboxFetcher
 
 #: seconds one layout may take before the build stops (a guard against hostile content)
 RENDER_TIME_LIMIT = int(os.environ.get("REPORT_BUILDER_TIME_LIMIT", "900"))
@@ -87,6 +90,8 @@ def check_stylesheets(project: Project, paths) -> list[Diagnostic]:
     Returns warnings (CSS WeasyPrint ignores); raises ReportError for a stylesheet that cannot be
     read or that WeasyPrint cannot parse at all.
     """
+    if not paths:
+        return []
     import weasyprint
 
     from ..sources import read_text

@@ -111,6 +111,8 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
 
     from ..build import exit_with_parent
 
+    import weasyprint  # noqa: F401 - loaded once here, the workers forked below share it
+
     with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(plan) + 1)), initializer=exit_with_parent,
                              initargs=(os.getpid(),)) as pool:
         jobs_ = _Jobs(pool, cache_dir, str(project.root), config.identifier, variant, print_fonts.directory)
