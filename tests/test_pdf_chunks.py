@@ -137,6 +137,24 @@ def test_an_edit_lays_out_only_the_chunk_that_holds_it(tmp_path):
     assert any("1 chunk(s) laid out" in note for note in second.notes)
 
 
+def test_an_edit_that_keeps_the_page_count_reuses_the_contents_and_the_page_numbers(tmp_path):
+    """Only the edited chunk's cache entry is replaced; the contents (with stand-in and with real
+    numbers) and the page-number document are taken from the cache untouched."""
+    root = copy_project("multilingual", tmp_path / "p")
+    build(root, formats=["pdf"], jobs=3)
+    cache = root / "build" / ".report-builder" / "chunks"
+    before = {path.name: path.stat().st_mtime_ns for path in cache.glob("*.pdf")}
+    pages = len(pypdf.PdfReader(root / "build" / "multilingual.pdf").pages)
+    article = root / "content" / "beta.md"
+    article.write_text(article.read_text(encoding="utf-8").replace("Greek", "Greek,", 1), encoding="utf-8")
+    second = build(root, formats=["pdf"], jobs=3)
+    after = {path.name: path.stat().st_mtime_ns for path in cache.glob("*.pdf")}
+    assert len(pypdf.PdfReader(second.outputs["pdf"]).pages) == pages
+    kept = {name for name in after if before.get(name) == after[name]}
+    assert len(before) == len(after) == 6  # three chunks, two contents layouts, the page numbers
+    assert (len(before) - len(kept), len(after) - len(kept)) == (1, 1)
+
+
 def test_a_pdf_ua_variant_laid_out_in_chunks_passes_the_pdf_ua_rules(tmp_path):
     import page
 
