@@ -71,7 +71,7 @@ def can_chunk(publication, jobs: int) -> bool:
 
 def plan_chunks(publication, jobs: int) -> list[tuple[int, ...]]:
     """Group consecutive articles into chunks of similar size (by Markdown length)."""
-    sizes = [max(1, sum(len(t.content) for t in a.tokens)) for a in publication.articles]
+    sizes = _article_sizes(publication)
     count = max(jobs, -(-len(sizes) // MAX_ARTICLES_PER_CHUNK))
     count = min(count, len(sizes))
     target = sum(sizes) / count
@@ -104,6 +104,9 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
         html = render_document(publication, project, "pdf", fonts, part)
         return html, _cache_key(html, variant)
 
+    def page_numbers(total: int) -> str:
+        return _page_numbers_html(publication, project, total, print_fonts)
+
     def chunk(i: int) -> tuple[str, str]:
         part = PrintPart(articles=plan[i], cover=False, toc=False, sources=(i == len(plan) - 1), page_numbers=False)
         html = render_document(publication, project, "pdf", fonts, part)
@@ -115,47 +118,54 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
 
     with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(plan) + 1)), initializer=exit_with_parent,
                              initargs=(os.getpid(),)) as pool:
-        jobs_ = _Jobs(pool, cache_dir, str(project.root), config.identifier, variant, print_fonts.directory)
+        work = _Jobs(pool, cache_dir, str(project.root), config.identifier, variant, print_fonts.directory)
         # The contents with stand-in numbers goes first, beside the chunks: only its length counts.
-        front_job = jobs_.layout(*contents(placeholder))
+        front_job = work.layout(*contents(placeholder))
         # Each chunk is submitted as soon as its HTML is ready, the largest first (the one with the
         # sources, then by length), so the last to finish are short and no core waits long.
-        chunk_jobs = {i: jobs_.layout(*chunk(i)) for i in _largest_first(publication, plan)}
-        front = jobs_.finish(front_job)
+        chunk_jobs = {i: work.layout(*chunk(i)) for i in _largest_first(publication, plan)}
+        front = work.finish(front_job)
         for i, job in chunk_jobs.items():
-            results[i] = jobs_.finish(job)
+            results[i] = work.finish(job)
         anchors, total = _merged_anchors(front, results)
-        numbers_job = jobs_.page_numbers(_page_numbers_html(publication, project, total, print_fonts))
+        numbers_job = work.page_numbers(page_numbers(total))
         # Number the contents now that every chunk is laid out; should numbering change its
         # length, number it again (it settles at once in practice).
         for _round in range(3 if publication.show_toc() else 0):
-            numbered = jobs_.finish(jobs_.layout(*contents(tuple((i, anchors[i] + 1) for i, _ in placeholder
-                                                                if i in anchors))))
+            toc_pages = tuple((i, anchors[i] + 1) for i, _ in placeholder if i in anchors)
+            numbered = work.finish(work.layout(*contents(toc_pages)))
             settled = numbered.pages == front.pages
             front = numbered
             anchors, new_total = _merged_anchors(front, results)
             if new_total != total:
                 total = new_total
-                numbers_job = jobs_.page_numbers(_page_numbers_html(publication, project, total, print_fonts))
+                numbers_job = work.page_numbers(page_numbers(total))
             if settled:
                 break
-        numbers = jobs_.finish(numbers_job).pdf
+        numbers = work.finish(numbers_job).pdf
+    laid_out = sum(isinstance(job, Future) for _key, job in chunk_jobs.values())
     if cache_dir is not None:
-        prune_cache(cache_dir, jobs_.keys)
+        prune_cache(cache_dir, work.keys)
     merged = merge_pdfs([front] + results, numbers, config.identifier)
     page_starts = list(front.page_starts)
     for result in results:
         page_starts.extend(result.page_starts)
     warnings = [w for r in [front] + results for w in r.warnings]
     return ChunkedLayout(pdf=merged, page_count=total, anchors=anchors, page_starts=page_starts,
-                         warnings=_unique(warnings), laid_out=sum(not isinstance(job, ChunkResult) for _key, job in chunk_jobs.values()))
+                         warnings=_unique(warnings), laid_out=laid_out)
+
+
+def _article_sizes(publication) -> list[int]:
+    """The length of each article's Markdown: what a chunk costs to lay out, roughly."""
+    return [max(1, sum(len(t.content) for t in a.tokens)) for a in publication.articles]
 
 
 def _largest_first(publication, plan) -> list[int]:
     """Chunk indexes, the one with the sources first, then by the length of their Markdown."""
+    sizes = _article_sizes(publication)
+
     def cost(i):
-        return (i == len(plan) - 1 and bool(publication.sources),
-                sum(len(t.content) for a in plan[i] for t in publication.articles[a].tokens))
+        return i == len(plan) - 1 and bool(publication.sources), sum(sizes[a] for a in plan[i])
 
     return sorted(range(len(plan)), key=cost, reverse=True)
 
