@@ -46,6 +46,19 @@ class Built:
         return self.outputs["html"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_cache(tmp_path_factory):
+    """The user-level cache (static font instances) of this test session, not the user's own."""
+    folder = tmp_path_factory.mktemp("user-cache")
+    previous = os.environ.get("REPORT_BUILDER_CACHE")
+    os.environ["REPORT_BUILDER_CACHE"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("REPORT_BUILDER_CACHE", None)
+    else:
+        os.environ["REPORT_BUILDER_CACHE"] = previous
+
+
 @pytest.fixture(scope="session")
 def session_builds(tmp_path_factory):
     """session_builds(name, formats) → Built: one copy of each project per session, each

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pikepdf
 import pytest
@@ -50,14 +51,41 @@ def test_font_face_rules_name_each_weight(faces):
     assert "[wdth,wght]" not in css
 
 
-def test_the_print_html_declares_the_static_instances(run_cli, write_project):
+def declared_fonts(root: Path) -> list[tuple[str, str]]:
+    """(url, weight) of each @font-face rule in the print HTML a build kept."""
+    html = next((root / "build").glob("*.print.html")).read_text(encoding="utf-8")
+    return re.findall(r"@font-face \{[^}]*src: url\('([^']+)'\)[^}]*font-weight: (\d+)", html)
+
+
+def test_the_print_html_declares_the_static_instances_from_the_shared_cache(run_cli, write_project,
+                                                                                shared_cache):
     root = write_project({"content/a.md": "---\ntitle: A\n---\n\nText.\n"})
     result = run_cli("build", "pdf", "--keep-intermediate", cwd=root)
     assert result.exit_code == 0, result.stderr
-    html = next((root / "build").glob("*.print.html")).read_text(encoding="utf-8")
-    sources = re.findall(r"@font-face \{[^}]*src: url\('([^']+)'\)[^}]*font-weight: (\d+)", html)
-    assert sources and all(".report-builder/fonts/" in url for url, _weight in sources)
+    sources = declared_fonts(root)
+    assert sources and all(url.startswith((shared_cache / "fonts").as_uri() + "/") for url, _weight in sources)
     assert {int(weight) for _url, weight in sources} >= {400, 700}
+    assert not (root / "build" / ".report-builder" / "fonts").exists()
+
+
+def test_another_project_reuses_the_instances_and_clean_keeps_them(run_cli, write_project, shared_cache):
+    first = write_project({"content/a.md": "---\ntitle: A\n---\n\nText.\n"}, name="first")
+    assert run_cli("build", "pdf", cwd=first).exit_code == 0
+    made = {path: path.stat().st_mtime_ns for path in (shared_cache / "fonts").glob("*.ttf")}
+    assert run_cli("clean", cwd=first).exit_code == 0
+    second = write_project({"content/a.md": "---\ntitle: B\n---\n\nOther text.\n"}, name="second")
+    assert run_cli("build", "pdf", cwd=second).exit_code == 0
+    assert made and {path: path.stat().st_mtime_ns for path in (shared_cache / "fonts").glob("*.ttf")} == made
+
+
+def test_an_unwritable_cache_falls_back_to_the_build_folder(run_cli, write_project, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go", encoding="utf-8")
+    root = write_project({"content/a.md": "---\ntitle: A\n---\n\nText.\n"})
+    result = run_cli("build", "pdf", "--keep-intermediate", cwd=root, env={"REPORT_BUILDER_CACHE": str(blocker)})
+    assert result.exit_code == 0, result.stderr
+    sources = declared_fonts(root)
+    assert sources and all(".report-builder/fonts/" in url for url, _weight in sources)
 
 
 def test_the_sample_pdf_embeds_static_subsets_only(built):

@@ -16,7 +16,7 @@ from typing import Callable
 
 from .config import Config, load_config
 from .errors import Collector, Diagnostic, ReportError
-from .fonts import PrintFonts
+from .fonts import PrintFonts, fonts_cache
 from .output import atomic_write, remove_stale_temporaries
 from .project import Project, builtin_dir, load_project
 from .stamps import STATE_DIR, Inputs, State, current_versions, list_files
@@ -198,7 +198,7 @@ def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result
     config = publication.config
     own_styles = [path for path in style_files(project, "pdf") if project.root in path.resolve().parents]
     result.warnings.extend(check_stylesheets(project, own_styles))
-    fonts = print_fonts(project, own_styles, out_dir / STATE_DIR / "fonts")
+    fonts = print_fonts(project, own_styles, fonts_cache(fallback=out_dir / STATE_DIR / "fonts"))
     if keep_intermediate or not can_chunk(publication, jobs):
         say("rendering print HTML")
         print_html = render_document(publication, project, "pdf", extra_styles=[("fonts.css", fonts.css)])

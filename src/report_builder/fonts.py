@@ -1,16 +1,21 @@
-"""The print fonts: static instances of the variable Noto fonts, made once per build folder.
+"""The print fonts: static instances of the variable Noto fonts, made once per machine.
 
 The Noto packages ship variable fonts (one file per family and style, every weight in it).
 WeasyPrint turns each variable face it uses into a static one while writing a PDF, with
 fontTools, at about 0.3 s a face, and a parallel build pays that in every chunk. HarfBuzz
 makes the same static instances in milliseconds, so the print edition declares those
-instead: one file per family, style and weight, kept under the build state folder and
-named by the bytes they were made from.
+instead: one file per family, style and weight, named by the bytes they were made from.
+
+They depend on the installed fonts alone, never on a project, so they are kept in the
+user's cache folder (`$XDG_CACHE_HOME/report-builder/fonts`, `REPORT_BUILDER_CACHE` to
+choose another) and shared by every project and output folder, like fontconfig's cache:
+a first build elsewhere, or one after `clean`, does not make them again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from importlib import import_module
@@ -69,6 +74,23 @@ def weights_in(stylesheets: list[str]) -> set[int]:
             value = match.group(1).lower()
             weights.add({"bold": 700, "bolder": 900}.get(value) or int(value))
     return weights
+
+
+def fonts_cache(fallback: Path) -> Path:
+    """The shared folder for the static instances; `fallback` (the build's own state folder)
+    when the user's cache folder cannot be written."""
+    chosen = os.environ.get("REPORT_BUILDER_CACHE")
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    try:
+        if chosen:
+            base = Path(chosen)
+        else:
+            base = (Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache") / "report-builder"
+        directory = base / "fonts"
+        directory.mkdir(parents=True, exist_ok=True)
+    except (OSError, RuntimeError):  # no home folder, a read-only one, a file in the way
+        return fallback
+    return directory if os.access(directory, os.W_OK | os.X_OK) else fallback
 
 
 def static_faces(directory: Path, weights: set[int]) -> list[StaticFace]:

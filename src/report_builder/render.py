@@ -34,7 +34,32 @@ class RenderedArticle:
 
 
 def make_environment(project: Project) -> jinja2.Environment:
-    """Jinja2 with autoescape and StrictUndefined; a project's template beats the built-in one."""
+    """Jinja2 with autoescape and StrictUndefined; a project's template beats the built-in one.
+
+    One environment per project and set of template files, so a build that renders many
+    documents (the chunks of a parallel layout) compiles each template once. Jinja checks each
+    cached template's file before reuse; a project template added or removed makes a new one.
+    """
+    key = (project.root, _template_listing(project))
+    env = _ENVIRONMENTS.get(key)
+    if env is None:
+        _ENVIRONMENTS.clear()  # only the current set is worth keeping (`watch` builds for hours)
+        env = _ENVIRONMENTS[key] = _new_environment(project)
+    return env
+
+
+_ENVIRONMENTS: dict[tuple, jinja2.Environment] = {}
+
+
+def _template_listing(project: Project) -> tuple[str, ...]:
+    """The project's template files by name: which loader answers for each name depends on it."""
+    root = project.templates_dir
+    if not root.is_dir():
+        return ()
+    return tuple(sorted(p.relative_to(root).as_posix() for p in root.rglob("*")))
+
+
+def _new_environment(project: Project) -> jinja2.Environment:
     loaders = []
     if project.templates_dir.is_dir():
         loaders.append(_ProjectTemplates(project))
