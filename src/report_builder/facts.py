@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 from decimal import Decimal
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
@@ -90,6 +92,7 @@ COLUMN_TYPES = {
 
 def format_value(value, column_type: str, locale: str) -> str:
     """Format a typed value the way every output shows it."""
+    locale = _parsed_locale(locale)
     number = lambda n: format_decimal(n, locale=locale)  # noqa: E731
     if column_type == "number":
         return number(value)
@@ -102,6 +105,12 @@ def format_value(value, column_type: str, locale: str) -> str:
     if column_type == "date":
         return format_date(value, "long", locale=locale)
     return value
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_locale(identifier: str) -> Locale:
+    """Babel parses a locale given by name on every call: a table of numbers paid it per cell."""
+    return Locale.parse(identifier)
 
 
 def format_cell(text: str, qualifier: str = "", unit: str = "") -> str:

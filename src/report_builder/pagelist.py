@@ -122,6 +122,10 @@ def local_name(element) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
+#: where a word may begin: a non-space first in a text or after a space (`\s` is `str.isspace`)
+_WORD_BEGINNING = re.compile(r"(?<!\S)\S")
+
+
 def insert_at_word(element, words: int, marker) -> bool:
     """Insert `marker` inside `element` just before its word number `words` (0 = the first).
 
@@ -131,15 +135,17 @@ def insert_at_word(element, words: int, marker) -> bool:
 
     def place(text, at_text_of, node):
         """Find the word start in `text` (the .text or .tail of `node`); insert the marker there."""
-        after_space = state["after_space"]
-        for index, char in enumerate(text):
-            if not char.isspace() and after_space:
-                if state["seen"] == words:
-                    _split_at(node, at_text_of, index, marker)
-                    return True
-                state["seen"] += 1
-            after_space = char.isspace()
-        state["after_space"] = after_space
+        if not text:
+            return False
+        starts = [match.start() for match in _WORD_BEGINNING.finditer(text)]
+        if starts and starts[0] == 0 and not state["after_space"]:
+            starts.pop(0)  # the word began in the text before
+        wanted = words - state["seen"]
+        if wanted < len(starts):
+            _split_at(node, at_text_of, starts[wanted], marker)
+            return True
+        state["seen"] += len(starts)
+        state["after_space"] = text[-1].isspace()
         return False
 
     def walk(node) -> bool:

@@ -8,6 +8,7 @@ addresses and the XHTML the EPUB needs.
 from __future__ import annotations
 
 import base64
+import functools
 import mimetypes
 import re
 from dataclasses import dataclass, field
@@ -284,21 +285,27 @@ def _template_frame(exc, name):
     return found
 
 
+@functools.cache
+def _render_options():
+    """The renderer's options (XHTML output and the like): one parser's worth, made once."""
+    return make_parser().options
+
+
 def render_article(article: Article, target: str, context: RenderContext) -> RenderedArticle:
-    md = make_parser()
+    options = _render_options()
     renderer = BriefingRenderer(target, article, context)
     tokens, notes = _split_footnotes(article.tokens)
     _number_blocks(article, tokens)
     footnotes = []
     html_by_id = {}
     for note_id, note_tokens in notes:
-        inner = renderer.render(note_tokens, md.options, article.env).strip()
+        inner = renderer.render(note_tokens, options, article.env).strip()
         if target == "pdf":
             inner = inner.removeprefix("<p>").removesuffix("</p>").replace("</p>\n<p>", " ")
         html_by_id[note_id] = inner
         footnotes.append((f"{article.name}-fn{note_id + 1}", str(note_id + 1), inner))
     context.footnote_html[article.name] = html_by_id
-    body = renderer.render(tokens, md.options, article.env)
+    body = renderer.render(tokens, options, article.env)
     return RenderedArticle(article=article, body=body, footnotes=footnotes)
 
 
