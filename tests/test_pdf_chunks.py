@@ -67,6 +67,72 @@ def test_chunked_page_numbers_run_on_across_chunks(single_and_chunked):
         assert f"Page {number} of {len(texts)}" in text
 
 
+def footer_lines(path, index):
+    """(text, x, y, size) in points of each line on a page that holds a page number."""
+    found = []
+
+    def visit(text, cm, tm, _font, size):
+        if re.search(r"Page \d+ of \d+", text):
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            found.append((text.strip(), x, y, size * abs(tm[3] * cm[3])))
+
+    pypdf.PdfReader(path).pages[index].extract_text(visitor_text=visit)
+    return found
+
+
+def test_chunked_page_numbers_are_drawn_where_the_single_layout_puts_them(single_and_chunked):
+    single, chunked = single_and_chunked
+    for index in range(1, len(pypdf.PdfReader(single).pages)):
+        [(text, x, y, size)] = footer_lines(single, index)
+        [(drawn, drawn_x, drawn_y, drawn_size)] = footer_lines(chunked, index)
+        assert drawn == text
+        assert abs(drawn_x - x) < 0.05 and abs(drawn_y - y) < 0.05 and abs(drawn_size - size) < 0.01, (index, text)
+
+
+def test_drawn_page_numbers_are_an_artifact_in_an_embedded_subset_of_the_footer_font(single_and_chunked):
+    _single, chunked = single_and_chunked
+    pdf = pikepdf.open(chunked)
+    page = pdf.pages[2]
+    stream = b"".join(part.read_bytes() for part in page.obj.Contents) if isinstance(page.obj.Contents, pikepdf.Array) \
+        else page.obj.Contents.read_bytes()
+    drawn = stream[stream.rindex(b"/Artifact"):]
+    assert drawn.startswith(b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC") and drawn.rstrip().endswith(b"EMC")
+    name = re.search(rb"/(RBText\d+) [\d.]+ Tf", drawn).group(1).decode()
+    font = page.obj.Resources.Font["/" + name]
+    assert str(font.Subtype) == "/Type0" and str(font.Encoding) == "/Identity-H" and "/ToUnicode" in font
+    assert re.fullmatch(r"/[A-Z]{6}\+Noto-Sans", str(font.BaseFont))
+    assert len(font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()) > 1000
+
+
+@pytest.mark.parametrize("footer, expected", [
+    ('"p. " counter(page, lower-roman)', lambda number, total: f"p. {'ii iii iv v vi vii viii ix x'.split()[number - 2]}"),
+    ('counter(page) " / " counter(pages)', lambda number, total: f"{number} / {total}"),
+])
+def test_a_customised_footer_drawn_or_laid_out_matches_a_single_layout(tmp_path, footer, expected):
+    css = f"@page {{ @bottom-right {{ content: {footer}; }} }}\n"
+    pdfs = []
+    for jobs in (1, 3):
+        root = copy_project("multilingual", tmp_path / f"j{jobs}")
+        (root / "styles").mkdir(exist_ok=True)
+        (root / "styles" / "custom-pdf.css").write_text(css, encoding="utf-8")
+        result = build(root, formats=["pdf"], jobs=jobs)
+        pdfs.append(result.outputs["pdf"])
+    single, chunked = pdfs
+    assert [text.split() for text in page_texts(chunked)] == [text.split() for text in page_texts(single)]
+    texts = page_texts(chunked)
+    assert expected(2, len(texts)) in texts[1]
+
+
+def test_a_footer_without_page_numbers_leaves_the_pages_unnumbered(tmp_path):
+    root = copy_project("multilingual", tmp_path / "p")
+    (root / "styles").mkdir(exist_ok=True)
+    (root / "styles" / "custom-pdf.css").write_text("@page { @bottom-right { content: none; } }\n", encoding="utf-8")
+    result = build(root, formats=["pdf"], jobs=3)
+    assert any("laid out in parallel" in note for note in result.notes)
+    assert not any(re.search(r"Page \d+ of", text) for text in page_texts(result.outputs["pdf"]))
+
+
 def test_chunked_outline_has_the_same_entries_and_target_pages(single_and_chunked):
     single, chunked = single_and_chunked
     assert outline(chunked) == outline(single)
@@ -151,7 +217,7 @@ def test_an_edit_that_keeps_the_page_count_reuses_the_contents_and_the_page_numb
     after = {path.name: path.stat().st_mtime_ns for path in cache.glob("*.pdf")}
     assert len(pypdf.PdfReader(second.outputs["pdf"]).pages) == pages
     kept = {name for name in after if before.get(name) == after[name]}
-    assert len(before) == len(after) == 6  # three chunks, two contents layouts, the page numbers
+    assert len(before) == len(after) == 6  # three chunks, two contents layouts, the footer sample
     assert (len(before) - len(kept), len(after) - len(kept)) == (1, 1)
 
 

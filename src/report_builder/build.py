@@ -232,7 +232,8 @@ def print_fonts(project: Project, own_styles: list[Path], directory: Path) -> Pr
     builtin = [path for path in style_files(project, "pdf") if path not in own_styles
                and project.root not in path.absolute().parents]
     texts = [path.read_text(encoding="utf-8", errors="replace") for path in (*builtin, *own_styles)]
-    return PrintFonts(font_face_css(static_faces(directory, weights_in(texts))), directory)
+    faces = static_faces(directory, weights_in(texts))
+    return PrintFonts(font_face_css(faces), directory, tuple(faces))
 
 
 def _render_html(publication, project) -> bytes:

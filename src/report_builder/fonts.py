@@ -50,6 +50,7 @@ class PrintFonts:
 
     css: str
     directory: Path | None = None
+    faces: tuple[StaticFace, ...] = ()
 
 
 def font_paths() -> list[Path]:

@@ -34,7 +34,7 @@ from .pdf import layout_pdf
 
 #: articles per chunk at most; more chunks balance better and cache finer, fewer cost less setup
 MAX_ARTICLES_PER_CHUNK = 8
-CHUNK_CACHE_VERSION = "2"
+CHUNK_CACHE_VERSION = "3"
 
 
 @dataclass
@@ -44,6 +44,7 @@ class ChunkResult:
     anchors: dict[str, int]  # element id → page index within the chunk
     page_starts: list = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+    footer: dict | None = None  # the page-number sample only: see read_footer
 
 
 @dataclass
@@ -107,6 +108,10 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
     def page_numbers(total: int) -> str:
         return _page_numbers_html(publication, project, total, print_fonts)
 
+    def numbers_job(total: int, footer: dict):
+        """The page-number document, unless the numbers can be drawn without one."""
+        return work.page_numbers(page_numbers(total)) if footer["kind"] == "layout" else None
+
     def chunk(i: int) -> tuple[str, str]:
         part = PrintPart(articles=plan[i], cover=False, toc=False, sources=(i == len(plan) - 1), page_numbers=False)
         html = render_document(publication, project, "pdf", fonts, part)
@@ -119,7 +124,9 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
     with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(plan) + 1)), initializer=exit_with_parent,
                              initargs=(os.getpid(),)) as pool:
         work = _Jobs(pool, cache_dir, str(project.root), config.identifier, variant, print_fonts.directory)
-        # The contents with stand-in numbers goes first, beside the chunks: only its length counts.
+        # How the page numbers look, from two pages laid out in the page style; then the contents
+        # with stand-in numbers, beside the chunks: only its length counts.
+        footer_job = work.footer(page_numbers(2), print_fonts.faces)
         front_job = work.layout(*contents(placeholder))
         # Each chunk is submitted as soon as its HTML is ready, the largest first (the one with the
         # sources, then by length), so the last to finish are short and no core waits long.
@@ -128,7 +135,8 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
         for i, job in chunk_jobs.items():
             results[i] = work.finish(job)
         anchors, total = _merged_anchors(front, results)
-        numbers_job = work.page_numbers(page_numbers(total))
+        footer = _checked(work.finish(footer_job).footer)
+        numbers = numbers_job(total, footer)
         # Number the contents now that every chunk is laid out; should numbering change its
         # length, number it again (it settles at once in practice).
         for _round in range(3 if publication.show_toc() else 0):
@@ -139,14 +147,14 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
             anchors, new_total = _merged_anchors(front, results)
             if new_total != total:
                 total = new_total
-                numbers_job = work.page_numbers(page_numbers(total))
+                numbers = numbers_job(total, footer)
             if settled:
                 break
-        numbers = work.finish(numbers_job).pdf
+        furniture = DrawnNumbers(footer, total) if numbers is None else StampedNumbers(work.finish(numbers).pdf)
     laid_out = sum(isinstance(job, Future) for _key, job in chunk_jobs.values())
     if cache_dir is not None:
         prune_cache(cache_dir, work.keys)
-    merged = merge_pdfs([front] + results, numbers, config.identifier)
+    merged = merge_pdfs([front] + results, furniture, config.identifier)
     page_starts = list(front.page_starts)
     for result in results:
         page_starts.extend(result.page_starts)
@@ -187,6 +195,10 @@ class _Jobs:
 
     def page_numbers(self, html: str) -> tuple[str, ChunkResult | Future]:
         return self._start(_cache_key(html), _layout_page_numbers, self.root, html, self.identifier, self.fonts_dir)
+
+    def footer(self, html: str, faces) -> tuple[str, ChunkResult | Future]:
+        key = _cache_key(html, images=repr(faces))
+        return self._start(key, _layout_footer_sample, self.root, html, self.identifier, self.fonts_dir, faces)
 
     def _start(self, key, worker, *args):
         self.keys.add(key)
@@ -287,7 +299,8 @@ def _cached(cache_dir: Path | None, key: str) -> ChunkResult | None:
         pdf = (cache_dir / f"{key}.pdf").read_bytes()
     except (OSError, ValueError):
         return None
-    return ChunkResult(pdf=pdf, pages=meta["pages"], anchors=meta["anchors"], page_starts=meta["page_starts"])
+    return ChunkResult(pdf=pdf, pages=meta["pages"], anchors=meta["anchors"], page_starts=meta["page_starts"],
+                       footer=meta.get("footer"))
 
 
 def _store(cache_dir: Path | None, key: str, result: ChunkResult) -> None:
@@ -296,7 +309,8 @@ def _store(cache_dir: Path | None, key: str, result: ChunkResult) -> None:
     from ..output import atomic_write
 
     atomic_write(cache_dir / f"{key}.pdf", result.pdf)
-    meta = {"pages": result.pages, "anchors": result.anchors, "page_starts": result.page_starts}
+    meta = {"pages": result.pages, "anchors": result.anchors, "page_starts": result.page_starts,
+            "footer": result.footer}
     atomic_write(cache_dir / f"{key}.json", json.dumps(meta).encode("utf-8"))
 
 
@@ -324,8 +338,124 @@ def _layout_page_numbers(root: str, html: str, identifier: str, fonts_dir: Path 
     return ChunkResult(pdf=write_pdf(layout, identifier, tagged=False), pages=layout.page_count, anchors={})
 
 
-def merge_pdfs(chunks: list[ChunkResult], numbers_pdf: bytes, identifier: str) -> bytes:
-    """Concatenate the chunk PDFs, merging structure, destinations and outlines; stamp page numbers."""
+def _layout_footer_sample(root: str, html: str, identifier: str, fonts_dir: Path | None, faces) -> ChunkResult:
+    """Worker: lay out two pages of the page-number document and read how the numbers look."""
+    layout = layout_pdf(html, load_project(root), identifier, fonts_dir=fonts_dir)
+    return ChunkResult(pdf=b"", pages=layout.page_count, anchors={}, footer=read_footer(layout.document, faces))
+
+
+#: the footer's text properties the drawing reproduces; any other value is laid out instead
+_PLAIN_TEXT = {"letter_spacing": "normal", "word_spacing": 0, "text_transform": "none",
+               "font_feature_settings": "normal", "font_variant_numeric": "normal", "font_variant_ligatures": "normal",
+               "font_variant_caps": "normal", "font_variant_position": "normal", "font_stretch": "normal",
+               "font_kerning": "auto", "direction": "ltr", "text_decoration_line": "none"}
+
+
+def read_footer(document, faces) -> dict:
+    """How a single layout writes page numbers, read off page 2 of a sample document.
+
+    {"kind": "none"} when the pages carry none; {"kind": "text", …} when they are one line of
+    text and page counters in one of the print fonts, so they can be drawn straight onto the
+    merged pages (see pdf_text.py); {"kind": "layout", "why": …} for anything else, laid out
+    as a document of numbered blank pages instead.
+    """
+    if len(document.pages) < 2:
+        return {"kind": "layout", "why": "no sample page"}
+    box = next((child for child in document.pages[1]._page_box.children
+                if getattr(child, "at_keyword", None) == "@bottom-right"), None)
+    if box is None:
+        return {"kind": "none"}
+    parts = []
+    for kind, value in box.style["content"]:
+        if kind == "string":
+            parts.append(["string", value])
+        elif kind == "counter()" and value[0] in ("page", "pages") and value[1] == "decimal":
+            parts.append([value[0]])
+        else:
+            return {"kind": "layout", "why": f"footer content {kind}"}
+    texts = [b for b in box.descendants() if type(b).__name__ == "TextBox"]
+    lines = [b for b in box.children if type(b).__name__ == "LineBox"]
+    if not texts and not footer_text(parts, 2, len(document.pages)).strip():
+        return {"kind": "none"}
+    if len(texts) != 1 or len(lines) != 1 or texts[0].text != footer_text(parts, 2, len(document.pages)):
+        return {"kind": "layout", "why": "footer is not one line of text"}
+    text = texts[0]
+    style = text.style
+    unusual = [name for name, plain in _PLAIN_TEXT.items() if style[name] != plain]
+    face = _face(faces, style)
+    red, green, blue, alpha = style["color"].to("srgb")
+    align = {"start": "left", "end": "right"}.get(box.style["text_align_all"], box.style["text_align_all"])
+    if unusual or face is None or alpha != 1 or align not in ("left", "center", "right"):
+        return {"kind": "layout", "why": f"footer style: {unusual or align if face else 'font'}"}
+    x = {"left": text.position_x, "center": text.position_x + text.width / 2,
+         "right": text.position_x + text.width}[align]
+    return {"kind": "text", "parts": parts, "align": align, "x": x, "baseline": text.position_y + text.baseline,
+            "font": str(face.path), "size": style["font_size"], "color": [red, green, blue],
+            "sample": text.text, "sample_width": text.width}
+
+
+def _checked(footer: dict) -> dict:
+    """Draw the numbers only when HarfBuzz measures the sample line as WeasyPrint laid it out."""
+    if footer["kind"] != "text":
+        return footer
+    from .pdf_text import ShapedFont
+
+    width = ShapedFont(footer["font"]).width(footer["sample"], footer["size"])
+    if abs(width - footer["sample_width"]) > 0.05:  # CSS px
+        return {"kind": "layout", "why": f"footer measures {width:.2f}px, laid out {footer['sample_width']:.2f}px"}
+    return footer
+
+
+def _face(faces, style):
+    """The static face WeasyPrint used for `style`, when it is one of the print fonts."""
+    family = style["font_family"][0].lower()
+    candidates = [face for face in faces if face.family.lower() == family and face.style == style["font_style"]]
+    exact = [face for face in candidates if face.weight == style["font_weight"]]
+    return exact[0] if exact else None
+
+
+def footer_text(parts, page: int, total: int) -> str:
+    return "".join(part[1] if part[0] == "string" else str(page if part[0] == "page" else total) for part in parts)
+
+
+@dataclass
+class StampedNumbers:
+    """Page numbers from a laid-out document of numbered blank pages, stamped page on page."""
+
+    pdf: bytes
+
+    def apply(self, merged) -> None:
+        import pikepdf
+
+        _stamp_page_numbers(merged, pikepdf.open(io.BytesIO(self.pdf)))
+
+
+@dataclass
+class DrawnNumbers:
+    """Page numbers drawn straight onto the merged pages, where the sample shows a single layout puts them."""
+
+    footer: dict
+    total: int
+
+    def apply(self, merged) -> None:
+        from .pdf_text import PX, TextStamps, TextStyle
+
+        footer = self.footer
+        if footer["kind"] == "none":
+            return
+        stamps = TextStamps()
+        style = TextStyle(footer["font"], footer["size"] * PX, tuple(footer["color"]))
+        for index in range(1, len(merged.pages)):  # the cover has no number
+            text = footer_text(footer["parts"], index + 1, self.total)
+            width = stamps.width(style, text)
+            x = footer["x"] * PX - {"left": 0, "center": width / 2, "right": width}[footer["align"]]
+            y = float(merged.pages[index].MediaBox[3]) - footer["baseline"] * PX
+            stamps.add(index, style, x, y, text)
+        stamps.apply(merged)
+
+
+def merge_pdfs(chunks: list[ChunkResult], numbers: StampedNumbers | DrawnNumbers, identifier: str) -> bytes:
+    """Concatenate the chunk PDFs, merging structure, destinations and outlines; add the page numbers."""
     import pikepdf
 
     documents = [pikepdf.open(io.BytesIO(chunk.pdf)) for chunk in chunks]
@@ -348,7 +478,7 @@ def merge_pdfs(chunks: list[ChunkResult], numbers_pdf: bytes, identifier: str) -
     parent_tree.write()
     _write_named_destinations(merged, names)
     _write_outline(merged, [entry for entries in outline for entry in entries])
-    _stamp_page_numbers(merged, pikepdf.open(io.BytesIO(numbers_pdf)))
+    numbers.apply(merged)
     out = io.BytesIO()
     merged.save(out, deterministic_id=True, compress_streams=True,
                 object_stream_mode=pikepdf.ObjectStreamMode.generate)

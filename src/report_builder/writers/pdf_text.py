@@ -1,0 +1,187 @@
+"""Short lines of text drawn straight onto finished PDF pages, as page furniture.
+
+A PDF laid out in chunks gets its page numbers after the merge, when the page count is known.
+Laying out a second document of blank pages just to carry them cost a full WeasyPrint page
+per page; this draws them instead: each line is shaped with HarfBuzz in the same static font
+file WeasyPrint used, and the glyphs are embedded as a font subset of their own (Type 0,
+Identity-H, glyph ids kept, widths from the font, a ToUnicode map so the text is searchable
+and read as written), marked as a pagination artifact like any running footer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: WeasyPrint's unit: CSS pixels, 0.75 pt each
+PX = 0.75
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    font: str  # path of a static (not variable) TrueType font
+    size: float  # points
+    color: tuple[float, float, float]  # sRGB, 0–1
+
+
+@dataclass
+class _Line:
+    style: TextStyle
+    x: float  # points from the left edge to the start of the baseline
+    y: float  # points from the bottom edge to the baseline
+    glyphs: list[tuple[int, int]]  # (glyph id, advance in font units)
+
+
+class ShapedFont:
+    """One font file: shapes text and remembers every glyph used, for the subset."""
+
+    def __init__(self, path: str):
+        import uharfbuzz
+
+        self.path = path
+        self.face = uharfbuzz.Face(Path(path).read_bytes())
+        self.font = uharfbuzz.Font(self.face)  # scaled in font units
+        self.upem = self.face.upem
+        self.used: dict[int, str] = {0: ""}  # glyph id → the text it stands for
+
+    def shape(self, text: str) -> list[tuple[int, int]]:
+        """(glyph id, advance) of each glyph, with the font's default features (kerning included)."""
+        import uharfbuzz
+
+        buffer = uharfbuzz.Buffer()
+        buffer.add_str(text)
+        buffer.guess_segment_properties()
+        uharfbuzz.shape(self.font, buffer, {})
+        starts = sorted({info.cluster for info in buffer.glyph_infos}) + [len(text)]
+        glyphs = []
+        for info, position in zip(buffer.glyph_infos, buffer.glyph_positions):
+            end = starts[starts.index(info.cluster) + 1]
+            self.used.setdefault(info.codepoint, text[info.cluster:end])
+            glyphs.append((info.codepoint, position.x_advance))
+        return glyphs
+
+    def width(self, text: str, size: float) -> float:
+        return sum(advance for _glyph, advance in self.shape(text)) * size / self.upem
+
+    def advance_1000(self, glyph: int) -> int:
+        return round(self.font.get_glyph_h_advance(glyph) * 1000 / self.upem)
+
+
+@dataclass
+class TextStamps:
+    """Lines to draw on the pages of one PDF; `apply` embeds the fonts and draws them all."""
+
+    fonts: dict[str, ShapedFont] = field(default_factory=dict)
+    lines: dict[int, list[_Line]] = field(default_factory=dict)  # page index → lines
+
+    def font(self, path: str) -> ShapedFont:
+        if path not in self.fonts:
+            self.fonts[path] = ShapedFont(path)
+        return self.fonts[path]
+
+    def width(self, style: TextStyle, text: str) -> float:
+        """The advance width of `text` in points."""
+        return self.font(style.font).width(text, style.size)
+
+    def add(self, page: int, style: TextStyle, x: float, y: float, text: str) -> None:
+        """Draw `text` on page `page` with its baseline starting at (x, y), in points from the
+        page's bottom-left corner."""
+        self.lines.setdefault(page, []).append(_Line(style, x, y, self.font(style.font).shape(text)))
+
+    def apply(self, pdf) -> None:
+        import pikepdf
+
+        names = {path: pikepdf.Name(f"/RBText{index}") for index, path in enumerate(sorted(self.fonts))}
+        embedded = {path: _embed(pdf, font) for path, font in sorted(self.fonts.items())}
+        for index, lines in sorted(self.lines.items()):
+            page = pdf.pages[index]
+            if "/Resources" not in page.obj:
+                page.obj.Resources = pikepdf.Dictionary()
+            if "/Font" not in page.obj.Resources:
+                page.obj.Resources.Font = pikepdf.Dictionary()
+            for line in lines:
+                page.obj.Resources.Font[names[line.style.font]] = embedded[line.style.font]
+            drawn = b"".join(_draw(line, names[line.style.font], self.fonts[line.style.font]) for line in lines)
+            # the page's own content may leave its graphics state changed: isolate it first
+            page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+            page.contents_add(pikepdf.Stream(pdf, b"\nQ\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n"
+                                                  + drawn + b"EMC\n"), prepend=False)
+
+
+def _draw(line: _Line, name, font: ShapedFont) -> bytes:
+    """BT … ET for one line; a TJ offset wherever shaping moved a glyph from its plain advance."""
+    items = []
+    for glyph, advance in line.glyphs:
+        items.append(b"<%04x>" % glyph)
+        shift = font.advance_1000(glyph) - advance * 1000 / font.upem
+        if abs(shift) > 0.01:
+            items.append(_number(shift))
+    red, green, blue = line.style.color
+    return b"q BT %s %s Tf %s %s %s rg 1 0 0 1 %s %s Tm [%s] TJ ET Q\n" % (
+        bytes(name), _number(line.style.size), _number(red), _number(green), _number(blue),
+        _number(line.x), _number(line.y), b" ".join(items))
+
+
+def _number(value: float) -> bytes:
+    return (b"%.4f" % value).rstrip(b"0").rstrip(b".") or b"0"
+
+
+def _embed(pdf, font: ShapedFont):
+    """A Type 0 font holding a subset of `font` with the glyphs used, glyph ids unchanged."""
+    import pikepdf
+    import uharfbuzz
+
+    glyphs = sorted(font.used)
+    plan = uharfbuzz.SubsetInput()
+    plan.glyph_set.update(glyphs)
+    plan.flags = uharfbuzz.SubsetFlags.RETAIN_GIDS | uharfbuzz.SubsetFlags.NO_HINTING
+    program = uharfbuzz.subset(font.face, plan).blob.data
+    # a subset's name: six capitals of its own, from what is in it (reproducible)
+    tag = "".join(chr(65 + byte % 26) for byte in hashlib.sha256(repr(font.used).encode("utf-8")).digest()[:6])
+    names = uharfbuzz.OTNameIdPredefined
+    family = (font.face.get_name(names.TYPOGRAPHIC_FAMILY) or font.face.get_name(names.FONT_FAMILY)
+              or Path(font.path).stem)  # named as WeasyPrint names its subsets: Noto-Sans
+    base = pikepdf.Name("/" + tag + "+" + "".join(c for c in family.replace(" ", "-") if c.isalnum() or c in "-_"))
+    scale = 1000 / font.upem
+    x_min, y_min, x_max, y_max = struct.unpack(">4h", font.face.reference_table("head").data[36:44])
+    extents = font.font.get_font_extents("ltr")
+    cap_height = font.font.get_metric_position_with_fallback(uharfbuzz.OTMetricsTag.CAP_HEIGHT)
+    descriptor = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.FontDescriptor, FontName=base, Flags=4,
+        FontBBox=[round(v * scale) for v in (x_min, y_min, x_max, y_max)],
+        ItalicAngle=round(font.font.get_style_value(uharfbuzz.StyleTag.SLANT_ANGLE), 2),
+        Ascent=round(extents.ascender * scale), Descent=round(extents.descender * scale),
+        CapHeight=round(cap_height * scale), StemV=80,
+        FontFile2=pdf.make_stream(program, Length1=len(program)),
+    ))
+    widths = pikepdf.Array()
+    for glyph in glyphs:
+        widths.extend([glyph, pikepdf.Array([font.advance_1000(glyph)])])
+    descendant = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType2, BaseFont=base,
+        CIDSystemInfo=pikepdf.Dictionary(Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"),
+                                         Supplement=0),
+        FontDescriptor=descriptor, W=widths, CIDToGIDMap=pikepdf.Name.Identity,
+    ))
+    return pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=base, Encoding=pikepdf.Name("/Identity-H"),
+        DescendantFonts=[descendant], ToUnicode=pdf.make_stream(_to_unicode(font.used)),
+    ))
+
+
+def _to_unicode(used: dict[int, str]) -> bytes:
+    """The CMap from glyph ids to the text each stands for."""
+    pairs = [(glyph, text) for glyph, text in sorted(used.items()) if text]
+    blocks = []
+    for start in range(0, len(pairs), 100):  # at most 100 entries per block
+        chunk = pairs[start:start + 100]
+        entries = "\n".join(f"<{glyph:04x}> <{text.encode('utf-16-be').hex()}>" for glyph, text in chunk)
+        blocks.append(f"{len(chunk)} beginbfchar\n{entries}\nendbfchar")
+    return ("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+            "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+            "1 begincodespacerange\n<0000> <ffff>\nendcodespacerange\n"
+            + "\n".join(blocks) +
+            "\nendcmap\nCMapName currentdict /CMapResource defineresource pop\nend\nend\n").encode("ascii")
