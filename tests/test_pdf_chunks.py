@@ -12,7 +12,7 @@ from conftest import copy_project
 from report_builder import build
 from report_builder.build import load_publication
 from report_builder.project import load_project
-from report_builder.writers.pdf_chunks import plan_chunks
+from report_builder.writers.pdf_chunks import _scheduled, chunk_parts, plan_chunks
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +47,29 @@ def outline(path):
 def test_the_multilingual_fixture_is_split_into_three_chunks(tmp_path):
     publication = load_publication(load_project(copy_project("multilingual", tmp_path / "p")))
     assert plan_chunks(publication, 3) == [(0,), (1,), (2,)]
+
+
+def test_the_sources_are_a_chunk_of_their_own_laid_out_last(tmp_path):
+    publication = load_publication(load_project(copy_project("multilingual", tmp_path / "p")))
+    parts = chunk_parts(publication, 3)
+    assert [part.articles for part in parts] == [(0,), (1,), (2,), ()]
+    assert [part.sources for part in parts] == [False, False, False, True]
+    assert _scheduled(publication, parts)[-1] == 3
+
+
+def test_a_publication_without_sources_is_numbered_after_its_last_chunk(write_project):
+    """With no sources, the last chunk holds articles the contents lists: it waits for them."""
+    body = "\n\n".join(f"## Part {n}\n\n" + "A sentence of the article, long enough to fill lines. " * 60
+                         for n in range(1, 4))
+    files = {f"content/{name}.md": f"---\ntitle: Article {name}\n---\n\n{body}\n" for name in "abc"}
+    files["report.yaml"] = "title: T\narticles: [a.md, b.md, c.md]\n"
+    texts = []
+    for jobs, name in ((1, "single"), (3, "chunked")):
+        result = build(write_project(files, name=name), formats=["pdf"], jobs=jobs)
+        assert any("laid out in parallel" in note for note in result.notes) == (jobs > 1)
+        texts.append([text.split() for text in page_texts(result.outputs["pdf"])])
+    assert texts[1] == texts[0]
+    assert any("Part" in words and "3" in words for words in texts[0][1:2])  # the contents lists the last parts
 
 
 def test_chunked_layout_has_the_same_page_count(single_and_chunked):
@@ -196,7 +219,7 @@ def test_chunked_metadata_matches_single(single_and_chunked):
 def test_an_edit_lays_out_only_the_chunk_that_holds_it(tmp_path):
     root = copy_project("multilingual", tmp_path / "p")
     first = build(root, formats=["pdf"], jobs=3)
-    assert any("3 chunk(s) laid out" in note for note in first.notes)
+    assert any("4 chunk(s) laid out" in note for note in first.notes)  # three of articles, the sources
     article = root / "content" / "beta.md"
     article.write_text(article.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
     second = build(root, formats=["pdf"], jobs=3)
@@ -205,7 +228,7 @@ def test_an_edit_lays_out_only_the_chunk_that_holds_it(tmp_path):
 
 def test_an_edit_that_keeps_the_page_count_reuses_the_contents_and_the_page_numbers(tmp_path):
     """Only the edited chunk's cache entry is replaced; the contents (with stand-in and with real
-    numbers) and the page-number document are taken from the cache untouched."""
+    numbers), the sources and the footer sample are taken from the cache untouched."""
     root = copy_project("multilingual", tmp_path / "p")
     build(root, formats=["pdf"], jobs=3)
     cache = root / "build" / ".report-builder" / "chunks"
@@ -217,7 +240,7 @@ def test_an_edit_that_keeps_the_page_count_reuses_the_contents_and_the_page_numb
     after = {path.name: path.stat().st_mtime_ns for path in cache.glob("*.pdf")}
     assert len(pypdf.PdfReader(second.outputs["pdf"]).pages) == pages
     kept = {name for name in after if before.get(name) == after[name]}
-    assert len(before) == len(after) == 6  # three chunks, two contents layouts, the footer sample
+    assert len(before) == len(after) == 7  # four chunks, two contents layouts, the footer sample
     assert (len(before) - len(kept), len(after) - len(kept)) == (1, 1)
 
 

@@ -96,14 +96,18 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
     variant = config.pdf.variant
     print_fonts = print_fonts or PrintFonts(font_face_css())
     fonts = [("fonts.css", print_fonts.css)]
-    plan = plan_chunks(publication, jobs)
-    results: list[ChunkResult | None] = [None] * len(plan)
+    parts = chunk_parts(publication, jobs)
+    results: list[ChunkResult | None] = [None] * len(parts)
     placeholder = tuple((heading_id, 888) for heading_id in _toc_ids(publication))
 
     def contents(toc_pages) -> tuple[str, str]:
         part = PrintPart(articles=(), cover=True, toc=True, sources=False, page_numbers=False, toc_pages=toc_pages)
         html = render_document(publication, project, "pdf", fonts, part)
         return html, _cache_key(html, variant)
+
+    def numbered_contents(anchors):
+        toc_pages = tuple((i, anchors[i] + 1) for i, _ in placeholder if i in anchors)
+        return work.layout(*contents(toc_pages))
 
     def page_numbers(total: int) -> str:
         return _page_numbers_html(publication, project, total, print_fonts)
@@ -113,35 +117,41 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
         return work.page_numbers(page_numbers(total)) if footer["kind"] == "layout" else None
 
     def chunk(i: int) -> tuple[str, str]:
-        part = PrintPart(articles=plan[i], cover=False, toc=False, sources=(i == len(plan) - 1), page_numbers=False)
-        html = render_document(publication, project, "pdf", fonts, part)
-        return html, _cache_key(html, variant, _image_digest(publication, project, plan[i]))
+        html = render_document(publication, project, "pdf", fonts, parts[i])
+        return html, _cache_key(html, variant, _image_digest(publication, project, parts[i].articles))
 
     from ..build import exit_with_parent
 
     import weasyprint  # noqa: F401 - loaded once here, the workers forked below share it
 
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(plan) + 1)), initializer=exit_with_parent,
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(parts) + 1)), initializer=exit_with_parent,
                              initargs=(os.getpid(),)) as pool:
         work = _Jobs(pool, cache_dir, str(project.root), config.identifier, variant, print_fonts.directory)
         # How the page numbers look, from two pages laid out in the page style; then the contents
         # with stand-in numbers, beside the chunks: only its length counts.
         footer_job = work.footer(page_numbers(2), print_fonts.faces)
         front_job = work.layout(*contents(placeholder))
-        # Each chunk is submitted as soon as its HTML is ready, the largest first (the one with the
-        # sources, then by length), so the last to finish are short and no core waits long.
-        chunk_jobs = {i: work.layout(*chunk(i)) for i in _largest_first(publication, plan)}
+        # Each chunk is submitted as soon as its HTML is ready, the largest first, so the last to
+        # finish are short and no core waits long; the sources come last of all (see chunk_parts).
+        order = _scheduled(publication, parts)
+        chunk_jobs = {i: work.layout(*chunk(i)) for i in order}
         front = work.finish(front_job)
-        for i, job in chunk_jobs.items():
-            results[i] = work.finish(job)
+        for i in order[:-1]:
+            results[i] = work.finish(chunk_jobs[i])
+        numbered_job = None
+        if publication.sources and publication.show_toc():
+            # Every page before the sources is counted: number the contents now, beside them.
+            anchors, before_sources = _merged_anchors(front, results)
+            numbered_job = numbered_contents({**anchors, "sources": before_sources})
+        results[order[-1]] = work.finish(chunk_jobs[order[-1]])
         anchors, total = _merged_anchors(front, results)
+        if numbered_job is None and publication.show_toc():
+            numbered_job = numbered_contents(anchors)
         footer = _checked(work.finish(footer_job).footer)
         numbers = numbers_job(total, footer)
-        # Number the contents now that every chunk is laid out; should numbering change its
-        # length, number it again (it settles at once in practice).
-        for _round in range(3 if publication.show_toc() else 0):
-            toc_pages = tuple((i, anchors[i] + 1) for i, _ in placeholder if i in anchors)
-            numbered = work.finish(work.layout(*contents(toc_pages)))
+        # Should numbering change the contents' length, number it again (it settles at once in practice).
+        for _round in range(3 if numbered_job else 0):
+            numbered = work.finish(numbered_job)
             settled = numbered.pages == front.pages
             front = numbered
             anchors, new_total = _merged_anchors(front, results)
@@ -150,6 +160,7 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
                 numbers = numbers_job(total, footer)
             if settled:
                 break
+            numbered_job = numbered_contents(anchors)
         furniture = DrawnNumbers(footer, total) if numbers is None else StampedNumbers(work.finish(numbers).pdf)
     laid_out = sum(isinstance(job, Future) for _key, job in chunk_jobs.values())
     if cache_dir is not None:
@@ -163,19 +174,32 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
                          warnings=_unique(warnings), laid_out=laid_out)
 
 
+def chunk_parts(publication, jobs: int) -> list[PrintPart]:
+    """The chunks to lay out: groups of articles (see plan_chunks), then the sources alone.
+
+    The contents needs the page count of every chunk before the one holding the sources; with
+    the sources on their own, laid out last, the contents is numbered beside them instead of
+    after everything.
+    """
+    parts = [PrintPart(articles=group, cover=False, toc=False, sources=False, page_numbers=False)
+             for group in plan_chunks(publication, jobs)]
+    if publication.sources:
+        parts.append(PrintPart(articles=(), cover=False, toc=False, sources=True, page_numbers=False))
+    return parts
+
+
 def _article_sizes(publication) -> list[int]:
     """The length of each article's Markdown: what a chunk costs to lay out, roughly."""
     return [max(1, sum(len(t.content) for t in a.tokens)) for a in publication.articles]
 
 
-def _largest_first(publication, plan) -> list[int]:
-    """Chunk indexes, the one with the sources first, then by the length of their Markdown."""
+def _scheduled(publication, parts) -> list[int]:
+    """Chunk indexes in the order to lay them out: the articles by the length of their Markdown,
+    largest first; the last chunk in the book (the sources, or the final articles) at the end."""
     sizes = _article_sizes(publication)
-
-    def cost(i):
-        return i == len(plan) - 1 and bool(publication.sources), sum(sizes[a] for a in plan[i])
-
-    return sorted(range(len(plan)), key=cost, reverse=True)
+    last = len(parts) - 1
+    by_size = sorted(range(last), key=lambda i: sum(sizes[a] for a in parts[i].articles), reverse=True)
+    return by_size + [last]
 
 
 @dataclass
@@ -216,11 +240,14 @@ class _Jobs:
         return result
 
 
-def _merged_anchors(front: ChunkResult, results: list[ChunkResult]) -> tuple[dict[str, int], int]:
-    """Where every anchor lands in the merged PDF, and its page count."""
+def _merged_anchors(front: ChunkResult, results: list[ChunkResult | None]) -> tuple[dict[str, int], int]:
+    """Where every anchor lands in the merged PDF, and its page count; up to the first chunk
+    not laid out yet, when there is one."""
     anchors = dict(front.anchors)
     total = front.pages
     for result in results:
+        if result is None:
+            break
         anchors.update({name: total + page for name, page in result.anchors.items()})
         total += result.pages
     return anchors, total
@@ -281,10 +308,10 @@ def _cache_key(html: str, variant: str | None = None, images: str = "") -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _image_digest(publication, project, chunk) -> str:
+def _image_digest(publication, project, articles) -> str:
     """The HTML names images by path; their bytes decide the layout too."""
     digest = hashlib.sha256()
-    for index in chunk:
+    for index in articles:
         for image in publication.articles[index].images:
             digest.update(image.src.encode("utf-8"))
             digest.update(hashlib.sha256((project.root / image.src).read_bytes()).digest())
