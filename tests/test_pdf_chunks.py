@@ -72,6 +72,46 @@ def test_a_publication_without_sources_is_numbered_after_its_last_chunk(write_pr
     assert any("Part" in words and "3" in words for words in texts[0][1:2])  # the contents lists the last parts
 
 
+def internal_links(path) -> list[tuple[int, int]]:
+    """(page index of the link, page index it reaches) of every internal link, in page order."""
+    pdf = pikepdf.open(path)
+    pages = {page.objgen: index for index, page in enumerate(pdf.pages)}
+    names = dict(pikepdf.NameTree(pdf.Root.Names.Dests).items()) if "/Names" in pdf.Root else {}
+    found = []
+    for index, page in enumerate(pdf.pages):
+        for annotation in page.obj.get("/Annots", []):
+            action = annotation.get("/A")
+            target = annotation.get("/Dest") if action is None else action.get("/D")
+            if target is None:
+                continue
+            if not isinstance(target, pikepdf.Array):
+                target = names[str(target)]
+            found.append((index, pages[target[0].objgen]))
+    return found
+
+
+def test_chunked_internal_links_reach_the_same_pages_as_a_single_layout(single_and_chunked):
+    single, chunked = single_and_chunked
+    assert internal_links(chunked) == internal_links(single)
+    assert len(internal_links(single)) > 10
+
+
+def test_a_cross_reference_into_a_later_chunk_reaches_its_heading(write_project):
+    """A link to a heading another chunk lays out: the merge gives it the real destination."""
+    body = "\n\n".join(f"## Part {n}\n\n" + "A sentence of the article, long enough to fill lines. " * 40
+                         for n in range(1, 3))
+    files = {f"content/{name}.md": f"---\ntitle: Article {name}\n---\n\n{body}\n" for name in "abc"}
+    files["content/a.md"] = files["content/a.md"].replace("## Part 2", "See [the end](#c-part-2).\n\n## Part 2")
+    files["content/c.md"] = files["content/c.md"].replace("## Part 1", "Back to [the start](#a-part-1).\n\n## Part 1")
+    files["report.yaml"] = "title: T\narticles: [a.md, b.md, c.md]\n"
+    links = []
+    for jobs, name in ((1, "single"), (3, "chunked")):
+        result = build(write_project(files, name=name), formats=["pdf"], jobs=jobs)
+        links.append(internal_links(result.outputs["pdf"]))
+    assert links[1] == links[0]
+    assert any(source < target for source, target in links[0]) and any(source > target for source, target in links[0])
+
+
 def test_chunked_layout_has_the_same_page_count(single_and_chunked):
     single, chunked = single_and_chunked
     assert len(pypdf.PdfReader(chunked).pages) == len(pypdf.PdfReader(single).pages)

@@ -5,9 +5,12 @@ boundaries (each article starts a page), so chunks of articles are laid out at t
 time and merged with pikepdf. What a single render gets from seeing the whole document is
 restored after the merge:
 
-- page numbers ("Page X of Y") are left out of the chunks and stamped on the merged pages
-  from a second, content-free document with the same page style, so they run on;
-- the contents page is laid out last, with the page numbers read from the chunks;
+- page numbers ("Page X of Y") are left out of the chunks and drawn on the merged pages
+  where a two-page sample in the same page style shows a single layout puts them (see
+  pdf_text.py); a footer the drawing cannot reproduce comes from a second, content-free
+  document of numbered pages, stamped page on page;
+- the contents is laid out first with stand-in numbers (only its length counts), then again
+  with the page numbers read from the chunks, beside the sources, which are laid out last;
 - named destinations of every chunk are merged, so contents and cross-chunk links work;
 - the bookmark tree is rebuilt from the chunks' outlines with merged page numbers.
 
@@ -22,6 +25,7 @@ import hashlib
 import io
 import json
 import os
+import warnings as python_warnings
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,9 +173,9 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
     page_starts = list(front.page_starts)
     for result in results:
         page_starts.extend(result.page_starts)
-    warnings = [w for r in [front] + results for w in r.warnings]
+    reported = [w for r in [front] + results for w in r.warnings]
     return ChunkedLayout(pdf=merged, page_count=total, anchors=anchors, page_starts=page_starts,
-                         warnings=_unique(warnings), laid_out=laid_out)
+                         warnings=_unique(reported), laid_out=laid_out)
 
 
 def chunk_parts(publication, jobs: int) -> list[PrintPart]:
@@ -262,9 +266,9 @@ def _toc_ids(publication):
         yield "sources"
 
 
-def _unique(warnings):
+def _unique(diagnostics):
     seen, unique = set(), []
-    for warning in warnings:
+    for warning in diagnostics:
         if str(warning) not in seen:
             seen.add(str(warning))
             unique.append(warning)
@@ -487,19 +491,22 @@ def merge_pdfs(chunks: list[ChunkResult], numbers: StampedNumbers | DrawnNumbers
 
     documents = [pikepdf.open(io.BytesIO(chunk.pdf)) for chunk in chunks]
     merged = documents[0]
-    stand_ins = {str(name) for name in chunks[0].anchors} ^ {str(name) for name, _ in _named_destinations(merged)}
-    names = [(name, dest) for name, dest in _named_destinations(merged) if str(name) not in stand_ins]
+    # A chunk's destinations for anchors it does not hold are stand-ins (see
+    # _keep_links_to_other_chunks): only the chunk that lays an anchor out names it.
+    names = [(name, dest) for name, dest in _named_destinations(merged) if str(name) in chunks[0].anchors]
     outline = [_outline_entries(merged, merged, 0)]
     parent_tree = _ParentTree(merged)
-    for document in documents[1:]:
+    for chunk, document in zip(chunks[1:], documents[1:]):
         start = len(merged.pages)
         page_index = {page.objgen: index for index, page in enumerate(document.pages)}
         _detach_structure(document)
-        merged.pages.extend(document.pages)
+        with python_warnings.catch_warnings():  # the named destinations are merged below
+            python_warnings.simplefilter("ignore", pikepdf.exceptions.PageCopyWarning)
+            merged.pages.extend(document.pages)
         parent_tree.append(document, start)
         for name, dest in _named_destinations(document):
             index = page_index.get(dest[0].objgen)
-            if index is not None:
+            if index is not None and str(name) in chunk.anchors:
                 names.append((name, pikepdf.Array([merged.pages[start + index].obj, *list(dest)[1:]])))
         outline.append(_outline_entries(document, merged, start))
     parent_tree.write()
