@@ -92,10 +92,12 @@ def audited(tmp_path_factory):
 
 def allowed_roots(project: Path, hook: Path) -> list[Path]:
     import report_builder
+    from report_builder.fonts import fonts_cache
 
+    shared_fonts = fonts_cache(fallback=project / "build" / ".report-builder" / "fonts")  # static instances
     return [Path(p).resolve() for p in (
         project, hook, sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-        Path(report_builder.__file__).parent, builtin_dir("templates"), builtin_dir("styles"))]
+        Path(report_builder.__file__).parent, builtin_dir("templates"), builtin_dir("styles"), shared_fonts)]
 
 
 def outside(audit: Audit, project: Path, hook: Path) -> list[str]:

@@ -225,8 +225,9 @@ class _Jobs:
         return self._start(_cache_key(html), _layout_page_numbers, self.root, html, self.identifier, self.fonts_dir)
 
     def footer(self, html: str, faces) -> tuple[str, ChunkResult | Future]:
-        key = _cache_key(html, images=repr(faces))
-        return self._start(key, _layout_footer_sample, self.root, html, self.identifier, self.fonts_dir, faces)
+        # the HTML's @font-face rules name every face file, so the key covers `faces` too
+        return self._start(_cache_key(html), _layout_footer_sample, self.root, html, self.identifier, self.fonts_dir,
+                           faces)
 
     def _start(self, key, worker, *args):
         self.keys.add(key)
