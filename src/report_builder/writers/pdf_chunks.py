@@ -37,7 +37,7 @@ from ..fonts import PrintFonts, font_face_css
 from .pdf import layout_pdf
 
 #: articles per chunk at most; more chunks balance better and cache finer, fewer cost less setup
-MAX_ARTICLES_PER_CHUNK = 6
+MAX_ARTICLES_PER_CHUNK = 8
 CHUNK_CACHE_VERSION = "3"
 
 
