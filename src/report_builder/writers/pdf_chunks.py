@@ -134,7 +134,10 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
         # How the page numbers look, from two pages laid out in the page style; then the contents
         # with stand-in numbers, beside the chunks: only its length counts.
         footer_job = work.footer(page_numbers(2), print_fonts.faces)
-        front_job = work.layout(*contents(placeholder))
+        if publication.show_toc():  # numbered again later: only the stand-in's length is wanted
+            front_job = work.count_pages(*contents(placeholder))
+        else:
+            front_job = work.layout(*contents(placeholder))
         # Each chunk is submitted as soon as its HTML is ready, the largest first, so the last to
         # finish are short and no core waits long; the sources come last of all (see chunk_parts).
         order = _scheduled(publication, parts)
@@ -221,6 +224,11 @@ class _Jobs:
     def layout(self, html: str, key: str) -> tuple[str, ChunkResult | Future]:
         return self._start(key, _layout_chunk, self.root, html, self.identifier, self.variant, self.fonts_dir)
 
+    def count_pages(self, html: str, key: str) -> tuple[str, ChunkResult | Future]:
+        """Lay out without writing a PDF: the result has the page count and anchors only."""
+        return self._start(_cache_key(key, images="pages only"), _count_pages, self.root, html, self.identifier,
+                           self.variant, self.fonts_dir)
+
     def page_numbers(self, html: str) -> tuple[str, ChunkResult | Future]:
         return self._start(_cache_key(html), _layout_page_numbers, self.root, html, self.identifier, self.fonts_dir)
 
@@ -283,13 +291,26 @@ def _layout_chunk(root: str, html: str, identifier: str, variant: str | None = N
     from .pdf import write_pdf
 
     layout = layout_pdf(html, load_project(root), identifier, variant=variant, fonts_dir=fonts_dir)
-    anchors = {}
-    for index, page in enumerate(layout.document.pages):
-        for name in page.anchors:
-            anchors.setdefault(name, index)
+    anchors = _anchor_pages(layout.document)
     _keep_links_to_other_chunks(layout.document, anchors)
     return ChunkResult(pdf=write_pdf(layout, identifier, variant=variant), pages=layout.page_count,
                        anchors=anchors, page_starts=find_page_starts(layout.document), warnings=layout.warnings)
+
+
+def _count_pages(root: str, html: str, identifier: str, variant: str | None = None,
+                 fonts_dir: Path | None = None) -> ChunkResult:
+    """Worker: lay out a document only to count its pages (no drawing, no PDF written)."""
+    layout = layout_pdf(html, load_project(root), identifier, variant=variant, fonts_dir=fonts_dir)
+    return ChunkResult(pdf=b"", pages=layout.page_count, anchors=_anchor_pages(layout.document),
+                       warnings=layout.warnings)
+
+
+def _anchor_pages(document) -> dict[str, int]:
+    anchors = {}
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            anchors.setdefault(name, index)
+    return anchors
 
 
 def _keep_links_to_other_chunks(document, anchors):
