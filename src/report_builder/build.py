@@ -138,13 +138,15 @@ def build(directory: str | Path = ".", formats=None, out: str | Path | None = No
         if not stale:
             return result
         result.reasons = stale
-        say("loading content")
-        publication = load_publication(project, config)
-        # Hash the inputs as they were read, so an edit saved while rendering is seen next time.
-        snapshots = {fmt: state.snapshot(project.root, inputs_of(publication, project, fmt)) for fmt in stale}
-        with source_date_epoch(config):
-            data = _render_outputs(publication, project, list(stale), jobs, keep_intermediate, out_dir, result,
-                                   say, use_cache=not force)
+        jobs = jobs or os.cpu_count() or 1
+        with _layout_workers(project, config, stale, jobs) as workers:
+            say("loading content")
+            publication = load_publication(project, config)
+            # Hash the inputs as they were read, so an edit saved while rendering is seen next time.
+            snapshots = {fmt: state.snapshot(project.root, inputs_of(publication, project, fmt)) for fmt in stale}
+            with source_date_epoch(config):
+                data = _render_outputs(publication, project, list(stale), jobs, keep_intermediate, out_dir, result,
+                                       say, use_cache=not force, workers=workers)
         for fmt, payload in data.items():
             target = output_path(out_dir, config, fmt)
             atomic_write(target, payload)
@@ -154,9 +156,26 @@ def build(directory: str | Path = ".", formats=None, out: str | Path | None = No
     return result
 
 
-def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_dir, result, say, use_cache=True):
+@contextmanager
+def _layout_workers(project, config, stale, jobs):
+    """The worker processes of a chunked print layout, when the build will have one; they start
+    before the content is loaded (see pdf_chunks.start_workers)."""
+    from .writers.pdf_chunks import can_chunk, start_workers
+
+    articles = len(_article_files(project, config))
+    if not ({"pdf", "epub"} & set(stale)) or not can_chunk(config, articles, jobs):
+        yield None
+        return
+    workers = start_workers(min(jobs, articles + 2))
+    try:
+        yield workers
+    finally:  # idle workers exit at once; a build that failed early does not wait for their imports
+        workers.shutdown(wait=False, cancel_futures=True)
+
+
+def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_dir, result, say, use_cache=True,
+                    workers=None):
     """Render every stale output to bytes; the print layout is shared by PDF and EPUB."""
-    jobs = jobs or os.cpu_count() or 1
     pending: dict[str, bytes] = {}
     html_job = None
     pool = None
@@ -169,7 +188,7 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
     try:
         if {"pdf", "epub"} & set(formats):
             pdf_bytes, layout = _print_layout(publication, project, jobs, keep_intermediate, out_dir, result, say,
-                                              use_cache)
+                                              use_cache, workers)
             if "pdf" in formats:
                 pending["pdf"] = pdf_bytes
             if "epub" in formats:
@@ -189,7 +208,7 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
     return {fmt: pending[fmt] for fmt in FORMATS if fmt in pending}
 
 
-def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result, say, use_cache=True):
+def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result, say, use_cache=True, workers=None):
     """Lay out the print edition once: in chunks on several cores when it can, else in one go."""
     from .render import render_document, style_files
     from .writers.pdf import check_stylesheets, layout_pdf, write_pdf
@@ -199,17 +218,18 @@ def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result
     own_styles = [path for path in style_files(project, "pdf") if project.root in path.resolve().parents]
     result.warnings.extend(check_stylesheets(project, own_styles))
     fonts = print_fonts(project, own_styles, fonts_cache(fallback=out_dir / STATE_DIR / "fonts"))
-    if keep_intermediate or not can_chunk(publication, jobs):
+    chunked = can_chunk(config, len(publication.articles), jobs)
+    if keep_intermediate or not chunked:
         say("rendering print HTML")
         print_html = render_document(publication, project, "pdf", extra_styles=[("fonts.css", fonts.css)])
         if keep_intermediate:
             atomic_write(out_dir / f"{config.slug}.print.html", print_html.encode("utf-8"))
-    if can_chunk(publication, jobs):
+    if chunked:
         say(f"laying out pages on {jobs} cores")
         cache = out_dir / STATE_DIR / "chunks"
         if not use_cache:
             shutil.rmtree(cache, ignore_errors=True)  # --force: lay every chunk out again
-        layout = layout_chunked(publication, project, jobs, cache, fonts)
+        layout = layout_chunked(publication, project, jobs, cache, fonts, workers)
         result.warnings.extend(layout.warnings)
         result.notes.append(f"pdf: laid out in parallel on {jobs} cores ({layout.laid_out} chunk(s) laid out, "
                             "the rest from the cache)")

@@ -63,15 +63,30 @@ class ChunkedLayout:
     laid_out: int = 0  # chunks laid out in this build (the rest came from the cache)
 
 
-def can_chunk(publication, jobs: int) -> bool:
+def can_chunk(config, articles: int, jobs: int) -> bool:
     """Chunk when there are cores to use and articles to split.
 
     Duplex pages need to know their parity, and PDF/A and PDF/X files are not merged (their
     conformance covers the whole file); those are laid out in one process.
     """
-    config = publication.config
     mergeable = config.pdf.variant is None or config.pdf.variant.startswith("pdf/ua")
-    return jobs > 1 and len(publication.articles) > 1 and not config.pdf.duplex and mergeable
+    return jobs > 1 and articles > 1 and not config.pdf.duplex and mergeable
+
+
+def start_workers(jobs: int) -> ProcessPoolExecutor:
+    """The layout worker processes, started before the content is read: each imports WeasyPrint
+    (about a second) while the main process loads and renders the articles."""
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_prepare_worker, initargs=(os.getpid(),))
+    pool.submit(int)  # the pool forks its workers at the first job
+    return pool
+
+
+def _prepare_worker(parent: int) -> None:
+    from ..build import exit_with_parent
+
+    exit_with_parent(parent)
+    from ..fetcher import SandboxFetcher  # noqa: F401 - imports WeasyPrint
+    from ..pagelist import find_page_starts  # noqa: F401
 
 
 def plan_chunks(publication, jobs: int) -> list[tuple[int, ...]]:
@@ -95,7 +110,8 @@ def plan_chunks(publication, jobs: int) -> list[tuple[int, ...]]:
 
 
 def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
-                   print_fonts: PrintFonts | None = None) -> ChunkedLayout:
+                   print_fonts: PrintFonts | None = None, workers: ProcessPoolExecutor | None = None) -> ChunkedLayout:
+    """Lay the publication out in chunks on `workers` (see start_workers; started here if None)."""
     config = publication.config
     variant = config.pdf.variant
     print_fonts = print_fonts or PrintFonts(font_face_css())
@@ -124,12 +140,8 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
         html = render_document(publication, project, "pdf", fonts, parts[i])
         return html, _cache_key(html, variant, _image_digest(publication, project, parts[i].articles))
 
-    from ..build import exit_with_parent
-
-    import weasyprint  # noqa: F401 - loaded once here, the workers forked below share it
-
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(parts) + 1)), initializer=exit_with_parent,
-                             initargs=(os.getpid(),)) as pool:
+    pool = workers or start_workers(min(jobs, len(parts) + 1))
+    try:
         work = _Jobs(pool, cache_dir, str(project.root), config.identifier, variant, print_fonts.directory)
         # How the page numbers look, from two pages laid out in the page style; then the contents
         # with stand-in numbers, beside the chunks: only its length counts.
@@ -169,6 +181,9 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
                 break
             numbered_job = numbered_contents(anchors)
         furniture = DrawnNumbers(footer, total) if numbers is None else StampedNumbers(work.finish(numbers).pdf)
+    finally:
+        if workers is None:
+            pool.shutdown(cancel_futures=True)
     laid_out = sum(isinstance(job, Future) for _key, job in chunk_jobs.values())
     if cache_dir is not None:
         prune_cache(cache_dir, work.keys)
