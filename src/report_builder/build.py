@@ -189,13 +189,13 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
         if {"pdf", "epub"} & set(formats):
             pdf_bytes, layout = _print_layout(publication, project, jobs, keep_intermediate, out_dir, result, say,
                                               use_cache, workers)
+            if "pdf" in formats:
+                pending["pdf"] = pdf_bytes
             if "epub" in formats:
                 from .writers.epub import write_epub
 
                 say("assembling EPUB")
                 pending["epub"] = write_epub(publication, project, layout, pdf_bytes=pdf_bytes)
-            if "pdf" in formats:
-                pending["pdf"] = pdf_bytes if pdf_bytes is not None else layout.pdf
         if "html" in formats:
             say("rendering HTML edition")
             if html_job is not None:
@@ -233,7 +233,7 @@ def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result
         result.warnings.extend(layout.warnings)
         result.notes.append(f"pdf: laid out in parallel on {jobs} cores ({layout.laid_out} chunk(s) laid out, "
                             "the rest from the cache)")
-        return None, layout  # its PDF may still be merging: layout.pdf waits for it
+        return layout.pdf, layout
     if jobs > 1 and len(publication.articles) > 1:
         reason = "duplex pages depend on where a chunk starts" if config.pdf.duplex else f"{config.pdf.variant} is not merged"
         result.notes.append(f"pdf: laid out in one process ({reason})")

@@ -303,7 +303,7 @@ def _cover_image(publication, project, layout, pdf_bytes) -> Cover:
         name = epub_image_name(project.display(path))
         return Cover(name, media_type, path.read_bytes(), from_print=False)
     if pdf_bytes is None:
-        pdf_bytes = getattr(layout, "cover_pdf", None)  # a layout made in parts: its first part
+        pdf_bytes = getattr(layout, "pdf", None)  # a layout made in parts carries its merged PDF
     if pdf_bytes is None:  # write the cover page alone: far cheaper than the whole PDF again
         document = layout.document
         pdf_bytes = document.copy(document.pages[:1]).write_pdf()

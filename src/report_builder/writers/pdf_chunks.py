@@ -55,19 +55,12 @@ class ChunkResult:
 class ChunkedLayout:
     """The merged PDF and what the EPUB page-list needs, like a single Layout provides."""
 
-    merged: bytes | Future  # the merged PDF, or its merge still running in a worker (see `pdf`)
-    cover_pdf: bytes  # the first chunk's PDF, which opens with the cover page
+    pdf: bytes
     page_count: int
     anchors: dict[str, int]  # element id → page index in the merged PDF
     page_starts: list
     warnings: list[Diagnostic] = field(default_factory=list)
     laid_out: int = 0  # chunks laid out in this build (the rest came from the cache)
-
-    @property
-    def pdf(self) -> bytes:
-        if isinstance(self.merged, Future):
-            self.merged = self.merged.result()
-        return self.merged
 
 
 def can_chunk(config, articles: int, jobs: int) -> bool:
@@ -194,15 +187,12 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
     laid_out = sum(isinstance(job, Future) for _key, job in chunk_jobs.values())
     if cache_dir is not None:
         prune_cache(cache_dir, work.keys)
-    if workers is not None:  # merged in a worker, so the EPUB can be assembled meanwhile
-        merged = workers.submit(merge_pdfs, [front] + results, furniture, config.identifier)
-    else:
-        merged = merge_pdfs([front] + results, furniture, config.identifier)
+    merged = merge_pdfs([front] + results, furniture, config.identifier)
     page_starts = list(front.page_starts)
     for result in results:
         page_starts.extend(result.page_starts)
     reported = [w for r in [front] + results for w in r.warnings]
-    return ChunkedLayout(merged=merged, cover_pdf=front.pdf, page_count=total, anchors=anchors, page_starts=page_starts,
+    return ChunkedLayout(pdf=merged, page_count=total, anchors=anchors, page_starts=page_starts,
                          warnings=_unique(reported), laid_out=laid_out)
 
 
