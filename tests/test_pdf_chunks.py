@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pikepdf
 import pypdf
@@ -296,3 +300,41 @@ def test_a_pdf_ua_variant_laid_out_in_chunks_passes_the_pdf_ua_rules(tmp_path):
     report = page.validate_pdf(str(result.outputs["pdf"]), profile="ua1")
     assert [failure.rule_id for failure in report.failures] == []
     assert report.is_compliant
+
+
+def _processes_in_session(session: int) -> list[int]:
+    """Processes whose session id is `session` (field 6 of /proc/PID/stat)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_no_layout_worker_outlives_the_build_command(tmp_path):
+    """The workers start before the content is loaded; the command reaps them before it exits."""
+    project = copy_project("multilingual", tmp_path / "p")
+    command = [sys.executable, "-m", "report_builder", "build", "pdf", "-j", "2", "--project", str(project)]
+    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err.decode()
+    assert _processes_in_session(process.pid) == []
+
+
+def test_a_build_that_fails_while_loading_stops_its_layout_workers(tmp_path):
+    project = copy_project("multilingual", tmp_path / "p")
+    article = sorted((project / "content").glob("*.md"))[0]
+    article.write_text("---\ntitle: [unclosed\n---\nText.\n", encoding="utf-8")
+    command = [sys.executable, "-m", "report_builder", "build", "pdf", "-j", "2", "--project", str(project)]
+    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _out, err = process.communicate(timeout=300)
+    assert process.returncode == 1 and f"content/{article.name}:3:1: error: YAML syntax error" in err.decode()
+    deadline = time.monotonic() + 10  # a worker still importing WeasyPrint exits when it sees its parent gone
+    while _processes_in_session(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_in_session(process.pid) == []

@@ -169,8 +169,10 @@ def _layout_workers(project, config, stale, jobs):
     workers = start_workers(min(jobs, articles + 2))
     try:
         yield workers
-    finally:  # idle workers exit at once; a build that failed early does not wait for their imports
+    except BaseException:  # a build that failed early does not wait for their imports
         workers.shutdown(wait=False, cancel_futures=True)
+        raise
+    workers.shutdown()  # idle by now, they exit at once and are reaped: none outlives the build
 
 
 def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_dir, result, say, use_cache=True,

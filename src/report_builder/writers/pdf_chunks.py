@@ -14,6 +14,9 @@ restored after the merge:
 - named destinations of every chunk are merged, so contents and cross-chunk links work;
 - the bookmark tree is rebuilt from the chunks' outlines with merged page numbers.
 
+The workers start before the content is loaded (start_workers), so that their import of
+WeasyPrint overlaps the reading and rendering of the articles.
+
 Each chunk's PDF is cached by the hash of its HTML: after an edit only the chunk holding the
 edited article is laid out again. Page numbers are stamped, so a chunk never depends on where
 it starts, and a change of page count invalidates only the contents page.
