@@ -18,8 +18,8 @@ The workers start before the content is loaded (start_workers), so that their im
 WeasyPrint overlaps the reading and rendering of the articles.
 
 Each chunk's PDF is cached by the hash of its HTML: after an edit only the chunk holding the
-edited article is laid out again. Page numbers are stamped, so a chunk never depends on where
-it starts, and a change of page count invalidates only the contents page.
+edited article is laid out again. Page numbers are added after the merge, so a chunk never
+depends on where it starts, and a change of page count invalidates only the contents page.
 """
 
 from __future__ import annotations
