@@ -315,26 +315,33 @@ def _processes_in_session(session: int) -> list[int]:
     return found
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
-def test_no_layout_worker_outlives_the_build_command(tmp_path):
-    """The workers start before the content is loaded; the command reaps them before it exits."""
-    project = copy_project("multilingual", tmp_path / "p")
+def _build_in_own_session(project):
+    """Run `report-builder build pdf -j 2` as the leader of a new session: (its pid, exit code, stderr)."""
     command = [sys.executable, "-m", "report_builder", "build", "pdf", "-j", "2", "--project", str(project)]
     process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _out, err = process.communicate(timeout=300)
-    assert process.returncode == 0, err.decode()
-    assert _processes_in_session(process.pid) == []
+    return process.pid, process.returncode, err.decode()
 
 
+reads_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+
+
+@reads_proc
+def test_no_layout_worker_outlives_the_build_command(tmp_path):
+    """The workers start before the content is loaded; the command reaps them before it exits."""
+    session, code, err = _build_in_own_session(copy_project("multilingual", tmp_path / "p"))
+    assert code == 0, err
+    assert _processes_in_session(session) == []
+
+
+@reads_proc
 def test_a_build_that_fails_while_loading_stops_its_layout_workers(tmp_path):
     project = copy_project("multilingual", tmp_path / "p")
     article = sorted((project / "content").glob("*.md"))[0]
     article.write_text("---\ntitle: [unclosed\n---\nText.\n", encoding="utf-8")
-    command = [sys.executable, "-m", "report_builder", "build", "pdf", "-j", "2", "--project", str(project)]
-    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _out, err = process.communicate(timeout=300)
-    assert process.returncode == 1 and f"content/{article.name}:3:1: error: YAML syntax error" in err.decode()
+    session, code, err = _build_in_own_session(project)
+    assert code == 1 and f"content/{article.name}:3:1: error: YAML syntax error" in err
     deadline = time.monotonic() + 10  # a worker still importing WeasyPrint exits when it sees its parent gone
-    while _processes_in_session(process.pid) and time.monotonic() < deadline:
+    while _processes_in_session(session) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert _processes_in_session(process.pid) == []
+    assert _processes_in_session(session) == []

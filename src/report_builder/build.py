@@ -214,13 +214,13 @@ def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result
     """Lay out the print edition once: in chunks on several cores when it can, else in one go."""
     from .render import render_document, style_files
     from .writers.pdf import check_stylesheets, layout_pdf, write_pdf
-    from .writers.pdf_chunks import can_chunk, layout_chunked
+    from .writers.pdf_chunks import layout_chunked
 
     config = publication.config
     own_styles = [path for path in style_files(project, "pdf") if project.root in path.resolve().parents]
     result.warnings.extend(check_stylesheets(project, own_styles))
     fonts = print_fonts(project, own_styles, fonts_cache(fallback=out_dir / STATE_DIR / "fonts"))
-    chunked = can_chunk(config, len(publication.articles), jobs)
+    chunked = workers is not None  # see _layout_workers: the build decided before loading the content
     if keep_intermediate or not chunked:
         say("rendering print HTML")
         print_html = render_document(publication, project, "pdf", extra_styles=[("fonts.css", fonts.css)])

@@ -112,9 +112,9 @@ def plan_chunks(publication, jobs: int) -> list[tuple[int, ...]]:
     return chunks
 
 
-def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
-                   print_fonts: PrintFonts | None = None, workers: ProcessPoolExecutor | None = None) -> ChunkedLayout:
-    """Lay the publication out in chunks on `workers` (see start_workers; started here if None)."""
+def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, print_fonts: PrintFonts | None,
+                   workers: ProcessPoolExecutor) -> ChunkedLayout:
+    """Lay the publication out in chunks on `workers` (see start_workers; the caller shuts them down)."""
     config = publication.config
     variant = config.pdf.variant
     print_fonts = print_fonts or PrintFonts(font_face_css())
@@ -143,50 +143,45 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None,
         html = render_document(publication, project, "pdf", fonts, parts[i])
         return html, _cache_key(html, variant, _image_digest(publication, project, parts[i].articles))
 
-    pool = workers or start_workers(min(jobs, len(parts) + 1))
-    try:
-        work = _Jobs(pool, cache_dir, str(project.root), config.identifier, variant, print_fonts.directory)
-        # How the page numbers look, from two pages laid out in the page style; then the contents
-        # with stand-in numbers, beside the chunks: only its length counts.
-        footer_job = work.footer(page_numbers(2), print_fonts.faces)
-        if publication.show_toc():  # numbered again later: only the stand-in's length is wanted
-            front_job = work.count_pages(*contents(placeholder))
-        else:
-            front_job = work.layout(*contents(placeholder))
-        # Each chunk is submitted as soon as its HTML is ready, the largest first, so the last to
-        # finish are short and no core waits long; the sources come last of all (see chunk_parts).
-        order = _scheduled(publication, parts)
-        chunk_jobs = {i: work.layout(*chunk(i)) for i in order}
-        front = work.finish(front_job)
-        for i in order[:-1]:
-            results[i] = work.finish(chunk_jobs[i])
-        numbered_job = None
-        if publication.sources and publication.show_toc():
-            # Every page before the sources is counted: number the contents now, beside them.
-            anchors, before_sources = _merged_anchors(front, results)
-            numbered_job = numbered_contents({**anchors, "sources": before_sources})
-        results[order[-1]] = work.finish(chunk_jobs[order[-1]])
-        anchors, total = _merged_anchors(front, results)
-        if numbered_job is None and publication.show_toc():
-            numbered_job = numbered_contents(anchors)
-        footer = _checked(work.finish(footer_job).footer)
-        numbers = numbers_job(total, footer)
-        # Should numbering change the contents' length, number it again (it settles at once in practice).
-        for _round in range(3 if numbered_job else 0):
-            numbered = work.finish(numbered_job)
-            settled = numbered.pages == front.pages
-            front = numbered
-            anchors, new_total = _merged_anchors(front, results)
-            if new_total != total:
-                total = new_total
-                numbers = numbers_job(total, footer)
-            if settled:
-                break
-            numbered_job = numbered_contents(anchors)
-        furniture = DrawnNumbers(footer, total) if numbers is None else StampedNumbers(work.finish(numbers).pdf)
-    finally:
-        if workers is None:
-            pool.shutdown(cancel_futures=True)
+    work = _Jobs(workers, cache_dir, str(project.root), config.identifier, variant, print_fonts.directory)
+    # How the page numbers look, from two pages laid out in the page style; then the contents
+    # with stand-in numbers, beside the chunks: only its length counts.
+    footer_job = work.footer(page_numbers(2), print_fonts.faces)
+    if publication.show_toc():  # numbered again later: only the stand-in's length is wanted
+        front_job = work.count_pages(*contents(placeholder))
+    else:
+        front_job = work.layout(*contents(placeholder))
+    # Each chunk is submitted as soon as its HTML is ready, the largest first, so the last to
+    # finish are short and no core waits long; the sources come last of all (see chunk_parts).
+    order = _scheduled(publication, parts)
+    chunk_jobs = {i: work.layout(*chunk(i)) for i in order}
+    front = work.finish(front_job)
+    for i in order[:-1]:
+        results[i] = work.finish(chunk_jobs[i])
+    numbered_job = None
+    if publication.sources and publication.show_toc():
+        # Every page before the sources is counted: number the contents now, beside them.
+        anchors, before_sources = _merged_anchors(front, results)
+        numbered_job = numbered_contents({**anchors, "sources": before_sources})
+    results[order[-1]] = work.finish(chunk_jobs[order[-1]])
+    anchors, total = _merged_anchors(front, results)
+    if numbered_job is None and publication.show_toc():
+        numbered_job = numbered_contents(anchors)
+    footer = _checked(work.finish(footer_job).footer)
+    numbers = numbers_job(total, footer)
+    # Should numbering change the contents' length, number it again (it settles at once in practice).
+    for _round in range(3 if numbered_job else 0):
+        numbered = work.finish(numbered_job)
+        settled = numbered.pages == front.pages
+        front = numbered
+        anchors, new_total = _merged_anchors(front, results)
+        if new_total != total:
+            total = new_total
+            numbers = numbers_job(total, footer)
+        if settled:
+            break
+        numbered_job = numbered_contents(anchors)
+    furniture = DrawnNumbers(footer, total) if numbers is None else StampedNumbers(work.finish(numbers).pdf)
     laid_out = sum(isinstance(job, Future) for _key, job in chunk_jobs.values())
     if cache_dir is not None:
         prune_cache(cache_dir, work.keys)
