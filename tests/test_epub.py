@@ -566,6 +566,24 @@ def test_the_epub_is_made_from_the_print_layout_without_laying_it_out_again(proj
     assert data[30:38] == b"mimetype"
 
 
+def test_pages_drafted_before_the_layout_make_the_same_epub(project):
+    """A chunked build renders the EPUB's pages while the print layout runs (draft_epub): the
+    book must be the one write_epub makes on its own, byte for byte."""
+    from report_builder.render import render_document
+    from report_builder.project import load_project
+    from report_builder.writers.epub import draft_epub, write_epub
+    from report_builder.writers.pdf import layout_pdf
+
+    root = project("sample")
+    publication, loaded = check(root), load_project(root)
+    draft = draft_epub(publication, loaded)
+    assert draft.cover.from_print and draft.cover.data == b""  # the printed cover is not laid out yet
+    layout = layout_pdf(render_document(publication, loaded, "pdf"), loaded, publication.config.identifier)
+    pdf = layout.document.write_pdf()
+    drafted = write_epub(publication, loaded, layout, pdf_bytes=pdf, draft=draft)
+    assert drafted == write_epub(publication, loaded, layout, pdf_bytes=pdf)
+
+
 def test_raw_html_line_breaks_keep_the_epub_well_formed(write_project):
     root = write_project({
         "report.yaml": "title: T\nraw_html: true\narticles:\n  - a.md\n",

@@ -327,6 +327,27 @@ reads_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="re
 
 
 @reads_proc
+def test_the_epub_pages_are_rendered_while_the_chunks_are_laid_out(tmp_path, monkeypatch):
+    """The main process renders the EPUB's pages while it waits for the workers: before the
+    merge, once, and the book still gets its page-list from the merged layout."""
+    import zipfile
+
+    from report_builder.writers import epub, pdf_chunks
+
+    events = []
+    draft, merge = epub.draft_epub, pdf_chunks.merge_pdfs
+    monkeypatch.setattr(epub, "draft_epub", lambda *a, **k: events.append("draft") or draft(*a, **k))
+    monkeypatch.setattr(pdf_chunks, "merge_pdfs", lambda *a, **k: events.append("merge") or merge(*a, **k))
+    root = copy_project("multilingual", tmp_path / "p")
+    result = build(root, formats=["pdf", "epub"], jobs=3)
+    assert events == ["draft", "merge"]
+    pages = len(pypdf.PdfReader(result.outputs["pdf"]).pages)
+    with zipfile.ZipFile(result.outputs["epub"]) as book:
+        nav = book.read(next(name for name in book.namelist() if name.endswith("nav.xhtml"))).decode()
+    listed = re.search(r'epub:type="page-list".*?</nav>', nav, re.S).group(0)
+    assert len(re.findall(r"<li", listed)) == pages
+
+
 def test_no_layout_worker_outlives_the_build_command(tmp_path):
     """The workers start before the content is loaded; the command reaps them before it exits."""
     session, code, err = _build_in_own_session(copy_project("multilingual", tmp_path / "p"))

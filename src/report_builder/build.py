@@ -189,15 +189,23 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
         html_job = pool.submit(_render_html_in_worker, str(project.root), publication.config)
     try:
         if {"pdf", "epub"} & set(formats):
+            drafts = {}
+
+            def render_epub_pages():  # while the layout workers are busy (see layout_chunked)
+                from .writers.epub import draft_epub
+
+                drafts["epub"] = draft_epub(publication, project)
+
             pdf_bytes, layout = _print_layout(publication, project, jobs, keep_intermediate, out_dir, result, say,
-                                              use_cache, workers)
+                                              use_cache, workers, meanwhile=render_epub_pages if "epub" in formats else None)
             if "pdf" in formats:
                 pending["pdf"] = pdf_bytes
             if "epub" in formats:
                 from .writers.epub import write_epub
 
                 say("assembling EPUB")
-                pending["epub"] = write_epub(publication, project, layout, pdf_bytes=pdf_bytes)
+                pending["epub"] = write_epub(publication, project, layout, pdf_bytes=pdf_bytes,
+                                             draft=drafts.get("epub"))
         if "html" in formats:
             say("rendering HTML edition")
             if html_job is not None:
@@ -210,8 +218,12 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
     return {fmt: pending[fmt] for fmt in FORMATS if fmt in pending}
 
 
-def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result, say, use_cache=True, workers=None):
-    """Lay out the print edition once: in chunks on several cores when it can, else in one go."""
+def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result, say, use_cache=True, workers=None,
+                  meanwhile=None):
+    """Lay out the print edition once: in chunks on several cores when it can, else in one go.
+
+    `meanwhile` is work for the main process while the workers lay out; a single layout leaves it.
+    """
     from .render import render_document, style_files
     from .writers.pdf import check_stylesheets, layout_pdf, write_pdf
     from .writers.pdf_chunks import layout_chunked
@@ -231,7 +243,7 @@ def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result
         cache = out_dir / STATE_DIR / "chunks"
         if not use_cache:
             shutil.rmtree(cache, ignore_errors=True)  # --force: lay every chunk out again
-        layout = layout_chunked(publication, project, jobs, cache, fonts, workers)
+        layout = layout_chunked(publication, project, jobs, cache, fonts, workers, meanwhile)
         result.warnings.extend(layout.warnings)
         result.notes.append(f"pdf: laid out in parallel on {jobs} cores ({layout.laid_out} chunk(s) laid out, "
                             "the rest from the cache)")

@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import os
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ebooklib import epub
 from lxml import etree
@@ -65,26 +65,56 @@ class PageBreak:
     id: str  # the marker's id: page-N
 
 
-def write_epub(publication, project: Project, layout, pdf_bytes: bytes | None = None) -> bytes:
-    """The EPUB bytes; `layout` is the print layout the PDF was written from (never laid out again)."""
+@dataclass
+class EpubDraft:
+    """The book's XHTML pages, rendered before the print layout is known (see draft_epub)."""
+
+    context: RenderContext
+    articles: list
+    styles: list[tuple[str, bytes]]
+    pages: list[Page]
+    cover: Cover  # without its image when the image is the printed cover
+
+
+def draft_epub(publication, project: Project) -> EpubDraft:
+    """Everything of the EPUB that does not depend on the print layout.
+
+    A chunked build calls this while the layout workers run; the page-break markers, the
+    page-list and a cover taken from the printed first page are added by write_epub.
+    """
     config = publication.config
     if config.epub.split_level != 1:
         _fail(project, "split_level", f"epub.split_level {config.epub.split_level} is not supported: "
                                       "the EPUB has one file per article (split_level: 1)")
     context = RenderContext(publication, project, make_environment(project))
     articles = [render_article(article, "epub", context) for article in publication.articles]
-    cover = _cover_image(publication, project, layout, pdf_bytes)
+    cover = _cover(publication, project)
     styles = [(f"styles/{path.name}", path.read_bytes()) for path in style_files(project, "epub")]
     values = dict(publication=publication, config=config, target="epub",
                   stylesheets=[name for name, _data in styles])
     pages = _pages(publication, context, articles, cover, values)
+    return EpubDraft(context, articles, styles, pages, cover)
+
+
+def write_epub(publication, project: Project, layout, pdf_bytes: bytes | None = None,
+               draft: EpubDraft | None = None) -> bytes:
+    """The EPUB bytes; `layout` is the print layout the PDF was written from (never laid out again).
+
+    `draft` is what draft_epub made of this publication, if it ran already; it is used up here.
+    """
+    config = publication.config
+    draft = draft or draft_epub(publication, project)
+    cover = draft.cover
+    if cover.from_print:
+        cover = replace(cover, data=render_cover_png(_print_pdf(layout, pdf_bytes)))
+    pages = draft.pages
     breaks = place_page_breaks(pages, _print_page_starts(layout))
     _fill_page_list(next(page for page in pages if "nav" in page.properties), breaks)
     _link_across_pages(pages)
     toc = table_of_contents(publication)
-    images = [(href, (project.root / path).read_bytes()) for path, href in sorted(context.epub_images.items())]
-    book = _book(publication, pages, images, styles, cover, _ncx(publication, toc, breaks),
-                 _summary(publication, articles, len(breaks)))
+    images = [(href, (project.root / path).read_bytes()) for path, href in sorted(draft.context.epub_images.items())]
+    book = _book(publication, pages, images, draft.styles, cover, _ncx(publication, toc, breaks),
+                 _summary(publication, draft.articles, len(breaks)))
     return _write(book, modified_time(config.date))
 
 
@@ -290,8 +320,8 @@ class Cover:
     from_print: bool
 
 
-def _cover_image(publication, project, layout, pdf_bytes) -> Cover:
-    """The cover named in report.yaml, else the PDF's first page as a PNG."""
+def _cover(publication, project) -> Cover:
+    """The cover named in report.yaml, else the PDF's first page as a PNG (its data added later)."""
     configured = publication.config.epub.cover
     if configured:
         path = project.resolve_inside(project.root, configured)
@@ -302,12 +332,17 @@ def _cover_image(publication, project, layout, pdf_bytes) -> Cover:
             _fail(project, "cover", f"epub.cover '{configured}' must be a PNG, JPEG, GIF or WebP image")
         name = epub_image_name(project.display(path))
         return Cover(name, media_type, path.read_bytes(), from_print=False)
+    return Cover("cover.png", "image/png", b"", from_print=True)
+
+
+def _print_pdf(layout, pdf_bytes: bytes | None) -> bytes:
+    """A PDF whose first page is the printed cover."""
     if pdf_bytes is None:
         pdf_bytes = getattr(layout, "pdf", None)  # a layout made in parts carries its merged PDF
     if pdf_bytes is None:  # write the cover page alone: far cheaper than the whole PDF again
         document = layout.document
         pdf_bytes = document.copy(document.pages[:1]).write_pdf()
-    return Cover("cover.png", "image/png", render_cover_png(pdf_bytes), from_print=True)
+    return pdf_bytes
 
 
 def render_cover_png(pdf_bytes: bytes, height: int = COVER_HEIGHT) -> bytes:

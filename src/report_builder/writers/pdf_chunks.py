@@ -29,6 +29,7 @@ import io
 import json
 import os
 import warnings as python_warnings
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,8 +114,12 @@ def plan_chunks(publication, jobs: int) -> list[tuple[int, ...]]:
 
 
 def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, print_fonts: PrintFonts | None,
-                   workers: ProcessPoolExecutor) -> ChunkedLayout:
-    """Lay the publication out in chunks on `workers` (see start_workers; the caller shuts them down)."""
+                   workers: ProcessPoolExecutor, meanwhile: Callable[[], None] | None = None) -> ChunkedLayout:
+    """Lay the publication out in chunks on `workers` (see start_workers; the caller shuts them down).
+
+    `meanwhile` runs in this process once every chunk is handed to the workers, which it would
+    otherwise only wait for (the build renders the EPUB's pages there).
+    """
     config = publication.config
     variant = config.pdf.variant
     print_fonts = print_fonts or PrintFonts(font_face_css())
@@ -155,6 +160,8 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
     # finish are short and no core waits long; the sources come last of all (see chunk_parts).
     order = _scheduled(publication, parts)
     chunk_jobs = {i: work.layout(*chunk(i)) for i in order}
+    if meanwhile is not None:
+        meanwhile()
     front = work.finish(front_job)
     for i in order[:-1]:
         results[i] = work.finish(chunk_jobs[i])
