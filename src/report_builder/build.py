@@ -196,8 +196,9 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
 
                 drafts["epub"] = draft_epub(publication, project)
 
+            meanwhile = render_epub_pages if "epub" in formats else None
             pdf_bytes, layout = _print_layout(publication, project, jobs, keep_intermediate, out_dir, result, say,
-                                              use_cache, workers, meanwhile=render_epub_pages if "epub" in formats else None)
+                                              use_cache, workers, meanwhile)
             if "pdf" in formats:
                 pending["pdf"] = pdf_bytes
             if "epub" in formats:
