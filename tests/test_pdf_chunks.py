@@ -17,6 +17,7 @@ from report_builder import build
 from report_builder.build import load_publication
 from report_builder.project import load_project
 from report_builder.writers.pdf_chunks import _scheduled, chunk_parts, plan_chunks
+from report_builder.writers.pdf_furniture import running_heads
 
 
 @pytest.fixture(scope="module")
@@ -170,6 +171,84 @@ def test_drawn_page_numbers_are_an_artifact_in_an_embedded_subset_of_the_footer_
     assert str(font.Subtype) == "/Type0" and str(font.Encoding) == "/Identity-H" and "/ToUnicode" in font
     assert re.fullmatch(r"/[A-Z]{6}\+Noto-Sans", str(font.BaseFont))
     assert len(font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()) > 1000
+
+
+def margin_lines(path, index):
+    """(text, x, y, size) in points of each piece of text in the page's top and bottom margins."""
+    found = []
+    page = pypdf.PdfReader(path).pages[index]
+    height = float(page.mediabox.height)
+
+    def visit(text, cm, tm, _font, size):
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        if text.strip() and (y < 24 * 72 / 25.4 or y > height - 24 * 72 / 25.4):
+            found.append((text.strip(), round(x, 1), round(y, 1), round(size * abs(tm[3] * cm[3]), 2)))
+
+    page.extract_text(visitor_text=visit)
+    return sorted(found)
+
+
+def test_chunked_running_heads_title_and_marking_are_drawn_where_the_single_layout_puts_them(single_and_chunked):
+    single, chunked = single_and_chunked
+    pages = len(pypdf.PdfReader(single).pages)
+    for index in range(pages):
+        assert margin_lines(chunked, index) == margin_lines(single, index), index
+    furniture = [text for index in range(pages) for text, *_position in margin_lines(chunked, index)]
+    assert "MULTILINGUAL BRIEF" in furniture and "TEST MARKING" in furniture
+    assert {"Winter Roads North", "A photograph", "Sources"} <= set(furniture)  # article title, section, sources
+
+
+def test_chunked_furniture_is_drawn_after_the_content_as_header_and_footer_artifacts(single_and_chunked):
+    _single, chunked = single_and_chunked
+    pdf = pikepdf.open(chunked)
+    page = pdf.pages[2]
+    stream = b"".join(part.read_bytes() for part in page.obj.Contents) if isinstance(page.obj.Contents, pikepdf.Array) \
+        else page.obj.Contents.read_bytes()
+    header = stream.index(b"/Artifact <</Type /Pagination /Subtype /Header>> BDC")
+    footer = stream.index(b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC")
+    assert stream.rindex(b"/MCID") < header < footer  # after all tagged content, head before foot
+    assert header < stream.index(b"/RBHead Do") < footer < stream.index(b"/RBFoot Do")
+    assert str(page.obj.Resources.XObject.RBHead.Subtype) == "/Form"
+
+
+#: a section heading too long for the running head's line, followed by a page and more of text
+LONG_HEADING = ("\n\n## What the drivers said about the northern roads, the weather, the prices and the old bus "
+                "they all called the hedgehog\n\n" + "They said a great deal about all of it. " * 150 + "\n")
+
+
+@pytest.mark.parametrize("css, heading, why", [
+    ("", LONG_HEADING, "too long for one line"),
+    ('@page { @top-center { content: "DRAFT"; } }', "", "the cover has margin boxes"),
+    ('@page { @top-center { content: "DRAFT"; } } @page cover { @top-center { content: none; } }', "",
+     "margin boxes top-center"),
+    ("@page { @top-right { letter-spacing: 0.1em; } }", "", "@top-right style"),
+])
+def test_furniture_the_drawing_cannot_reproduce_is_laid_out_like_a_single_layout(tmp_path, css, heading, why):
+    pdfs = []
+    for jobs in (1, 3):
+        root = copy_project("multilingual", tmp_path / f"j{jobs}")
+        (root / "styles").mkdir(exist_ok=True)
+        (root / "styles" / "custom-pdf.css").write_text(css + "\n", encoding="utf-8")
+        with open(root / "content" / "alpha.md", "a", encoding="utf-8") as article:
+            article.write(heading)
+        result = build(root, formats=["pdf"], jobs=jobs)
+        pdfs.append(result.outputs["pdf"])
+    assert any(why in note for note in result.notes), result.notes
+    single, chunked = pdfs
+    assert [text.split() for text in page_texts(chunked)] == [text.split() for text in page_texts(single)]
+    for index in range(len(page_texts(single))):
+        assert margin_lines(chunked, index) == margin_lines(single, index), index
+
+
+def test_running_heads_resolve_named_strings_as_weasyprint_does():
+    strings = [[], [["section", "One"], ["section", "Two"]], [], [["section", "Three"]], [["other", "x"]]]
+    assert running_heads([["named", "section", "first"]], strings) == ["", "One", "Two", "Three", "Three"]
+    assert running_heads([["named", "section", "last"]], strings) == ["", "Two", "Two", "Three", "Three"]
+    assert running_heads([["string", "§ "], ["named", "section", "first-except"]], strings) == \
+        ["§", "§", "§ Two", "§", "§ Three"]
+    assert running_heads([["named", "section", "first"]], [[["section", "  Aid and\n  evac\u00aduation "]]]) == \
+        ["Aid and evacuation"]
 
 
 @pytest.mark.parametrize("footer, expected", [

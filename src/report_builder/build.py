@@ -248,6 +248,7 @@ def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result
         result.warnings.extend(layout.warnings)
         result.notes.append(f"pdf: laid out in parallel on {jobs} cores ({layout.laid_out} chunk(s) laid out, "
                             "the rest from the cache)")
+        result.notes.extend(layout.notes)
         return layout.pdf, layout
     if jobs > 1 and len(publication.articles) > 1:
         reason = "duplex pages depend on where a chunk starts" if config.pdf.duplex else f"{config.pdf.variant} is not merged"

@@ -366,7 +366,18 @@ class PrintPart:
     toc: bool = True
     sources: bool = True
     toc_pages: tuple[tuple[str, int], ...] | None = None  # heading id → printed page, when known
-    page_numbers: bool = True  # False when page numbers are stamped after a chunked layout
+    margin_boxes: bool = True  # False in a chunked layout: the page furniture is drawn after the merge
+
+
+#: WeasyPrint lays out and draws a page's margin boxes in this order
+MARGIN_BOXES = ("top-left", "top-center", "top-right", "bottom-left", "bottom-center", "bottom-right",
+                "left-top", "left-middle", "left-bottom", "right-top", "right-middle", "right-bottom",
+                "top-left-corner", "top-right-corner", "bottom-left-corner", "bottom-right-corner")
+
+
+def margin_boxes_none(keep: tuple[str, ...] = ()) -> str:
+    """CSS that leaves every margin box but `keep` out of the pages."""
+    return "@page { " + " ".join(f"@{box} {{ content: none; }}" for box in MARGIN_BOXES if box not in keep) + " }"
 
 
 def render_document(publication: Publication, project: Project, target: str,
@@ -380,7 +391,7 @@ def render_document(publication: Publication, project: Project, target: str,
     styles = list(extra_styles) + _styles(project, target)
     return render_template(jinja, template, publication=publication, config=publication.config,
                            articles=articles, target=target, styles=styles, part=part,
-                           toc_pages=dict(part.toc_pages or ()))
+                           toc_pages=dict(part.toc_pages or ()), no_margin_boxes=margin_boxes_none())
 
 
 STYLESHEETS = {

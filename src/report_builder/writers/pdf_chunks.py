@@ -5,10 +5,9 @@ boundaries (each article starts a page), so chunks of articles are laid out at t
 time and merged with pikepdf. What a single render gets from seeing the whole document is
 restored after the merge:
 
-- page numbers ("Page X of Y") are left out of the chunks and drawn on the merged pages
-  where a two-page sample in the same page style shows a single layout puts them (see
-  pdf_text.py); a footer the drawing cannot reproduce comes from a second, content-free
-  document of numbered pages, stamped page on page;
+- the page furniture (running heads, marking, "Page X of Y") is left out of the chunks and
+  drawn on the merged pages where a sample in the same page style shows a single layout puts
+  it (see pdf_furniture.py);
 - the contents is laid out first with stand-in numbers (only its length counts), then again
   with the page numbers read from the chunks, beside the sources, which are laid out last;
 - named destinations of every chunk are merged, so contents and cross-chunk links work;
@@ -36,13 +35,15 @@ from pathlib import Path
 
 from ..errors import Diagnostic
 from ..project import load_project
-from ..render import PrintPart, render_document, render_template, make_environment, _styles
+from ..render import PrintPart, render_document
 from ..fonts import PrintFonts, font_face_css
 from .pdf import layout_pdf
+from .pdf_furniture import (DrawnFurniture, StampedFurniture, checked, drawable_heads, furniture_html,
+                            layout_furniture, layout_furniture_sample, page_strings, sample_htmls)
 
 #: articles per chunk at most; more chunks balance better and cache finer, fewer cost less setup
 MAX_ARTICLES_PER_CHUNK = 8
-CHUNK_CACHE_VERSION = "3"
+CHUNK_CACHE_VERSION = "4"
 
 
 @dataclass
@@ -52,7 +53,8 @@ class ChunkResult:
     anchors: dict[str, int]  # element id → page index within the chunk
     page_starts: list = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
-    footer: dict | None = None  # the page-number sample only: see read_footer
+    strings: list = field(default_factory=list)  # per page: the [name, value] of each string-set
+    furniture: dict | None = None  # the furniture sample only: see pdf_furniture.read_furniture
 
 
 @dataclass
@@ -65,6 +67,7 @@ class ChunkedLayout:
     page_starts: list
     warnings: list[Diagnostic] = field(default_factory=list)
     laid_out: int = 0  # chunks laid out in this build (the rest came from the cache)
+    notes: list[str] = field(default_factory=list)  # how it was made, for --verbose
 
 
 def can_chunk(config, articles: int, jobs: int) -> bool:
@@ -127,9 +130,10 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
     parts = chunk_parts(publication, jobs)
     results: list[ChunkResult | None] = [None] * len(parts)
     placeholder = tuple((heading_id, 888) for heading_id in _toc_ids(publication))
+    notes: list[str] = []
 
     def contents(toc_pages) -> tuple[str, str]:
-        part = PrintPart(articles=(), cover=True, toc=True, sources=False, page_numbers=False, toc_pages=toc_pages)
+        part = PrintPart(articles=(), cover=True, toc=True, sources=False, margin_boxes=False, toc_pages=toc_pages)
         html = render_document(publication, project, "pdf", fonts, part)
         return html, _cache_key(html, variant)
 
@@ -137,21 +141,23 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
         toc_pages = tuple((i, anchors[i] + 1) for i, _ in placeholder if i in anchors)
         return work.layout(*contents(toc_pages))
 
-    def page_numbers(total: int) -> str:
-        return _page_numbers_html(publication, project, total, print_fonts)
-
-    def numbers_job(total: int, footer: dict):
-        """The page-number document, unless the numbers can be drawn without one."""
-        return work.page_numbers(page_numbers(total)) if footer["kind"] == "layout" else None
+    def furnish(front: ChunkResult, total: int):
+        """The furniture drawn onto the merged pages, or the job laying out a document of it."""
+        strings = [page for result in [front] + results for page in result.strings]
+        heads, why = drawable_heads(furniture, strings)
+        if heads is not None:
+            return DrawnFurniture(furniture, sample.pdf, heads, total)
+        notes.append(f"pdf: page furniture laid out, not drawn: {why}")
+        return work.furniture(furniture_html(publication, project, print_fonts.css, strings))
 
     def chunk(i: int) -> tuple[str, str]:
         html = render_document(publication, project, "pdf", fonts, parts[i])
         return html, _cache_key(html, variant, _image_digest(publication, project, parts[i].articles))
 
     work = _Jobs(workers, cache_dir, str(project.root), config.identifier, variant, print_fonts.directory)
-    # How the page numbers look, from two pages laid out in the page style; then the contents
-    # with stand-in numbers, beside the chunks: only its length counts.
-    footer_job = work.footer(page_numbers(2), print_fonts.faces)
+    # How the page furniture looks, from samples in the page style; then the contents with
+    # stand-in numbers, beside the chunks: only its length counts.
+    sample_job = work.furniture_sample(sample_htmls(publication, project, print_fonts.css), print_fonts.faces)
     if publication.show_toc():  # numbered again later: only the stand-in's length is wanted
         front_job = work.count_pages(*contents(placeholder))
     else:
@@ -174,8 +180,9 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
     anchors, total = _merged_anchors(front, results)
     if numbered_job is None and publication.show_toc():
         numbered_job = numbered_contents(anchors)
-    footer = _checked(work.finish(footer_job).footer)
-    numbers = numbers_job(total, footer)
+    sample = work.finish(sample_job)
+    furniture = checked(sample.furniture)
+    furnished = furnish(front, total)
     # Should numbering change the contents' length, number it again (it settles at once in practice).
     for _round in range(3 if numbered_job else 0):
         numbered = work.finish(numbered_job)
@@ -184,21 +191,24 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
         anchors, new_total = _merged_anchors(front, results)
         if new_total != total:
             total = new_total
-            numbers = numbers_job(total, footer)
+            furnished = furnish(front, total)
         if settled:
             break
         numbered_job = numbered_contents(anchors)
-    furniture = DrawnNumbers(footer, total) if numbers is None else StampedNumbers(work.finish(numbers).pdf)
+    if isinstance(furnished, DrawnFurniture):  # with the strings of the contents as numbered
+        furnished = furnish(front, total)
+    else:
+        furnished = StampedFurniture(work.finish(furnished).pdf)
     laid_out = sum(isinstance(job, Future) for _key, job in chunk_jobs.values())
     if cache_dir is not None:
         prune_cache(cache_dir, work.keys)
-    merged = merge_pdfs([front] + results, furniture, config.identifier)
+    merged = merge_pdfs([front] + results, furnished, config.identifier)
     page_starts = list(front.page_starts)
     for result in results:
         page_starts.extend(result.page_starts)
     reported = [w for r in [front] + results for w in r.warnings]
     return ChunkedLayout(pdf=merged, page_count=total, anchors=anchors, page_starts=page_starts,
-                         warnings=_unique(reported), laid_out=laid_out)
+                         warnings=_unique(reported), laid_out=laid_out, notes=_unique(notes))
 
 
 def chunk_parts(publication, jobs: int) -> list[PrintPart]:
@@ -208,10 +218,10 @@ def chunk_parts(publication, jobs: int) -> list[PrintPart]:
     the sources on their own, laid out last, the contents is numbered beside them instead of
     after everything.
     """
-    parts = [PrintPart(articles=group, cover=False, toc=False, sources=False, page_numbers=False)
+    parts = [PrintPart(articles=group, cover=False, toc=False, sources=False, margin_boxes=False)
              for group in plan_chunks(publication, jobs)]
     if publication.sources:
-        parts.append(PrintPart(articles=(), cover=False, toc=False, sources=True, page_numbers=False))
+        parts.append(PrintPart(articles=(), cover=False, toc=False, sources=True, margin_boxes=False))
     return parts
 
 
@@ -249,13 +259,13 @@ class _Jobs:
         return self._start(_cache_key(key, images="pages only"), _count_pages, self.root, html, self.identifier,
                            self.variant, self.fonts_dir)
 
-    def page_numbers(self, html: str) -> tuple[str, ChunkResult | Future]:
-        return self._start(_cache_key(html), _layout_page_numbers, self.root, html, self.identifier, self.fonts_dir)
+    def furniture(self, html: str) -> tuple[str, ChunkResult | Future]:
+        return self._start(_cache_key(html), _layout_furniture, self.root, html, self.identifier, self.fonts_dir)
 
-    def footer(self, html: str, faces) -> tuple[str, ChunkResult | Future]:
+    def furniture_sample(self, htmls: tuple[str, str, str], faces) -> tuple[str, ChunkResult | Future]:
         # the HTML's @font-face rules name every face file, so the key covers `faces` too
-        return self._start(_cache_key(html), _layout_footer_sample, self.root, html, self.identifier, self.fonts_dir,
-                           faces)
+        return self._start(_cache_key("\n".join(htmls)), _layout_furniture_sample, self.root, htmls,
+                           self.identifier, self.fonts_dir, faces)
 
     def _start(self, key, worker, *args):
         self.keys.add(key)
@@ -314,7 +324,8 @@ def _layout_chunk(root: str, html: str, identifier: str, variant: str | None = N
     anchors = _anchor_pages(layout.document)
     _keep_links_to_other_chunks(layout.document, anchors)
     return ChunkResult(pdf=write_pdf(layout, identifier, variant=variant), pages=layout.page_count,
-                       anchors=anchors, page_starts=find_page_starts(layout.document), warnings=layout.warnings)
+                       anchors=anchors, page_starts=find_page_starts(layout.document), warnings=layout.warnings,
+                       strings=page_strings(layout.document))
 
 
 def _count_pages(root: str, html: str, identifier: str, variant: str | None = None,
@@ -322,7 +333,19 @@ def _count_pages(root: str, html: str, identifier: str, variant: str | None = No
     """Worker: lay out a document only to count its pages (no drawing, no PDF written)."""
     layout = layout_pdf(html, load_project(root), identifier, variant=variant, fonts_dir=fonts_dir)
     return ChunkResult(pdf=b"", pages=layout.page_count, anchors=_anchor_pages(layout.document),
-                       warnings=layout.warnings)
+                       warnings=layout.warnings, strings=page_strings(layout.document))
+
+
+def _layout_furniture(root: str, html: str, identifier: str, fonts_dir: Path | None) -> ChunkResult:
+    """Worker: the furniture document's PDF (see pdf_furniture.StampedFurniture)."""
+    return ChunkResult(pdf=layout_furniture(root, html, identifier, fonts_dir), pages=0, anchors={})
+
+
+def _layout_furniture_sample(root: str, htmls: tuple[str, str, str], identifier: str, fonts_dir: Path | None,
+                             faces) -> ChunkResult:
+    """Worker: how the furniture looks, and the forms of its constant boxes."""
+    furniture, forms = layout_furniture_sample(root, htmls, identifier, fonts_dir, faces)
+    return ChunkResult(pdf=forms, pages=0, anchors={}, furniture=furniture)
 
 
 def _anchor_pages(document) -> dict[str, int]:
@@ -373,7 +396,7 @@ def _cached(cache_dir: Path | None, key: str) -> ChunkResult | None:
     except (OSError, ValueError):
         return None
     return ChunkResult(pdf=pdf, pages=meta["pages"], anchors=meta["anchors"], page_starts=meta["page_starts"],
-                       footer=meta.get("footer"))
+                       strings=meta["strings"], furniture=meta["furniture"])
 
 
 def _store(cache_dir: Path | None, key: str, result: ChunkResult) -> None:
@@ -383,7 +406,7 @@ def _store(cache_dir: Path | None, key: str, result: ChunkResult) -> None:
 
     atomic_write(cache_dir / f"{key}.pdf", result.pdf)
     meta = {"pages": result.pages, "anchors": result.anchors, "page_starts": result.page_starts,
-            "footer": result.footer}
+            "strings": result.strings, "furniture": result.furniture}
     atomic_write(cache_dir / f"{key}.json", json.dumps(meta).encode("utf-8"))
 
 
@@ -396,139 +419,8 @@ def prune_cache(cache_dir: Path, keep: set[str]) -> None:
             path.unlink(missing_ok=True)
 
 
-def _page_numbers_html(publication, project, total: int, print_fonts: PrintFonts) -> str:
-    """A document of `total` blank pages that carry only the page numbers, in the print style."""
-    jinja = make_environment(project)
-    styles = [("fonts.css", print_fonts.css)] + _styles(project, "pdf")
-    return render_template(jinja, "page_numbers.html", config=publication.config, styles=styles, pages=total)
-
-
-def _layout_page_numbers(root: str, html: str, identifier: str, fonts_dir: Path | None) -> ChunkResult:
-    """Worker: lay out the page-number document; untagged, its pages are stamped as artifacts."""
-    from .pdf import write_pdf
-
-    layout = layout_pdf(html, load_project(root), identifier, fonts_dir=fonts_dir)
-    return ChunkResult(pdf=write_pdf(layout, identifier, tagged=False), pages=layout.page_count, anchors={})
-
-
-def _layout_footer_sample(root: str, html: str, identifier: str, fonts_dir: Path | None, faces) -> ChunkResult:
-    """Worker: lay out two pages of the page-number document and read how the numbers look."""
-    layout = layout_pdf(html, load_project(root), identifier, fonts_dir=fonts_dir)
-    return ChunkResult(pdf=b"", pages=layout.page_count, anchors={}, footer=read_footer(layout.document, faces))
-
-
-#: the footer's text properties the drawing reproduces; any other value is laid out instead
-_PLAIN_TEXT = {"letter_spacing": "normal", "word_spacing": 0, "text_transform": "none",
-               "font_feature_settings": "normal", "font_variant_numeric": "normal", "font_variant_ligatures": "normal",
-               "font_variant_caps": "normal", "font_variant_position": "normal", "font_stretch": "normal",
-               "font_kerning": "auto", "direction": "ltr", "text_decoration_line": "none"}
-
-
-def read_footer(document, faces) -> dict:
-    """How a single layout writes page numbers, read off page 2 of a sample document.
-
-    {"kind": "none"} when the pages carry none; {"kind": "text", …} when they are one line of
-    text and page counters in one of the print fonts, so they can be drawn straight onto the
-    merged pages (see pdf_text.py); {"kind": "layout", "why": …} for anything else, laid out
-    as a document of numbered blank pages instead.
-    """
-    if len(document.pages) < 2:
-        return {"kind": "layout", "why": "no sample page"}
-    box = next((child for child in document.pages[1]._page_box.children
-                if getattr(child, "at_keyword", None) == "@bottom-right"), None)
-    if box is None:
-        return {"kind": "none"}
-    parts = []
-    for kind, value in box.style["content"]:
-        if kind == "string":
-            parts.append(["string", value])
-        elif kind == "counter()" and value[0] in ("page", "pages") and value[1] == "decimal":
-            parts.append([value[0]])
-        else:
-            return {"kind": "layout", "why": f"footer content {kind}"}
-    texts = [b for b in box.descendants() if type(b).__name__ == "TextBox"]
-    lines = [b for b in box.children if type(b).__name__ == "LineBox"]
-    if not texts and not footer_text(parts, 2, len(document.pages)).strip():
-        return {"kind": "none"}
-    if len(texts) != 1 or len(lines) != 1 or texts[0].text != footer_text(parts, 2, len(document.pages)):
-        return {"kind": "layout", "why": "footer is not one line of text"}
-    text = texts[0]
-    style = text.style
-    unusual = [name for name, plain in _PLAIN_TEXT.items() if style[name] != plain]
-    face = _face(faces, style)
-    red, green, blue, alpha = style["color"].to("srgb")
-    align = {"start": "left", "end": "right"}.get(box.style["text_align_all"], box.style["text_align_all"])
-    if unusual or face is None or alpha != 1 or align not in ("left", "center", "right"):
-        return {"kind": "layout", "why": f"footer style: {unusual or align if face else 'font'}"}
-    x = {"left": text.position_x, "center": text.position_x + text.width / 2,
-         "right": text.position_x + text.width}[align]
-    return {"kind": "text", "parts": parts, "align": align, "x": x, "baseline": text.position_y + text.baseline,
-            "font": str(face.path), "size": style["font_size"], "color": [red, green, blue],
-            "sample": text.text, "sample_width": text.width}
-
-
-def _checked(footer: dict) -> dict:
-    """Draw the numbers only when HarfBuzz measures the sample line as WeasyPrint laid it out."""
-    if footer["kind"] != "text":
-        return footer
-    from .pdf_text import ShapedFont
-
-    width = ShapedFont(footer["font"]).width(footer["sample"], footer["size"])
-    if abs(width - footer["sample_width"]) > 0.05:  # CSS px
-        return {"kind": "layout", "why": f"footer measures {width:.2f}px, laid out {footer['sample_width']:.2f}px"}
-    return footer
-
-
-def _face(faces, style):
-    """The static face WeasyPrint used for `style`, when it is one of the print fonts."""
-    family = style["font_family"][0].lower()
-    candidates = [face for face in faces if face.family.lower() == family and face.style == style["font_style"]]
-    exact = [face for face in candidates if face.weight == style["font_weight"]]
-    return exact[0] if exact else None
-
-
-def footer_text(parts, page: int, total: int) -> str:
-    return "".join(part[1] if part[0] == "string" else str(page if part[0] == "page" else total) for part in parts)
-
-
-@dataclass
-class StampedNumbers:
-    """Page numbers from a laid-out document of numbered blank pages, stamped page on page."""
-
-    pdf: bytes
-
-    def apply(self, merged) -> None:
-        import pikepdf
-
-        _stamp_page_numbers(merged, pikepdf.open(io.BytesIO(self.pdf)))
-
-
-@dataclass
-class DrawnNumbers:
-    """Page numbers drawn straight onto the merged pages, where the sample shows a single layout puts them."""
-
-    footer: dict
-    total: int
-
-    def apply(self, merged) -> None:
-        from .pdf_text import PX, TextStamps, TextStyle
-
-        footer = self.footer
-        if footer["kind"] == "none":
-            return
-        stamps = TextStamps()
-        style = TextStyle(footer["font"], footer["size"] * PX, tuple(footer["color"]))
-        for index in range(1, len(merged.pages)):  # the cover has no number
-            text = footer_text(footer["parts"], index + 1, self.total)
-            width = stamps.width(style, text)
-            x = footer["x"] * PX - {"left": 0, "center": width / 2, "right": width}[footer["align"]]
-            y = float(merged.pages[index].MediaBox[3]) - footer["baseline"] * PX
-            stamps.add(index, style, x, y, text)
-        stamps.apply(merged)
-
-
-def merge_pdfs(chunks: list[ChunkResult], numbers: StampedNumbers | DrawnNumbers, identifier: str) -> bytes:
-    """Concatenate the chunk PDFs, merging structure, destinations and outlines; add the page numbers."""
+def merge_pdfs(chunks: list[ChunkResult], furniture: StampedFurniture | DrawnFurniture, identifier: str) -> bytes:
+    """Concatenate the chunk PDFs, merging structure, destinations and outlines; add the page furniture."""
     import pikepdf
 
     documents = [pikepdf.open(io.BytesIO(chunk.pdf)) for chunk in chunks]
@@ -554,31 +446,11 @@ def merge_pdfs(chunks: list[ChunkResult], numbers: StampedNumbers | DrawnNumbers
     parent_tree.write()
     _write_named_destinations(merged, names)
     _write_outline(merged, [entry for entries in outline for entry in entries])
-    numbers.apply(merged)
+    furniture.apply(merged)
     out = io.BytesIO()
     merged.save(out, deterministic_id=True, compress_streams=True,
                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
-
-
-def _stamp_page_numbers(merged, numbers) -> None:
-    """Draw each numbers page over the merged page, marked as an artifact (page furniture)."""
-    import pikepdf
-
-    for index in range(1, len(merged.pages)):  # the cover has no number
-        page = merged.pages[index]
-        form = merged.copy_foreign(numbers.pages[index].as_form_xobject())
-        if "/Resources" not in page.obj:
-            page.obj.Resources = pikepdf.Dictionary()
-        if "/XObject" not in page.obj.Resources:
-            page.obj.Resources.XObject = pikepdf.Dictionary()
-        # named by page (pages of a chunk share one resource dictionary), never at random
-        name = pikepdf.Name(f"/RBPageNumber{index + 1}")
-        page.obj.Resources.XObject[name] = form
-        # the page's own content leaves its coordinate system flipped: isolate it first
-        page.contents_add(pikepdf.Stream(merged, b"q\n"), prepend=True)
-        page.contents_add(pikepdf.Stream(merged, b"\nQ\n/Artifact BMC q " + bytes(name) + b" Do Q EMC\n"),
-                          prepend=False)
 
 
 def _structure_root(document):

@@ -1,11 +1,13 @@
-"""Short lines of text drawn straight onto finished PDF pages, as page furniture.
+"""Page furniture drawn straight onto finished PDF pages: short lines of text and stamped forms.
 
-A PDF laid out in chunks gets its page numbers after the merge, when the page count is known.
-Laying out a second document of blank pages just to carry them cost a full WeasyPrint page
-per page; this draws them instead: each line is shaped with HarfBuzz in the same static font
-file WeasyPrint used, and the glyphs are embedded as a font subset of their own (Type 0,
-Identity-H, glyph ids kept, widths from the font, a ToUnicode map so the text is searchable
-and read as written), marked as a pagination artifact like any running footer.
+A PDF laid out in chunks gets its running heads and page numbers after the merge, when the
+page count is known. Laying them out in the chunks cost a tenth of their layout time, and
+laying out a second document of blank pages to carry them cost a full WeasyPrint page per page;
+this draws them instead: each line is shaped with HarfBuzz in the same static font file
+WeasyPrint used, and the glyphs are embedded as a font subset of their own (Type 0, Identity-H,
+glyph ids kept, widths from the font, a ToUnicode map so the text is searchable and read as
+written); constant furniture is a form XObject WeasyPrint drew once. Both are marked as
+pagination artifacts (header or footer), in the order a single layout draws its margin boxes.
 """
 
 from __future__ import annotations
@@ -32,6 +34,14 @@ class _Line:
     x: float  # points from the left edge to the start of the baseline
     y: float  # points from the bottom edge to the baseline
     glyphs: list[tuple[int, int]]  # (glyph id, advance in font units)
+    part: str  # "Header" or "Footer": the artifact it belongs to
+
+
+@dataclass
+class _Form:
+    name: str  # its name in the page's /XObject resources
+    form: object  # a pikepdf form XObject of the same PDF, drawn over the whole page
+    part: str
 
 
 class ShapedFont:
@@ -71,10 +81,11 @@ class ShapedFont:
 
 @dataclass
 class TextStamps:
-    """Lines to draw on the pages of one PDF; `apply` embeds the fonts and draws them all."""
+    """Lines and forms to draw on the pages of one PDF, in order; `apply` embeds the fonts and
+    draws them all."""
 
     fonts: dict[str, ShapedFont] = field(default_factory=dict)
-    lines: dict[int, list[_Line]] = field(default_factory=dict)  # page index → lines
+    lines: dict[int, list[_Line | _Form]] = field(default_factory=dict)  # page index → what to draw
 
     def font(self, path: str) -> ShapedFont:
         if path not in self.fonts:
@@ -85,29 +96,50 @@ class TextStamps:
         """The advance width of `text` in points."""
         return self.font(style.font).width(text, style.size)
 
-    def add(self, page: int, style: TextStyle, x: float, y: float, text: str) -> None:
+    def add(self, page: int, style: TextStyle, x: float, y: float, text: str, part: str = "Footer") -> None:
         """Draw `text` on page `page` with its baseline starting at (x, y), in points from the
         page's bottom-left corner."""
-        self.lines.setdefault(page, []).append(_Line(style, x, y, self.font(style.font).shape(text)))
+        self.lines.setdefault(page, []).append(_Line(style, x, y, self.font(style.font).shape(text), part))
+
+    def add_form(self, page: int, name: str, form, part: str) -> None:
+        """Draw the form XObject `form` (of the same PDF) over page `page`."""
+        self.lines.setdefault(page, []).append(_Form(name, form, part))
 
     def apply(self, pdf) -> None:
         import pikepdf
 
         names = {path: pikepdf.Name(f"/RBText{index}") for index, path in enumerate(sorted(self.fonts))}
         embedded = {path: _embed(pdf, font) for path, font in sorted(self.fonts.items())}
-        for index, lines in sorted(self.lines.items()):
+        for index, items in sorted(self.lines.items()):
             page = pdf.pages[index]
-            if "/Resources" not in page.obj:
-                page.obj.Resources = pikepdf.Dictionary()
-            if "/Font" not in page.obj.Resources:
-                page.obj.Resources.Font = pikepdf.Dictionary()
-            for line in lines:
-                page.obj.Resources.Font[names[line.style.font]] = embedded[line.style.font]
-            drawn = b"".join(_draw(line, names[line.style.font], self.fonts[line.style.font]) for line in lines)
+            resources = _dictionary(page.obj, "/Resources")
+            for item in items:
+                if isinstance(item, _Form):
+                    _dictionary(resources, "/XObject")[pikepdf.Name(item.name)] = item.form
+                else:
+                    _dictionary(resources, "/Font")[names[item.style.font]] = embedded[item.style.font]
+            drawn, part = [], None
+            for item in items:
+                if item.part != part:
+                    drawn.append(b"EMC\n" if part else b"")
+                    drawn.append(b"/Artifact <</Type /Pagination /Subtype /%s>> BDC\n" % item.part.encode("ascii"))
+                    part = item.part
+                if isinstance(item, _Form):
+                    drawn.append(b"q %s Do Q\n" % item.name.encode("ascii"))
+                else:
+                    drawn.append(_draw(item, names[item.style.font], self.fonts[item.style.font]))
             # the page's own content may leave its graphics state changed: isolate it first
             page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
-            page.contents_add(pikepdf.Stream(pdf, b"\nQ\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n"
-                                                  + drawn + b"EMC\n"), prepend=False)
+            page.contents_add(pikepdf.Stream(pdf, b"\nQ\n" + b"".join(drawn) + b"EMC\n"), prepend=False)
+
+
+def _dictionary(parent, key: str):
+    """parent[key], a dictionary, made when missing."""
+    import pikepdf
+
+    if key not in parent:
+        parent[key] = pikepdf.Dictionary()
+    return parent[key]
 
 
 def _draw(line: _Line, name, font: ShapedFont) -> bytes:
