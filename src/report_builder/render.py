@@ -375,9 +375,10 @@ MARGIN_BOXES = ("top-left", "top-center", "top-right", "bottom-left", "bottom-ce
                 "top-left-corner", "top-right-corner", "bottom-left-corner", "bottom-right-corner")
 
 
-def margin_boxes_none(keep: tuple[str, ...] = ()) -> str:
-    """CSS that leaves every margin box but `keep` out of the pages."""
-    return "@page { " + " ".join(f"@{box} {{ content: none; }}" for box in MARGIN_BOXES if box not in keep) + " }"
+def margin_boxes_none(keep: tuple[str, ...] = (), pages: str = "") -> str:
+    """CSS that leaves every margin box but `keep` out of the pages (those `pages` selects, e.g. ":nth(3)")."""
+    rules = " ".join(f"@{box} {{ content: none; }}" for box in MARGIN_BOXES if box not in keep)
+    return f"@page {pages} {{ {rules} }}".replace("@page  {", "@page {")
 
 
 def render_document(publication: Publication, project: Project, target: str,

@@ -23,6 +23,7 @@ depends on where it starts, and a change of page count invalidates only the cont
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
@@ -39,7 +40,7 @@ from ..render import PrintPart, render_document
 from ..fonts import PrintFonts, font_face_css
 from .pdf import layout_pdf
 from .pdf_furniture import (DrawnFurniture, StampedFurniture, checked, drawable_heads, furniture_html,
-                            layout_furniture, layout_furniture_sample, page_strings, sample_htmls)
+                            layout_furniture, layout_furniture_sample, page_strings, sample_html)
 
 #: articles per chunk at most; more chunks balance better and cache finer, fewer cost less setup
 MAX_ARTICLES_PER_CHUNK = 8
@@ -55,6 +56,16 @@ class ChunkResult:
     warnings: list[Diagnostic] = field(default_factory=list)
     strings: list = field(default_factory=list)  # per page: the [name, value] of each string-set
     furniture: dict | None = None  # the furniture sample only: see pdf_furniture.read_furniture
+    _opened: object = field(default=None, repr=False, compare=False)
+
+    def opened(self):
+        """The PDF opened with pikepdf, once: the build opens each chunk as it comes in, while
+        the workers lay out the rest, rather than all of them at the merge."""
+        if self._opened is None:
+            import pikepdf
+
+            self._opened = pikepdf.open(io.BytesIO(self.pdf))
+        return self._opened
 
 
 @dataclass
@@ -92,8 +103,13 @@ def _prepare_worker(parent: int) -> None:
     from ..build import exit_with_parent
 
     exit_with_parent(parent)
-    from ..fetcher import SandboxFetcher  # noqa: F401 - imports WeasyPrint
-    from ..pagelist import find_page_starts  # noqa: F401
+    gc.disable()  # the import makes objects by the hundred thousand and frees none: no collections
+    try:
+        from ..fetcher import SandboxFetcher  # noqa: F401 - imports WeasyPrint
+        from ..pagelist import find_page_starts  # noqa: F401
+    finally:
+        gc.freeze()  # the modules stay: later collections need not look at them
+        gc.enable()
 
 
 def plan_chunks(publication, jobs: int) -> list[tuple[int, ...]]:
@@ -157,7 +173,7 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
     work = _Jobs(workers, cache_dir, str(project.root), config.identifier, variant, print_fonts.directory)
     # How the page furniture looks, from samples in the page style; then the contents with
     # stand-in numbers, beside the chunks: only its length counts.
-    sample_job = work.furniture_sample(sample_htmls(publication, project, print_fonts.css), print_fonts.faces)
+    sample_job = work.furniture_sample(sample_html(publication, project, print_fonts.css), print_fonts.faces)
     if publication.show_toc():  # numbered again later: only the stand-in's length is wanted
         front_job = work.count_pages(*contents(placeholder))
     else:
@@ -171,6 +187,7 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
     front = work.finish(front_job)
     for i in order[:-1]:
         results[i] = work.finish(chunk_jobs[i])
+        results[i].opened()
     numbered_job = None
     if publication.sources and publication.show_toc():
         # Every page before the sources is counted: number the contents now, beside them.
@@ -262,10 +279,10 @@ class _Jobs:
     def furniture(self, html: str) -> tuple[str, ChunkResult | Future]:
         return self._start(_cache_key(html), _layout_furniture, self.root, html, self.identifier, self.fonts_dir)
 
-    def furniture_sample(self, htmls: tuple[str, str, str], faces) -> tuple[str, ChunkResult | Future]:
+    def furniture_sample(self, html: str, faces) -> tuple[str, ChunkResult | Future]:
         # the HTML's @font-face rules name every face file, so the key covers `faces` too
-        return self._start(_cache_key("\n".join(htmls)), _layout_furniture_sample, self.root, htmls,
-                           self.identifier, self.fonts_dir, faces)
+        return self._start(_cache_key(html), _layout_furniture_sample, self.root, html, self.identifier,
+                           self.fonts_dir, faces)
 
     def _start(self, key, worker, *args):
         self.keys.add(key)
@@ -341,10 +358,9 @@ def _layout_furniture(root: str, html: str, identifier: str, fonts_dir: Path | N
     return ChunkResult(pdf=layout_furniture(root, html, identifier, fonts_dir), pages=0, anchors={})
 
 
-def _layout_furniture_sample(root: str, htmls: tuple[str, str, str], identifier: str, fonts_dir: Path | None,
-                             faces) -> ChunkResult:
+def _layout_furniture_sample(root: str, html: str, identifier: str, fonts_dir: Path | None, faces) -> ChunkResult:
     """Worker: how the furniture looks, and the forms of its constant boxes."""
-    furniture, forms = layout_furniture_sample(root, htmls, identifier, fonts_dir, faces)
+    furniture, forms = layout_furniture_sample(root, html, identifier, fonts_dir, faces)
     return ChunkResult(pdf=forms, pages=0, anchors={}, furniture=furniture)
 
 
@@ -423,7 +439,7 @@ def merge_pdfs(chunks: list[ChunkResult], furniture: StampedFurniture | DrawnFur
     """Concatenate the chunk PDFs, merging structure, destinations and outlines; add the page furniture."""
     import pikepdf
 
-    documents = [pikepdf.open(io.BytesIO(chunk.pdf)) for chunk in chunks]
+    documents = [chunk.opened() for chunk in chunks]
     merged = documents[0]
     # A chunk's destinations for anchors it does not hold are stand-ins (see
     # _keep_links_to_other_chunks): only the chunk that lays an anchor out names it.
@@ -502,11 +518,12 @@ class _ParentTree:
             copied = merged.copy_foreign(kid) if kid.is_indirect else kid
             copied.P = self.top
             self.top.K.append(copied)
+        # one copy of the whole array: QPDF follows its references in one go, item by item from
+        # Python took a sixth of the merge
         chunk_nums = chunk_root.ParentTree.Nums
+        chunk_nums = merged.copy_foreign(chunk_nums if chunk_nums.is_indirect else document.make_indirect(chunk_nums))
         for i in range(0, len(chunk_nums), 2):
-            value = chunk_nums[i + 1]
-            self.pairs.append((int(chunk_nums[i]) + offset,
-                               merged.copy_foreign(value) if value.is_indirect else _copy_direct(merged, value)))
+            self.pairs.append((int(chunk_nums[i]) + offset, chunk_nums[i + 1]))
         for page in merged.pages[start:]:
             if "/StructParents" in page.obj:
                 page.obj.StructParents = int(page.obj.StructParents) + offset
@@ -523,19 +540,6 @@ class _ParentTree:
         self.root.ParentTree.Nums = pikepdf.Array([item for pair in pairs for item in pair])
         if "/ParentTreeNextKey" in self.root:
             self.root.ParentTreeNextKey = pairs[-1][0] + 1 if pairs else 0
-
-
-def _copy_direct(merged, value):
-    """Copy a direct array or dictionary whose items may be indirect objects of another PDF."""
-    import pikepdf
-
-    if isinstance(value, pikepdf.Array):
-        return pikepdf.Array([merged.copy_foreign(item) if item.is_indirect else _copy_direct(merged, item)
-                              for item in value])
-    if isinstance(value, pikepdf.Dictionary):
-        return pikepdf.Dictionary({key: merged.copy_foreign(item) if item.is_indirect else _copy_direct(merged, item)
-                                   for key, item in value.items()})
-    return value
 
 
 def _named_destinations(document):

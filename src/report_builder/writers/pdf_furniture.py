@@ -50,15 +50,18 @@ def furniture_html(publication, project, fonts_css: str, pages: list, only: str 
                            only=only)
 
 
-def sample_htmls(publication, project, fonts_css: str) -> tuple[str, str, str]:
-    """The sample documents: cover and one page with all its furniture, every named string the
-    stylesheets set holding SAMPLE_HEAD; then the same page with only its top-left box, and with
-    only its bottom-left box (stamped as they are)."""
+#: the sample's pages: the cover, a page with all its furniture, then the same page with only
+#: its top-left box and with only its bottom-left box (stamped as they are)
+FULL_PAGE, HEAD_PAGE, FOOT_PAGE = 1, 2, 3
+
+
+def sample_html(publication, project, fonts_css: str) -> str:
+    """The sample document: every named string the stylesheets set holds SAMPLE_HEAD on its full page."""
     names = string_names(css for _name, css in _styles(project, "pdf"))
-    pages = [[], [[name, SAMPLE_HEAD] for name in names]]
-    return (furniture_html(publication, project, fonts_css, pages),
-            furniture_html(publication, project, fonts_css, pages[:1] * 2, margin_boxes_none(keep=("top-left",))),
-            furniture_html(publication, project, fonts_css, pages[:1] * 2, margin_boxes_none(keep=("bottom-left",))))
+    pages = [[], [[name, SAMPLE_HEAD] for name in names], [], []]
+    only = (margin_boxes_none(keep=("top-left",), pages=f":nth({HEAD_PAGE + 1})") + "\n"
+            + margin_boxes_none(keep=("bottom-left",), pages=f":nth({FOOT_PAGE + 1})"))
+    return furniture_html(publication, project, fonts_css, pages, only)
 
 
 def string_names(stylesheets) -> list[str]:
@@ -74,46 +77,35 @@ def string_names(stylesheets) -> list[str]:
 
 # -- in a worker: the samples read ----------------------------------------------------------------
 
-def layout_furniture_sample(root: str, htmls: tuple[str, str, str], identifier: str, fonts_dir: Path | None,
-                            faces) -> tuple[dict, bytes]:
-    """Worker: how the furniture looks (see read_furniture), and a PDF of the constant boxes
-    to stamp: its pages are the ones the furniture's "head" and "foot" name."""
-    import pikepdf
-
+def layout_furniture_sample(root: str, html: str, identifier: str, fonts_dir: Path | None, faces) -> tuple[dict, bytes]:
+    """Worker: how the furniture looks (see read_furniture), and the sample's PDF, whose pages
+    the furniture's "head" and "foot" name are stamped as forms."""
     from .pdf import write_pdf
 
-    project = load_project(root)
-    full, head, foot = htmls
-    furniture = read_furniture(layout_pdf(full, project, identifier, fonts_dir=fonts_dir).document, faces)
+    layout = layout_pdf(html, load_project(root), identifier, fonts_dir=fonts_dir)
+    furniture = read_furniture(layout.document, faces)
     if furniture["kind"] != "drawn":
         return furniture, b""
-    forms = pikepdf.new()
-    for key, html, box in (("head", head, "top-left"), ("foot", foot, "bottom-left")):
-        if furniture[key] is None:
-            continue
-        layout = layout_pdf(html, project, identifier, fonts_dir=fonts_dir)
-        if _text_position(layout.document, box) != furniture[key]:
-            return {"kind": "layout", "why": f"@{box} moves without its neighbour"}, b""
-        sample = pikepdf.open(io.BytesIO(write_pdf(layout, identifier, tagged=False)))
-        forms.pages.append(sample.pages[1])
-        furniture[key] = len(forms.pages) - 1
-    out = io.BytesIO()
-    forms.save(out, deterministic_id=True)
-    return furniture, out.getvalue()
+    for key, name, index in (("head", "top-left", HEAD_PAGE), ("foot", "bottom-left", FOOT_PAGE)):
+        alone = _margin_boxes(layout.document.pages[index])
+        if set(alone) - {name} or _text_position(layout.document, name, index) != furniture[key]:
+            return {"kind": "layout", "why": f"@{name} changes without its neighbours"}, b""
+        furniture[key] = None if furniture[key] is None else index
+    return furniture, write_pdf(layout, identifier, tagged=False)
 
 
 def read_furniture(document, faces) -> dict:
-    """How a single layout furnishes its pages, read off page 2 of the full sample.
+    """How a single layout furnishes its pages, read off the sample's full page.
 
     {"kind": "drawn", "head": …, "running": …, "foot": …, "footer": …} when the pages carry at
     most the four boxes of DRAWN_BOXES, the left ones constant, the right ones one line of plain
     text in one of the print fonts; {"kind": "layout", "why": …} for anything else.
     """
-    if len(document.pages) != 2:
-        return {"kind": "layout", "why": "no sample page"}
+    if len(document.pages) != 4:
+        return {"kind": "layout", "why": "the sample has other pages"}
     if _margin_boxes(document.pages[0]):
         return {"kind": "layout", "why": "the cover has margin boxes"}
-    boxes = _margin_boxes(document.pages[1])
+    boxes = _margin_boxes(document.pages[FULL_PAGE])
     others = sorted(set(boxes) - set(DRAWN_BOXES))
     if others:
         return {"kind": "layout", "why": f"margin boxes {', '.join(others)}"}
@@ -122,15 +114,15 @@ def read_furniture(document, faces) -> dict:
         box = boxes.get(name)
         if box is not None and any(kind != "string" for kind, _value in box.style["content"]):
             return {"kind": "layout", "why": f"@{name} is not constant"}
-        found[key] = _text_position(document, name)
+        found[key] = _text_position(document, name, FULL_PAGE)
     for key, name, read in (("running", "top-right", _running_head), ("footer", "bottom-right", _footer)):
         box = boxes.get(name)
-        line = None if box is None else read(box, faces)
+        line = None if box is None else read(box, faces, len(document.pages))
         if line is not None and line["kind"] == "layout":
             return line
         found[key] = line
     if found["running"] is not None:
-        found["running"]["fit"] = _fit(document.pages[1]._page_box, boxes)
+        found["running"]["fit"] = _fit(document.pages[FULL_PAGE]._page_box, boxes)
         if found["running"]["fit"] is None:
             return {"kind": "layout", "why": "@top-left is more than one line"}
     return found
@@ -141,14 +133,14 @@ def _margin_boxes(page) -> dict:
     return {child.at_keyword[1:]: child for child in page._page_box.children if hasattr(child, "at_keyword")}
 
 
-def _text_position(document, name):
-    """(x, y, text) of each piece of text in a margin box of the sample's page 2; None when it has none."""
-    box = _margin_boxes(document.pages[1]).get(name)
+def _text_position(document, name, index):
+    """(x, y, text) of each piece of text in a margin box on a page of the sample; None when it has none."""
+    box = _margin_boxes(document.pages[index]).get(name)
     texts = [] if box is None else [b for b in box.descendants() if type(b).__name__ == "TextBox"]
     return [[t.position_x, t.position_y, t.text] for t in texts] or None
 
 
-def _footer(box, faces) -> dict | None:
+def _footer(box, faces, pages: int) -> dict | None:
     parts = []
     for kind, value in box.style["content"]:
         if kind == "string":
@@ -157,10 +149,10 @@ def _footer(box, faces) -> dict | None:
             parts.append([value[0]])
         else:
             return {"kind": "layout", "why": f"footer content {kind}"}
-    return _line(box, faces, footer_text(parts, 2, 2), parts)
+    return _line(box, faces, footer_text(parts, FULL_PAGE + 1, pages), parts)
 
 
-def _running_head(box, faces) -> dict | None:
+def _running_head(box, faces, _pages: int) -> dict | None:
     parts = []
     for kind, value in box.style["content"]:
         if kind == "string":
@@ -336,7 +328,7 @@ def drawable_heads(furniture: dict, strings) -> tuple[list[str] | None, str]:
     font = ShapedFont(running["font"])
     fit = running["fit"]
     heads = running_heads(running["parts"], strings)
-    for head in sorted(set(heads) - {""}):
+    for head in sorted(set(heads)):
         if any(unicodedata.bidirectional(c) in ("R", "AL", "AN", "RLE", "RLO", "RLI") for c in head):
             return None, f"running head {head!r} is right-to-left"
         glyphs = font.shape(head)

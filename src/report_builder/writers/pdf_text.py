@@ -55,9 +55,15 @@ class ShapedFont:
         self.font = uharfbuzz.Font(self.face)  # scaled in font units
         self.upem = self.face.upem
         self.used: dict[int, str] = {0: ""}  # glyph id → the text it stands for
+        self.shaped: dict[str, list[tuple[int, int]]] = {}  # running heads repeat from page to page
 
     def shape(self, text: str) -> list[tuple[int, int]]:
         """(glyph id, advance) of each glyph, with the font's default features (kerning included)."""
+        if text not in self.shaped:
+            self.shaped[text] = self._shape(text) if text else []
+        return self.shaped[text]
+
+    def _shape(self, text: str) -> list[tuple[int, int]]:
         import uharfbuzz
 
         buffer = uharfbuzz.Buffer()
