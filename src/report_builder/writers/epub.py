@@ -74,6 +74,7 @@ class EpubDraft:
     styles: list[tuple[str, bytes]]
     pages: list[Page]
     cover: Cover  # without its image when the image is the printed cover
+    ids: dict  # element id → (page, element), where page breaks are placed (see place_page_breaks)
 
 
 def draft_epub(publication, project: Project) -> EpubDraft:
@@ -93,7 +94,11 @@ def draft_epub(publication, project: Project) -> EpubDraft:
     values = dict(publication=publication, config=config, target="epub",
                   stylesheets=[name for name, _data in styles])
     pages = _pages(publication, context, articles, cover, values)
-    return EpubDraft(context, articles, styles, pages, cover)
+    _link_across_pages(pages)
+    if cover.from_print:  # rendered once the layout is done: load the renderer while it runs
+        import PIL.PngImagePlugin  # noqa: F401
+        import pypdfium2  # noqa: F401
+    return EpubDraft(context, articles, styles, pages, cover, _ids(pages))
 
 
 def write_epub(publication, project: Project, layout, pdf_bytes: bytes | None = None,
@@ -108,9 +113,8 @@ def write_epub(publication, project: Project, layout, pdf_bytes: bytes | None = 
     if cover.from_print:
         cover = replace(cover, data=render_cover_png(_print_pdf(layout, pdf_bytes)))
     pages = draft.pages
-    breaks = place_page_breaks(pages, _print_page_starts(layout))
+    breaks = place_page_breaks(pages, _print_page_starts(layout), draft.ids)
     _fill_page_list(next(page for page in pages if "nav" in page.properties), breaks)
-    _link_across_pages(pages)
     toc = table_of_contents(publication)
     images = [(href, (project.root / path).read_bytes()) for path, href in sorted(draft.context.epub_images.items())]
     book = _book(publication, pages, images, draft.styles, cover, _ncx(publication, toc, breaks),
@@ -218,13 +222,21 @@ def _print_page_starts(layout) -> list[list]:
     return starts if starts is not None else find_page_starts(layout.document)
 
 
-def place_page_breaks(pages: list[Page], starts: list[list]) -> list[PageBreak]:
-    """Put a page-break marker where each printed page begins; return them in page order."""
+def _ids(pages: list[Page]) -> dict:
+    """Each element id of the book → (page, element): the first file holding it wins."""
     index = {}
-    for page in reversed(pages):  # the first file holding an id wins
+    for page in reversed(pages):
         for element in page.tree.iter():
             if element.get("id") is not None:
                 index[element.get("id")] = (page, element)
+    return index
+
+
+def place_page_breaks(pages: list[Page], starts: list[list], index: dict | None = None) -> list[PageBreak]:
+    """Put a page-break marker where each printed page begins; return them in page order.
+
+    `index` is _ids(pages), when it was made already."""
+    index = _ids(pages) if index is None else index
     markers: dict[int, tuple[Page, etree._Element]] = {}
     for number, start in enumerate(starts, 1):
         placed = _place(index, start, number)
