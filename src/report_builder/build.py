@@ -142,6 +142,8 @@ def build(directory: str | Path = ".", formats=None, out: str | Path | None = No
         with _layout_workers(project, config, stale, jobs) as workers:
             say("loading content")
             publication = load_publication(project, config)
+            if workers is not None:
+                workers.content_loaded()
             # Hash the inputs as they were read, so an edit saved while rendering is seen next time.
             snapshots = {fmt: state.snapshot(project.root, inputs_of(publication, project, fmt)) for fmt in stale}
             with source_date_epoch(config):

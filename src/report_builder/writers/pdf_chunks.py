@@ -91,18 +91,43 @@ def can_chunk(config, articles: int, jobs: int) -> bool:
     return jobs > 1 and articles > 1 and not config.pdf.duplex and mergeable
 
 
-def start_workers(jobs: int) -> ProcessPoolExecutor:
+class LayoutWorkers(ProcessPoolExecutor):
     """The layout worker processes, started before the content is read: each imports WeasyPrint
-    (about a second) while the main process loads and renders the articles."""
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_prepare_worker, initargs=(os.getpid(),))
-    pool.submit(int)  # the pool forks its workers at the first job
-    return pool
+    (about half a second of CPU) while the main process loads the articles.
+
+    Only as many as leave a core to the main process start importing at once; the others wait
+    until the content is loaded (content_loaded), so that loading, which the layout waits for,
+    does not share its core. On two cores: one worker imports beside the loading, the other
+    after it, while the first lays out its first chunk.
+    """
+
+    def __init__(self, jobs: int):
+        import multiprocessing
+
+        self._loaded = multiprocessing.Event()
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        early = multiprocessing.Semaphore(max(1, cores - 1))
+        super().__init__(max_workers=jobs, initializer=_prepare_worker, initargs=(os.getpid(), self._loaded, early))
+        self.submit(int)  # the pool forks its workers at the first job
+
+    def content_loaded(self) -> None:
+        self._loaded.set()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._loaded.set()  # a worker still waiting to import goes on, and finds it has to exit
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
-def _prepare_worker(parent: int) -> None:
+def start_workers(jobs: int) -> LayoutWorkers:
+    return LayoutWorkers(jobs)
+
+
+def _prepare_worker(parent: int, loaded, early) -> None:
     from ..build import exit_with_parent
 
     exit_with_parent(parent)
+    if not early.acquire(block=False):
+        loaded.wait(timeout=10)
     gc.disable()  # the import makes objects by the hundred thousand and frees none: no collections
     try:
         from ..fetcher import SandboxFetcher  # noqa: F401 - imports WeasyPrint
@@ -133,7 +158,7 @@ def plan_chunks(publication, jobs: int) -> list[tuple[int, ...]]:
 
 
 def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, print_fonts: PrintFonts | None,
-                   workers: ProcessPoolExecutor, meanwhile: Callable[[], None] | None = None) -> ChunkedLayout:
+                   workers: LayoutWorkers, meanwhile: Callable[[], None] | None = None) -> ChunkedLayout:
     """Lay the publication out in chunks on `workers` (see start_workers; the caller shuts them down).
 
     `meanwhile` runs in this process once every chunk is handed to the workers, which it would
