@@ -158,12 +158,18 @@ def test_chunked_page_numbers_are_drawn_where_the_single_layout_puts_them(single
         assert abs(drawn_x - x) < 0.05 and abs(drawn_y - y) < 0.05 and abs(drawn_size - size) < 0.01, (index, text)
 
 
+def page_content(path, index):
+    """The PDF (pikepdf), one of its pages and that page's content stream, its parts joined."""
+    pdf = pikepdf.open(path)
+    page = pdf.pages[index]
+    contents = page.obj.Contents
+    parts = contents if isinstance(contents, pikepdf.Array) else [contents]
+    return pdf, page, b"".join(part.read_bytes() for part in parts)
+
+
 def test_drawn_page_numbers_are_an_artifact_in_an_embedded_subset_of_the_footer_font(single_and_chunked):
     _single, chunked = single_and_chunked
-    pdf = pikepdf.open(chunked)
-    page = pdf.pages[2]
-    stream = b"".join(part.read_bytes() for part in page.obj.Contents) if isinstance(page.obj.Contents, pikepdf.Array) \
-        else page.obj.Contents.read_bytes()
+    _pdf, page, stream = page_content(chunked, 2)
     drawn = stream[stream.rindex(b"/Artifact"):]
     assert drawn.startswith(b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC") and drawn.rstrip().endswith(b"EMC")
     name = re.search(rb"/(RBText\d+) [\d.]+ Tf", drawn).group(1).decode()
@@ -201,10 +207,7 @@ def test_chunked_running_heads_title_and_marking_are_drawn_where_the_single_layo
 
 def test_chunked_furniture_is_drawn_after_the_content_as_header_and_footer_artifacts(single_and_chunked):
     _single, chunked = single_and_chunked
-    pdf = pikepdf.open(chunked)
-    page = pdf.pages[2]
-    stream = b"".join(part.read_bytes() for part in page.obj.Contents) if isinstance(page.obj.Contents, pikepdf.Array) \
-        else page.obj.Contents.read_bytes()
+    _pdf, page, stream = page_content(chunked, 2)
     header = stream.index(b"/Artifact <</Type /Pagination /Subtype /Header>> BDC")
     footer = stream.index(b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC")
     assert stream.rindex(b"/MCID") < header < footer  # after all tagged content, head before foot
