@@ -161,14 +161,14 @@ def build(directory: str | Path = ".", formats=None, out: str | Path | None = No
 @contextmanager
 def _layout_workers(project, config, stale, jobs):
     """The worker processes of a chunked print layout, when the build will have one; they start
-    before the content is loaded (see pdf_chunks.start_workers)."""
-    from .writers.pdf_chunks import can_chunk, start_workers
+    before the content is loaded (see pdf_chunks.LayoutWorkers)."""
+    from .writers.pdf_chunks import LayoutWorkers, can_chunk
 
     articles = len(_article_files(project, config))
     if not ({"pdf", "epub"} & set(stale)) or not can_chunk(config, articles, jobs):
         yield None
         return
-    workers = start_workers(min(jobs, articles + 2))
+    workers = LayoutWorkers(min(jobs, articles + 2))
     try:
         yield workers
     except BaseException:  # a build that failed early does not wait for their imports

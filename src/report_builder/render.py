@@ -378,7 +378,7 @@ MARGIN_BOXES = ("top-left", "top-center", "top-right", "bottom-left", "bottom-ce
 def margin_boxes_none(keep: tuple[str, ...] = (), pages: str = "") -> str:
     """CSS that leaves every margin box but `keep` out of the pages (those `pages` selects, e.g. ":nth(3)")."""
     rules = " ".join(f"@{box} {{ content: none; }}" for box in MARGIN_BOXES if box not in keep)
-    return f"@page {pages} {{ {rules} }}".replace("@page  {", "@page {")
+    return f"@page {pages + ' ' if pages else ''}{{ {rules} }}"
 
 
 def render_document(publication: Publication, project: Project, target: str,

@@ -13,7 +13,7 @@ restored after the merge:
 - named destinations of every chunk are merged, so contents and cross-chunk links work;
 - the bookmark tree is rebuilt from the chunks' outlines with merged page numbers.
 
-The workers start before the content is loaded (start_workers), so that their import of
+The workers start before the content is loaded (LayoutWorkers), so that their import of
 WeasyPrint overlaps the reading and rendering of the articles.
 
 Each chunk's PDF is cached by the hash of its HTML: after an edit only the chunk holding the
@@ -118,10 +118,6 @@ class LayoutWorkers(ProcessPoolExecutor):
         super().shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
-def start_workers(jobs: int) -> LayoutWorkers:
-    return LayoutWorkers(jobs)
-
-
 def _prepare_worker(parent: int, loaded, early) -> None:
     from ..build import exit_with_parent
 
@@ -159,7 +155,7 @@ def plan_chunks(publication, jobs: int) -> list[tuple[int, ...]]:
 
 def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, print_fonts: PrintFonts | None,
                    workers: LayoutWorkers, meanwhile: Callable[[], None] | None = None) -> ChunkedLayout:
-    """Lay the publication out in chunks on `workers` (see start_workers; the caller shuts them down).
+    """Lay the publication out in chunks on `workers` (see LayoutWorkers; the caller shuts them down).
 
     `meanwhile` runs in this process once every chunk is handed to the workers, which it would
     otherwise only wait for (the build renders the EPUB's pages there).
@@ -182,12 +178,12 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
         toc_pages = tuple((i, anchors[i] + 1) for i, _ in placeholder if i in anchors)
         return work.layout(*contents(toc_pages))
 
-    def furnish(front: ChunkResult, total: int):
+    def furnish(front: ChunkResult, total: int, furniture: dict, forms: bytes):
         """The furniture drawn onto the merged pages, or the job laying out a document of it."""
         strings = [page for result in [front] + results for page in result.strings]
         heads, why = drawable_heads(furniture, strings)
         if heads is not None:
-            return DrawnFurniture(furniture, sample.pdf, heads, total)
+            return DrawnFurniture(furniture, forms, heads, total, strings)
         notes.append(f"pdf: page furniture laid out, not drawn: {why}")
         return work.furniture(furniture_html(publication, project, print_fonts.css, strings))
 
@@ -224,7 +220,7 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
         numbered_job = numbered_contents(anchors)
     sample = work.finish(sample_job)
     furniture = checked(sample.furniture)
-    furnished = furnish(front, total)
+    furnished = furnish(front, total, furniture, sample.pdf)
     # Should numbering change the contents' length, number it again (it settles at once in practice).
     for _round in range(3 if numbered_job else 0):
         numbered = work.finish(numbered_job)
@@ -233,12 +229,13 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
         anchors, new_total = _merged_anchors(front, results)
         if new_total != total:
             total = new_total
-            furnished = furnish(front, total)
+            furnished = furnish(front, total, furniture, sample.pdf)
         if settled:
             break
         numbered_job = numbered_contents(anchors)
-    if isinstance(furnished, DrawnFurniture):  # with the strings of the contents as numbered
-        furnished = furnish(front, total)
+    if isinstance(furnished, DrawnFurniture):
+        if furnished.strings != [page for result in [front] + results for page in result.strings]:
+            furnished = furnish(front, total, furniture, sample.pdf)  # the contents as numbered sets others
     else:
         furnished = StampedFurniture(work.finish(furnished).pdf)
     laid_out = sum(isinstance(job, Future) for _key, job in chunk_jobs.values())

@@ -285,6 +285,7 @@ class DrawnFurniture:
     forms: bytes
     heads: list[str]
     total: int
+    strings: list  # what the heads were resolved from
 
     def apply(self, merged) -> None:
         import pikepdf
