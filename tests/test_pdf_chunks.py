@@ -16,7 +16,7 @@ from conftest import copy_project
 from report_builder import build
 from report_builder.build import load_publication
 from report_builder.project import load_project
-from report_builder.writers.pdf_chunks import _scheduled, chunk_parts, plan_chunks
+from report_builder.writers.pdf_chunks import chunk_parts, plan_chunks
 from report_builder.writers.pdf_furniture import running_heads
 
 
@@ -54,16 +54,15 @@ def test_the_multilingual_fixture_is_split_into_three_chunks(tmp_path):
     assert plan_chunks(publication, 3) == [(0,), (1,), (2,)]
 
 
-def test_the_sources_are_a_chunk_of_their_own_laid_out_last(tmp_path):
+def test_the_sources_are_a_chunk_of_their_own(tmp_path):
     publication = load_publication(load_project(copy_project("multilingual", tmp_path / "p")))
     parts = chunk_parts(publication, 3)
     assert [part.articles for part in parts] == [(0,), (1,), (2,), ()]
     assert [part.sources for part in parts] == [False, False, False, True]
-    assert _scheduled(publication, parts)[-1] == 3
 
 
-def test_a_publication_without_sources_is_numbered_after_its_last_chunk(write_project):
-    """With no sources, the last chunk holds articles the contents lists: it waits for them."""
+def test_a_publication_without_sources_numbers_its_last_chunks_contents_entries(write_project):
+    """With no sources, the last chunk holds articles the contents lists."""
     body = "\n\n".join(f"## Part {n}\n\n" + "A sentence of the article, long enough to fill lines. " * 60
                          for n in range(1, 4))
     files = {f"content/{name}.md": f"---\ntitle: Article {name}\n---\n\n{body}\n" for name in "abc"}
@@ -320,6 +319,85 @@ def test_chunked_contents_page_numbers_match_where_headings_land(single_and_chun
         assert title in texts[printed - 1]
 
 
+def placed_text(path, index):
+    """(text, x, y, size) in points of every piece of text on a page, in reading order."""
+    found = []
+
+    def visit(text, cm, tm, _font, size):
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            found.append((text.strip(), x, y, size * abs(tm[3] * cm[3])))
+
+    pypdf.PdfReader(path).pages[index].extract_text(visitor_text=visit)
+    return found
+
+
+def assert_same_places(chunked, single, index):
+    drawn, laid_out = placed_text(chunked, index), placed_text(single, index)
+    assert [text for text, *_ in drawn] == [text for text, *_ in laid_out]
+    for (text, x, y, size), (_text, x1, y1, size1) in zip(drawn, laid_out):
+        assert abs(x - x1) < 0.05 and abs(y - y1) < 0.05 and abs(size - size1) < 0.01, (text, x, y, x1, y1)
+
+
+def test_chunked_contents_page_numbers_are_drawn_where_the_single_layout_puts_them(single_and_chunked):
+    single, chunked = single_and_chunked
+    assert_same_places(chunked, single, 1)
+    assert sum(text.isdigit() for text, *_ in placed_text(chunked, 1)) >= 8
+
+
+def test_chunked_contents_page_numbers_are_tagged_text_in_an_embedded_font(single_and_chunked):
+    """Each number fills the span WeasyPrint left for it, as part of the content, not an artifact."""
+    _single, chunked = single_and_chunked
+    _pdf, page, stream = page_content(chunked, 1)
+    numbers = re.findall(rb"/Span\s*<<\s*/MCID (\d+)\s*>>\s*BDC\s*q BT /(RBContents\d+) [\d.]+ Tf[^E]*ET Q\s*EMC", stream)
+    assert len(numbers) >= 8 and len({mcid for mcid, _font in numbers}) == len(numbers)
+    assert stream.index(b"/RBContents") < stream.index(b"/Artifact <</Type /Pagination")
+    for name in {font for _mcid, font in numbers}:
+        font = page.obj.Resources.Font["/" + name.decode()]
+        assert str(font.Subtype) == "/Type0" and "/ToUnicode" in font
+        assert len(font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()) > 1000
+
+
+@pytest.mark.parametrize("css, why", [
+    (".toc a::after { font-variant-numeric: oldstyle-nums proportional-nums; color: #b3261e; }", None),
+    (".toc-sections a::after { text-align: left; }", None),
+    (".toc a::after { letter-spacing: 0.2em; }", "contents number style: ['letter_spacing']"),
+])
+def test_contents_numbers_styled_otherwise_are_drawn_or_laid_out_as_a_single_layout(tmp_path, css, why):
+    pdfs = []
+    for jobs in (1, 3):
+        root = copy_project("multilingual", tmp_path / f"j{jobs}")
+        (root / "styles").mkdir(exist_ok=True)
+        (root / "styles" / "custom-pdf.css").write_text(css + "\n", encoding="utf-8")
+        result = build(root, formats=["pdf"], jobs=jobs)
+        pdfs.append(result.outputs["pdf"])
+    laid_out = [note for note in result.notes if "contents page numbers laid out" in note]
+    assert laid_out == ([f"pdf: contents page numbers laid out, not drawn: {why}"] if why else [])
+    single, chunked = pdfs
+    assert_same_places(chunked, single, 1)
+
+
+def test_an_edit_that_adds_pages_lays_out_only_its_chunk_and_renumbers_the_contents(tmp_path):
+    root = copy_project("multilingual", tmp_path / "p")
+    first = build(root, formats=["pdf"], jobs=3)
+    pages = len(page_texts(first.outputs["pdf"]))
+    article = root / "content" / "alpha.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\n" + "More to say about the roads. " * 600 + "\n",
+                       encoding="utf-8")
+    second = build(root, formats=["pdf"], jobs=3)
+    assert any("1 chunk(s) laid out" in note for note in second.notes), second.notes
+    texts = page_texts(second.outputs["pdf"])
+    assert len(texts) > pages
+    contents = texts[1].splitlines()
+    for title in ("Athens in Two Alphabets", "Cities by the Numbers", "Sources"):
+        printed = int(next(line for line in contents if line.startswith(title)).rsplit(" ", 1)[1])
+        assert title in texts[printed - 1]
+    single = copy_project("multilingual", tmp_path / "single")
+    (single / "content" / "alpha.md").write_text(article.read_text(encoding="utf-8"), encoding="utf-8")
+    assert_same_places(second.outputs["pdf"], build(single, formats=["pdf"], jobs=1).outputs["pdf"], 1)
+
+
 def _structure(path):
     """The tag tree with its text, as a screen reader gets it (object numbers left out)."""
     import subprocess
@@ -353,8 +431,8 @@ def test_an_edit_lays_out_only_the_chunk_that_holds_it(tmp_path):
 
 
 def test_an_edit_that_keeps_the_page_count_reuses_the_contents_and_the_page_numbers(tmp_path):
-    """Only the edited chunk's cache entry is replaced; the contents (with stand-in and with real
-    numbers), the sources and the footer sample are taken from the cache untouched."""
+    """Only the edited chunk's cache entry is replaced; the contents, the sources and the
+    furniture sample are taken from the cache untouched."""
     root = copy_project("multilingual", tmp_path / "p")
     build(root, formats=["pdf"], jobs=3)
     cache = root / "build" / ".report-builder" / "chunks"
@@ -366,7 +444,7 @@ def test_an_edit_that_keeps_the_page_count_reuses_the_contents_and_the_page_numb
     after = {path.name: path.stat().st_mtime_ns for path in cache.glob("*.pdf")}
     assert len(pypdf.PdfReader(second.outputs["pdf"]).pages) == pages
     kept = {name for name in after if before.get(name) == after[name]}
-    assert len(before) == len(after) == 7  # four chunks, two contents layouts, the footer sample
+    assert len(before) == len(after) == 6  # four chunks, the cover and contents, the furniture sample
     assert (len(before) - len(kept), len(after) - len(kept)) == (1, 1)
 
 

@@ -8,8 +8,8 @@ restored after the merge:
 - the page furniture (running heads, marking, "Page X of Y") is left out of the chunks and
   drawn on the merged pages where a sample in the same page style shows a single layout puts
   it (see pdf_furniture.py);
-- the contents is laid out first with stand-in numbers (only its length counts), then again
-  with the page numbers read from the chunks, beside the sources, which are laid out last;
+- the contents is laid out first, its page numbers hidden stand-ins, and the real numbers are
+  drawn in their place after the merge (see pdf_contents.py);
 - named destinations of every chunk are merged, so contents and cross-chunk links work;
 - the bookmark tree is rebuilt from the chunks' outlines with merged page numbers.
 
@@ -18,7 +18,7 @@ WeasyPrint overlaps the reading and rendering of the articles.
 
 Each chunk's PDF is cached by the hash of its HTML: after an edit only the chunk holding the
 edited article is laid out again. Page numbers are added after the merge, so a chunk never
-depends on where it starts, and a change of page count invalidates only the contents page.
+depends on where it starts, and a change of page count invalidates no layout at all.
 """
 
 from __future__ import annotations
@@ -39,12 +39,13 @@ from ..project import load_project
 from ..render import PrintPart, render_document
 from ..fonts import PrintFonts, font_face_css
 from .pdf import layout_pdf
+from .pdf_contents import HIDDEN_NUMBERS_CSS, STAND_IN, DrawnNumbers, read_numbers
 from .pdf_furniture import (DrawnFurniture, StampedFurniture, checked, drawable_heads, furniture_html,
                             layout_furniture, layout_furniture_sample, page_strings, sample_html)
 
 #: articles per chunk at most; more chunks balance better and cache finer, fewer cost less setup
 MAX_ARTICLES_PER_CHUNK = 8
-CHUNK_CACHE_VERSION = "4"
+CHUNK_CACHE_VERSION = "5"
 
 
 @dataclass
@@ -56,6 +57,7 @@ class ChunkResult:
     warnings: list[Diagnostic] = field(default_factory=list)
     strings: list = field(default_factory=list)  # per page: the [name, value] of each string-set
     furniture: dict | None = None  # the furniture sample only: see pdf_furniture.read_furniture
+    numbers: dict | None = None  # the front only: see pdf_contents.read_numbers
     _opened: object = field(default=None, repr=False, compare=False)
 
     def opened(self):
@@ -165,83 +167,47 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
     print_fonts = print_fonts or PrintFonts(font_face_css())
     fonts = [("fonts.css", print_fonts.css)]
     parts = chunk_parts(publication, jobs)
-    results: list[ChunkResult | None] = [None] * len(parts)
-    placeholder = tuple((heading_id, 888) for heading_id in _toc_ids(publication))
     notes: list[str] = []
 
-    def contents(toc_pages) -> tuple[str, str]:
+    def contents(toc_pages, hidden_numbers: bool = False) -> tuple[str, str]:
         part = PrintPart(articles=(), cover=True, toc=True, sources=False, margin_boxes=False, toc_pages=toc_pages)
-        html = render_document(publication, project, "pdf", fonts, part)
+        extra = fonts + ([("contents-numbers.css", HIDDEN_NUMBERS_CSS)] if hidden_numbers else [])
+        html = render_document(publication, project, "pdf", extra, part)
         return html, _cache_key(html, variant)
-
-    def numbered_contents(anchors):
-        toc_pages = tuple((i, anchors[i] + 1) for i, _ in placeholder if i in anchors)
-        return work.layout(*contents(toc_pages))
-
-    def furnish(front: ChunkResult, total: int, furniture: dict, forms: bytes):
-        """The furniture drawn onto the merged pages, or the job laying out a document of it."""
-        strings = [page for result in [front] + results for page in result.strings]
-        heads, why = drawable_heads(furniture, strings)
-        if heads is not None:
-            return DrawnFurniture(furniture, forms, heads, total, strings)
-        notes.append(f"pdf: page furniture laid out, not drawn: {why}")
-        return work.furniture(furniture_html(publication, project, print_fonts.css, strings))
 
     def chunk(i: int) -> tuple[str, str]:
         html = render_document(publication, project, "pdf", fonts, parts[i])
         return html, _cache_key(html, variant, _image_digest(publication, project, parts[i].articles))
 
     work = _Jobs(workers, cache_dir, str(project.root), config.identifier, variant, print_fonts.directory)
-    # How the page furniture looks, from samples in the page style; then the contents with
-    # stand-in numbers, beside the chunks: only its length counts.
+    # How the page furniture looks, from samples in the page style; the cover and the contents,
+    # its page numbers left to draw after the merge (see pdf_contents.py).
     sample_job = work.furniture_sample(sample_html(publication, project, print_fonts.css), print_fonts.faces)
-    if publication.show_toc():  # numbered again later: only the stand-in's length is wanted
-        front_job = work.count_pages(*contents(placeholder))
-    else:
-        front_job = work.layout(*contents(placeholder))
-    # Each chunk is submitted as soon as its HTML is ready, the largest first, so the last to
-    # finish are short and no core waits long; the sources come last of all (see chunk_parts).
-    order = _scheduled(publication, parts)
-    chunk_jobs = {i: work.layout(*chunk(i)) for i in order}
+    stand_ins = tuple((heading_id, STAND_IN) for heading_id in _toc_ids(publication))
+    front_job = work.front(*contents(stand_ins, hidden_numbers=True), print_fonts.faces)
+    # The largest chunks first, so the last to finish are short and no core waits long.
+    documents = [chunk(i) for i in range(len(parts))]
+    order = sorted(range(len(parts)), key=lambda i: len(documents[i][0]), reverse=True)
+    chunk_jobs = {i: work.layout(*documents[i]) for i in order}
     if meanwhile is not None:
         meanwhile()
     front = work.finish(front_job)
-    for i in order[:-1]:
+    results: list[ChunkResult] = [None] * len(parts)
+    for i in order:
         results[i] = work.finish(chunk_jobs[i])
         results[i].opened()
-    numbered_job = None
-    if publication.sources and publication.show_toc():
-        # Every page before the sources is counted: number the contents now, beside them.
-        anchors, before_sources = _merged_anchors(front, results)
-        numbered_job = numbered_contents({**anchors, "sources": before_sources})
-    results[order[-1]] = work.finish(chunk_jobs[order[-1]])
     anchors, total = _merged_anchors(front, results)
-    if numbered_job is None and publication.show_toc():
-        numbered_job = numbered_contents(anchors)
-    sample = work.finish(sample_job)
-    furniture = checked(sample.furniture)
-    furnished = furnish(front, total, furniture, sample.pdf)
-    # Should numbering change the contents' length, number it again (it settles at once in practice).
-    for _round in range(3 if numbered_job else 0):
-        numbered = work.finish(numbered_job)
-        settled = numbered.pages == front.pages
-        front = numbered
-        anchors, new_total = _merged_anchors(front, results)
-        if new_total != total:
-            total = new_total
-            furnished = furnish(front, total, furniture, sample.pdf)
-        if settled:
-            break
-        numbered_job = numbered_contents(anchors)
-    if isinstance(furnished, DrawnFurniture):
-        if furnished.strings != [page for result in [front] + results for page in result.strings]:
-            furnished = furnish(front, total, furniture, sample.pdf)  # the contents as numbered sets others
-    else:
-        furnished = StampedFurniture(work.finish(furnished).pdf)
+    numbers = None
+    if publication.show_toc() and front.numbers["kind"] == "drawn":
+        numbers = DrawnNumbers(front.numbers["entries"], anchors)
+    elif publication.show_toc():
+        notes.append(f"pdf: contents page numbers laid out, not drawn: {front.numbers['why']}")
+        front, anchors, total = _numbered_contents(work, contents, front, results, stand_ins)
+    furnished = _furnished(publication, project, print_fonts, work, front, results, total, notes, work.finish(sample_job))
     laid_out = sum(isinstance(job, Future) for _key, job in chunk_jobs.values())
     if cache_dir is not None:
         prune_cache(cache_dir, work.keys)
-    merged = merge_pdfs([front] + results, furnished, config.identifier)
+    merged = merge_pdfs([front] + results, furnished, numbers)
     page_starts = list(front.page_starts)
     for result in results:
         page_starts.extend(result.page_starts)
@@ -250,13 +216,35 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
                          warnings=_unique(reported), laid_out=laid_out, notes=_unique(notes))
 
 
-def chunk_parts(publication, jobs: int) -> list[PrintPart]:
-    """The chunks to lay out: groups of articles (see plan_chunks), then the sources alone.
+def _numbered_contents(work, contents, front, results, stand_ins):
+    """The contents laid out again with its page numbers, until its length settles (at once, in
+    practice: the numbers are positioned out of the flow). Returns it, the anchors and the page count."""
+    anchors, total = _merged_anchors(front, results)
+    for _round in range(3):
+        toc_pages = tuple((i, anchors[i] + 1) for i, _ in stand_ins if i in anchors)
+        numbered = work.finish(work.layout(*contents(toc_pages)))
+        settled = numbered.pages == front.pages
+        front = numbered
+        anchors, total = _merged_anchors(front, results)
+        if settled:
+            break
+    return front, anchors, total
 
-    The contents needs the page count of every chunk before the one holding the sources; with
-    the sources on their own, laid out last, the contents is numbered beside them instead of
-    after everything.
-    """
+
+def _furnished(publication, project, print_fonts, work, front, results, total, notes, sample):
+    """The page furniture drawn onto the merged pages, or else a document of it laid out."""
+    furniture = checked(sample.furniture)
+    strings = [page for result in [front] + results for page in result.strings]
+    heads, why = drawable_heads(furniture, strings)
+    if heads is not None:
+        return DrawnFurniture(furniture, sample.pdf, heads, total, strings)
+    notes.append(f"pdf: page furniture laid out, not drawn: {why}")
+    return StampedFurniture(work.finish(work.furniture(furniture_html(publication, project, print_fonts.css,
+                                                                      strings))).pdf)
+
+
+def chunk_parts(publication, jobs: int) -> list[PrintPart]:
+    """The chunks to lay out: groups of articles (see plan_chunks), then the sources alone."""
     parts = [PrintPart(articles=group, cover=False, toc=False, sources=False, margin_boxes=False)
              for group in plan_chunks(publication, jobs)]
     if publication.sources:
@@ -267,15 +255,6 @@ def chunk_parts(publication, jobs: int) -> list[PrintPart]:
 def _article_sizes(publication) -> list[int]:
     """The length of each article's Markdown: what a chunk costs to lay out, roughly."""
     return [max(1, sum(len(t.content) for t in a.tokens)) for a in publication.articles]
-
-
-def _scheduled(publication, parts) -> list[int]:
-    """Chunk indexes in the order to lay them out: the articles by the length of their Markdown,
-    largest first; the last chunk in the book (the sources, or the final articles) at the end."""
-    sizes = _article_sizes(publication)
-    last = len(parts) - 1
-    by_size = sorted(range(last), key=lambda i: sum(sizes[a] for a in parts[i].articles), reverse=True)
-    return by_size + [last]
 
 
 @dataclass
@@ -293,10 +272,9 @@ class _Jobs:
     def layout(self, html: str, key: str) -> tuple[str, ChunkResult | Future]:
         return self._start(key, _layout_chunk, self.root, html, self.identifier, self.variant, self.fonts_dir)
 
-    def count_pages(self, html: str, key: str) -> tuple[str, ChunkResult | Future]:
-        """Lay out without writing a PDF: the result has the page count and anchors only."""
-        return self._start(_cache_key(key, images="pages only"), _count_pages, self.root, html, self.identifier,
-                           self.variant, self.fonts_dir)
+    def front(self, html: str, key: str, faces) -> tuple[str, ChunkResult | Future]:
+        """The cover and the contents, with where its page numbers go (see pdf_contents.py)."""
+        return self._start(key, _layout_front, self.root, html, self.identifier, self.variant, self.fonts_dir, faces)
 
     def furniture(self, html: str) -> tuple[str, ChunkResult | Future]:
         return self._start(_cache_key(html), _layout_furniture, self.root, html, self.identifier, self.fonts_dir)
@@ -356,6 +334,10 @@ def _unique(diagnostics):
 def _layout_chunk(root: str, html: str, identifier: str, variant: str | None = None,
                   fonts_dir: Path | None = None) -> ChunkResult:
     """Worker: lay out one chunk; return its PDF and where its anchors landed."""
+    return _laid_out(root, html, identifier, variant, fonts_dir)[0]
+
+
+def _laid_out(root: str, html: str, identifier: str, variant: str | None, fonts_dir: Path | None):
     from ..pagelist import find_page_starts
     from .pdf import write_pdf
 
@@ -364,15 +346,15 @@ def _layout_chunk(root: str, html: str, identifier: str, variant: str | None = N
     _keep_links_to_other_chunks(layout.document, anchors)
     return ChunkResult(pdf=write_pdf(layout, identifier, variant=variant), pages=layout.page_count,
                        anchors=anchors, page_starts=find_page_starts(layout.document), warnings=layout.warnings,
-                       strings=page_strings(layout.document))
+                       strings=page_strings(layout.document)), layout
 
 
-def _count_pages(root: str, html: str, identifier: str, variant: str | None = None,
-                 fonts_dir: Path | None = None) -> ChunkResult:
-    """Worker: lay out a document only to count its pages (no drawing, no PDF written)."""
-    layout = layout_pdf(html, load_project(root), identifier, variant=variant, fonts_dir=fonts_dir)
-    return ChunkResult(pdf=b"", pages=layout.page_count, anchors=_anchor_pages(layout.document),
-                       warnings=layout.warnings, strings=page_strings(layout.document))
+def _layout_front(root: str, html: str, identifier: str, variant: str | None, fonts_dir: Path | None,
+                  faces) -> ChunkResult:
+    """Worker: lay out the cover and the contents, its page numbers hidden; and read where they go."""
+    result, layout = _laid_out(root, html, identifier, variant, fonts_dir)
+    result.numbers = read_numbers(layout.document, result.pdf, faces)
+    return result
 
 
 def _layout_furniture(root: str, html: str, identifier: str, fonts_dir: Path | None) -> ChunkResult:
@@ -434,7 +416,7 @@ def _cached(cache_dir: Path | None, key: str) -> ChunkResult | None:
     except (OSError, ValueError):
         return None
     return ChunkResult(pdf=pdf, pages=meta["pages"], anchors=meta["anchors"], page_starts=meta["page_starts"],
-                       strings=meta["strings"], furniture=meta["furniture"])
+                       strings=meta["strings"], furniture=meta["furniture"], numbers=meta["numbers"])
 
 
 def _store(cache_dir: Path | None, key: str, result: ChunkResult) -> None:
@@ -444,7 +426,7 @@ def _store(cache_dir: Path | None, key: str, result: ChunkResult) -> None:
 
     atomic_write(cache_dir / f"{key}.pdf", result.pdf)
     meta = {"pages": result.pages, "anchors": result.anchors, "page_starts": result.page_starts,
-            "strings": result.strings, "furniture": result.furniture}
+            "strings": result.strings, "furniture": result.furniture, "numbers": result.numbers}
     atomic_write(cache_dir / f"{key}.json", json.dumps(meta).encode("utf-8"))
 
 
@@ -457,8 +439,10 @@ def prune_cache(cache_dir: Path, keep: set[str]) -> None:
             path.unlink(missing_ok=True)
 
 
-def merge_pdfs(chunks: list[ChunkResult], furniture: StampedFurniture | DrawnFurniture, identifier: str) -> bytes:
-    """Concatenate the chunk PDFs, merging structure, destinations and outlines; add the page furniture."""
+def merge_pdfs(chunks: list[ChunkResult], furniture: StampedFurniture | DrawnFurniture,
+               numbers: DrawnNumbers | None = None) -> bytes:
+    """Concatenate the chunk PDFs, merging structure, destinations and outlines; draw the
+    contents' page numbers, when they are left to draw; add the page furniture."""
     import pikepdf
 
     documents = [chunk.opened() for chunk in chunks]
@@ -484,6 +468,8 @@ def merge_pdfs(chunks: list[ChunkResult], furniture: StampedFurniture | DrawnFur
     parent_tree.write()
     _write_named_destinations(merged, names)
     _write_outline(merged, [entry for entries in outline for entry in entries])
+    if numbers is not None:
+        numbers.apply(merged)
     furniture.apply(merged)
     out = io.BytesIO()
     merged.save(out, deterministic_id=True, compress_streams=True,

@@ -178,7 +178,7 @@ def _line(box, faces, expected: str, parts) -> dict | None:
     text = texts[0]
     style = text.style
     unusual = [name for name, plain in _PLAIN_TEXT.items() if style[name] != plain]
-    face = _face(faces, style)
+    face = print_face(faces, style)
     red, green, blue, alpha = style["color"].to("srgb")
     align = {"start": "left", "end": "right"}.get(box.style["text_align_all"], box.style["text_align_all"])
     if unusual or face is None or alpha != 1 or align not in ("left", "center", "right"):
@@ -203,7 +203,7 @@ def _fit(page_box, boxes) -> dict | None:
     return {"room": page_box.border_width(), "neighbour": neighbour, "sugar": right.margin_width() - right.width}
 
 
-def _face(faces, style):
+def print_face(faces, style):
     """The static face WeasyPrint used for `style`, when it is one of the print fonts."""
     family = style["font_family"][0].lower()
     candidates = [face for face in faces if face.family.lower() == family and face.style == style["font_style"]]

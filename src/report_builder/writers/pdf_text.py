@@ -8,11 +8,15 @@ WeasyPrint used, and the glyphs are embedded as a font subset of their own (Type
 glyph ids kept, widths from the font, a ToUnicode map so the text is searchable and read as
 written); constant furniture is a form XObject WeasyPrint drew once. Both are marked as
 pagination artifacts (header or footer), in the order a single layout draws its margin boxes.
+
+Text can also fill marked content WeasyPrint left empty (see pdf_contents.py): it is then drawn
+in the page's own coordinates, inside the tagged span, as part of the content.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +30,7 @@ class TextStyle:
     font: str  # path of a static (not variable) TrueType font
     size: float  # points
     color: tuple[float, float, float]  # sRGB, 0–1
+    features: tuple[tuple[str, int], ...] = ()  # OpenType features on top of the font's defaults
 
 
 @dataclass
@@ -34,7 +39,7 @@ class _Line:
     x: float  # points from the left edge to the start of the baseline
     y: float  # points from the bottom edge to the baseline
     glyphs: list[tuple[int, int]]  # (glyph id, advance in font units)
-    part: str  # "Header" or "Footer": the artifact it belongs to
+    part: str  # "Header" or "Footer": the artifact it belongs to; "" inside tagged content
 
 
 @dataclass
@@ -55,21 +60,22 @@ class ShapedFont:
         self.font = uharfbuzz.Font(self.face)  # scaled in font units
         self.upem = self.face.upem
         self.used: dict[int, str] = {0: ""}  # glyph id → the text it stands for
-        self.shaped: dict[str, list[tuple[int, int]]] = {}  # running heads repeat from page to page
+        self.shaped: dict[tuple, list[tuple[int, int]]] = {}  # running heads repeat from page to page
 
-    def shape(self, text: str) -> list[tuple[int, int]]:
-        """(glyph id, advance) of each glyph, with the font's default features (kerning included)."""
-        if text not in self.shaped:
-            self.shaped[text] = self._shape(text) if text else []
-        return self.shaped[text]
+    def shape(self, text: str, features: tuple[tuple[str, int], ...] = ()) -> list[tuple[int, int]]:
+        """(glyph id, advance) of each glyph, with the font's default features (kerning included)
+        and `features`."""
+        if (text, features) not in self.shaped:
+            self.shaped[text, features] = self._shape(text, dict(features)) if text else []
+        return self.shaped[text, features]
 
-    def _shape(self, text: str) -> list[tuple[int, int]]:
+    def _shape(self, text: str, features: dict[str, int]) -> list[tuple[int, int]]:
         import uharfbuzz
 
         buffer = uharfbuzz.Buffer()
         buffer.add_str(text)
         buffer.guess_segment_properties()
-        uharfbuzz.shape(self.font, buffer, {})
+        uharfbuzz.shape(self.font, buffer, features)
         starts = sorted({info.cluster for info in buffer.glyph_infos}) + [len(text)]
         glyphs = []
         for info, position in zip(buffer.glyph_infos, buffer.glyph_positions):
@@ -78,8 +84,8 @@ class ShapedFont:
             glyphs.append((info.codepoint, position.x_advance))
         return glyphs
 
-    def width(self, text: str, size: float) -> float:
-        return sum(advance for _glyph, advance in self.shape(text)) * size / self.upem
+    def width(self, text: str, size: float, features: tuple[tuple[str, int], ...] = ()) -> float:
+        return sum(advance for _glyph, advance in self.shape(text, features)) * size / self.upem
 
     def advance_1000(self, glyph: int) -> int:
         return round(self.font.get_glyph_h_advance(glyph) * 1000 / self.upem)
@@ -90,8 +96,10 @@ class TextStamps:
     """Lines and forms to draw on the pages of one PDF, in order; `apply` embeds the fonts and
     draws them all."""
 
+    prefix: str = "RBText"  # of the fonts' resource names: another TextStamps on the same PDF takes another
     fonts: dict[str, ShapedFont] = field(default_factory=dict)
     lines: dict[int, list[_Line | _Form]] = field(default_factory=dict)  # page index → what to draw
+    fills: dict[int, dict[int, _Line]] = field(default_factory=dict)  # page index → MCID → its text
 
     def font(self, path: str) -> ShapedFont:
         if path not in self.fonts:
@@ -100,12 +108,19 @@ class TextStamps:
 
     def width(self, style: TextStyle, text: str) -> float:
         """The advance width of `text` in points."""
-        return self.font(style.font).width(text, style.size)
+        return self.font(style.font).width(text, style.size, style.features)
 
     def add(self, page: int, style: TextStyle, x: float, y: float, text: str, part: str = "Footer") -> None:
         """Draw `text` on page `page` with its baseline starting at (x, y), in points from the
         page's bottom-left corner."""
-        self.lines.setdefault(page, []).append(_Line(style, x, y, self.font(style.font).shape(text), part))
+        self.lines.setdefault(page, []).append(_Line(style, x, y, self.font(style.font).shape(text, style.features),
+                                                     part))
+
+    def fill(self, page: int, mcid: int, style: TextStyle, x: float, y: float, text: str) -> None:
+        """Draw `text` inside the empty marked-content sequence `mcid` of page `page`, its baseline
+        starting at (x, y) in the page's own coordinates there (WeasyPrint's: CSS px, y down)."""
+        glyphs = self.font(style.font).shape(text, style.features)
+        self.fills.setdefault(page, {})[mcid] = _Line(style, x, y, glyphs, "")
 
     def add_form(self, page: int, name: str, form, part: str) -> None:
         """Draw the form XObject `form` (of the same PDF) over page `page`."""
@@ -114,8 +129,15 @@ class TextStamps:
     def apply(self, pdf) -> None:
         import pikepdf
 
-        names = {path: pikepdf.Name(f"/RBText{index}") for index, path in enumerate(sorted(self.fonts))}
+        names = {path: pikepdf.Name(f"/{self.prefix}{index}") for index, path in enumerate(sorted(self.fonts))}
         embedded = {path: _embed(pdf, font) for path, font in sorted(self.fonts.items())}
+        for index, fills in sorted(self.fills.items()):
+            page = pdf.pages[index]
+            fonts = _dictionary(_dictionary(page.obj, "/Resources"), "/Font")
+            for line in fills.values():
+                fonts[names[line.style.font]] = embedded[line.style.font]
+            _fill_marked_content(pdf, page, {mcid: _draw(line, names[line.style.font], self.fonts[line.style.font])
+                                             for mcid, line in fills.items()})
         for index, items in sorted(self.lines.items()):
             page = pdf.pages[index]
             resources = _dictionary(page.obj, "/Resources")
@@ -148,8 +170,36 @@ def _dictionary(parent, key: str):
     return parent[key]
 
 
+#: a marked-content sequence with nothing in it: where WeasyPrint would have drawn hidden text
+_EMPTY_MARKED = re.compile(rb"(/[A-Za-z]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC)(\s*EMC)")
+
+
+def _fill_marked_content(pdf, page, drawn: dict[int, bytes]) -> None:
+    """Put `drawn[mcid]` inside the page's empty marked-content sequence of each MCID."""
+    import pikepdf
+
+    if isinstance(page.obj.Contents, pikepdf.Array):
+        page.contents_coalesce()
+    filled = set()
+
+    def fill(match):
+        mcid = int(match.group(2))
+        if mcid not in drawn:
+            return match.group(0)
+        filled.add(mcid)
+        return match.group(1) + b"\n" + drawn[mcid] + match.group(3)
+
+    content = _EMPTY_MARKED.sub(fill, page.obj.Contents.read_bytes())
+    if filled != set(drawn):
+        raise ValueError(f"no empty marked content {sorted(set(drawn) - filled)} on the page")
+    page.obj.Contents = pikepdf.Stream(pdf, content)
+
+
 def _draw(line: _Line, name, font: ShapedFont) -> bytes:
-    """BT … ET for one line; a TJ offset wherever shaping moved a glyph from its plain advance."""
+    """BT … ET for one line; a TJ offset wherever shaping moved a glyph from its plain advance.
+
+    A line inside tagged content (part "") is in WeasyPrint's coordinates, whose y axis points down.
+    """
     items = []
     for glyph, advance in line.glyphs:
         items.append(b"<%04x>" % glyph)
@@ -157,9 +207,9 @@ def _draw(line: _Line, name, font: ShapedFont) -> bytes:
         if abs(shift) > 0.01:
             items.append(_number(shift))
     red, green, blue = line.style.color
-    return b"q BT %s %s Tf %s %s %s rg 1 0 0 1 %s %s Tm [%s] TJ ET Q\n" % (
+    return b"q BT %s %s Tf %s %s %s rg 1 0 0 %s %s %s Tm [%s] TJ ET Q\n" % (
         bytes(name), _number(line.style.size), _number(red), _number(green), _number(blue),
-        _number(line.x), _number(line.y), b" ".join(items))
+        b"-1" if line.part == "" else b"1", _number(line.x), _number(line.y), b" ".join(items))
 
 
 def _number(value: float) -> bytes:
