@@ -16,7 +16,7 @@ from conftest import copy_project
 from report_builder import build
 from report_builder.build import load_publication
 from report_builder.project import load_project
-from report_builder.writers.pdf_chunks import chunk_parts, plan_chunks
+from report_builder.writers.pdf_chunks import chunk_parts, plan_chunks, split_chunk
 from report_builder.writers.pdf_furniture import running_heads
 
 
@@ -59,6 +59,16 @@ def test_the_sources_are_a_chunk_of_their_own(tmp_path):
     parts = chunk_parts(publication, 3)
     assert [part.articles for part in parts] == [(0,), (1,), (2,), ()]
     assert [part.sources for part in parts] == [False, False, False, True]
+
+
+def test_a_chunk_splits_into_pieces_of_consecutive_articles_of_similar_size(tmp_path):
+    publication = load_publication(load_project(copy_project("multilingual", tmp_path / "p")))
+    whole = chunk_parts(publication, 1)[0]
+    assert whole.articles == (0, 1, 2)
+    pieces = split_chunk(publication, whole, 2)
+    assert [piece.articles for piece in pieces] in ([(0,), (1, 2)], [(0, 1), (2,)])
+    assert all(piece.sources == whole.sources and not piece.margin_boxes for piece in pieces)
+    assert [piece.articles for piece in split_chunk(publication, whole, 5)] == [(0,), (1,), (2,)]
 
 
 def test_a_publication_without_sources_numbers_its_last_chunks_contents_entries(write_project):
@@ -446,6 +456,26 @@ def test_an_edit_that_keeps_the_page_count_reuses_the_contents_and_the_page_numb
     kept = {name for name in after if before.get(name) == after[name]}
     assert len(before) == len(after) == 6  # four chunks, the cover and contents, the furniture sample
     assert (len(before) - len(kept), len(after) - len(kept)) == (1, 1)
+
+
+def test_an_edit_lays_its_chunk_out_in_pieces_side_by_side_and_the_cache_keeps_them(tmp_path):
+    """With two cores and one chunk to lay out, the chunk (beta and gamma) is laid out as two
+    pieces; a later build finds it in the cache as those pieces."""
+    root = copy_project("multilingual", tmp_path / "p")
+    build(root, formats=["pdf"], jobs=2)
+    beta = root / "content" / "beta.md"
+    beta.write_text(beta.read_text(encoding="utf-8").replace("Greek", "Greek,", 1), encoding="utf-8")
+    second = build(root, formats=["pdf"], jobs=2)
+    assert any("1 chunk(s) laid out in 2 pieces" in note for note in second.notes), second.notes
+    single = copy_project("multilingual", tmp_path / "single")
+    (single / "content" / "beta.md").write_text(beta.read_text(encoding="utf-8"), encoding="utf-8")
+    expected = build(single, formats=["pdf"], jobs=1).outputs["pdf"]
+    assert [text.split() for text in page_texts(second.outputs["pdf"])] == [text.split() for text in page_texts(expected)]
+    assert outline(second.outputs["pdf"]) == outline(expected)
+    alpha = root / "content" / "alpha.md"
+    alpha.write_text(alpha.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    third = build(root, formats=["pdf"], jobs=2)
+    assert any("(1 chunk(s) laid out, the rest" in note for note in third.notes), third.notes
 
 
 def test_a_pdf_ua_variant_laid_out_in_chunks_passes_the_pdf_ua_rules(tmp_path):

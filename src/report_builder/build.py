@@ -248,7 +248,8 @@ def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result
             shutil.rmtree(cache, ignore_errors=True)  # --force: lay every chunk out again
         layout = layout_chunked(publication, project, jobs, cache, fonts, workers, meanwhile)
         result.warnings.extend(layout.warnings)
-        result.notes.append(f"pdf: laid out in parallel on {jobs} cores ({layout.laid_out} chunk(s) laid out, "
+        result.notes.append(f"pdf: laid out in parallel on {jobs} cores ({layout.chunks_laid_out} chunk(s) laid out"
+                            f"{f' in {layout.laid_out} pieces' if layout.laid_out > layout.chunks_laid_out else ''}, "
                             "the rest from the cache)")
         result.notes.extend(layout.notes)
         return layout.pdf, layout

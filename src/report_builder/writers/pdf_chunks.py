@@ -17,7 +17,8 @@ The workers start before the content is loaded (LayoutWorkers), so that their im
 WeasyPrint overlaps the reading and rendering of the articles.
 
 Each chunk's PDF is cached by the hash of its HTML: after an edit only the chunk holding the
-edited article is laid out again. Page numbers are added after the merge, so a chunk never
+edited article is laid out again, in pieces side by side when that leaves cores idle (the
+cache then keeps the pieces, and which pieces make the chunk). Page numbers are added after the merge, so a chunk never
 depends on where it starts, and a change of page count invalidates no layout at all.
 """
 
@@ -31,7 +32,7 @@ import os
 import warnings as python_warnings
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import Diagnostic
@@ -79,7 +80,8 @@ class ChunkedLayout:
     anchors: dict[str, int]  # element id → page index in the merged PDF
     page_starts: list
     warnings: list[Diagnostic] = field(default_factory=list)
-    laid_out: int = 0  # chunks laid out in this build (the rest came from the cache)
+    laid_out: int = 0  # layouts of chunks or pieces of chunks in this build
+    chunks_laid_out: int = 0  # chunks laid out in this build (the rest came from the cache)
     notes: list[str] = field(default_factory=list)  # how it was made, for --verbose
 
 
@@ -139,7 +141,11 @@ def plan_chunks(publication, jobs: int) -> list[tuple[int, ...]]:
     """Group consecutive articles into chunks of similar size (by Markdown length)."""
     sizes = _article_sizes(publication)
     count = max(jobs, -(-len(sizes) // MAX_ARTICLES_PER_CHUNK))
-    count = min(count, len(sizes))
+    return _grouped(sizes, min(count, len(sizes)))
+
+
+def _grouped(sizes: list[int], count: int) -> list[tuple[int, ...]]:
+    """The indexes of `sizes` in `count` runs of similar total size."""
     target = sum(sizes) / count
     chunks, current, filled = [], [], 0.0
     for index, size in enumerate(sizes):
@@ -175,9 +181,9 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
         html = render_document(publication, project, "pdf", extra, part)
         return html, _cache_key(html, variant)
 
-    def chunk(i: int) -> tuple[str, str]:
-        html = render_document(publication, project, "pdf", fonts, parts[i])
-        return html, _cache_key(html, variant, _image_digest(publication, project, parts[i].articles))
+    def chunk(part: PrintPart) -> tuple[str, str]:
+        html = render_document(publication, project, "pdf", fonts, part)
+        return html, _cache_key(html, variant, _image_digest(publication, project, part.articles))
 
     work = _Jobs(workers, cache_dir, str(project.root), config.identifier, variant, print_fonts.directory)
     # How the page furniture looks, from samples in the page style; the cover and the contents,
@@ -185,17 +191,30 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
     sample_job = work.furniture_sample(sample_html(publication, project, print_fonts.css), print_fonts.faces)
     stand_ins = tuple((heading_id, STAND_IN) for heading_id in _toc_ids(publication))
     front_job = work.front(*contents(stand_ins, hidden_numbers=True), print_fonts.faces)
-    # The largest chunks first, so the last to finish are short and no core waits long.
-    documents = [chunk(i) for i in range(len(parts))]
-    order = sorted(range(len(parts)), key=lambda i: len(documents[i][0]), reverse=True)
-    chunk_jobs = {i: work.layout(*documents[i]) for i in order}
+    documents = [chunk(part) for part in parts]
+    cached = [work.cached_pieces(key) for _html, key in documents]
+    stale = [i for i, found in enumerate(cached) if found is None]
+    # Fewer chunks to lay out than workers (after an edit): each is laid out in pieces, side by side.
+    pieces = {}
+    for i in stale:
+        split = split_chunk(publication, parts[i], jobs // len(stale)) if len(stale) < jobs else [parts[i]]
+        pieces[i] = [chunk(piece) for piece in split] if len(split) > 1 else [documents[i]]
+    # The largest first, so the last to finish are short and no core waits long.
+    order = sorted(((i, j) for i in stale for j in range(len(pieces[i]))),
+                   key=lambda ij: len(pieces[ij[0]][ij[1]][0]), reverse=True)
+    piece_jobs = {(i, j): work.layout(*pieces[i][j]) for i, j in order}
     if meanwhile is not None:
         meanwhile()
+    for result in [result for found in cached if found for result in found]:
+        result.opened()
     front = work.finish(front_job)
-    results: list[ChunkResult] = [None] * len(parts)
-    for i in order:
-        results[i] = work.finish(chunk_jobs[i])
-        results[i].opened()
+    for i, j in order:
+        work.finish(piece_jobs[i, j]).opened()
+    for i in stale:
+        cached[i] = [work.finish(piece_jobs[i, j]) for j in range(len(pieces[i]))]
+        if len(pieces[i]) > 1:
+            work.store_pieces(documents[i][1], [key for _html, key in pieces[i]])
+    results = [result for found in cached for result in found]
     anchors, total = _merged_anchors(front, results)
     numbers = None
     if publication.show_toc() and front.numbers["kind"] == "drawn":
@@ -204,7 +223,7 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
         notes.append(f"pdf: contents page numbers laid out, not drawn: {front.numbers['why']}")
         front, anchors, total = _numbered_contents(work, contents, front, results, stand_ins)
     furnished = _furnished(publication, project, print_fonts, work, front, results, total, notes, work.finish(sample_job))
-    laid_out = sum(isinstance(job, Future) for _key, job in chunk_jobs.values())
+    laid_out = sum(isinstance(job, Future) for _key, job in piece_jobs.values())
     if cache_dir is not None:
         prune_cache(cache_dir, work.keys)
     merged = merge_pdfs([front] + results, furnished, numbers)
@@ -213,7 +232,8 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
         page_starts.extend(result.page_starts)
     reported = [w for r in [front] + results for w in r.warnings]
     return ChunkedLayout(pdf=merged, page_count=total, anchors=anchors, page_starts=page_starts,
-                         warnings=_unique(reported), laid_out=laid_out, notes=_unique(notes))
+                         warnings=_unique(reported), laid_out=laid_out, notes=_unique(notes),
+                         chunks_laid_out=len(stale))
 
 
 def _numbered_contents(work, contents, front, results, stand_ins):
@@ -241,6 +261,13 @@ def _furnished(publication, project, print_fonts, work, front, results, total, n
     notes.append(f"pdf: page furniture laid out, not drawn: {why}")
     return StampedFurniture(work.finish(work.furniture(furniture_html(publication, project, print_fonts.css,
                                                                       strings))).pdf)
+
+
+def split_chunk(publication, part: PrintPart, count: int) -> list[PrintPart]:
+    """A chunk as up to `count` pieces of similar size, to lay out side by side."""
+    sizes = _article_sizes(publication)
+    groups = _grouped([sizes[i] for i in part.articles], max(1, min(count, len(part.articles))))
+    return [replace(part, articles=tuple(part.articles[i] for i in group)) for group in groups]
 
 
 def chunk_parts(publication, jobs: int) -> list[PrintPart]:
@@ -283,6 +310,23 @@ class _Jobs:
         # the HTML's @font-face rules name every face file, so the key covers `faces` too
         return self._start(_cache_key(html), _layout_furniture_sample, self.root, html, self.identifier,
                            self.fonts_dir, faces)
+
+    def cached_pieces(self, key: str) -> list[ChunkResult] | None:
+        """A chunk from the cache: laid out whole, or in pieces (see store_pieces); None if missing."""
+        pieces = _cached_pieces(self.cache_dir, key)
+        found = [_cached(self.cache_dir, piece) for piece in pieces or [key]]
+        if any(result is None for result in found):
+            return None
+        self.keys.update([key, *(pieces or [])])
+        return found
+
+    def store_pieces(self, key: str, pieces: list[str]) -> None:
+        """Remember that the chunk `key` was laid out as the chunks `pieces`."""
+        self.keys.add(key)
+        if self.cache_dir is not None:
+            from ..output import atomic_write
+
+            atomic_write(self.cache_dir / f"{key}.json", json.dumps({"pieces": pieces}).encode("utf-8"))
 
     def _start(self, key, worker, *args):
         self.keys.add(key)
@@ -413,10 +457,20 @@ def _cached(cache_dir: Path | None, key: str) -> ChunkResult | None:
     try:
         meta = json.loads((cache_dir / f"{key}.json").read_text(encoding="utf-8"))
         pdf = (cache_dir / f"{key}.pdf").read_bytes()
-    except (OSError, ValueError):
+        return ChunkResult(pdf=pdf, pages=meta["pages"], anchors=meta["anchors"], page_starts=meta["page_starts"],
+                           strings=meta["strings"], furniture=meta["furniture"], numbers=meta["numbers"])
+    except (OSError, ValueError, KeyError, TypeError):  # missing, damaged, or laid out in pieces
         return None
-    return ChunkResult(pdf=pdf, pages=meta["pages"], anchors=meta["anchors"], page_starts=meta["page_starts"],
-                       strings=meta["strings"], furniture=meta["furniture"], numbers=meta["numbers"])
+
+
+def _cached_pieces(cache_dir: Path | None, key: str) -> list[str] | None:
+    """The keys of the pieces chunk `key` was laid out in, when it was (see _Jobs.store_pieces)."""
+    if cache_dir is None:
+        return None
+    try:
+        return json.loads((cache_dir / f"{key}.json").read_text(encoding="utf-8"))["pieces"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _store(cache_dir: Path | None, key: str, result: ChunkResult) -> None:
