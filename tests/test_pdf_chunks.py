@@ -61,6 +61,60 @@ def test_the_sources_are_a_chunk_of_their_own(tmp_path):
     assert [part.sources for part in parts] == [False, False, False, True]
 
 
+def _sized(sizes, names=None):
+    """A stand-in publication: articles of the given Markdown lengths."""
+    from types import SimpleNamespace
+
+    names = names or [f"a{index:03d}" for index in range(len(sizes))]
+    return SimpleNamespace(articles=[SimpleNamespace(name=name, tokens=[SimpleNamespace(content="x" * size)])
+                                     for name, size in zip(names, sizes)])
+
+
+def _named(publication, plan):
+    return [[publication.articles[i].name for i in chunk] for chunk in plan]
+
+
+def test_the_last_plan_is_kept_when_an_article_grows_so_only_its_chunk_changes():
+    sizes = [8000 + 700 * (index % 5) for index in range(40)]
+    before = plan_chunks(_sized(sizes), 2)
+    grown = list(sizes)
+    grown[3] *= 2
+    assert sum(chunk not in before for chunk in plan_chunks(_sized(grown), 2)) > 1  # a fresh plan moves later chunks
+    assert plan_chunks(_sized(grown), 2, _named(_sized(sizes), before)) == before
+
+
+def test_the_last_plan_regroups_only_around_an_inserted_removed_or_overgrown_article():
+    sizes = [8000] * 40
+    before = _named(_sized(sizes), plan_chunks(_sized(sizes), 2))  # five chunks of eight
+    names = [name for chunk in before for name in chunk]
+    inserted = names[:10] + ["new"] + names[10:]
+    plan = _named(_sized([8000] * 41, inserted), plan_chunks(_sized([8000] * 41, inserted), 2, before))
+    regrouped = {name for chunk in plan if chunk not in before for name in chunk}
+    assert regrouped == set(before[1]) | {"new"} and sum(chunk in before for chunk in plan) == 4
+    removed = names[:10] + names[11:]
+    plan = _named(_sized([8000] * 39, removed), plan_chunks(_sized([8000] * 39, removed), 2, before))
+    assert sum(chunk in before for chunk in plan) == 4 and [name for chunk in plan for name in chunk] == removed
+    overgrown = list(sizes)
+    overgrown[12] = 8000 * 8
+    plan = _named(_sized(overgrown), plan_chunks(_sized(overgrown), 2, before))
+    assert before[1] not in plan and [chunk for chunk in before if chunk != before[1]] == \
+        [chunk for chunk in plan if chunk in before]
+
+
+def test_an_edit_that_lengthens_an_article_lays_out_only_its_own_chunk(write_project):
+    body = "A sentence of the article, long enough to fill some lines. " * 50
+    files = {f"content/a{n}.md": f"---\ntitle: Article {n}\n---\n\n## Part {n}\n\n{body}\n" for n in range(12)}
+    files["report.yaml"] = "title: T\narticles: [" + ", ".join(f"a{n}.md" for n in range(12)) + "]\n"
+    root = write_project(files)
+    build(root, formats=["pdf"], jobs=2)
+    article = root / "content" / "a1.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\n" + body * 3 + "\n", encoding="utf-8")
+    publication = load_publication(load_project(root))
+    assert plan_chunks(publication, 2) != plan_chunks(load_publication(load_project(write_project(files, name="b"))), 2)
+    second = build(root, formats=["pdf"], jobs=2)
+    assert any("(1 chunk(s) laid out" in note for note in second.notes), second.notes
+
+
 def test_a_chunk_splits_into_pieces_of_consecutive_articles_of_similar_size(tmp_path):
     publication = load_publication(load_project(copy_project("multilingual", tmp_path / "p")))
     whole = chunk_parts(publication, 1)[0]

@@ -137,11 +137,44 @@ def _prepare_worker(parent: int, loaded, early) -> None:
         gc.enable()
 
 
-def plan_chunks(publication, jobs: int) -> list[tuple[int, ...]]:
-    """Group consecutive articles into chunks of similar size (by Markdown length)."""
+def plan_chunks(publication, jobs: int, previous: list[list[str]] | None = None) -> list[tuple[int, ...]]:
+    """Group consecutive articles into chunks of similar size (by Markdown length).
+
+    `previous` is the last build's plan (article names by chunk). Its chunks whose articles are
+    all still there, in the same order, and that have not grown past half as large again as a
+    chunk should be, are kept, so that an edit which changes an article's length lays out its
+    own chunk again, not every chunk after it; only the articles around them are grouped anew.
+    """
     sizes = _article_sizes(publication)
-    count = max(jobs, -(-len(sizes) // MAX_ARTICLES_PER_CHUNK))
-    return _grouped(sizes, min(count, len(sizes)))
+    count = min(max(jobs, -(-len(sizes) // MAX_ARTICLES_PER_CHUNK)), len(sizes))
+    fresh = _grouped(sizes, count)
+    if not previous:
+        return fresh
+    target = sum(sizes) / count
+    position = {article.name: index for index, article in enumerate(publication.articles)}
+    kept = {}
+    for names in previous:
+        indexes = [position.get(name) for name in names]
+        if None not in indexes and indexes == list(range(indexes[0], indexes[0] + len(indexes))) \
+                and sum(sizes[i] for i in indexes) <= 1.5 * target:
+            kept[indexes[0]] = tuple(indexes)
+    plan, loose, index = [], [], 0
+    while index <= len(sizes):
+        if index in kept or index == len(sizes):
+            if loose:  # the articles between kept chunks, grouped as a fresh plan would
+                size = sum(sizes[i] for i in loose)
+                groups = _grouped([sizes[i] for i in loose],
+                                  min(len(loose), max(round(size / target), -(-len(loose) // MAX_ARTICLES_PER_CHUNK), 1)))
+                plan.extend(tuple(loose[i] for i in group) for group in groups)
+                loose = []
+            if index == len(sizes):
+                break
+            plan.append(kept[index])
+            index += len(kept[index])
+        else:
+            loose.append(index)
+            index += 1
+    return plan if len(plan) >= min(jobs, len(sizes)) else fresh
 
 
 def _grouped(sizes: list[int], count: int) -> list[tuple[int, ...]]:
@@ -172,7 +205,7 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
     variant = config.pdf.variant
     print_fonts = print_fonts or PrintFonts(font_face_css())
     fonts = [("fonts.css", print_fonts.css)]
-    parts = chunk_parts(publication, jobs)
+    parts = chunk_parts(publication, jobs, _previous_plan(cache_dir))
     notes: list[str] = []
 
     def contents(toc_pages, hidden_numbers: bool = False) -> tuple[str, str]:
@@ -225,7 +258,8 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
     furnished = _furnished(publication, project, print_fonts, work, front, results, total, notes, work.finish(sample_job))
     laid_out = sum(isinstance(job, Future) for _key, job in piece_jobs.values())
     if cache_dir is not None:
-        prune_cache(cache_dir, work.keys)
+        prune_cache(cache_dir, work.keys | {PLAN})
+        _store_plan(cache_dir, publication, parts)
     merged = merge_pdfs([front] + results, furnished, numbers)
     page_starts = list(front.page_starts)
     for result in results:
@@ -270,10 +304,10 @@ def split_chunk(publication, part: PrintPart, count: int) -> list[PrintPart]:
     return [replace(part, articles=tuple(part.articles[i] for i in group)) for group in groups]
 
 
-def chunk_parts(publication, jobs: int) -> list[PrintPart]:
+def chunk_parts(publication, jobs: int, previous: list[list[str]] | None = None) -> list[PrintPart]:
     """The chunks to lay out: groups of articles (see plan_chunks), then the sources alone."""
     parts = [PrintPart(articles=group, cover=False, toc=False, sources=False, margin_boxes=False)
-             for group in plan_chunks(publication, jobs)]
+             for group in plan_chunks(publication, jobs, previous)]
     if publication.sources:
         parts.append(PrintPart(articles=(), cover=False, toc=False, sources=True, margin_boxes=False))
     return parts
@@ -461,6 +495,29 @@ def _cached(cache_dir: Path | None, key: str) -> ChunkResult | None:
                            strings=meta["strings"], furniture=meta["furniture"], numbers=meta["numbers"])
     except (OSError, ValueError, KeyError, TypeError):  # missing, damaged, or laid out in pieces
         return None
+
+
+#: the cache file (PLAN.json) that holds the last build's chunks, by article name
+PLAN = "plan"
+
+
+def _previous_plan(cache_dir: Path | None) -> list[list[str]] | None:
+    if cache_dir is None:
+        return None
+    try:
+        plan = json.loads((cache_dir / f"{PLAN}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    valid = isinstance(plan, list) and all(isinstance(names, list) and names and
+                                           all(isinstance(name, str) for name in names) for names in plan)
+    return plan if valid else None
+
+
+def _store_plan(cache_dir: Path, publication, parts: list[PrintPart]) -> None:
+    from ..output import atomic_write
+
+    plan = [[publication.articles[i].name for i in part.articles] for part in parts if part.articles]
+    atomic_write(cache_dir / f"{PLAN}.json", json.dumps(plan).encode("utf-8"))
 
 
 def _cached_pieces(cache_dir: Path | None, key: str) -> list[str] | None:
