@@ -18,8 +18,9 @@ WeasyPrint overlaps the reading and rendering of the articles.
 
 Each chunk's PDF is cached by the hash of its HTML: after an edit only the chunk holding the
 edited article is laid out again, in pieces side by side when that leaves cores idle (the
-cache then keeps the pieces, and which pieces make the chunk). Page numbers are added after the merge, so a chunk never
-depends on where it starts, and a change of page count invalidates no layout at all.
+cache then keeps the pieces, and which pieces make the chunk). Page numbers are added after
+the merge, so a chunk never depends on where it starts, and a change of page count
+invalidates no layout at all.
 """
 
 from __future__ import annotations
@@ -163,8 +164,8 @@ def plan_chunks(publication, jobs: int, previous: list[list[str]] | None = None)
         if index in kept or index == len(sizes):
             if loose:  # the articles between kept chunks, grouped as a fresh plan would
                 size = sum(sizes[i] for i in loose)
-                groups = _grouped([sizes[i] for i in loose],
-                                  min(len(loose), max(round(size / target), -(-len(loose) // MAX_ARTICLES_PER_CHUNK), 1)))
+                wanted = max(round(size / target), -(-len(loose) // MAX_ARTICLES_PER_CHUNK), 1)
+                groups = _grouped([sizes[i] for i in loose], min(len(loose), wanted))
                 plan.extend(tuple(loose[i] for i in group) for group in groups)
                 loose = []
             if index == len(sizes):
@@ -255,7 +256,8 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
     elif publication.show_toc():
         notes.append(f"pdf: contents page numbers laid out, not drawn: {front.numbers['why']}")
         front, anchors, total = _numbered_contents(work, contents, front, results, stand_ins)
-    furnished = _furnished(publication, project, print_fonts, work, front, results, total, notes, work.finish(sample_job))
+    sample = work.finish(sample_job)
+    furnished = _furnished(publication, project, print_fonts, work, front, results, total, notes, sample)
     laid_out = sum(isinstance(job, Future) for _key, job in piece_jobs.values())
     if cache_dir is not None:
         prune_cache(cache_dir, work.keys | {PLAN})
@@ -561,7 +563,8 @@ def merge_pdfs(chunks: list[ChunkResult], furniture: StampedFurniture | DrawnFur
     # A chunk's destinations for anchors it does not hold are stand-ins (see
     # _keep_links_to_other_chunks): only the chunk that lays an anchor out names it.
     names = [(name, dest) for name, dest in _named_destinations(merged) if str(name) in chunks[0].anchors]
-    outline = [_outline_entries(merged, merged, 0)]
+    moved_names = []  # (name, merged page index, the rest of the destination)
+    outline = [_outline_entries(merged, 0)]
     parent_tree = _ParentTree(merged)
     for chunk, document in zip(chunks[1:], documents[1:]):
         start = len(merged.pages)
@@ -574,14 +577,18 @@ def merge_pdfs(chunks: list[ChunkResult], furniture: StampedFurniture | DrawnFur
         for name, dest in _named_destinations(document):
             index = page_index.get(dest[0].objgen)
             if index is not None and str(name) in chunk.anchors:
-                names.append((name, pikepdf.Array([merged.pages[start + index].obj, *list(dest)[1:]])))
-        outline.append(_outline_entries(document, merged, start))
-    parent_tree.write()
+                moved_names.append((name, start + index, list(dest)[1:]))
+        outline.append(_outline_entries(document, start))
+    # pikepdf finds the page at an index in time proportional to the page count: look pages up
+    # in one list from here on
+    pages = list(merged.pages)
+    parent_tree.write(pages)
+    names.extend((name, pikepdf.Array([pages[index].obj, *rest])) for name, index, rest in moved_names)
     _write_named_destinations(merged, names)
-    _write_outline(merged, [entry for entries in outline for entry in entries])
+    _write_outline(merged, pages, [entry for entries in outline for entry in entries])
     if numbers is not None:
-        numbers.apply(merged)
-    furniture.apply(merged)
+        numbers.apply(merged, pages)
+    furniture.apply(merged, pages)
     out = io.BytesIO()
     merged.save(out, deterministic_id=True, compress_streams=True,
                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
@@ -621,6 +628,8 @@ class _ParentTree:
         self.root, self.top = _structure_root(merged)
         nums = list(self.root.ParentTree.Nums) if self.root is not None else []
         self.pairs = [(int(nums[i]), nums[i + 1]) for i in range(0, len(nums), 2)]
+        self.next_key = max((key + 1 for key, _value in self.pairs), default=0)
+        self.renumbered: list[tuple[int, int, int]] = []  # (first page, end, key offset) of each chunk
 
     def append(self, document, start) -> None:
         """Move a chunk's tagged content under the merged structure tree.
@@ -632,7 +641,7 @@ class _ParentTree:
         chunk_root, chunk_top = _structure_root(document)
         if self.root is None or chunk_root is None:
             return
-        offset = max((key for key, _value in self.pairs), default=-1) + 1
+        offset = self.next_key
         for kid in chunk_top.K:
             copied = merged.copy_foreign(kid) if kid.is_indirect else kid
             copied.P = self.top
@@ -641,20 +650,25 @@ class _ParentTree:
         # Python took a sixth of the merge
         chunk_nums = chunk_root.ParentTree.Nums
         chunk_nums = merged.copy_foreign(chunk_nums if chunk_nums.is_indirect else document.make_indirect(chunk_nums))
-        for i in range(0, len(chunk_nums), 2):
-            self.pairs.append((int(chunk_nums[i]) + offset, chunk_nums[i + 1]))
-        for page in merged.pages[start:]:
-            if "/StructParents" in page.obj:
-                page.obj.StructParents = int(page.obj.StructParents) + offset
-            for annotation in page.obj.get("/Annots", []):
-                if "/StructParent" in annotation:
-                    annotation.StructParent = int(annotation.StructParent) + offset
+        added = [(int(chunk_nums[i]) + offset, chunk_nums[i + 1]) for i in range(0, len(chunk_nums), 2)]
+        self.pairs.extend(added)
+        self.next_key = max([self.next_key] + [key + 1 for key, _value in added])
+        self.renumbered.append((start, len(merged.pages), offset))
 
-    def write(self) -> None:
+    def write(self, pages) -> None:
+        """Renumber the merged pages' references into the tree (`pages`: the merged pages, in order)
+        and write the tree."""
         import pikepdf
 
         if self.root is None:
             return
+        for start, end, offset in self.renumbered:
+            for page in pages[start:end]:
+                if "/StructParents" in page.obj:
+                    page.obj.StructParents = int(page.obj.StructParents) + offset
+                for annotation in page.obj.get("/Annots", []):
+                    if "/StructParent" in annotation:
+                        annotation.StructParent = int(annotation.StructParent) + offset
         pairs = sorted(self.pairs, key=lambda pair: pair[0])
         self.root.ParentTree.Nums = pikepdf.Array([item for pair in pairs for item in pair])
         if "/ParentTreeNextKey" in self.root:
@@ -687,7 +701,7 @@ def _write_named_destinations(merged, names):
     merged.Root.Names.Dests = merged.make_indirect(pikepdf.Dictionary(Names=array))
 
 
-def _outline_entries(document, merged, start):
+def _outline_entries(document, start):
     """The outline of one chunk as (title, merged page index, top, children)."""
     with document.open_outline() as outline:
         return [_entry(item, document, start) for item in outline.root]
@@ -714,12 +728,15 @@ def _destination(item, document):
     return None, None
 
 
-def _write_outline(merged, entries):
+def _write_outline(merged, pages, entries):
     import pikepdf
 
     def build(entry):
         title, page, top, children = entry
-        item = pikepdf.OutlineItem(title, page if page is not None else 0, "XYZ", left=0, top=top)
+        # the destination pikepdf would make from the page index, without looking the index up
+        destination = pikepdf.Array([pages[page if page is not None else 0].obj, pikepdf.Name.XYZ, 0,
+                                     top if top is not None else 0, 0])
+        item = pikepdf.OutlineItem(title, destination)
         item.children.extend(build(child) for child in children)
         return item
 

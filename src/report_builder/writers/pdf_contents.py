@@ -14,7 +14,6 @@ with its numbers, as before.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from .pdf_furniture import print_face
@@ -26,7 +25,6 @@ HIDDEN_NUMBERS_CSS = ".toc a[data-page]::after { visibility: hidden !important; 
 #: the text properties drawing reproduces; font features are read from the style
 _PLAIN_TEXT = {"letter_spacing": "normal", "word_spacing": 0, "text_transform": "none", "direction": "ltr",
                "text_decoration_line": "none", "font_stretch": "normal"}
-_EMPTY_SPAN = re.compile(rb"/Span\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC\s*EMC")
 
 
 # -- in a worker: where the numbers go --------------------------------------------------------
@@ -38,6 +36,8 @@ def read_numbers(document, pdf: bytes, faces) -> dict:
 
     import pikepdf
 
+    from .pdf_text import EMPTY_MARKED_CONTENT
+
     opened = pikepdf.open(io.BytesIO(pdf))
     entries = []
     for index, page in enumerate(document.pages):
@@ -45,7 +45,7 @@ def read_numbers(document, pdf: bytes, faces) -> dict:
                    and box.element_tag == "a::after" and box.element.get("data-page") is not None]
         if not numbers:
             continue
-        spans = [int(mcid) for mcid in _EMPTY_SPAN.findall(_content(opened.pages[index]))]
+        spans = [int(found.group(2)) for found in EMPTY_MARKED_CONTENT.finditer(_content(opened.pages[index]))]
         if len(spans) != len(numbers):
             return {"kind": "layout", "why": f"{len(numbers)} numbers on page {index + 1}, {len(spans)} spans"}
         for text, mcid in zip(numbers, spans):
@@ -107,7 +107,7 @@ class DrawnNumbers:
     entries: list[dict]
     anchors: dict[str, int]  # element id → page index in the merged PDF
 
-    def apply(self, merged) -> None:
+    def apply(self, merged, pages) -> None:
         from .pdf_text import TextStamps, TextStyle
 
         stamps = TextStamps(prefix="RBContents")
@@ -120,4 +120,4 @@ class DrawnNumbers:
             width = stamps.width(style, text)
             x = entry["x"] - {"left": 0, "center": width / 2, "right": width}[entry["align"]]
             stamps.fill(entry["page"], entry["mcid"], style, x, entry["baseline"], text)
-        stamps.apply(merged)
+        stamps.apply(merged, pages)

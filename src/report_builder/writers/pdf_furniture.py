@@ -287,7 +287,7 @@ class DrawnFurniture:
     total: int
     strings: list  # what the heads were resolved from
 
-    def apply(self, merged) -> None:
+    def apply(self, merged, pages) -> None:
         import pikepdf
 
         from .pdf_text import PX, TextStamps, TextStyle
@@ -301,10 +301,10 @@ class DrawnFurniture:
             style = TextStyle(spec["font"], spec["size"] * PX, tuple(spec["color"]))
             width = stamps.width(style, text)
             x = spec["x"] * PX - {"left": 0, "center": width / 2, "right": width}[spec["align"]]
-            y = float(merged.pages[index].MediaBox[3]) - spec["baseline"] * PX
+            y = float(pages[index].MediaBox[3]) - spec["baseline"] * PX
             stamps.add(index, style, x, y, text, part)
 
-        for index in range(1, len(merged.pages)):  # the cover has none
+        for index in range(1, len(pages)):  # the cover has none
             if "head" in shared:
                 stamps.add_form(index, "/RBHead", shared["head"], "Header")
             if furniture["running"] is not None and self.heads[index]:
@@ -314,7 +314,7 @@ class DrawnFurniture:
             if furniture["footer"] is not None:
                 text = footer_text(furniture["footer"]["parts"], index + 1, self.total)
                 line(index, furniture["footer"], text, "Footer")
-        stamps.apply(merged)
+        stamps.apply(merged, pages)
 
 
 def drawable_heads(furniture: dict, strings) -> tuple[list[str] | None, str]:
@@ -347,13 +347,13 @@ class StampedFurniture:
 
     pdf: bytes
 
-    def apply(self, merged) -> None:
+    def apply(self, merged, pages) -> None:
         import pikepdf
 
-        furniture = pikepdf.open(io.BytesIO(self.pdf))
-        for index in range(len(merged.pages)):
-            page = merged.pages[index]
-            form = merged.copy_foreign(furniture.pages[index].as_form_xobject())
+        document = pikepdf.open(io.BytesIO(self.pdf))  # kept open while its pages are copied
+        furniture = list(document.pages)
+        for index, page in enumerate(pages):
+            form = merged.copy_foreign(furniture[index].as_form_xobject())
             if "/Resources" not in page.obj:
                 page.obj.Resources = pikepdf.Dictionary()
             if "/XObject" not in page.obj.Resources:

@@ -126,20 +126,21 @@ class TextStamps:
         """Draw the form XObject `form` (of the same PDF) over page `page`."""
         self.lines.setdefault(page, []).append(_Form(name, form, part))
 
-    def apply(self, pdf) -> None:
+    def apply(self, pdf, pages) -> None:
+        """Draw everything onto `pages` (the PDF's pages in order)."""
         import pikepdf
 
         names = {path: pikepdf.Name(f"/{self.prefix}{index}") for index, path in enumerate(sorted(self.fonts))}
         embedded = {path: _embed(pdf, font) for path, font in sorted(self.fonts.items())}
         for index, fills in sorted(self.fills.items()):
-            page = pdf.pages[index]
+            page = pages[index]
             fonts = _dictionary(_dictionary(page.obj, "/Resources"), "/Font")
             for line in fills.values():
                 fonts[names[line.style.font]] = embedded[line.style.font]
             _fill_marked_content(pdf, page, {mcid: _draw(line, names[line.style.font], self.fonts[line.style.font])
                                              for mcid, line in fills.items()})
         for index, items in sorted(self.lines.items()):
-            page = pdf.pages[index]
+            page = pages[index]
             resources = _dictionary(page.obj, "/Resources")
             for item in items:
                 if isinstance(item, _Form):
@@ -171,7 +172,7 @@ def _dictionary(parent, key: str):
 
 
 #: a marked-content sequence with nothing in it: where WeasyPrint would have drawn hidden text
-_EMPTY_MARKED = re.compile(rb"(/[A-Za-z]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC)(\s*EMC)")
+EMPTY_MARKED_CONTENT = re.compile(rb"(/[A-Za-z]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC)(\s*EMC)")
 
 
 def _fill_marked_content(pdf, page, drawn: dict[int, bytes]) -> None:
@@ -189,7 +190,7 @@ def _fill_marked_content(pdf, page, drawn: dict[int, bytes]) -> None:
         filled.add(mcid)
         return match.group(1) + b"\n" + drawn[mcid] + match.group(3)
 
-    content = _EMPTY_MARKED.sub(fill, page.obj.Contents.read_bytes())
+    content = EMPTY_MARKED_CONTENT.sub(fill, page.obj.Contents.read_bytes())
     if filled != set(drawn):
         raise ValueError(f"no empty marked content {sorted(set(drawn) - filled)} on the page")
     page.obj.Contents = pikepdf.Stream(pdf, content)
