@@ -380,14 +380,11 @@ class _Jobs:
         return result
 
 
-def _merged_anchors(front: ChunkResult, results: list[ChunkResult | None]) -> tuple[dict[str, int], int]:
-    """Where every anchor lands in the merged PDF, and its page count; up to the first chunk
-    not laid out yet, when there is one."""
+def _merged_anchors(front: ChunkResult, results: list[ChunkResult]) -> tuple[dict[str, int], int]:
+    """Where every anchor lands in the merged PDF, and its page count."""
     anchors = dict(front.anchors)
     total = front.pages
     for result in results:
-        if result is None:
-            break
         anchors.update({name: total + page for name, page in result.anchors.items()})
         total += result.pages
     return anchors, total

@@ -16,15 +16,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .pdf_furniture import print_face
+from .pdf_furniture import PLAIN_TEXT, print_face
 
 #: the stand-in page number: digits of different widths, so that proportional figures show
 STAND_IN = 108
 #: keeps the stand-in numbers' place in the layout without drawing them
 HIDDEN_NUMBERS_CSS = ".toc a[data-page]::after { visibility: hidden !important; }"
-#: the text properties drawing reproduces; font features are read from the style
-_PLAIN_TEXT = {"letter_spacing": "normal", "word_spacing": 0, "text_transform": "none", "direction": "ltr",
-               "text_decoration_line": "none", "font_stretch": "normal"}
+#: the text properties drawing reproduces: the furniture's, the font features aside (they are
+#: read from the style and shaped with)
+_PLAIN_TEXT = {name: plain for name, plain in PLAIN_TEXT.items()
+               if not name.startswith(("font_feature", "font_variant", "font_kerning"))}
 
 
 # -- in a worker: where the numbers go --------------------------------------------------------

@@ -33,7 +33,7 @@ SAMPLE_HEAD = "Sample running head, 2026"
 #: the margin boxes the drawing reproduces; a page style with any other one is laid out
 DRAWN_BOXES = ("top-left", "top-right", "bottom-left", "bottom-right")
 #: the text properties the drawing reproduces; any other value is laid out instead
-_PLAIN_TEXT = {"letter_spacing": "normal", "word_spacing": 0, "text_transform": "none",
+PLAIN_TEXT = {"letter_spacing": "normal", "word_spacing": 0, "text_transform": "none",
                "font_feature_settings": "normal", "font_variant_numeric": "normal", "font_variant_ligatures": "normal",
                "font_variant_caps": "normal", "font_variant_position": "normal", "font_stretch": "normal",
                "font_kerning": "auto", "direction": "ltr", "text_decoration_line": "none"}
@@ -177,7 +177,7 @@ def _line(box, faces, expected: str, parts) -> dict | None:
         return {"kind": "layout", "why": f"@{box.at_keyword[1:]} is not one line of text"}
     text = texts[0]
     style = text.style
-    unusual = [name for name, plain in _PLAIN_TEXT.items() if style[name] != plain]
+    unusual = [name for name, plain in PLAIN_TEXT.items() if style[name] != plain]
     face = print_face(faces, style)
     red, green, blue, alpha = style["color"].to("srgb")
     align = {"start": "left", "end": "right"}.get(box.style["text_align_all"], box.style["text_align_all"])
