@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import fcntl
 import os
+import re
 import shutil
 import sys
 import threading
@@ -221,6 +222,11 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
     return {fmt: pending[fmt] for fmt in FORMATS if fmt in pending}
 
 
+def _without_machine_paths(print_html: str) -> str:
+    """The kept print HTML names its fonts by file name (`fonts/NAME.ttf`), not by this machine's folders."""
+    return re.sub(r"url\('file://[^']*/([^/']+)'\)", r"url('fonts/\1')", print_html)
+
+
 def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result, say, use_cache=True, workers=None,
                   meanwhile=None):
     """Lay out the print edition once: in chunks on several cores when it can, else in one go.
@@ -240,7 +246,7 @@ def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result
         say("rendering print HTML")
         print_html = render_document(publication, project, "pdf", extra_styles=[("fonts.css", fonts.css)])
         if keep_intermediate:
-            atomic_write(out_dir / f"{config.slug}.print.html", print_html.encode("utf-8"))
+            atomic_write(out_dir / f"{config.slug}.print.html", _without_machine_paths(print_html).encode("utf-8"))
     if chunked:
         say(f"laying out pages on {jobs} cores")
         cache = out_dir / STATE_DIR / "chunks"

@@ -24,9 +24,12 @@ FONT_SIZE = 13
 class Chart:
     title: str
     svg: str
+    id: str  # the figure's; the SVG's title and description are `ID-title` and `ID-desc`
 
 
-def render_chart(table: FactTable, options: dict, locale: str) -> Chart:
+def render_chart(table: FactTable, options: dict, locale: str, ident: str = "") -> Chart:
+    """The SVG of one chart; `ident` (default `chart-TABLE`) is unique in the document."""
+    ident = escape(ident or f"chart-{table.name}", {'"': "&quot;"})
     x_key = options.get("x", "label")
     y_key = options.get("y", "value")
     title = options.get("title") or table.title
@@ -40,9 +43,9 @@ def render_chart(table: FactTable, options: dict, locale: str) -> Chart:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="bar-chart" role="img" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-        f'aria-labelledby="chart-{table.name}-title chart-{table.name}-desc">',
-        f'<title id="chart-{table.name}-title">{escape(title)}</title>',
-        f'<desc id="chart-{table.name}-desc">{escape(description)}</desc>',
+        f'aria-labelledby="{ident}-title {ident}-desc">',
+        f'<title id="{ident}-title">{escape(title)}</title>',
+        f'<desc id="{ident}-desc">{escape(description)}</desc>',
     ]
     for index, row in enumerate(rows):
         y = PADDING + index * ROW_HEIGHT
@@ -58,7 +61,7 @@ def render_chart(table: FactTable, options: dict, locale: str) -> Chart:
             f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{y + ROW_HEIGHT * 0.62:.1f}" font-size="{FONT_SIZE}" '
             f'fill="currentColor">{escape(_number(row.values[y_key], column_type, locale))}</text>')
     parts.append("</svg>")
-    return Chart(title=title, svg="".join(parts))
+    return Chart(title=title, svg="".join(parts), id=ident)
 
 
 def _number(value, column_type: str, locale: str) -> str:

@@ -12,6 +12,7 @@ import os
 import re
 import threading
 import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -24,8 +25,8 @@ from mdit_py_plugins.myst_role import myst_role_plugin
 from .errors import Collector, Diagnostic, ReportError
 from .facts import fact_table_files
 from .model import Article, FactTable, FactUse, Heading, Image
-from .project import Project
-from .sanitize import sanitize_html, sanitize_inline_tag, without_dropped_content
+from .project import Project, stem_problem
+from .sanitize import sanitize_html, sanitize_inline_tag, sanitize_style, without_dropped_content
 from .sources import LocatedDict, LocatedList, parse_yaml, read_text
 
 _FRONT_MATTER_KEYS = {"title", "subtitle", "byline", "dateline", "date", "summary", "key_points", "lang"}
@@ -36,6 +37,16 @@ UNSAFE_LINK_SCHEMES = ("javascript", "vbscript", "file", "data")
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
 MAX_IMAGE_PIXELS = 50_000_000  # a decompression bomb stops here, before any renderer opens it
 _ROLE = re.compile(r"\{fact\}`([^`]*)`")
+#: an id an author writes with `{#id}`: a valid XML id and CSS identifier
+AUTHOR_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,127}")
+#: ids of the publication's own parts, and the prefixes of the ids of its fact tables and charts
+GENERATED_IDS = frozenset({"contents", "contents-title", "sources", "sources-title", "main", "titlepage-title",
+                           "landmarks", "landmarks-title", "page-list", "page-list-title"})
+GENERATED_PREFIXES = ("chart-", "facts-", "fact-", "source-", "sources-", "toc-", "page-")
+#: what follows an article's name in the ids made for it: title, notes, numbered blocks
+_ARTICLE_ID_SUFFIX = re.compile(r"-(title|fn\d+|fnref\d+(-\d+)?|(p|li|q|t|r)\d+_*)")
+#: `{…}` attributes a link, image or code span keeps; `style` only with raw_html, sanitised
+KEPT_ATTRIBUTES = {"link_open": {"href", "title"}, "image": {"src", "alt", "title"}, "code_inline": set()}
 
 
 def make_parser(allow_html: bool = False) -> MarkdownIt:
@@ -62,7 +73,8 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
 
 
 def load_article(project: Project, path: Path, tables: dict[str, FactTable],
-                 locale: str, parser: MarkdownIt) -> tuple[Article, list[FactUse]]:
+                 locale: str, parser: MarkdownIt, allow_html: bool = False):
+    """Parse one article; returns it, the facts it uses and its ids and links still to check."""
     shown = project.display(path)
     text = read_text(path, shown, inside=project.root)
     errors = Collector()
@@ -83,13 +95,17 @@ def load_article(project: Project, path: Path, tables: dict[str, FactTable],
         title = ""
     env: dict = {}
     tokens = parser.parse(body, env)
-    name = re.sub(r"[^a-z0-9-]+", "-", path.stem.lower()).strip("-") or "article"
-    article = Article(name=name, path=shown, title=title.strip(), tokens=tokens, env=env)
+    article = Article(name=article_name(path), path=shown, title=title.strip(), tokens=tokens, env=env)
     _fill_front_matter(article, meta, locale, shown, errors)
-    walker = _Walker(project, path, shown, body, offset, tables, errors, article)
+    walker = _Walker(project, path, shown, body, offset, tables, errors, article, allow_html)
     walker.walk()
     errors.raise_if_any()
-    return article, walker.facts_used
+    return article, walker.facts_used, walker.anchors
+
+
+def article_name(path: Path) -> str:
+    """The article's id and EPUB file name: its (checked) file stem in lower case, '_' written '-'."""
+    return re.sub(r"[^a-z0-9-]+", "-", path.stem.lower()).strip("-") or "article"
 
 
 def _check_front_matter(meta, shown, errors):
@@ -133,16 +149,39 @@ def slugify(text: str) -> str:
     return re.sub(r"[^\w]+", "-", text).strip("-_") or "section"
 
 
+@dataclass
+class _Link:
+    """A link to the article itself (`target` None) or to a project file, resolved once all are loaded."""
+
+    token: object
+    target: Path | None
+    fragment: str
+    written: str
+    where: tuple[int | None, int | None]
+
+
+@dataclass
+class _Anchors:
+    """What an article's ids and links become only once every article is loaded."""
+
+    headings: list = field(default_factory=list)  # (heading_open token, index in article.headings, slug)
+    explicit: list = field(default_factory=list)  # (id, line, col) written `{#id}`
+    directives: list = field(default_factory=list)  # fence tokens of {facts} and {chart}
+    links: list[_Link] = field(default_factory=list)
+
+
 class _Walker:
     """One pass over an article's tokens: ids, headings, directives, facts, figures, quotes."""
 
-    def __init__(self, project, path, shown, body, offset, tables, errors, article):
+    def __init__(self, project, path, shown, body, offset, tables, errors, article, allow_html=False):
         self.project, self.path, self.shown = project, path, shown
         self.lines = body.split("\n")
         self.offset = offset
         self.tables, self.errors, self.article = tables, errors, article
+        self.allow_html = allow_html
         self.facts_used: list[FactUse] = []
         self.ids: set[str] = {article.name}
+        self.anchors = _Anchors()
 
     def line_of(self, token) -> int | None:
         return token.map[0] + 1 + self.offset if token.map else None
@@ -226,9 +265,10 @@ class _Walker:
         # the visible text: fact references are rendered, so resolve them first
         plain = _ROLE.sub(lambda m: self._fact_text(m.group(1)) or m.group(1), text)
         plain = re.sub(r"[*_`]", "", plain)
-        explicit = token.attrGet("id")
-        ident = self._unique_id(explicit or f"{self.article.name}-{slugify(plain)}")
+        slug = slugify(plain)
+        ident = self._unique_id(f"{self.article.name}-{slug}")
         token.attrSet("id", ident)
+        self.anchors.headings.append((token, len(self.article.headings), slug))
         self.article.headings.append(Heading(level, plain, ident))
 
     def _fact_text(self, reference):
@@ -253,6 +293,7 @@ class _Walker:
         token.meta = {"directive": kind, "table": argument, "options": options}
         if table is None:
             return
+        self.anchors.directives.append(token)
         if kind == "facts":
             if options:
                 self.error(token, "the {facts} directive takes no options")
@@ -306,6 +347,8 @@ class _Walker:
         if any(child.type == "html_inline" for child in inline.children or []):
             inline.children = without_dropped_content(inline.children)
         for child in inline.children or []:
+            if child.type in KEPT_ATTRIBUTES:
+                self._attributes(child, block)
             if child.type == "myst_role":
                 self._role(child, block)
             elif child.type == "image":
@@ -315,14 +358,70 @@ class _Walker:
             elif child.type == "html_inline":
                 child.content = sanitize_inline_tag(child.content)
 
+    def _attributes(self, token, block):
+        """Keep what `{…}` may set: an id, classes, a title, a language; a sanitised style with raw_html."""
+        for name in list(token.attrs):
+            if name in KEPT_ATTRIBUTES[token.type] or name in ("class", "title", "lang"):
+                continue
+            if name == "id" and self._explicit_id(token, block):
+                continue
+            style = sanitize_style(str(token.attrs[name])) if name == "style" and self.allow_html else None
+            if style:
+                token.attrSet("style", style)
+            else:
+                del token.attrs[name]
+
+    def _explicit_id(self, token, block) -> bool:
+        ident = str(token.attrGet("id"))
+        where = next((pos for needle in (f"#{ident}", f"id={ident}", f'id="{ident}"', f"id='{ident}'")
+                      if (pos := self.locate(block, needle))[1] is not None), self.locate(block, "{"))
+        if not AUTHOR_ID.fullmatch(ident):
+            self.errors.error(self.shown, *where, f"id '{_cut(ident)}' is not a valid id: use ASCII letters, "
+                                                  "digits, '-' and '_', starting with a letter, at most 128 characters")
+            return False
+        self.anchors.explicit.append((ident, *where))
+        return True
+
     def _link(self, token, block):
         href = token.attrGet("href") or ""
-        scheme = re.match(r"\s*([a-zA-Z][a-zA-Z0-9+.-]*):", href)
+        written = unquote(href)
+        where = self._locate_link(block, href, written)
+
+        def error(message):
+            self.errors.error(self.shown, *where, message)
+
+        scheme = re.match(r"\s*([a-zA-Z][a-zA-Z0-9+.-]+):", href)  # one letter is a drive: C:/x
         if scheme and scheme.group(1).lower() in UNSAFE_LINK_SCHEMES:
-            shown = unquote(href)
-            needle = next((n for n in (shown, href) if self.locate(block, n)[1] is not None), shown)
-            self.error(block, f"link '{shown}' uses the {scheme.group(1).lower()}: scheme, which a publication "
-                              "may not link to; use an http(s) address or a #heading", needle=needle)
+            error(f"link '{_cut(written)}' uses the {scheme.group(1).lower()}: scheme, which a publication "
+                  "may not link to; use an http(s) address or a #heading")
+            return
+        if scheme:
+            return  # an address on the web (https:, mailto:, …): no file of this machine
+        path, _, fragment = written.partition("#")
+        path = path.split("?", 1)[0]
+        if not path and not fragment:
+            error("link has no address; write [text](other.md), [text](#heading) or [text](https://…)")
+        elif not path:
+            self.anchors.links.append(_Link(token, None, fragment, written, where))
+        elif path.startswith(("/", "\\")) or re.match(r"[a-zA-Z]:", path) or "\\" in path:
+            error(f"link '{_cut(written)}' is an absolute path; link to another article by its file name "
+                  "(other.md, other.md#heading)")
+        elif (target := self.project.resolve_inside(self.path.parent, path)) is None:
+            error(f"link '{_cut(written)}' points outside the project directory")
+        else:
+            self.anchors.links.append(_Link(token, target, fragment, written, where))
+
+    def _locate_link(self, block, href, written):
+        """(line, col) of a link's address as written: `](address` or a reference `[label]: address`."""
+        for needle, skip in ((f"]({written}", 2), (f"](<{written}>", 3), (f"]({href}", 2)):
+            line, col = self.locate(block, needle)
+            if col is not None:
+                return line, col + skip
+        for index, text in enumerate(self.lines):
+            match = re.match(r" {0,3}\[[^\]]+\]:\s*<?" + re.escape(written), text)
+            if match:
+                return index + 1 + self.offset, match.end() - len(written) + 1
+        return self.line_of(block), None
 
     def _role(self, token, block):
         name = token.meta.get("name")
@@ -475,12 +574,19 @@ def _hint(word, choices) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+def _cut(text: str, limit: int = 60) -> str:
+    """A value as shown in a message: a few dozen characters at most."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def load_articles(project: Project, names, tables, locale, allow_html=False):
     """Load the articles in order; every article's problems are reported together."""
     parser = make_parser(allow_html)
     errors = Collector()
-    articles, facts_used = [], []
+    loaded, facts_used = [], []
+    published = {}  # resolved path → article name, for links between articles
     for path, (line, col) in names:
+        where = ("report.yaml", line, col) if line is not None else (project.display(path), None, None)
         if line is not None and project.resolve_inside(project.root, str(path)) is None:  # listed in report.yaml
             written = os.path.relpath(path, project.content_dir)
             errors.error("report.yaml", line, col, f"article '{written}' is outside the project directory")
@@ -488,24 +594,136 @@ def load_articles(project: Project, names, tables, locale, allow_html=False):
         if not path.is_file():
             errors.error("report.yaml", line, col, f"article '{project.display(path)}' not found")
             continue
+        if stem_problem(path):
+            errors.error(*where, f"article {stem_problem(path)}")
+            continue
+        published[path.resolve()] = article_name(path)
         try:
-            article, uses = load_article(project, path, tables, locale, parser)
+            article, uses, anchors = load_article(project, path, tables, locale, parser, allow_html)
         except ReportError as exc:
             errors.extend(exc.diagnostics)
             continue
-        articles.append(article)
+        loaded.append((article, anchors))
         facts_used.extend(uses)
+    articles = [article for article, _anchors in loaded]
+    errors.extend(_name_problems(articles))
+    if not errors.diagnostics:
+        _assign_ids(loaded, tables, errors)
+        _resolve_links(project, loaded, published, errors)
     errors.raise_if_any()
-    _check_unique_names(articles)
     return articles, facts_used
 
 
-def _check_unique_names(articles):
-    seen = {}
-    problems = []
+def _name_problems(articles) -> list[Diagnostic]:
+    """Two files with one name, or a name the publication's own ids use."""
+    seen, problems = {}, []
+    names = {article.name for article in articles}
     for article in articles:
         if article.name in seen:
             problems.append(Diagnostic(article.path, 1, 1, f"article file name clashes with {seen[article.name]}"))
+        elif _is_generated(article.name, names - {article.name}) or article.name in _PART_NAMES:
+            problems.append(Diagnostic(article.path, None, None,
+                                       f"article file name '{article.name}' is taken by an id the publication makes "
+                                       "(its contents, sources, notes, numbered blocks, fact tables or charts); rename the file"))
         seen[article.name] = article.path
-    if problems:
-        raise ReportError(problems)
+    return problems
+
+
+#: names whose `NAME-…` ids the publication makes itself
+_PART_NAMES = {prefix.rstrip("-") for prefix in GENERATED_PREFIXES} | {"contents", "titlepage", "landmarks"}
+
+
+def _is_generated(ident: str, names) -> bool:
+    """Is `ident` an id the publication makes: one of its parts, or an article's title, note or block?"""
+    if ident in GENERATED_IDS or ident.startswith(GENERATED_PREFIXES) or ident in names:
+        return True
+    return any(ident[:cut] in names and _ARTICLE_ID_SUFFIX.fullmatch(ident[cut:])
+               for cut in range(1, len(ident)) if ident[cut] == "-")
+
+
+def _assign_ids(loaded, tables, errors) -> None:
+    """Make every id unique in the publication: headings and embeds give way, an author's `{#id}` may not clash."""
+    names = {article.name for article, _anchors in loaded}
+    used = set(names)
+    for article, anchors in loaded:
+        for token, index, _slug in anchors.headings:
+            base = ident = token.attrGet("id")
+            number = 2
+            while ident in used or _is_generated(ident, names):
+                ident, number = f"{base}-{number}", number + 1
+            used.add(ident)
+            if ident != base:
+                token.attrSet("id", ident)
+                heading = article.headings[index]
+                article.headings[index] = Heading(heading.level, heading.text, ident)
+    for article, anchors in loaded:
+        for token in anchors.directives:
+            token.meta["suffix"] = _embed_suffix(token.meta, tables[token.meta["table"]], used)
+    first = {}
+    for article, anchors in loaded:
+        for ident, line, col in anchors.explicit:
+            if ident in first:
+                where = ":".join(str(part) for part in first[ident] if part is not None)
+                errors.error(article.path, line, col, f"id '{ident}' is already used at {where}; ids must be unique")
+            elif ident in names:
+                errors.error(article.path, line, col, f"id '{ident}' is the id of the article '{ident}'; choose another")
+            elif _is_generated(ident, names):
+                errors.error(article.path, line, col, f"id '{ident}' has the form of the ids the publication makes "
+                                                      "(contents, sources, notes, numbered blocks, fact tables, charts); "
+                                                      "choose another")
+            elif ident in used:
+                errors.error(article.path, line, col, f"id '{ident}' is a heading's id; choose another")
+            first.setdefault(ident, (article.path, line, col))
+
+
+def _embed_suffix(meta, table, used) -> str:
+    """'' or '-2', '-3'…: the first suffix that leaves every id of this fact table or chart unused."""
+    number = 1
+    while True:
+        suffix = "" if number == 1 else f"-{number}"
+        if meta["directive"] == "facts":
+            ids = [f"facts-{table.name}{suffix}"] + [f"fact-{table.name}-{row.id}{suffix}" for row in table.rows]
+        else:
+            ids = [f"chart-{table.name}{suffix}", f"chart-{table.name}{suffix}-title", f"chart-{table.name}{suffix}-desc"]
+        if not any(ident in used for ident in ids):
+            used.update(ids)
+            return suffix
+        number += 1
+
+
+def _resolve_links(project, loaded, published, errors) -> None:
+    """Point each link to an article (`other.md#part`, `#part`) at its id in the publication; refuse other files."""
+    by_name = {article.name: (article, _targets(article, anchors)) for article, anchors in loaded}
+    for article, anchors in loaded:
+        for link in anchors.links:
+            name = article.name if link.target is None else published.get(link.target)
+            if name is None:
+                kind = "a folder" if link.target.is_dir() else "not a published article" if link.target.exists() else "not found"
+                errors.error(article.path, *link.where,
+                             f"link '{_cut(link.written)}' is {kind}; a link may point to an article (other.md, "
+                             "other.md#heading), a #heading of this article or a web address")
+                continue
+            if name not in by_name:
+                continue  # an article that did not load has its own errors
+            target, targets = by_name[name]
+            fragment = link.fragment
+            ident = targets.get(fragment) or targets.get(f"{name}-{fragment}")
+            if ident is None:
+                where = "this article" if target is article else f"article '{target.path}'"
+                hint = _hint(fragment, [key for key in targets if key])
+                errors.error(article.path, *link.where, f"link '{_cut(link.written)}': {where} has no heading "
+                                                         f"or id '{_cut(fragment)}'{hint}")
+                continue
+            link.token.attrSet("href", f"#{ident}")
+
+
+def _targets(article, anchors) -> dict[str, str]:
+    """What a link's `#part` may name in this article → the id it stands for."""
+    targets = {"": article.name, article.name: article.name}
+    for heading in article.headings:
+        targets.setdefault(heading.id, heading.id)
+    for token, _index, slug in anchors.headings:
+        targets.setdefault(slug, token.attrGet("id"))
+    for ident, _line, _col in anchors.explicit:
+        targets.setdefault(ident, ident)
+    return targets

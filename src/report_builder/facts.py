@@ -16,7 +16,7 @@ from babel.numbers import format_decimal, format_percent
 
 from .errors import Collector, ReportError
 from .model import Column, FactTable, Row
-from .project import Project
+from .project import Project, stem_problem
 from .sources import LocatedDict, LocatedList, parse_yaml, read_text
 
 #: row keys that describe the row rather than fill a column; `type` overrides the
@@ -139,6 +139,9 @@ def load_fact_tables(project: Project, locale: str, problems: Collector | None =
     for path in files:
         if path.suffix != ".csv" and path.stem in csv_stems:
             continue  # a sidecar, read with its CSV
+        if stem_problem(path):
+            errors.error(project.display(path), None, None, f"fact table {stem_problem(path)}")
+            continue
         before = len(errors.diagnostics)
         try:
             table = _load_table(project, path, locale, errors)

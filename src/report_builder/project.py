@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 CONFIG_NAME = "report.yaml"
+
+#: a file stem that becomes ids and file names (an article's, a fact table's): ASCII only, as
+#: EPUBCheck warns of other file names in a book (PKG-012) and every id must be a valid XML id
+MAX_STEM_LENGTH = 64
+_STEM = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{MAX_STEM_LENGTH - 1}}}")
+STEM_RULE = (f"use only ASCII letters, digits, '-' and '_', starting with a letter or digit, "
+             f"at most {MAX_STEM_LENGTH} characters")
+
+
+def stem_problem(path: Path) -> str | None:
+    """Why this file's stem cannot name an id or a file in the outputs; None when it can."""
+    if _STEM.fullmatch(path.stem):
+        return None
+    shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in path.stem)
+    shown = shown if len(shown) <= 40 else shown[:39] + "…"
+    return f"file name '{shown}' cannot become an id: {STEM_RULE}"
 
 
 @dataclass(frozen=True)

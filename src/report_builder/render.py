@@ -150,16 +150,19 @@ class BriefingRenderer(RendererHTML):
     def fence(self, tokens, idx, options, env):
         meta = tokens[idx].meta or {}
         directive = meta.get("directive")
+        # the loader chose each embed's id suffix for the whole publication: ids stay unique in
+        # every document and chunk, and the same in every target
         if directive == "facts":
+            suffix = meta.get("suffix", "")
             return self.context.render_partial("facts_table.html", table=self.context.publication.tables[meta["table"]],
-                                               target=self.target, suffix=self.context.id_suffix(f"facts-{meta['table']}"))
+                                               target=self.target, suffix=suffix)
         if directive == "chart":
             from .charts import render_chart
 
             table = self.context.publication.tables[meta["table"]]
             options_ = {k: v for k, (v, _line) in meta["options"].items()}
-            return self.context.render_partial("chart.html", table=table, target=self.target,
-                                               chart=render_chart(table, options_, self.context.locale))
+            chart = render_chart(table, options_, self.context.locale, f"chart-{table.name}{meta.get('suffix', '')}")
+            return self.context.render_partial("chart.html", table=table, target=self.target, chart=chart)
         return super().fence(tokens, idx, options, env)
 
     def paragraph_open(self, tokens, idx, options, env):
@@ -192,7 +195,9 @@ class BriefingRenderer(RendererHTML):
         token = tokens[idx]
         alt = escapeHtml(self.renderInlineAsText(token.children, options, env))
         src = escapeHtml(self.context.image_href(token.meta.get("project_path", ""), self.target))
-        img = f'<img src="{src}" alt="{alt}" />'
+        classes = token.attrGet("class")
+        extra = _id_attr(token) + (f' class="{escapeHtml(str(classes))}"' if classes else "")
+        img = f'<img src="{src}" alt="{alt}"{extra} />'
         caption = token.attrGet("title")
         if token.meta.get("figure") and caption:
             return f'{img}<figcaption>{escapeHtml(caption)}</figcaption>'
@@ -222,16 +227,10 @@ class RenderContext:
     jinja: jinja2.Environment
     footnote_html: dict[str, dict[int, str]] = field(default_factory=dict)
     epub_images: dict[str, str] = field(default_factory=dict)
-    embeds: dict[str, int] = field(default_factory=dict)  # id → times used, for unique ids
 
     @property
     def locale(self) -> str:
         return self.publication.config.babel_locale
-
-    def id_suffix(self, base: str) -> str:
-        """'' the first time an id is used in a document, then '-2', '-3'… (a table embedded twice)."""
-        self.embeds[base] = self.embeds.get(base, 0) + 1
-        return "" if self.embeds[base] == 1 else f"-{self.embeds[base]}"
 
     def render_partial(self, name, **values):
         return render_template(self.jinja, name, publication=self.publication, **values)
@@ -333,7 +332,7 @@ def _number_blocks(article: Article, tokens) -> None:
 
 def _id_attr(token) -> str:
     ident = token.attrGet("id")
-    return f' id="{escapeHtml(ident)}"' if ident else ""
+    return f' id="{escapeHtml(str(ident))}"' if ident else ""
 
 
 def _split_footnotes(tokens):

@@ -2,14 +2,15 @@
 
 Scripts, styles, frames, objects, forms and event handlers are removed, and so are
 `javascript:` URLs and resources that point outside the document (they would be fetched
-while building). Used only when report.yaml sets `raw_html: true`; otherwise markdown-it
-escapes raw HTML.
+while building). A `style` attribute keeps only plain presentational declarations. Used only
+when report.yaml sets `raw_html: true`; otherwise markdown-it escapes raw HTML.
 """
 
 from __future__ import annotations
 
 import re
 
+import tinycss2
 from lxml import etree, html
 
 DROPPED_ELEMENTS = {"script", "style", "iframe", "frame", "frameset", "object", "embed", "applet",
@@ -17,6 +18,41 @@ DROPPED_ELEMENTS = {"script", "style", "iframe", "frame", "frameset", "object", 
                     "math", "template", "noscript", "audio", "video", "source", "track", "img", "picture"}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "background", "poster", "srcset", "data"}
 _SAFE_HREF = re.compile(r"^(#|https?://|mailto:)", re.IGNORECASE)
+#: what a `style` attribute may set: how text looks and where it sits, nothing that loads,
+#: runs, places it over the page or draws text of its own
+STYLE_PROPERTIES = {
+    "color", "background-color", "font-style", "font-weight", "font-variant", "font-size", "line-height",
+    "text-align", "text-decoration", "text-transform", "text-indent", "letter-spacing", "word-spacing",
+    "white-space", "vertical-align", "width", "min-width", "max-width", "height", "min-height", "max-height",
+    "margin", "margin-top", "margin-right", "margin-bottom", "margin-left",
+    "padding", "padding-top", "padding-right", "padding-bottom", "padding-left",
+    "border", "border-top", "border-right", "border-bottom", "border-left", "border-color", "border-style",
+    "border-width", "border-radius", "border-collapse",
+}
+#: functions a declaration's value may call: colours only (no url(), image(), expression(), attr() …)
+STYLE_FUNCTIONS = {"rgb", "rgba", "hsl", "hsla"}
+_STYLE_TOKENS = {"whitespace", "ident", "number", "percentage", "dimension", "hash", "literal"}
+
+
+def sanitize_style(text: str) -> str:
+    """A `style` attribute's declarations that are plain presentation; '' when none is."""
+    kept = []
+    for declaration in tinycss2.parse_blocks_contents(text, skip_comments=True, skip_whitespace=True):
+        if (declaration.type == "declaration" and declaration.lower_name in STYLE_PROPERTIES
+                and _is_plain_value(declaration.value)):
+            value = tinycss2.serialize(declaration.value).strip()
+            kept.append(f"{declaration.lower_name}: {value}{' !important' if declaration.important else ''}")
+    return "; ".join(kept)
+
+
+def _is_plain_value(tokens) -> bool:
+    """Keywords, numbers, lengths, colours and rgb()/hsl(): no URL, string, escape trick or block."""
+    for token in tokens:
+        if token.type == "function" and token.lower_name in STYLE_FUNCTIONS and _is_plain_value(token.arguments):
+            continue
+        if token.type not in _STYLE_TOKENS or (token.type == "literal" and token.value not in ",/-+"):
+            return False
+    return True
 
 
 def sanitize_html(fragment: str) -> str:
@@ -49,7 +85,10 @@ def _clean(root):
             continue
         for name in list(element.attrib):
             lowered = name.lower()
-            if lowered.startswith("on") or lowered == "style":
+            style = sanitize_style(element.attrib[name]) if lowered == "style" else ""
+            if style:
+                element.attrib[name] = style
+            elif lowered.startswith("on") or lowered == "style":
                 del element.attrib[name]
             elif lowered in URL_ATTRIBUTES and not (lowered == "href" and _SAFE_HREF.match(element.attrib[name].strip())):
                 del element.attrib[name]
@@ -109,7 +148,9 @@ def sanitize_inline_tag(tag: str) -> str:
     for attribute, value in _ATTRIBUTE.findall(attributes):
         lowered = attribute.lower()
         value = value.strip("\"'") if value else ""
-        if lowered.startswith("on") or lowered == "style":
+        if lowered == "style":
+            value = sanitize_style(value)
+        if lowered.startswith("on") or (lowered == "style" and not value):
             continue
         if lowered in URL_ATTRIBUTES and not (lowered == "href" and _SAFE_HREF.match(value.strip())):
             continue
