@@ -182,6 +182,7 @@ class _Walker:
         self.facts_used: list[FactUse] = []
         self.ids: set[str] = {article.name}
         self.anchors = _Anchors()
+        self.claimed: dict[str, set] = {}  # where each needle was found, for `_locate_next`
 
     def line_of(self, token) -> int | None:
         return token.map[0] + 1 + self.offset if token.map else None
@@ -196,6 +197,20 @@ class _Walker:
             if col >= 0:
                 return index + 1 + self.offset, col + 1
         return start + 1 + self.offset, None
+
+    def _locate_next(self, block, needle: str) -> tuple[int | None, int | None]:
+        """Like `locate`, but each call finds the next place `needle` is written in the block."""
+        if not block.map:
+            return None, None
+        claimed = self.claimed.setdefault(needle, set())
+        for index in range(block.map[0], min(block.map[1], len(self.lines))):
+            col = self.lines[index].find(needle)
+            while col >= 0 and (index, col) in claimed:
+                col = self.lines[index].find(needle, col + 1)
+            if col >= 0:
+                claimed.add((index, col))
+                return index + 1 + self.offset, col + 1
+        return block.map[0] + 1 + self.offset, None
 
     def error(self, token, message, needle=None):
         line, col = self.locate(token, needle) if needle else (self.line_of(token), None)
@@ -374,7 +389,7 @@ class _Walker:
     def _explicit_id(self, token, block) -> bool:
         ident = str(token.attrGet("id"))
         where = next((pos for needle in (f"#{ident}", f"id={ident}", f'id="{ident}"', f"id='{ident}'")
-                      if (pos := self.locate(block, needle))[1] is not None), self.locate(block, "{"))
+                      if (pos := self._locate_next(block, needle))[1] is not None), self.locate(block, "{"))
         if not AUTHOR_ID.fullmatch(ident):
             self.errors.error(self.shown, *where, f"id '{_cut(ident)}' is not a valid id: use ASCII letters, "
                                                   "digits, '-' and '_', starting with a letter, at most 128 characters")
@@ -414,7 +429,7 @@ class _Walker:
     def _locate_link(self, block, href, written):
         """(line, col) of a link's address as written: `](address` or a reference `[label]: address`."""
         for needle, skip in ((f"]({written}", 2), (f"](<{written}>", 3), (f"]({href}", 2)):
-            line, col = self.locate(block, needle)
+            line, col = self._locate_next(block, needle)
             if col is not None:
                 return line, col + skip
         for index, text in enumerate(self.lines):

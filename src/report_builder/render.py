@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import mimetypes
 import re
 from dataclasses import dataclass, field
@@ -130,8 +131,8 @@ class BriefingRenderer(RendererHTML):
     def footnote_ref(self, tokens, idx, options, env):
         meta = tokens[idx].meta
         number = str(meta["id"] + 1)
-        note_id = f"{self.article.name}-fn{number}"
-        ref_id = f"{self.article.name}-fnref{number}" + (f"-{meta['subId']}" if meta.get("subId") else "")
+        note_id = escapeHtml(f"{self.article.name}-fn{number}")
+        ref_id = escapeHtml(f"{self.article.name}-fnref{number}" + (f"-{meta['subId']}" if meta.get("subId") else ""))
         if self.target == "pdf":
             return f'<span class="footnote">{self.context.footnote_html[self.article.name][meta["id"]]}</span>'
         if self.target == "epub":
@@ -246,7 +247,15 @@ class RenderContext:
 
 
 def epub_image_name(project_path: str) -> str:
-    return "images/" + project_path.removeprefix("content/").removeprefix("images/").replace("/", "-")
+    """The image's file name in the book: its project path flattened, in the characters EPUB file names
+    may safely use (a name that had others gets a digest of its path, so two never meet)."""
+    flat = project_path.removeprefix("content/").removeprefix("images/").replace("/", "-")
+    safe = re.sub(r"[^A-Za-z0-9._-]", "-", flat)
+    if safe != flat:
+        stem, dot, suffix = safe.rpartition(".")
+        digest = hashlib.sha256(project_path.encode("utf-8")).hexdigest()[:10]
+        safe = f"{stem}-{digest}{dot}{suffix}" if dot else f"{safe}-{digest}"
+    return "images/" + safe
 
 
 def render_template(env: jinja2.Environment, name: str, **values) -> str:
