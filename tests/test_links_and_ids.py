@@ -387,3 +387,18 @@ def test_no_output_names_a_folder_of_the_machine_or_a_file_uri(tmp_path):
     needles = [b"Zq7-distinctive-folder", b"file:", str(Path.home() / "x")[:-1].encode(), str(tmp_path).encode()]
     assert len(texts) > 10
     assert [(name, needle) for name, data in texts.items() for needle in needles if needle in data] == []
+
+
+def test_every_bad_link_and_id_of_an_article_is_reported_in_one_run(write_project):
+    body = "[p](/etc/passwd) [n](notes.txt) `c`{#b} [h](c.md#zz) {fact}`nope.x`\n"
+    files = {**THREE, "content/a.md": article(body), "content/notes.txt": "x\n"}
+    assert problems(write_project(files)) == [
+        "content/a.md:4:5: error: link '/etc/passwd' is an absolute path; link to another article by its file "
+        "name (other.md, other.md#heading)",
+        "content/a.md:4:22: error: link 'notes.txt' is not a published article; a link may point to an article "
+        "(other.md, other.md#heading), a #heading of this article or a web address",
+        "content/a.md:4:37: error: id 'b' is the id of the article 'b'; choose another",
+        "content/a.md:4:45: error: link 'c.md#zz': article 'content/c.md' has no heading or id 'zz'",
+        "content/a.md:4:54: error: unknown fact table 'nope'",
+        "content/b.md:4:13: error: link 'a.md#intro': article 'content/a.md' has no heading or id 'intro'",
+    ]

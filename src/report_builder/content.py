@@ -74,7 +74,10 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
 
 def load_article(project: Project, path: Path, tables: dict[str, FactTable],
                  locale: str, parser: MarkdownIt, allow_html: bool = False):
-    """Parse one article; returns it, the facts it uses and its ids and links still to check."""
+    """Parse one article: it, the facts it uses, its ids and links still to check, and its problems so far.
+
+    An unreadable file or front matter raises ReportError; an article that parsed is returned with
+    its problems, so that its links and ids are checked in the same run."""
     shown = project.display(path)
     text = read_text(path, shown, inside=project.root)
     errors = Collector()
@@ -99,8 +102,7 @@ def load_article(project: Project, path: Path, tables: dict[str, FactTable],
     _fill_front_matter(article, meta, locale, shown, errors)
     walker = _Walker(project, path, shown, body, offset, tables, errors, article, allow_html)
     walker.walk()
-    errors.raise_if_any()
-    return article, walker.facts_used, walker.anchors
+    return article, walker.facts_used, walker.anchors, errors.diagnostics
 
 
 def article_name(path: Path) -> str:
@@ -614,17 +616,17 @@ def load_articles(project: Project, names, tables, locale, allow_html=False):
             continue
         published[path.resolve()] = article_name(path)
         try:
-            article, uses, anchors = load_article(project, path, tables, locale, parser, allow_html)
+            article, uses, anchors, found = load_article(project, path, tables, locale, parser, allow_html)
         except ReportError as exc:
             errors.extend(exc.diagnostics)
             continue
+        errors.extend(found)
         loaded.append((article, anchors))
         facts_used.extend(uses)
     articles = [article for article, _anchors in loaded]
     errors.extend(_name_problems(articles))
-    if not errors.diagnostics:
-        _assign_ids(loaded, tables, errors)
-        _resolve_links(project, loaded, published, errors)
+    _assign_ids(loaded, tables, errors)
+    _resolve_links(project, loaded, published, errors)
     errors.raise_if_any()
     return articles, facts_used
 
