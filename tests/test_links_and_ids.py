@@ -340,8 +340,8 @@ def test_a_link_to_a_heading_three_articles_away_opens_its_page_in_a_chunked_pdf
     ("//example.org/x", "link '//example.org/x' is an absolute path; link to another article by its file name "
                         "(other.md, other.md#heading)"),
     ("c.md#nope", "link 'c.md#nope': article 'content/c.md' has no heading or id 'nope'"),
-    ("#nope", "link '#nope': this article has no heading or id 'nope'"),
-    ("#part-tw", "link '#part-tw': this article has no heading or id 'part-tw'; did you mean 'part-two'?"),
+    ("#nope", "link '#nope': no article has a heading or id 'nope'"),
+    ("#part-tw", "link '#part-tw': no article has a heading or id 'part-tw'; did you mean 'part-two'?"),
 ])
 def test_a_local_link_that_is_not_an_article_or_its_heading_is_located(write_project, link, message):
     files = {**THREE, "content/a.md": article(f"Text.\n\n## Part two\n\nSee [it]({link}) here.\n"),
@@ -402,3 +402,9 @@ def test_every_bad_link_and_id_of_an_article_is_reported_in_one_run(write_projec
         "content/a.md:4:54: error: unknown fact table 'nope'",
         "content/b.md:4:13: error: link 'a.md#intro': article 'content/a.md' has no heading or id 'intro'",
     ]
+
+
+def test_a_hash_link_to_another_articles_heading_id_is_an_internal_link(write_project):
+    files = {**THREE, "content/b.md": article("See [it](#c-part-two) and [a](a.md#intro).\n", "B")}
+    tree = lxml_html.fromstring(build(write_project(files), formats=["html"], jobs=1).outputs["html"].read_bytes())
+    assert tree.xpath("//article[@id='b']//div[@class='article-body']//a/@href") == ["#c-part-two", "#a-intro"]

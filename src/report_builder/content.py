@@ -709,8 +709,11 @@ def _embed_suffix(meta, table, used) -> str:
 
 
 def _resolve_links(project, loaded, published, errors) -> None:
-    """Point each link to an article (`other.md#part`, `#part`) at its id in the publication; refuse other files."""
+    """Point each link to an article (`other.md#part`, `#part`) at its id in the publication; refuse other files.
+
+    `#part` names a heading or id of the article itself first, else any article's or heading's id."""
     by_name = {article.name: (article, _targets(article, anchors)) for article, anchors in loaded}
+    everywhere = {ident for _article, targets in by_name.values() for ident in targets.values()}
     for article, anchors in loaded:
         for link in anchors.links:
             name = article.name if link.target is None else published.get(link.target)
@@ -725,10 +728,12 @@ def _resolve_links(project, loaded, published, errors) -> None:
             target, targets = by_name[name]
             fragment = link.fragment
             ident = targets.get(fragment) or targets.get(f"{name}-{fragment}")
+            if ident is None and link.target is None and fragment in everywhere:
+                ident = fragment
             if ident is None:
-                where = "this article" if target is article else f"article '{target.path}'"
+                where = "no article has a" if link.target is None else f"article '{target.path}' has no"
                 hint = _hint(fragment, [key for key in targets if key])
-                errors.error(article.path, *link.where, f"link '{_cut(link.written)}': {where} has no heading "
+                errors.error(article.path, *link.where, f"link '{_cut(link.written)}': {where} heading "
                                                          f"or id '{_cut(fragment)}'{hint}")
                 continue
             link.token.attrSet("href", f"#{ident}")
