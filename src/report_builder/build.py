@@ -16,7 +16,7 @@ from typing import Callable
 
 from .config import Config, load_config
 from .errors import Collector, Diagnostic, ReportError
-from .fonts import PrintFonts, fonts_cache
+from .fonts import PrintFonts, declared_fonts_only, fonts_cache
 from .output import atomic_write, remove_stale_temporaries
 from .project import Project, builtin_dir, load_project
 from .stamps import STATE_DIR, Inputs, State, current_versions, list_files
@@ -139,7 +139,8 @@ def build(directory: str | Path = ".", formats=None, out: str | Path | None = No
             return result
         result.reasons = stale
         jobs = jobs or os.cpu_count() or 1
-        with _layout_workers(project, config, stale, jobs) as workers:
+        fonts_dir = fonts_cache(fallback=out_dir / STATE_DIR / "fonts")
+        with declared_fonts_only(fonts_dir), _layout_workers(project, config, stale, jobs) as workers:
             say("loading content")
             publication = load_publication(project, config)
             if workers is not None:

@@ -15,11 +15,19 @@ a first build elsewhere, or one after `clean`, does not make them again.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+import struct
+import unicodedata
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import import_module
 from pathlib import Path
+
+from .errors import Diagnostic
 
 #: the variable fonts every print document uses: (family, package, file, style)
 FONT_FILES = (
@@ -144,3 +152,215 @@ def _digest(source: Path) -> str:
     digest = hashlib.sha256(uharfbuzz.__version__.encode("ascii"))
     digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
+
+
+# -- Hermetic lookup: fontconfig sees no font but those the documents declare -------------------
+
+#: CSS generic families and the declared family each one stands for in print
+GENERIC_FAMILIES = {
+    "serif": "Noto Serif", "sans-serif": "Noto Sans", "monospace": "Noto Sans", "cursive": "Noto Serif",
+    "fantasy": "Noto Serif", "system-ui": "Noto Sans", "ui-serif": "Noto Serif", "ui-sans-serif": "Noto Sans",
+    "ui-monospace": "Noto Sans", "ui-rounded": "Noto Sans", "math": "Noto Serif", "emoji": "Noto Sans",
+    "fangsong": "Noto Serif",
+}
+#: the family drawn when a stylesheet names one no declared font has
+DEFAULT_FAMILY = "Noto Serif"
+_IGNORED_WARNING = "No fonts configured in FontConfig"
+
+
+def fontconfig_file(directory: Path) -> Path:
+    """A fonts.conf that lists no font folder at all, so fontconfig knows only the fonts
+    WeasyPrint adds from @font-face rules; written once into `directory` (the fonts cache)."""
+    from xml.sax.saxutils import escape
+
+    aliases = "\n".join(
+        f"  <alias binding=\"same\"><family>{generic}</family><prefer><family>{family}</family></prefer></alias>"
+        for generic, family in GENERIC_FAMILIES.items())
+    text = (
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
+        "<!-- report-builder: only the fonts a document declares; no system font folder -->\n<fontconfig>\n"
+        f"  <cachedir>{escape(str(directory / 'fontconfig'))}</cachedir>\n{aliases}\n"
+        "  <match target=\"pattern\"><edit name=\"family\" mode=\"append_last\">"
+        f"<string>{DEFAULT_FAMILY}</string></edit></match>\n</fontconfig>\n").encode("utf-8")
+    path = directory / "fonts.conf"
+    try:
+        if path.read_bytes() == text:
+            return path
+    except OSError:
+        pass
+    from .output import atomic_write
+
+    atomic_write(path, text)
+    return path
+
+
+@contextmanager
+def declared_fonts_only(directory: Path):
+    """Point fontconfig at `fontconfig_file` while building; worker processes started inside
+    inherit it. Must be entered before WeasyPrint is imported: its import loads a configuration."""
+    names = ("FONTCONFIG_FILE", "FONTCONFIG_PATH", "FONTCONFIG_SYSROOT")
+    previous = {name: os.environ.get(name) for name in names}
+    for name in names:
+        os.environ.pop(name, None)
+    os.environ["FONTCONFIG_FILE"] = str(fontconfig_file(directory))
+    # WeasyPrint warns at import when the configuration lists no font: here that is the point
+    warnings.filterwarnings("ignore", message=_IGNORED_WARNING, category=UserWarning)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+# -- Coverage: characters no declared font has ----------------------------------------------
+
+#: variation selectors: they choose a glyph of the character before them, and draw nothing
+_SELECTORS = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF))
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_YAML_ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
+
+
+def covered_characters(directory: Path, extra_fonts: tuple[Path, ...] = ()) -> frozenset[int]:
+    """Code points some declared font maps to a glyph, from their cmaps; kept in `directory`."""
+    sources = (*font_paths(), *extra_fonts)
+    return _covered(tuple((str(path), *_identity(path)) for path in sources), directory)
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_size, status.st_mtime_ns
+
+
+@lru_cache(maxsize=8)
+def _covered(sources: tuple, directory: Path) -> frozenset[int]:
+    from .output import atomic_write
+
+    key = hashlib.sha256(json.dumps(sources).encode("utf-8")).hexdigest()[:16]
+    cached = directory / f"coverage-{key}.json"
+    try:
+        return frozenset(code for start, end in json.loads(cached.read_text("ascii"))
+                         for code in range(start, end + 1))
+    except (OSError, ValueError, TypeError):
+        pass
+    codes = set()
+    for path, *_ in sources:
+        codes.update(_cmap(Path(path)))
+    try:
+        atomic_write(cached, json.dumps(_ranges(codes)).encode("ascii"))
+    except OSError:
+        pass  # a cache that cannot be written is made again next time
+    return frozenset(codes)
+
+
+def _cmap(path: Path) -> set[int]:
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        with TTFont(path, lazy=True) as font:
+            return set(font.getBestCmap() or ())
+    except (TTLibError, OSError, KeyError, AssertionError, struct.error):
+        return set()  # not a font: WeasyPrint reports the @font-face it cannot load
+
+
+def _ranges(codes: set[int]) -> list[list[int]]:
+    ranges: list[list[int]] = []
+    for code in sorted(codes):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return ranges
+
+
+def needs_glyph(char: str) -> bool:
+    """Whether `char` is drawn: controls, format characters (soft hyphen, zero-width space,
+    joiners, direction marks), line separators and variation selectors are not."""
+    if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+        return False
+    code = ord(char)
+    return not any(start <= code <= end for start, end in _SELECTORS)
+
+
+def uncovered_in(text: str, shown: str, covered: frozenset[int], kind: str = "text") -> list[Diagnostic]:
+    """A warning for each character of `text` no declared font covers, at its first occurrence.
+
+    `kind` says how the file spells characters besides writing them: "markdown" (HTML
+    character references, YAML front matter), "yaml" (escapes in quoted scalars), "text".
+    """
+    if text.isascii() and "&" not in text and "\\" not in text:
+        return []  # every declared font covers printable ASCII
+    first: dict[str, int] = {}
+    for char in set(text):
+        if ord(char) not in covered and needs_glyph(char):
+            first[char] = text.find(char)
+    escapes = _ENTITY if kind == "markdown" else _YAML_ESCAPE if kind == "yaml" else None
+    if escapes is not None:
+        for match in escapes.finditer(text):
+            char = _unescaped(match.group(), kind)
+            if char and ord(char) not in covered and needs_glyph(char) and match.start() < first.get(char, len(text)):
+                first[char] = match.start()
+    if first and kind in ("yaml", "markdown"):
+        first = _outside_yaml_comments(text, first, kind)
+    return sorted(Diagnostic(shown, *_line_col(text, index), f"no font covers '{char}' (U+{ord(char):04X})",
+                             "warning") for char, index in first.items())
+
+
+def _unescaped(escape: str, kind: str) -> str | None:
+    if kind == "markdown":
+        import html
+
+        char = html.unescape(escape)
+    else:
+        code = int(escape[2:], 16)
+        char = chr(code) if code < 0x110000 and not 0xD800 <= code <= 0xDFFF else ""
+    return char if len(char) == 1 and char != escape else None
+
+
+def _outside_yaml_comments(text: str, first: dict[str, int], kind: str) -> dict[str, int]:
+    """Move each first occurrence to the first one inside a YAML value (front matter only, for
+    Markdown); one found only in comments is no warning."""
+    import yaml
+
+    end = len(text)
+    offset = 0
+    if kind == "markdown":
+        match = re.match(r"---[ \t]*\r?\n(.*?\r?\n)---[ \t]*(?:\r?\n|$)", text, re.DOTALL)
+        if not match:
+            return first
+        offset, end = match.start(1), match.end(1)
+    if not any(index < end for index in first.values()):
+        return first
+    try:
+        spans = [(token.start_mark.index + offset, token.end_mark.index + offset)
+                 for token in yaml.scan(text[offset:end], Loader=yaml.SafeLoader)
+                 if isinstance(token, yaml.ScalarToken)]
+    except yaml.YAMLError:
+        return first
+    kept = {}
+    for char, index in first.items():
+        if index >= end:
+            kept[char] = index
+            continue
+        found = next((position for start, stop in spans
+                      for position in [_find(text, char, start, stop, _YAML_ESCAPE, "yaml")] if position >= 0), -1)
+        if found < 0 and kind == "markdown":
+            found = _find(text, char, end, len(text), _ENTITY, "markdown")
+        if found >= 0:
+            kept[char] = found
+    return kept
+
+
+def _find(text: str, char: str, start: int, stop: int, escapes: re.Pattern, kind: str) -> int:
+    """The first place `char` appears in text[start:stop], written or escaped; -1 if nowhere."""
+    position = text.find(char, start, stop)
+    for found in escapes.finditer(text, start, stop if position < 0 else position):
+        if _unescaped(found.group(), kind) == char:
+            return found.start()
+    return position
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    return text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
