@@ -364,3 +364,112 @@ def _find(text: str, char: str, start: int, stop: int, escapes: re.Pattern, kind
 
 def _line_col(text: str, index: int) -> tuple[int, int]:
     return text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
+
+
+# -- Font families in project stylesheets -----------------------------------------------------
+
+#: the families the print fonts declare (FONT_FILES), lower-cased
+DECLARED_FAMILIES = frozenset(family.lower() for family, _p, _n, _s in FONT_FILES)
+#: values of font-family that name no font
+_KEYWORDS = frozenset({"inherit", "initial", "unset", "revert", "revert-layer", "default"})
+#: system fonts the `font` shorthand may name instead of a size and families
+_SIZE_KEYWORDS = frozenset({"xx-small", "x-small", "small", "medium", "large", "x-large", "xx-large",
+                            "xxx-large", "larger", "smaller"})
+
+
+@dataclass(frozen=True)
+class FontFamily:
+    """One family named in a stylesheet, where it is written."""
+
+    name: str
+    line: int
+    col: int
+
+
+def declarations(css: str):
+    """Every declaration of a stylesheet, in @media, @supports, @page and its margin boxes too,
+    with the at-rule it is in (`font-face` for @font-face descriptors)."""
+    import tinycss2
+
+    def walk(nodes, context):
+        for node in nodes:
+            if node.type == "declaration":
+                yield context, node
+            elif node.type == "qualified-rule" and node.content is not None:
+                yield from walk(tinycss2.parse_blocks_contents(node.content, True, True), context)
+            elif node.type == "at-rule" and node.content is not None:
+                yield from walk(tinycss2.parse_blocks_contents(node.content, True, True), node.lower_at_keyword)
+
+    yield from walk(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True), None)
+
+
+def families_in(declaration) -> list[FontFamily]:
+    """The families a `font-family` or `font` declaration names (none when a var() decides)."""
+    tokens = [token for token in declaration.value if token.type != "comment"]
+    if any(token.type == "function" for token in tokens):
+        return []
+    groups: list[list] = [[]]
+    for token in tokens:
+        if token.type == "literal" and token.value == ",":
+            groups.append([])
+        else:
+            groups[-1].append(token)
+    if declaration.lower_name == "font":
+        first = groups[0]
+        sizes = [i for i, token in enumerate(first) if token.type in ("dimension", "percentage", "number")
+                 or (token.type == "literal" and token.value == "/")
+                 or (token.type == "ident" and token.lower_value in _SIZE_KEYWORDS)]
+        if not sizes:  # a system font (`font: caption`) or a keyword names no family
+            return []
+        groups[0] = first[sizes[-1] + 1:]
+    families = []
+    for group in groups:
+        words = [token for token in group if token.type != "whitespace"]
+        if not words:
+            continue
+        if words[0].type == "string":
+            name = words[0].value
+        elif all(word.type == "ident" for word in words):
+            name = " ".join(word.value for word in words)
+        else:
+            continue  # not a family: WeasyPrint reports the declaration it ignores
+        families.append(FontFamily(name, words[0].source_line, words[0].source_column))
+    return families
+
+
+def font_face_families(css: str) -> set[str]:
+    """The families a stylesheet's @font-face rules declare, lower-cased."""
+    return {family.name.lower() for context, declaration in declarations(css)
+            if context == "font-face" and declaration.lower_name == "font-family"
+            for family in families_in(declaration)}
+
+
+def font_face_files(css: str, stylesheet: Path, root: Path) -> list[Path]:
+    """The project font files a stylesheet's @font-face rules load (URLs relative to it)."""
+    from urllib.parse import unquote, urlsplit
+
+    files = []
+    for context, declaration in declarations(css):
+        if context != "font-face" or declaration.lower_name != "src":
+            continue
+        for token in declaration.value:
+            url = token.value if token.type == "url" else None
+            if token.type == "function" and token.lower_name == "url":
+                url = next((arg.value for arg in token.arguments if arg.type == "string"), None)
+            if not url or urlsplit(url).scheme or urlsplit(url).netloc:
+                continue
+            path = (stylesheet.parent / unquote(urlsplit(url).path)).resolve()
+            if root in path.parents and path.is_file():
+                files.append(path)
+    return files
+
+
+def undeclared_families(css: str, shown: str, declared: set[str]) -> list[Diagnostic]:
+    """A warning for each family a rule names that is neither declared nor generic."""
+    known = DECLARED_FAMILIES | declared | GENERIC_FAMILIES.keys() | _KEYWORDS
+    return [Diagnostic(shown, family.line, family.col,
+                       f"font-family '{family.name}' is not a declared font (the print edition uses only "
+                       "Noto Serif, Noto Sans and fonts the project declares with @font-face)", "warning")
+            for context, declaration in declarations(css)
+            if context != "font-face" and declaration.lower_name in ("font-family", "font")
+            for family in families_in(declaration) if family.name.lower() not in known]
