@@ -92,7 +92,8 @@ def check_presentation(directory: str | Path, publication) -> list[Diagnostic]:
     warnings: list[Diagnostic] = []
     own_styles = [path for path in style_files(project, "pdf") if project.root in path.resolve().parents]
     try:
-        warnings = check_stylesheets(project, own_styles)
+        with declared_fonts_only(fonts_cache(fallback=output_dir(project, None) / STATE_DIR / "fonts")):
+            warnings = check_stylesheets(project, own_styles)  # imports WeasyPrint: its fontconfig too
     except ReportError as exc:
         errors.extend(exc.diagnostics)
     for target in ("pdf", "html"):

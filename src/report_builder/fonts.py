@@ -10,6 +10,12 @@ They depend on the installed fonts alone, never on a project, so they are kept i
 user's cache folder (`$XDG_CACHE_HOME/report-builder/fonts`, `REPORT_BUILDER_CACHE` to
 choose another) and shared by every project and output folder, like fontconfig's cache:
 a first build elsewhere, or one after `clean`, does not make them again.
+
+Nothing else is drawn with: while building, fontconfig reads a fonts.conf of ours
+(`declared_fonts_only`) that lists no font folder, so the only fonts it knows are the ones
+WeasyPrint adds from the document's @font-face rules (these instances, and fonts a project
+declares in its stylesheets); generic families map to Noto. A character none of them has is
+drawn as a missing glyph and reported with its place (`uncovered_in`), from the fonts' cmaps.
 """
 
 from __future__ import annotations
@@ -194,6 +200,12 @@ def fontconfig_file(directory: Path) -> Path:
     return path
 
 
+def allow_empty_fontconfig() -> None:
+    """Silence the warning WeasyPrint gives at import when fontconfig lists no font: with
+    `fontconfig_file` that is the point (a worker process started by spawn calls this too)."""
+    warnings.filterwarnings("ignore", message=_IGNORED_WARNING, category=UserWarning)
+
+
 @contextmanager
 def declared_fonts_only(directory: Path):
     """Point fontconfig at `fontconfig_file` while building; worker processes started inside
@@ -203,8 +215,7 @@ def declared_fonts_only(directory: Path):
     for name in names:
         os.environ.pop(name, None)
     os.environ["FONTCONFIG_FILE"] = str(fontconfig_file(directory))
-    # WeasyPrint warns at import when the configuration lists no font: here that is the point
-    warnings.filterwarnings("ignore", message=_IGNORED_WARNING, category=UserWarning)
+    allow_empty_fontconfig()
     try:
         yield
     finally:
