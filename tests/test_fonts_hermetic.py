@@ -29,9 +29,39 @@ SCRIPT_FONTS = {"Noto-Sans", "Noto-Sans-Bold", "Noto-Sans-Ultra-Bold", "Noto-Ser
 SYSTEM_FONT_PLACES = ("/usr/share/fonts", "/usr/local/share/fonts", "/etc/fonts", "/var/cache/fontconfig")
 
 
-def scripts_project(write_project):
-    return write_project({"report.yaml": "title: T\narticles:\n  - a.md\n  - b.md\n",
-                          "content/a.md": SCRIPTS, "content/b.md": SECOND})
+#: run as `python -c`: record every file Python opens (PEP 578 audit hook; forked workers keep it),
+#: then build. What fontconfig opens from C is not seen: the embedded fonts and strace tell that.
+AUDITED_BUILD = """
+import os, sys
+log = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+def record(event, args):
+    if event == "open" and not isinstance(args[0], int):
+        os.write(log, (os.path.abspath(os.fsdecode(args[0])) + "\\n").encode("utf-8", "surrogateescape"))
+sys.addaudithook(record)
+from report_builder.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def scripts_project(root):
+    files = {"report.yaml": "title: T\narticles:\n  - a.md\n  - b.md\n", "content/a.md": SCRIPTS,
+             "content/b.md": SECOND}
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module", params=["1", "2"], ids=["j1", "j2"])
+def scripts_build(request, tmp_path_factory):
+    """(project, completed build, files Python opened) for SCRIPTS built with -j 1 and with -j 2."""
+    root = scripts_project(tmp_path_factory.mktemp(f"scripts-j{request.param}") / "project")
+    log = root.parent / "opened.log"
+    completed = subprocess.run([sys.executable, "-c", AUDITED_BUILD, str(log), "build", "pdf", "-j", request.param,
+                                "--project", str(root)], capture_output=True, text=True, timeout=300)
+    opened = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    assert any(path.endswith("/content/a.md") for path in opened), "the audit hook recorded nothing"
+    return root, completed, opened
 
 
 def embedded_fonts(pdf_path) -> set[str]:
@@ -42,18 +72,25 @@ def embedded_fonts(pdf_path) -> set[str]:
                 and obj.get("/Subtype") != "/CIDFontType2"}
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_pdf_with_other_scripts_embeds_only_the_declared_fonts(write_project, run_cli, jobs):
-    root = scripts_project(write_project)
-    result = run_cli("build", "pdf", "-j", jobs, "--project", root)
-    assert result.exit_code == 0, result.stderr
+def test_a_pdf_with_other_scripts_embeds_only_the_declared_fonts(scripts_build):
+    root, completed, _opened = scripts_build
+    assert completed.returncode == 0, completed.stderr
     assert embedded_fonts(root / "build" / "t.pdf") == SCRIPT_FONTS
 
 
-def test_a_build_reports_each_uncovered_character_once_at_its_first_place(write_project, run_cli):
-    root = scripts_project(write_project)
-    result = run_cli("build", "pdf", "-j", "1", "--project", root)
-    assert (result.exit_code, result.stderr.splitlines()) == (0, SCRIPT_WARNINGS)
+def test_a_build_reports_each_uncovered_character_once_at_its_first_place(scripts_build):
+    _root, completed, _opened = scripts_build
+    assert (completed.returncode, completed.stderr.splitlines()) == (0, SCRIPT_WARNINGS)
+
+
+def test_a_build_opens_no_system_font_file_from_python(scripts_build):
+    _root, _completed, opened = scripts_build
+    assert [path for path in opened if is_system_font_place(path)] == []
+
+
+def is_system_font_place(path: str) -> bool:
+    return (path.startswith(SYSTEM_FONT_PLACES) or "/.cache/fontconfig" in path or "/.fonts" in path
+            or "/.local/share/fonts" in path)
 
 
 def test_nested_list_markers_are_characters_the_declared_fonts_have(tmp_path):
@@ -76,8 +113,8 @@ def descendants(box):
 
 @pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed (the embedded fonts are checked anyway)")
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_build_opens_no_system_font_file(write_project, tmp_path, jobs):
-    root = scripts_project(write_project)
+def test_a_build_opens_no_system_font_file_from_c_either(tmp_path, jobs):
+    root = scripts_project(tmp_path / "project")
     log = tmp_path / "strace.log"
     command = ["strace", "-f", "-qq", "-e", "trace=open,openat,openat2", "-o", str(log),
                sys.executable, "-m", "report_builder", "build", "pdf", "-j", jobs, "--project", str(root)]
@@ -87,8 +124,7 @@ def test_a_build_opens_no_system_font_file(write_project, tmp_path, jobs):
     assert completed.returncode == 0, completed.stderr
     opened = re.findall(r'open(?:at2?)?\((?:AT_FDCWD, )?"([^"]+)"', log.read_text(errors="replace"))
     assert any(path.endswith("t.pdf") or "/content/a.md" in path for path in opened)  # the trace saw the build
-    assert [path for path in opened if path.startswith(SYSTEM_FONT_PLACES) or "/.cache/fontconfig" in path
-            or "/.fonts" in path or "/.local/share/fonts" in path] == []
+    assert [path for path in opened if is_system_font_place(path)] == []
 
 
 def test_an_uncovered_character_gives_exactly_its_warning_line(write_project, run_cli):
