@@ -89,8 +89,8 @@ def test_a_build_opens_no_system_font_file_from_python(scripts_build):
 
 
 def is_system_font_place(path: str) -> bool:
-    return (path.startswith(SYSTEM_FONT_PLACES) or "/.cache/fontconfig" in path or "/.fonts" in path
-            or "/.local/share/fonts" in path)
+    return (path.startswith(SYSTEM_FONT_PLACES) or "/.cache/fontconfig/" in path or "/.fonts/" in path
+            or "/.local/share/fonts/" in path)
 
 
 def test_nested_list_markers_are_characters_the_declared_fonts_have(tmp_path):
