@@ -211,3 +211,12 @@ def test_a_yaml_comment_or_a_markdown_front_matter_comment_is_not_printed():
     assert uncovered_in("a: 1  # ★\n", "x.yaml", covered, "yaml") == []
     assert [str(d) for d in uncovered_in("---\n# ★\ntitle: x\n---\n\nbody ★\n", "x.md", covered, "markdown")] == [
         "x.md:6:6: warning: no font covers '★' (U+2605)"]
+
+
+def test_a_date_in_a_language_the_fonts_do_not_write_is_reported_at_the_language(write_project, run_cli):
+    root = write_project({"report.yaml": "title: T\nlanguage: zh-CN\ndate: 2025-11-05\narticles:\n  - a.md\n",
+                          "content/a.md": "---\ntitle: A\n---\n\nText.\n"})
+    result = run_cli("check", "--project", root)
+    assert (result.exit_code, result.stderr.splitlines()) == (0, [
+        f"report.yaml:2:11: warning: no font covers '{char}' (U+{ord(char):04X}), in dates written in 'zh-CN'"
+        for char in "年月日"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import fcntl
 import os
+import re
 import shutil
 import sys
 import threading
@@ -295,7 +296,22 @@ def font_warnings(publication, project: Project, out_dir: Path) -> list[Diagnost
         if kind is not None:
             text = read_text(project.root / shown, shown, inside=project.root)
             warnings.extend(uncovered_in(text, shown, covered, kind))
+            if shown == "report.yaml":
+                warnings.extend(_generated_text_warnings(publication, text, covered))
     return warnings
+
+
+def _generated_text_warnings(publication, report_yaml: str, covered) -> list[Diagnostic]:
+    """Dates are written in the publication's language (month names): reported at `language:`."""
+    from .fonts import uncovered_in
+
+    dates = "\n".join(sorted({publication.date_text, *(article.date_text for article in publication.articles)}))
+    where = re.search(r"^language[ \t]*:[ \t]*", report_yaml, re.MULTILINE)
+    line, col = ((report_yaml.count("\n", 0, where.end()) + 1, where.end() - where.start() + 1) if where
+                 else (None, None))
+    language = publication.config.language
+    return [replace(d, line=line, col=col, message=f"{d.message}, in dates written in {language!r}")
+            for d in uncovered_in(dates, "report.yaml", covered)]
 
 
 #: how the printed sources spell characters (see fonts.uncovered_in); other inputs are not text
