@@ -220,3 +220,39 @@ def test_a_date_in_a_language_the_fonts_do_not_write_is_reported_at_the_language
     assert (result.exit_code, result.stderr.splitlines()) == (0, [
         f"report.yaml:2:11: warning: no font covers '{char}' (U+{ord(char):04X}), in dates written in 'zh-CN'"
         for char in "年月日"])
+
+
+def ship_font() -> bytes:
+    """A one-glyph TrueType font that has 🚢 (a square), as a project might ship."""
+    import io
+
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    pen = TTGlyphPen(None)
+    for point in [(100, 0), (100, 700), (600, 700), (600, 0)]:
+        (pen.lineTo if point != (100, 0) else pen.moveTo)(point)
+    pen.closePath()
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder([".notdef", "ship"])
+    builder.setupCharacterMap({0x1F6A2: "ship"})
+    builder.setupGlyf({".notdef": TTGlyphPen(None).glyph(), "ship": pen.glyph()})
+    builder.setupHorizontalMetrics({".notdef": (500, 0), "ship": (700, 100)})
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    builder.setupNameTable({"familyName": "Ship", "styleName": "Regular"})
+    builder.setupOS2()
+    builder.setupPost()
+    data = io.BytesIO()
+    builder.save(data)
+    return data.getvalue()
+
+
+def test_a_font_the_project_ships_and_declares_covers_its_characters(write_project, run_cli):
+    root = write_project({
+        "content/a.md": "---\ntitle: A\n---\n\nShip 🚢 and star ★.\n",
+        "styles/custom.css": "@font-face { font-family: Ship; src: url(fonts/ship.ttf); }\n"
+                             "p { font-family: \"Noto Serif\", Ship; }\n",
+        "fonts/ship.ttf": ship_font(),
+    })
+    result = run_cli("check", "--project", root)
+    assert (result.exit_code, result.stderr) == (0, "content/a.md:5:17: warning: no font covers '★' (U+2605)\n")

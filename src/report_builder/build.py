@@ -288,7 +288,7 @@ def font_warnings(publication, project: Project, out_dir: Path) -> list[Diagnost
     for path in style_files(project, "pdf"):
         if project.root in path.resolve().parents:
             text = read_text(path, project.display(path), inside=project.root)
-            extra.extend(font_face_files(text, path, project.root))
+            extra.extend(font_face_files(text, project.root))
     covered = covered_characters(fonts_cache(fallback=out_dir / STATE_DIR / "fonts"), tuple(extra))
     warnings = []
     for shown in sorted(inputs_of(publication, project, "pdf").files):

@@ -455,8 +455,9 @@ def font_face_families(css: str) -> set[str]:
             for family in families_in(declaration)}
 
 
-def font_face_files(css: str, stylesheet: Path, root: Path) -> list[Path]:
-    """The project font files a stylesheet's @font-face rules load (URLs relative to it)."""
+def font_face_files(css: str, root: Path) -> list[Path]:
+    """The project font files a stylesheet's @font-face rules load (URLs are relative to the
+    project folder: the stylesheets are inlined in the document, whose base is the project)."""
     from urllib.parse import unquote, urlsplit
 
     files = []
@@ -469,7 +470,7 @@ def font_face_files(css: str, stylesheet: Path, root: Path) -> list[Path]:
                 url = next((arg.value for arg in token.arguments if arg.type == "string"), None)
             if not url or urlsplit(url).scheme or urlsplit(url).netloc:
                 continue
-            path = (stylesheet.parent / unquote(urlsplit(url).path)).resolve()
+            path = (root / unquote(urlsplit(url).path)).resolve()
             if root in path.parents and path.is_file():
                 files.append(path)
     return files
