@@ -11,13 +11,13 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from .config import Config, load_config
 from .errors import Collector, Diagnostic, ReportError
-from .fonts import PrintFonts, fonts_cache
+from .fonts import PrintFonts, declared_fonts_only, fonts_cache
 from .output import atomic_write, remove_stale_temporaries
 from .project import Project, builtin_dir, load_project
 from .stamps import STATE_DIR, Inputs, State, current_versions, list_files
@@ -93,7 +93,8 @@ def check_presentation(directory: str | Path, publication) -> list[Diagnostic]:
     warnings: list[Diagnostic] = []
     own_styles = [path for path in style_files(project, "pdf") if project.root in path.resolve().parents]
     try:
-        warnings = check_stylesheets(project, own_styles)
+        with declared_fonts_only(fonts_cache(fallback=output_dir(project, None) / STATE_DIR / "fonts")):
+            warnings = check_stylesheets(project, own_styles)  # imports WeasyPrint: its fontconfig too
     except ReportError as exc:
         errors.extend(exc.diagnostics)
     for target in ("pdf", "html"):
@@ -101,6 +102,8 @@ def check_presentation(directory: str | Path, publication) -> list[Diagnostic]:
             render_document(publication, project, target)
         except ReportError as exc:
             errors.extend(d for d in exc.diagnostics if d not in errors.diagnostics)
+    if "pdf" in publication.config.formats:
+        warnings.extend(font_warnings(publication, project, output_dir(project, None)))
     if errors.diagnostics:
         raise ReportError(errors.diagnostics + warnings)  # the warnings are news too
     return warnings
@@ -116,8 +119,9 @@ def output_path(out_dir: Path, config: Config, fmt: str) -> Path:
 
 def build(directory: str | Path = ".", formats=None, out: str | Path | None = None,
           force: bool = False, jobs: int | None = None, keep_intermediate: bool = False,
-          progress: Progress | None = None) -> BuildResult:
-    """Build the stale outputs of a project; nothing is written unless every output succeeds."""
+          progress: Progress | None = None, strict: bool = False) -> BuildResult:
+    """Build the stale outputs of a project; nothing is written unless every output succeeds
+    (and, when `strict`, unless there was no warning either)."""
     say = progress or (lambda message: None)
     project = load_project(directory)
     config = load_config(project)
@@ -140,7 +144,8 @@ def build(directory: str | Path = ".", formats=None, out: str | Path | None = No
             return result
         result.reasons = stale
         jobs = jobs or os.cpu_count() or 1
-        with _layout_workers(project, config, stale, jobs) as workers:
+        fonts_dir = fonts_cache(fallback=out_dir / STATE_DIR / "fonts")
+        with declared_fonts_only(fonts_dir), _layout_workers(project, config, stale, jobs) as workers:
             say("loading content")
             publication = load_publication(project, config)
             if workers is not None:
@@ -150,6 +155,8 @@ def build(directory: str | Path = ".", formats=None, out: str | Path | None = No
             with source_date_epoch(config):
                 data = _render_outputs(publication, project, list(stale), jobs, keep_intermediate, out_dir, result,
                                        say, use_cache=not force, workers=workers)
+        if strict and result.warnings:
+            raise ReportError(as_errors(result.warnings))
         for fmt, payload in data.items():
             target = output_path(out_dir, config, fmt)
             atomic_write(target, payload)
@@ -191,6 +198,8 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
         pool = ProcessPoolExecutor(max_workers=1, initializer=exit_with_parent, initargs=(os.getpid(),))
         html_job = pool.submit(_render_html_in_worker, str(project.root), publication.config)
     try:
+        if "pdf" in formats:
+            result.warnings.extend(font_warnings(publication, project, out_dir))
         if {"pdf", "epub"} & set(formats):
             drafts = {}
 
@@ -267,6 +276,53 @@ def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result
     result.warnings.extend(layout.warnings)
     say("writing PDF")
     return write_pdf(layout, config.identifier, variant=config.pdf.variant), layout
+
+
+def as_errors(warnings: list[Diagnostic]) -> list[Diagnostic]:
+    """Warnings made errors (`--strict`)."""
+    return [replace(warning, severity="error") for warning in warnings]
+
+
+def font_warnings(publication, project: Project, out_dir: Path) -> list[Diagnostic]:
+    """A warning for each character of the printed sources no declared font covers (see fonts.py)."""
+    from .fonts import covered_characters, font_face_files, uncovered_in
+    from .render import style_files
+    from .sources import read_text
+
+    extra = []
+    for path in style_files(project, "pdf"):
+        if project.root in path.resolve().parents:
+            text = read_text(path, project.display(path), inside=project.root)
+            extra.extend(font_face_files(text, project.root))
+    covered = covered_characters(fonts_cache(fallback=out_dir / STATE_DIR / "fonts"), tuple(extra))
+    warnings = []
+    for shown in sorted(inputs_of(publication, project, "pdf").files):
+        kind = _TEXT_KINDS.get(Path(shown).suffix.lower())
+        if kind is not None:
+            text = read_text(project.root / shown, shown, inside=project.root)
+            warnings.extend(uncovered_in(text, shown, covered, kind))
+            if shown == "report.yaml":
+                warnings.extend(_generated_text_warnings(publication, text, covered))
+    return warnings
+
+
+def _generated_text_warnings(publication, report_yaml: str, covered) -> list[Diagnostic]:
+    """Dates are written in the publication's language (month names): reported at `language:`."""
+    from .fonts import uncovered_in
+
+    dates = "\n".join(sorted({publication.date_text, *(article.date_text for article in publication.articles)}))
+    where = re.search(r"^language[ \t]*:[ \t]*", report_yaml, re.MULTILINE)
+    line, col = ((report_yaml.count("\n", 0, where.end()) + 1, where.end() - where.start() + 1) if where
+                 else (None, None))
+    language = publication.config.language
+    return [replace(d, line=line, col=col, message=f"{d.message}, in dates written in {language!r}")
+            for d in uncovered_in(dates, "report.yaml", covered)]
+
+
+#: how the printed sources spell characters (see fonts.uncovered_in); other inputs are not text
+_TEXT_KINDS = {".md": "markdown", ".yaml": "yaml", ".yml": "yaml", ".csv": "text", ".tsv": "text",
+               ".html": "text", ".xhtml": "text", ".xml": "text", ".j2": "text", ".jinja": "text", ".txt": "text",
+               ".svg": "text"}
 
 
 def print_fonts(project: Project, own_styles: list[Path], directory: Path) -> PrintFonts:

@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     common(build)
     check = commands.add_parser("check", help="validate content without building")
     common(check)
+    for sub in (build, check):
+        sub.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1, nothing written)")
     clean = commands.add_parser("clean", help="remove outputs and build state")
     clean.add_argument("--out", metavar="DIR", help="output folder (default: PROJECT/build)")
     common(clean)
@@ -135,16 +137,20 @@ def _run(args) -> int:
         step, stop = _progress(args)
         try:
             result = build(args.project, formats=args.formats or None, out=args.out, force=args.force,
-                           jobs=args.jobs, keep_intermediate=args.keep_intermediate, progress=step)
+                           jobs=args.jobs, keep_intermediate=args.keep_intermediate, progress=step,
+                           strict=args.strict)
         finally:
             stop()
         _report_build(args, result)
         return EXIT_OK
     if args.command == "check":
-        from .build import check, check_presentation
+        from .build import as_errors, check, check_presentation
 
         publication = check(args.project)
-        for warning in check_presentation(args.project, publication):
+        warnings = check_presentation(args.project, publication)
+        if args.strict and warnings:
+            raise ReportError(as_errors(warnings))
+        for warning in warnings:
             print(warning, file=sys.stderr)
         _say(args, f"ok: {len(publication.articles)} article(s), {len(publication.tables)} fact table(s)")
         return EXIT_OK

@@ -10,16 +10,30 @@ They depend on the installed fonts alone, never on a project, so they are kept i
 user's cache folder (`$XDG_CACHE_HOME/report-builder/fonts`, `REPORT_BUILDER_CACHE` to
 choose another) and shared by every project and output folder, like fontconfig's cache:
 a first build elsewhere, or one after `clean`, does not make them again.
+
+Nothing else is drawn with: while building, fontconfig reads a fonts.conf of ours
+(`declared_fonts_only`) that lists no font folder, so the only fonts it knows are the ones
+WeasyPrint adds from the document's @font-face rules (these instances, and fonts a project
+declares in its stylesheets); generic families map to Noto. A character none of them has is
+drawn as a missing glyph and reported with its place (`uncovered_in`), from the fonts' cmaps.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+import struct
+import unicodedata
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import import_module
 from pathlib import Path
+
+from .errors import Diagnostic
 
 #: the variable fonts every print document uses: (family, package, file, style)
 FONT_FILES = (
@@ -144,3 +158,330 @@ def _digest(source: Path) -> str:
     digest = hashlib.sha256(uharfbuzz.__version__.encode("ascii"))
     digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
+
+
+# -- Hermetic lookup: fontconfig sees no font but those the documents declare -------------------
+
+#: CSS generic families and the declared family each one stands for in print
+GENERIC_FAMILIES = {
+    "serif": "Noto Serif", "sans-serif": "Noto Sans", "monospace": "Noto Sans", "cursive": "Noto Serif",
+    "fantasy": "Noto Serif", "system-ui": "Noto Sans", "ui-serif": "Noto Serif", "ui-sans-serif": "Noto Sans",
+    "ui-monospace": "Noto Sans", "ui-rounded": "Noto Sans", "math": "Noto Serif", "emoji": "Noto Sans",
+    "fangsong": "Noto Serif",
+}
+#: the family drawn when a stylesheet names one no declared font has
+DEFAULT_FAMILY = "Noto Serif"
+_IGNORED_WARNING = "No fonts configured in FontConfig"
+
+
+def fontconfig_file(directory: Path) -> Path:
+    """A fonts.conf that lists no font folder at all, so fontconfig knows only the fonts
+    WeasyPrint adds from @font-face rules; written once into `directory` (the fonts cache)."""
+    from xml.sax.saxutils import escape
+
+    aliases = "\n".join(
+        f"  <alias binding=\"same\"><family>{generic}</family><prefer><family>{family}</family></prefer></alias>"
+        for generic, family in GENERIC_FAMILIES.items())
+    text = (
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
+        "<!-- report-builder: only the fonts a document declares; no system font folder -->\n<fontconfig>\n"
+        f"  <cachedir>{escape(str(directory / 'fontconfig'))}</cachedir>\n{aliases}\n"
+        "  <match target=\"pattern\"><edit name=\"family\" mode=\"append_last\">"
+        f"<string>{DEFAULT_FAMILY}</string></edit></match>\n</fontconfig>\n").encode("utf-8")
+    path = directory / "fonts.conf"
+    try:
+        if path.read_bytes() == text:
+            return path
+    except OSError:
+        pass
+    from .output import atomic_write
+
+    atomic_write(path, text)
+    return path
+
+
+def allow_empty_fontconfig() -> None:
+    """Silence the warning WeasyPrint gives at import when fontconfig lists no font: with
+    `fontconfig_file` that is the point (a worker process started by spawn calls this too)."""
+    warnings.filterwarnings("ignore", message=_IGNORED_WARNING, category=UserWarning)
+
+
+@contextmanager
+def declared_fonts_only(directory: Path):
+    """Point fontconfig at `fontconfig_file` while building; worker processes started inside
+    inherit it. Must be entered before WeasyPrint is imported: its import loads a configuration."""
+    names = ("FONTCONFIG_FILE", "FONTCONFIG_PATH", "FONTCONFIG_SYSROOT")
+    previous = {name: os.environ.get(name) for name in names}
+    for name in names:
+        os.environ.pop(name, None)
+    os.environ["FONTCONFIG_FILE"] = str(fontconfig_file(directory))
+    allow_empty_fontconfig()
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+# -- Coverage: characters no declared font has ----------------------------------------------
+
+#: variation selectors: they choose a glyph of the character before them, and draw nothing
+_SELECTORS = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF))
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_YAML_ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
+
+
+def covered_characters(directory: Path, extra_fonts: tuple[Path, ...] = ()) -> frozenset[int]:
+    """Code points some declared font maps to a glyph, from their cmaps; kept in `directory`."""
+    sources = (*font_paths(), *extra_fonts)
+    return _covered(tuple((str(path), *_identity(path)) for path in sources), directory)
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_size, status.st_mtime_ns
+
+
+@lru_cache(maxsize=8)
+def _covered(sources: tuple, directory: Path) -> frozenset[int]:
+    from .output import atomic_write
+
+    key = hashlib.sha256(json.dumps(sources).encode("utf-8")).hexdigest()[:16]
+    cached = directory / f"coverage-{key}.json"
+    try:
+        return frozenset(code for start, end in json.loads(cached.read_text("ascii"))
+                         for code in range(start, end + 1))
+    except (OSError, ValueError, TypeError):
+        pass
+    codes = set()
+    for path, *_ in sources:
+        codes.update(_cmap(Path(path)))
+    try:
+        atomic_write(cached, json.dumps(_ranges(codes)).encode("ascii"))
+    except OSError:
+        pass  # a cache that cannot be written is made again next time
+    return frozenset(codes)
+
+
+def _cmap(path: Path) -> set[int]:
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        with TTFont(path, lazy=True) as font:
+            return set(font.getBestCmap() or ())
+    except (TTLibError, OSError, KeyError, AssertionError, struct.error):
+        return set()  # not a font: WeasyPrint reports the @font-face it cannot load
+
+
+def _ranges(codes: set[int]) -> list[list[int]]:
+    ranges: list[list[int]] = []
+    for code in sorted(codes):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return ranges
+
+
+def needs_glyph(char: str) -> bool:
+    """Whether `char` is drawn: controls, format characters (soft hyphen, zero-width space,
+    joiners, direction marks), line separators and variation selectors are not."""
+    if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+        return False
+    code = ord(char)
+    return not any(start <= code <= end for start, end in _SELECTORS)
+
+
+def uncovered_in(text: str, shown: str, covered: frozenset[int], kind: str = "text") -> list[Diagnostic]:
+    """A warning for each character of `text` no declared font covers, at its first occurrence.
+
+    `kind` says how the file spells characters besides writing them: "markdown" (HTML
+    character references, YAML front matter), "yaml" (escapes in quoted scalars), "text".
+    """
+    if text.isascii() and "&" not in text and "\\" not in text:
+        return []  # every declared font covers printable ASCII
+    first: dict[str, int] = {}
+    for char in set(text):
+        if ord(char) not in covered and needs_glyph(char):
+            first[char] = text.find(char)
+    escapes = _ENTITY if kind == "markdown" else _YAML_ESCAPE if kind == "yaml" else None
+    if escapes is not None:
+        for match in escapes.finditer(text):
+            char = _unescaped(match.group(), kind)
+            if char and ord(char) not in covered and needs_glyph(char) and match.start() < first.get(char, len(text)):
+                first[char] = match.start()
+    if first and kind in ("yaml", "markdown"):
+        first = _outside_yaml_comments(text, first, kind)
+    return sorted(Diagnostic(shown, *_line_col(text, index), f"no font covers '{char}' (U+{ord(char):04X})",
+                             "warning") for char, index in first.items())
+
+
+def _unescaped(escape: str, kind: str) -> str | None:
+    if kind == "markdown":
+        import html
+
+        char = html.unescape(escape)
+    else:
+        code = int(escape[2:], 16)
+        char = chr(code) if code < 0x110000 and not 0xD800 <= code <= 0xDFFF else ""
+    return char if len(char) == 1 and char != escape else None
+
+
+def _outside_yaml_comments(text: str, first: dict[str, int], kind: str) -> dict[str, int]:
+    """Move each first occurrence to the first one inside a YAML value (front matter only, for
+    Markdown); one found only in comments is no warning."""
+    import yaml
+
+    end = len(text)
+    offset = 0
+    if kind == "markdown":
+        match = re.match(r"---[ \t]*\r?\n(.*?\r?\n)---[ \t]*(?:\r?\n|$)", text, re.DOTALL)
+        if not match:
+            return first
+        offset, end = match.start(1), match.end(1)
+    if not any(index < end for index in first.values()):
+        return first
+    try:
+        spans = [(token.start_mark.index + offset, token.end_mark.index + offset)
+                 for token in yaml.scan(text[offset:end], Loader=yaml.SafeLoader)
+                 if isinstance(token, yaml.ScalarToken)]
+    except yaml.YAMLError:
+        return first
+    kept = {}
+    for char, index in first.items():
+        if index >= end:
+            kept[char] = index
+            continue
+        found = next((position for start, stop in spans
+                      for position in [_find(text, char, start, stop, _YAML_ESCAPE, "yaml")] if position >= 0), -1)
+        if found < 0 and kind == "markdown":
+            found = _find(text, char, end, len(text), _ENTITY, "markdown")
+        if found >= 0:
+            kept[char] = found
+    return kept
+
+
+def _find(text: str, char: str, start: int, stop: int, escapes: re.Pattern, kind: str) -> int:
+    """The first place `char` appears in text[start:stop], written or escaped; -1 if nowhere."""
+    position = text.find(char, start, stop)
+    for found in escapes.finditer(text, start, stop if position < 0 else position):
+        if _unescaped(found.group(), kind) == char:
+            return found.start()
+    return position
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    return text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
+
+
+# -- Font families in project stylesheets -----------------------------------------------------
+
+#: the families the print fonts declare (FONT_FILES), lower-cased
+DECLARED_FAMILIES = frozenset(family.lower() for family, _p, _n, _s in FONT_FILES)
+#: values of font-family that name no font
+_KEYWORDS = frozenset({"inherit", "initial", "unset", "revert", "revert-layer", "default"})
+#: system fonts the `font` shorthand may name instead of a size and families
+_SIZE_KEYWORDS = frozenset({"xx-small", "x-small", "small", "medium", "large", "x-large", "xx-large",
+                            "xxx-large", "larger", "smaller"})
+
+
+@dataclass(frozen=True)
+class FontFamily:
+    """One family named in a stylesheet, where it is written."""
+
+    name: str
+    line: int
+    col: int
+
+
+def declarations(css: str):
+    """Every declaration of a stylesheet, in @media, @supports, @page and its margin boxes too,
+    with the at-rule it is in (`font-face` for @font-face descriptors)."""
+    import tinycss2
+
+    def walk(nodes, context):
+        for node in nodes:
+            if node.type == "declaration":
+                yield context, node
+            elif node.type == "qualified-rule" and node.content is not None:
+                yield from walk(tinycss2.parse_blocks_contents(node.content, True, True), context)
+            elif node.type == "at-rule" and node.content is not None:
+                yield from walk(tinycss2.parse_blocks_contents(node.content, True, True), node.lower_at_keyword)
+
+    yield from walk(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True), None)
+
+
+def families_in(declaration) -> list[FontFamily]:
+    """The families a `font-family` or `font` declaration names (none when a var() decides)."""
+    tokens = [token for token in declaration.value if token.type != "comment"]
+    if any(token.type == "function" for token in tokens):
+        return []
+    groups: list[list] = [[]]
+    for token in tokens:
+        if token.type == "literal" and token.value == ",":
+            groups.append([])
+        else:
+            groups[-1].append(token)
+    if declaration.lower_name == "font":
+        first = groups[0]
+        sizes = [i for i, token in enumerate(first) if token.type in ("dimension", "percentage", "number")
+                 or (token.type == "literal" and token.value == "/")
+                 or (token.type == "ident" and token.lower_value in _SIZE_KEYWORDS)]
+        if not sizes:  # a system font (`font: caption`) or a keyword names no family
+            return []
+        groups[0] = first[sizes[-1] + 1:]
+    families = []
+    for group in groups:
+        words = [token for token in group if token.type != "whitespace"]
+        if not words:
+            continue
+        if words[0].type == "string":
+            name = words[0].value
+        elif all(word.type == "ident" for word in words):
+            name = " ".join(word.value for word in words)
+        else:
+            continue  # not a family: WeasyPrint reports the declaration it ignores
+        families.append(FontFamily(name, words[0].source_line, words[0].source_column))
+    return families
+
+
+def font_face_families(css: str) -> set[str]:
+    """The families a stylesheet's @font-face rules declare, lower-cased."""
+    return {family.name.lower() for context, declaration in declarations(css)
+            if context == "font-face" and declaration.lower_name == "font-family"
+            for family in families_in(declaration)}
+
+
+def font_face_files(css: str, root: Path) -> list[Path]:
+    """The project font files a stylesheet's @font-face rules load (URLs are relative to the
+    project folder: the stylesheets are inlined in the document, whose base is the project)."""
+    from urllib.parse import unquote, urlsplit
+
+    files = []
+    for context, declaration in declarations(css):
+        if context != "font-face" or declaration.lower_name != "src":
+            continue
+        for token in declaration.value:
+            url = token.value if token.type == "url" else None
+            if token.type == "function" and token.lower_name == "url":
+                url = next((arg.value for arg in token.arguments if arg.type == "string"), None)
+            if not url or urlsplit(url).scheme or urlsplit(url).netloc:
+                continue
+            path = (root / unquote(urlsplit(url).path)).resolve()
+            if root in path.parents and path.is_file():
+                files.append(path)
+    return files
+
+
+def undeclared_families(css: str, shown: str, declared: set[str]) -> list[Diagnostic]:
+    """A warning for each family a rule names that is neither declared nor generic."""
+    known = DECLARED_FAMILIES | declared | GENERIC_FAMILIES.keys() | _KEYWORDS
+    return [Diagnostic(shown, family.line, family.col,
+                       f"font-family '{family.name}' is not a declared font (the print edition uses only "
+                       "Noto Serif, Noto Sans and fonts the project declares with @font-face)", "warning")
+            for context, declaration in declarations(css)
+            if context != "font-face" and declaration.lower_name in ("font-family", "font")
+            for family in families_in(declaration) if family.name.lower() not in known]

@@ -94,9 +94,10 @@ def check_stylesheets(project: Project, paths) -> list[Diagnostic]:
         return []
     import weasyprint
 
+    from ..fonts import font_face_families, undeclared_families
     from ..sources import read_text
 
-    warnings, errors = [], []
+    warnings, errors, texts = [], [], []
     for path in paths:
         shown = project.display(path)
         try:
@@ -104,6 +105,7 @@ def check_stylesheets(project: Project, paths) -> list[Diagnostic]:
         except ReportError as exc:
             errors.extend(exc.diagnostics)
             continue
+        texts.append((shown, text))
         capture = _Capture()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(capture)
@@ -123,6 +125,9 @@ def check_stylesheets(project: Project, paths) -> list[Diagnostic]:
             warnings.append(Diagnostic(shown, line, col, f"CSS: {text_}", "warning"))
     if errors:
         raise ReportError(errors)
+    declared = set().union(*(font_face_families(text) for _shown, text in texts))
+    for shown, text in texts:
+        warnings.extend(undeclared_families(text, shown, declared))
     return warnings
 
 

@@ -39,7 +39,7 @@ from pathlib import Path
 from ..errors import Diagnostic
 from ..project import load_project
 from ..render import PrintPart, render_document
-from ..fonts import PrintFonts, font_face_css
+from ..fonts import PrintFonts, allow_empty_fontconfig, font_face_css
 from .pdf import layout_pdf
 from .pdf_contents import HIDDEN_NUMBERS_CSS, STAND_IN, DrawnNumbers, read_numbers
 from .pdf_furniture import (DrawnFurniture, StampedFurniture, checked, drawable_heads, furniture_html,
@@ -130,6 +130,7 @@ def _prepare_worker(parent: int, loaded, early) -> None:
     if not early.acquire(block=False):
         loaded.wait(timeout=10)
     gc.disable()  # the import makes objects by the hundred thousand and frees none: no collections
+    allow_empty_fontconfig()  # the build's FONTCONFIG_FILE (fonts.py) is inherited with the environment
     try:
         from ..fetcher import SandboxFetcher  # noqa: F401 - imports WeasyPrint
         from ..pagelist import find_page_starts  # noqa: F401
