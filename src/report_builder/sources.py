@@ -24,6 +24,7 @@ MAX_YAML_REPEATS = 100_000
 MAX_INTEGER_DIGITS = 30
 
 _STR = "tag:yaml.org,2002:str"
+_SCALAR = (1, 0)  # a scalar's (values, levels)
 _MERGE = "tag:yaml.org,2002:merge"
 #: tags that build something other than text, numbers, dates, lists and mappings (or that
 #: skip the bounds above): refused like every custom tag
@@ -93,11 +94,15 @@ class _BoundedConstructor:
     def child(self, parent, slot, node):
         """The value of `node` under `parent`, and its (values, levels); an alias is charged."""
         if node.__class__ is ScalarNode:
-            return (node.value if node.tag == _STR else self.construct_object(node)), (1, 0)
+            tag = node.tag
+            if tag == _STR:
+                return node.value, _SCALAR
+            construct = self.yaml_constructors.get(tag)  # a scalar needs none of construct_object's bookkeeping
+            return (construct(self, node) if construct else self.construct_object(node)), _SCALAR
         shape = self.shapes.get(node)
         if shape is None:
             value = self.construct_object(node, deep=True)
-            return value, self.shapes.get(node, (1, 0))
+            return value, self.shapes.get(node, _SCALAR)
         mark, exact = self.alias_marks.get((id(parent), slot), (parent.start_mark, False))
         self.repeated += shape[0]
         if self.repeated > MAX_YAML_REPEATS:
@@ -202,6 +207,8 @@ def _construct_timestamp(loader, node):
 
 def _construct_int(loader, node):
     text = loader.construct_scalar(node)
+    if len(text) <= MAX_INTEGER_DIGITS and text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1):
+        return int(text)  # the common case; 012 is octal in YAML 1.1
     digits = sum(c.isalnum() for c in text.lower().lstrip("+-").removeprefix("0x").removeprefix("0b")
                  .removeprefix("0o"))
     if digits > MAX_INTEGER_DIGITS:  # never computed: Python cannot print it, and 1:1:1:… is 60 ** n
