@@ -335,7 +335,7 @@ def test_a_pdf_attachment_outside_the_project_is_never_read(hostile_attachment):
 
 
 def test_a_pdf_attachment_outside_the_project_fails_the_build(hostile_attachment):
-    _root, canary, audit = hostile_attachment
+    _root, _canary, audit = hostile_attachment
     assert (audit.exit_code, audit.stderr.splitlines()[-1].split(": error: ", 1)[-1]) == (
         1, "refused to read '../etc/passwd': it is outside the project")
 
