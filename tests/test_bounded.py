@@ -55,20 +55,22 @@ def png_header(width, height):
 
 # -- YAML: aliases --------------------------------------------------------------------------------
 
-def test_an_alias_bomb_in_report_yaml_is_refused_at_its_alias_within_a_second(write_project):
+def test_an_alias_bomb_in_report_yaml_is_refused_at_its_alias(write_project):
     root = write_project({"report.yaml": "title: T\narticles: [a.md]\n" + BOMB + "date: *i\n",
                           "content/a.md": ARTICLE})
-    started = time.perf_counter()
-    found = problems(root)
-    assert (found, time.perf_counter() - started < 1) == ([f"report.yaml:8:8: error: {REPEATS}"], True)
+    assert problems(root) == [f"report.yaml:8:8: error: {REPEATS}"]
 
 
-def test_an_alias_bomb_in_a_fact_table_is_refused_at_its_alias_within_a_second(write_project):
+def test_an_alias_bomb_in_a_fact_table_is_refused_at_its_alias(write_project):
     table = BOMB + "columns: [{key: value, type: number}]\nrows:\n  - {id: x, value: *i}\n"
     root = write_project({"content/facts/t.yaml": table, "content/a.md": ARTICLE})
+    assert problems(root) == [f"content/facts/t.yaml:6:8: error: {REPEATS}"]
+
+
+def test_an_alias_bomb_is_refused_within_a_second():
     started = time.perf_counter()
-    found = problems(root)
-    assert (found, time.perf_counter() - started < 1) == ([f"content/facts/t.yaml:6:8: error: {REPEATS}"], True)
+    found = yaml_problems(BOMB + "rows: *i\n")
+    assert (found, time.perf_counter() - started < 1) == ([f"x.yaml:6:8: error: {REPEATS}"], True)
 
 
 def test_an_alias_bomb_in_front_matter_is_refused_at_its_line_in_the_article(write_project):

@@ -314,15 +314,7 @@ def parse_yaml(text: str, path: str, line_offset: int = 0):
     except yaml.MarkedYAMLError as exc:
         first = None
         if exc.problem == "exceeded maximum nesting depth" and exc.problem_mark is not None:
-            # libyaml stops at 1,000 levels: Python's parser finds level 101 before that point
-            # (reading a whole file of brackets would take it quadratic time)
-            try:
-                _load(_PythonLoader, text[:exc.problem_mark.index], line_offset)
-            except _Refused as refused:
-                raise _located(refused, text, path, line_offset) from None
-            except yaml.YAMLError:
-                pass
-            raise _located(_Refused(_too_deep(), exc.problem_mark), text, path, line_offset) from None
+            raise _located(_too_deep_at(exc.problem_mark, text), text, path, line_offset) from None
     except yaml.YAMLError:
         first = None
     try:
@@ -334,6 +326,26 @@ def parse_yaml(text: str, path: str, line_offset: int = 0):
     if first is not None:  # not refused again: report what libyaml's loader found, where it could
         raise _located(first, text, path, line_offset) from None
     return data
+
+
+def _too_deep_at(mark, text: str) -> _Refused:
+    """The refusal of the first level too deep in a text libyaml stopped reading at 1,000 levels.
+
+    libyaml's events of what came before `mark` find it in a millisecond (Python's parser would
+    take quadratic time over a file of brackets).
+    """
+    depth = 0
+    try:
+        for event in yaml.parse(text[:mark.index], Loader=_FastLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    return _Refused(_too_deep(), event.start_mark)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        pass  # the text ends inside the nesting: the level too deep came before, or is `mark`
+    return _Refused(_too_deep(), mark)
 
 
 def _located(exc, text, path, line_offset) -> ReportError:

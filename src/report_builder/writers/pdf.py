@@ -188,7 +188,10 @@ def _layout_error(record, project: Project, fetcher: SandboxFetcher) -> Diagnost
     kind = _FAILED_RESOURCE.get(record.msg)
     args = record.args if isinstance(record.args, tuple) else ()
     if kind is None or not args or not isinstance(args[0], str):
-        return Diagnostic("build", None, None, f"PDF layout: {_without_paths(record.getMessage(), project)}")
+        message = record.getMessage()
+        if any(reason in message for reason in fetcher.refused):
+            return None
+        return Diagnostic("build", None, None, f"PDF layout: {_without_paths(message, project)}")
     url = args[0]
     if url in fetcher.refused_urls:
         return None
