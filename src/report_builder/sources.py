@@ -8,6 +8,8 @@ MAX_INTEGER_DIGITS digits. Each refusal is a located error at the node.
 
 from __future__ import annotations
 
+import bisect
+import re
 from pathlib import Path
 
 import yaml
@@ -81,6 +83,8 @@ class _BoundedConstructor:
         self.text, self.line_offset = text, line_offset
         # YAML's own line numbers are the file's unless it breaks lines where the file does not
         self.marks_are_lines = not ("\x85" in text or "\u2028" in text or "\u2029" in text)
+        if not self.marks_are_lines:  # then count by "\n", with a table: counting per node was quadratic
+            self.line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
         self.depth = 0
         self.repeated = 0
         self.shapes: dict = {}  # list or mapping node → (values in it, levels in it), once built
@@ -89,7 +93,8 @@ class _BoundedConstructor:
         mark = node.start_mark
         if self.marks_are_lines:
             return mark.line + 1 + self.line_offset, mark.column + 1
-        return _position(mark, self.text, self.line_offset)
+        line = bisect.bisect_right(self.line_starts, mark.index)
+        return line + self.line_offset, mark.index - self.line_starts[line - 1] + 1
 
     def child(self, parent, slot, node):
         """The value of `node` under `parent`, and its (values, levels); an alias is charged."""
