@@ -139,16 +139,24 @@ def find_reference(project: Project, url: str) -> tuple[str, int | None, int | N
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
-            base = path.parent.as_uri() + "/" if own_base else document
             for match in _REFERENCE.finditer(text):
                 group = next(name for name in _GROUPS if match.group(name) is not None)
                 written = match.group(group).strip()
-                if _same_address(urljoin(base, unquote(written) if group in ("markdown", "definition") else written),
-                                 url):
+                address = unquote(written) if group in ("markdown", "definition") else written
+                bases = _bases(path, group, document) if own_base else (document,)
+                if any(_same_address(urljoin(base, address), url) for base in bases):
                     start = match.start(group)
                     line = text.count("\n", 0, start) + 1
                     return project.display(path), line, start - (text.rfind("\n", 0, start) + 1) + 1, written
     return "build", None, None, None
+
+
+def _bases(path: Path, group: str, document: str) -> tuple[str, ...]:
+    """What an address written in a content file may be relative to: its folder (Markdown, SVG),
+    or the document too (raw HTML in an article, like templates and stylesheets, which are
+    inlined into it)."""
+    folder = path.parent.as_uri() + "/"
+    return (folder, document) if path.suffix == ".md" and group == "attribute" else (folder,)
 
 
 def check_stylesheet_references(text: str, shown: str, fetcher: SandboxFetcher, base: str) -> list[Diagnostic]:
