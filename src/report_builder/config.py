@@ -141,7 +141,8 @@ def parse_config(data, shown: str, project: Project | None = None) -> Config:
             switches[key] = pdf[key]
     variant = pdf.get("variant")
     if variant is not None and variant not in PDF_VARIANTS:
-        fail(pdf, "variant", f"unknown PDF variant {shorten(variant)}{_did_you_mean(variant, PDF_VARIANTS)}")
+        hint = _did_you_mean(variant, PDF_VARIANTS) if isinstance(variant, str) else ""
+        fail(pdf, "variant", f"unknown PDF variant {shorten(variant)}{hint}")
         variant = None
     epub = _section(data, "epub", _EPUB_KEYS, errors, shown)
     split_level = epub.get("split_level", 1)
