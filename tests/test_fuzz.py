@@ -87,7 +87,13 @@ front_keys = st.sampled_from(["title", "subtitle", "byline", "dateline", "date",
 front_matter = st.dictionaries(front_keys, values, max_size=6)
 yaml_noise = st.lists(st.sampled_from(["a: b", "a: [", "- x", "  - y", "? z", "&a x", "*a", "!!python/object:os.system x",
                                        "!!binary x", "key: !custom y", "\t", ":", "---", "...", "%YAML 1.1",
-                                       "title: A: B", "'", '"', "a: |", "  text", "<<: *a", "{", "}"]),
+                                       "title: A: B", "'", '"', "a: |", "  text", "<<: *a", "{", "}",
+                                       # bounded YAML: aliases, merges, depth, integers, tags of every kind
+                                       "a: &a [1, 2]", "b: &b [*a, *a, *a]", "c: [*b, *b, *b, *b]", "d: &d {k: 1}",
+                                       "e: {<<: *d, k: 2}", "f: {<<: [*d, *d]}", "g: &g [*g]", "h: " + "[" * 120,
+                                       "i: " + "[" * 99 + "]" * 99, "j: " + "9" * 31, "k: 0x" + "f" * 40, "l: 1:2:3",
+                                       "m: !!seq x", "n: !!map x", "o: !!float x", "p: !!bool x", "q: !!omap [a]",
+                                       "r: !!set {a}", "s: !!timestamp x", "t: .nan", "u: -.inf", "v: ~"]),
                        max_size=8).map("\n".join)
 
 column_spec = st.fixed_dictionaries({}, optional={
@@ -98,6 +104,18 @@ row_spec = st.fixed_dictionaries({}, optional={
     "id": st.sampled_from(["a", "b", "a", "A", "", "x y"]) | values,
     "label": values, "value": values, "span": values, "qualifier": values, "unit": values, "type": values,
     "source": values, "note": values, "extra": values})
+report_spec = st.fixed_dictionaries({"title": values | text, "articles": st.just(["a.md"]) | values}, optional={
+    "subtitle": values, "slug": values | text, "authors": values, "publisher": values, "language": values
+    | st.sampled_from(["en-GB", "uk", "xx", "en_GB", ""]), "date": values, "identifier": values, "marking": values,
+    "keywords": values, "description": values, "formats": values | st.lists(st.sampled_from(["pdf", "epub", "html", "x"])),
+    "pdf": values | st.fixed_dictionaries({}, optional={
+        "page_size": values | st.sampled_from(["A4", "Letter"]), "duplex": values, "variant": values
+        | st.sampled_from(["pdf/ua-1", "pdf/a-3b", "pdf/ua"]), "toc": values, "tok": values}),
+    "epub": values | st.fixed_dictionaries({}, optional={
+        "cover": values | st.sampled_from(["content/images/square.svg", "content/images/none.png", "../x.png",
+                                            "/etc/passwd", "content/a.md", ""]),
+        "split_level": values, "conforms_to": values, "cover_image": values}),
+    "html": values, "accessibility": values, "allow_remote_images": values, "raw_html": values, "colour": values})
 table_spec = st.fixed_dictionaries({}, optional={
     "title": values, "as_of": values, "source": values, "note": values, "colour": values,
     "columns": st.lists(column_spec, max_size=4) | values,
@@ -163,3 +181,9 @@ def test_any_front_matter_loads_or_fails_with_located_errors(front, body, fence)
 def test_any_fact_table_yaml_loads_or_fails_with_located_errors(table, uses):
     body = "\n\n".join(use.replace("numbers", "fuzz") for use in uses)
     load_and_render({"content/facts/fuzz.yaml": table, "content/a.md": FRONT + body + "\n"})
+
+
+@SETTINGS
+@given(report=report_spec.map(dump) | yaml_noise.map(lambda noise: REPORT + noise))
+def test_any_report_yaml_loads_or_fails_with_located_errors(report):
+    load_and_render({"report.yaml": report, "content/a.md": FRONT + "Text.\n"})

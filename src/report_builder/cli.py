@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import traceback
+from pathlib import Path
 
 from . import __version__
 from .errors import ReportError
@@ -80,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         for diagnostic in exc.diagnostics:
             print(diagnostic, file=sys.stderr)
         return EXIT_ERROR
+    except OSError as exc:  # the output folder is read-only, a file, or the disk is full
+        print(f"report-builder: error: {_file_problem(exc, args)}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("report-builder: interrupted", file=sys.stderr)
         return 130
@@ -89,6 +93,29 @@ def main(argv: list[str] | None = None) -> int:
         print(f"report-builder: internal error: {type(exc).__name__}: {exc}"
               + ("" if args.verbose else " (run with --verbose for the traceback)"), file=sys.stderr)
         return EXIT_ERROR
+
+
+def _file_problem(exc: OSError, args) -> str:
+    """One line for a file the system would not read or write: its path and the system's reason."""
+    reason = exc.strerror or str(exc)
+    out = _output_folder(args)
+    where = Path(exc.filename) if exc.filename else out
+    if out is None or where is None:
+        return f"{_shown(where)}: {reason}" if where else reason
+    if where != out and out not in where.parents and where not in out.parents:
+        return f"{_shown(where)}: {reason}"
+    if out.exists() and not out.is_dir():
+        return f"cannot write to {_shown(out)}: it is a file, not a folder"
+    return f"cannot write {_shown(where)}: {reason}"
+
+
+def _output_folder(args) -> Path | None:
+    if args.command not in ("build", "clean", "watch"):
+        return None
+    from .build import output_dir
+    from .project import load_project
+
+    return output_dir(load_project(args.project), args.out)
 
 
 def _report_build(args, result):

@@ -10,7 +10,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 
-from .errors import Collector, ReportError
+from .errors import Collector, Diagnostic, ReportError, shorten
 from .project import Project
 from .sources import LocatedDict, parse_yaml, read_text
 
@@ -29,6 +29,10 @@ _TOP_KEYS = {
 _PDF_KEYS = {"page_size", "duplex", "variant", "toc"}
 _EPUB_KEYS = {"cover", "split_level", "conforms_to"}
 _HTML_KEYS = {"layout"}
+#: what an EPUB cover may be (see writers/epub.py COVER_TYPES, which names their media types)
+COVER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+#: a word longer than this gets no "did you mean" (it is no misspelling, and matching costs its length)
+_SUGGESTED_UP_TO = 64
 
 
 @dataclass(frozen=True)
@@ -81,10 +85,11 @@ def load_config(project: Project) -> Config:
         errors.error(shown, None, None, "no report.yaml here; run 'report-builder init DIR' to start a project")
         errors.raise_if_any()
     data = parse_yaml(read_text(path, shown, inside=project.root), shown)
-    return parse_config(data, shown)
+    return parse_config(data, shown, project)
 
 
-def parse_config(data, shown: str) -> Config:
+def parse_config(data, shown: str, project: Project | None = None) -> Config:
+    """Validate report.yaml's data; with `project`, also the files it names (the EPUB cover)."""
     errors = Collector()
     if not isinstance(data, LocatedDict):
         errors.error(shown, 1, 1, "report.yaml must be a mapping of keys to values")
@@ -102,18 +107,18 @@ def parse_config(data, shown: str) -> Config:
     language = _string(data, "language", errors, shown) or "en-GB"
     before = len(errors.diagnostics)
     if language and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", language):
-        fail(data, "language", f"language {language!r} is not a BCP 47 tag such as 'en-GB'")
+        fail(data, "language", f"language {shorten(language)} is not a BCP 47 tag such as 'en-GB'")
     else:
         from babel import Locale, UnknownLocaleError
 
         try:
             Locale.parse(language.replace("-", "_"))
         except (ValueError, LookupError, UnknownLocaleError):
-            fail(data, "language", f"unknown language {language!r}")
+            fail(data, "language", f"unknown language {shorten(language)}")
     language_ok = len(errors.diagnostics) == before
     slug = _string(data, "slug", errors, shown) or _slugify(title or "report")
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", slug):
-        fail(data, "slug", f"slug {slug!r} must use lowercase letters, digits, '.', '_' and '-'")
+        fail(data, "slug", f"slug {shorten(slug)} must use lowercase letters, digits, '.', '_' and '-'")
     date = _date(data, "date", errors, shown)
     formats = data.get("formats", list(FORMATS))
     if not isinstance(formats, list) or any(f not in FORMATS for f in formats):
@@ -126,17 +131,34 @@ def parse_config(data, shown: str) -> Config:
     pdf = _section(data, "pdf", _PDF_KEYS, errors, shown)
     page_size = pdf.get("page_size", "A4")
     if page_size not in PAGE_SIZES:
-        fail(pdf, "page_size", f"page_size must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}")
-    for key in ("duplex", "toc"):
+        fail(pdf, "page_size", f"page_size must be one of {', '.join(PAGE_SIZES)}, not {shorten(page_size)}")
+        page_size = "A4"
+    switches = {"duplex": False, "toc": None}
+    for key in switches:
         if key in pdf and not isinstance(pdf[key], bool):
             fail(pdf, key, f"pdf.{key} must be true or false")
-    if pdf.get("variant") is not None and pdf.get("variant") not in PDF_VARIANTS:
-        fail(pdf, "variant", f"unknown PDF variant {pdf.get('variant')!r}{_did_you_mean(str(pdf.get('variant')), PDF_VARIANTS)}")
+        elif key in pdf:
+            switches[key] = pdf[key]
+    variant = pdf.get("variant")
+    if variant is not None and variant not in PDF_VARIANTS:
+        hint = _did_you_mean(variant, PDF_VARIANTS) if isinstance(variant, str) else ""
+        fail(pdf, "variant", f"unknown PDF variant {shorten(variant)}{hint}")
+        variant = None
     epub = _section(data, "epub", _EPUB_KEYS, errors, shown)
     split_level = epub.get("split_level", 1)
     if not isinstance(split_level, int) or isinstance(split_level, bool) or split_level < 1:
-        fail(epub, "split_level", f"epub.split_level must be a whole number such as 1, not {split_level!r}")
+        fail(epub, "split_level", f"epub.split_level must be a whole number such as 1, not {shorten(split_level)}")
         split_level = 1
+    elif split_level != 1:
+        fail(epub, "split_level", f"epub.split_level {split_level} is not supported: "
+                                  "the EPUB has one file per article (split_level: 1)")
+        split_level = 1
+    cover = _cover(epub, project, fail)
+    conforms_to = epub.get("conforms_to")
+    if conforms_to is not None and not isinstance(conforms_to, str):
+        fail(epub, "conforms_to", "epub.conforms_to must be text: the address or name of the standard the "
+                                  "EPUB meets, such as 'EPUB Accessibility 1.1 - WCAG 2.1 Level AA'")
+        conforms_to = None
     _section(data, "html", _HTML_KEYS, errors, shown)
     # the remaining values are read while building the Config: raise only after that
     config = Config(
@@ -153,10 +175,8 @@ def parse_config(data, shown: str) -> Config:
         description=_string(data, "description", errors, shown),
         articles=tuple(articles) if articles is not None else None,
         formats=tuple(formats),
-        pdf=PdfSettings(page_size=page_size, duplex=pdf.get("duplex", False),
-                        variant=pdf.get("variant"), toc=pdf.get("toc")),
-        epub=EpubSettings(cover=epub.get("cover"), split_level=split_level,
-                          conforms_to=epub.get("conforms_to")),
+        pdf=PdfSettings(page_size=page_size, duplex=switches["duplex"], variant=variant, toc=switches["toc"]),
+        epub=EpubSettings(cover=cover, split_level=split_level, conforms_to=conforms_to or None),
         allow_remote_images=_flag(data, "allow_remote_images", errors, shown),
         raw_html=_flag(data, "raw_html", errors, shown),
         article_positions=tuple(data["articles"].item_pos) if articles is not None else (),
@@ -173,15 +193,46 @@ def _check_keys(mapping, allowed, prefix, errors, shown):
     for key in mapping:
         if key not in allowed:
             line, col = mapping.key_pos[key]
-            hint = _did_you_mean(str(key), allowed, prefix)
-            errors.error(shown, line, col, f"unknown key '{prefix}{key}'{hint}")
+            hint = _did_you_mean(key, allowed, prefix)
+            errors.error(shown, line, col, f"unknown key {shorten(f'{prefix}{key}')}{hint}")
 
 
 def _did_you_mean(word, choices, prefix=""):
     import difflib
 
+    word = str(word)
+    if len(word) > _SUGGESTED_UP_TO:
+        return ""
     close = difflib.get_close_matches(word, sorted(choices), n=1)
     return f"; did you mean '{prefix}{close[0]}'?" if close else ""
+
+
+def _cover(epub, project, fail) -> str | None:
+    """epub.cover, checked as the EPUB writer will use it: a raster image inside the project."""
+    cover = epub.get("cover")
+    if cover is None:
+        return None
+    if not isinstance(cover, str) or not cover.strip():
+        fail(epub, "cover", "epub.cover must be the path of an image in the project, such as "
+                            "'content/images/cover.png'")
+        return None
+    if project is None:
+        return cover
+    from .content import MAX_IMAGE_PIXELS, _pixel_count as pixel_count
+
+    path = project.resolve_inside(project.root, cover)
+    if path is None or not path.is_file():
+        problem = "is not a file inside the project"
+    elif path.suffix.lower() not in COVER_SUFFIXES:
+        problem = "must be a PNG, JPEG, GIF or WebP image"
+    elif (pixels := pixel_count(path)) is None:
+        problem = f"cannot be read as a {path.suffix.lower().lstrip('.').upper()} image"
+    elif pixels > MAX_IMAGE_PIXELS:
+        problem = f"has {pixels:,} pixels; the limit is {MAX_IMAGE_PIXELS:,}"
+    else:
+        return cover
+    fail(epub, "cover", f"epub.cover {shorten(cover)} {problem}")
+    return None
 
 
 def _section(data, key, allowed, errors, shown):
@@ -235,22 +286,45 @@ def _strings(data, key, errors, shown):
 def _date(data, key, errors, shown):
     value = data.get(key)
     if value is None:
-        return source_date()
+        return _source_date(errors)
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
     line, col = data.value_pos[key]
-    errors.error(shown, line, col, f"'{key}' must be a date written YYYY-MM-DD, not {value!r}")
-    return source_date()
+    errors.error(shown, line, col, f"'{key}' must be a date written YYYY-MM-DD, not {shorten(value)}")
+    return _source_date(errors)
+
+
+def _source_date(errors) -> dt.date:
+    try:
+        return source_date()
+    except ReportError as exc:
+        errors.extend(exc.diagnostics)
+        return dt.date(1980, 1, 1)
+
+
+#: where a problem that is in no file is reported: `report-builder: error: …`
+TOOL = "report-builder"
 
 
 def source_date() -> dt.date:
-    """The build date when the content gives none: SOURCE_DATE_EPOCH, else a fixed epoch (never the clock)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
+    """The build date when the content gives none: SOURCE_DATE_EPOCH, else a fixed epoch (never the clock).
+
+    A value that is not a time from 1970 to 9999 is an error (reproducible-builds.org asks
+    tools to fail rather than guess); an empty one counts as unset.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if not epoch:
+        return dt.date(1980, 1, 1)
+    try:
+        if not re.fullmatch(r"[0-9]{1,12}", epoch):
+            raise ValueError(epoch)
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
-    return dt.date(1980, 1, 1)
+    except (ValueError, OverflowError, OSError):
+        raise ReportError([Diagnostic(TOOL, None, None, (
+            f"SOURCE_DATE_EPOCH={shorten(epoch)} is not a time from 1970 to 9999: set it to the seconds since "
+            "1970-01-01 00:00 UTC (date +%s), or give report.yaml a date"))]) from None
 
 
 def _slugify(text: str) -> str:

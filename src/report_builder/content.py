@@ -22,7 +22,7 @@ from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
-from .errors import Collector, Diagnostic, ReportError
+from .errors import Collector, Diagnostic, ReportError, shorten
 from .facts import fact_table_files
 from .model import Article, FactTable, FactUse, Heading, Image
 from .project import Project, stem_problem
@@ -114,9 +114,9 @@ def _check_front_matter(meta, shown, errors):
     for key in meta:
         if key not in _FRONT_MATTER_KEYS:
             line, col = meta.key_pos[key]
-            close = difflib.get_close_matches(str(key), sorted(_FRONT_MATTER_KEYS), n=1)
+            close = difflib.get_close_matches(str(key), sorted(_FRONT_MATTER_KEYS), n=1) if len(str(key)) <= 64 else []
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            errors.error(shown, line, col, f"unknown front matter key '{key}'{hint}")
+            errors.error(shown, line, col, f"unknown front matter key {shorten(key)}{hint}")
 
 
 def _fill_front_matter(article, meta, locale, shown, errors):
@@ -132,7 +132,7 @@ def _fill_front_matter(article, meta, locale, shown, errors):
         date = date.date()
     if date is not None and not isinstance(date, dt.date):
         line, col = meta.value_pos["date"]
-        errors.error(shown, line, col, f"'date' must be written YYYY-MM-DD, not {date!r}")
+        errors.error(shown, line, col, f"'date' must be written YYYY-MM-DD, not {shorten(date)}")
     elif date is not None:
         article.date = date
         article.date_text = format_date(date, "long", locale=locale)

@@ -14,7 +14,7 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
-from .errors import Collector, ReportError
+from .errors import Collector, ReportError, shorten
 from .model import Column, FactTable, Row
 from .project import Project, stem_problem
 from .sources import LocatedDict, LocatedList, parse_yaml, read_text
@@ -25,6 +25,8 @@ ROW_ATTRIBUTES = ("id", "qualifier", "unit", "source", "note", "type")
 _TABLE_KEYS = {"title", "as_of", "source", "note", "columns", "rows"}
 _COLUMN_KEYS = {"key", "title", "type", "unit"}
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
+#: digits of a number in a CSV cell (YAML numbers are bounded by sources.MAX_INTEGER_DIGITS)
+MAX_NUMBER_DIGITS = 30
 
 
 class _CellError(ValueError):
@@ -38,6 +40,8 @@ def _parse_number(value):
         return value
     if isinstance(value, str):
         text = value.strip().replace("_", "")
+        if sum(c.isdigit() for c in text) > MAX_NUMBER_DIGITS:
+            raise _CellError(f"a number has at most {MAX_NUMBER_DIGITS} digits, not {shorten(text)}")
         try:
             return int(text)
         except ValueError:
@@ -45,7 +49,7 @@ def _parse_number(value):
                 return float(text)
             except ValueError:
                 pass
-    raise _CellError(f"expected a number, not {value!r}")
+    raise _CellError(f"expected a number, not {shorten(value)}")
 
 
 def _parse_pair(value, separator):
@@ -56,7 +60,7 @@ def _parse_pair(value, separator):
     else:
         parts = []
     if len(parts) != 2:
-        raise _CellError(f"expected two numbers such as [6, 8], not {value!r}")
+        raise _CellError(f"expected two numbers such as [6, 8], not {shorten(value)}")
     return [_parse_number(p) for p in parts]
 
 
@@ -70,7 +74,7 @@ def _parse_date(value):
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise _CellError(f"expected a date written YYYY-MM-DD, not {value!r}")
+    raise _CellError(f"expected a date written YYYY-MM-DD, not {shorten(value)}")
 
 
 def _parse_text(value):
@@ -230,7 +234,7 @@ def _check_keys(mapping, allowed, shown, errors):
     for key in mapping:
         if key not in allowed:
             line, col = mapping.key_pos[key]
-            errors.error(shown, line, col, f"unknown key '{key}' (expected one of: {', '.join(sorted(allowed))})")
+            errors.error(shown, line, col, f"unknown key {shorten(key)} (expected one of: {', '.join(sorted(allowed))})")
 
 
 def _yaml_columns(data, shown, errors):
@@ -263,7 +267,7 @@ def _column(item, pos, shown, errors, key=None):
     if not isinstance(column_type, str) or column_type not in COLUMN_TYPES:
         line, col = item.value_pos["type"]
         errors.error(shown, line, col,
-                     f"unknown column type {column_type!r} (expected one of: {', '.join(COLUMN_TYPES)})")
+                     f"unknown column type {shorten(column_type)} (expected one of: {', '.join(COLUMN_TYPES)})")
         column_type = "text"
     return Column(key=key, title=str(item.get("title") or key.replace("_", " ").capitalize()),
                   type=column_type, unit=str(item.get("unit") or ""))
@@ -271,7 +275,14 @@ def _column(item, pos, shown, errors, key=None):
 
 def _read_csv(text, shown, errors):
     reader = csv.reader(io.StringIO(text))
-    rows = list(reader)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:  # a field longer than csv.field_size_limit(), 131,072 characters
+        limit = csv.field_size_limit()
+        problem = (f"a field is longer than {limit:,} characters, the limit for a CSV cell"
+                   if "field limit" in str(exc) else f"cannot read the CSV: {shorten(str(exc), 80)}")
+        errors.error(shown, reader.line_num, 1, problem)
+        return [], []
     if not rows:
         errors.error(shown, 1, 1, "a CSV fact table needs a header row")
         return [], []
@@ -306,7 +317,7 @@ def _csv_columns(header, meta, meta_shown, shown, errors):
             if column is None:
                 continue
             if column.key not in header:
-                errors.error(meta_shown, pos[0], pos[1], f"column '{column.key}' is not in the CSV header")
+                errors.error(meta_shown, pos[0], pos[1], f"column {shorten(column.key)} is not in the CSV header")
             described[column.key] = column
     return [described.get(key) or Column(key=key, title=key.replace("_", " ").capitalize())
             for key in header if key not in ROW_ATTRIBUTES]
@@ -325,21 +336,21 @@ def _build_rows(raw_rows, columns, shown, locale, errors, allowed):
         id_line, id_col = raw.value_pos.get("id", raw.pos)
         if not _ID.fullmatch(row_id):
             errors.error(shown, id_line, id_col,
-                         f"row id {row_id!r} must use lowercase letters, digits, '_' and '-'")
+                         f"row id {shorten(row_id)} must use lowercase letters, digits, '_' and '-'")
         if row_id in seen:
-            errors.error(shown, id_line, id_col, f"duplicate row id '{row_id}' (first used on line {seen[row_id]})")
+            errors.error(shown, id_line, id_col, f"duplicate row id {shorten(row_id)} (first used on line {seen[row_id]})")
             continue
         seen[row_id] = line
         for key in raw:
             if key not in allowed:
                 k_line, k_col = raw.key_pos[key]
-                errors.error(shown, k_line, k_col, f"unknown column '{key}' in row '{row_id}'")
+                errors.error(shown, k_line, k_col, f"unknown column {shorten(key)} in row {shorten(row_id)}")
         values, cells = {}, {}
         qualifier = str(raw.get("qualifier") or "")
         row_type = raw.get("type") or None
         if row_type is not None and (not isinstance(row_type, str) or row_type not in COLUMN_TYPES):
             t_line, t_col = raw.value_pos.get("type", raw.pos)
-            errors.error(shown, t_line, t_col, f"unknown type {row_type!r} (expected one of: {', '.join(COLUMN_TYPES)})")
+            errors.error(shown, t_line, t_col, f"unknown type {shorten(row_type)} (expected one of: {', '.join(COLUMN_TYPES)})")
             row_type = None
         row_unit = str(raw.get("unit") or "")
         for column in columns:

@@ -24,11 +24,15 @@ from .project import Project, builtin_dir
 MAX_RESOURCE_BYTES = 20 * 1024 * 1024
 
 #: where a refused address may have been written: url(…) and @import in CSS, resource attributes in HTML
+#: and SVG, Markdown images, links and reference definitions
 _REFERENCE = re.compile(
     r"""url\(\s*(['"]?)(?P<css>[^'")\s]+)\1\s*\)"""
     r"""|@import\s+(['"])(?P<import>[^'"]+)\3"""
-    r"""|\b(?:src|href|data|poster|xlink:href)\s*=\s*(['"])(?P<attribute>[^'"]*)\5""",
-    re.IGNORECASE)
+    r"""|\b(?:src|href|data|poster|xlink:href)\s*=\s*(['"])(?P<attribute>[^'"]*)\5"""
+    r"""|\]\(\s*<?(?P<markdown>[^)\s>]+)"""
+    r"""|^[ ]{0,3}\[[^\]]+\]:[ \t]*<?(?P<definition>[^\s>]+)""",
+    re.IGNORECASE | re.MULTILINE)
+_GROUPS = ("css", "import", "attribute", "markdown", "definition")
 
 
 def project_sandbox(project: Project, extra_roots: list[Path] = ()) -> "SandboxFetcher":
@@ -53,6 +57,7 @@ class SandboxFetcher(URLFetcher):
         self.allowed_roots = [root.resolve() for root in allowed_roots]
         self.project = project
         self.refused: list[str] = []  # one message per refusal, in order
+        self.refused_urls: set[str] = set()
         self.refusals: list[Diagnostic] = []  # the same, located where the project wrote the address
 
     def is_allowed(self, path: Path) -> bool:
@@ -89,7 +94,12 @@ class SandboxFetcher(URLFetcher):
 
     def _refuse(self, url: str, reason: str):
         self.refused.append(reason)
-        where, line, col = locate_reference(self.project, url) if self.project else ("build", None, None)
+        self.refused_urls.add(url)
+        where, line, col, written = find_reference(self.project, url) if self.project else ("build", None, None, None)
+        if urlsplit(url).scheme.lower() == "file":  # name the file as the project wrote it, not by the machine's path
+            path = str(_local_path(url))
+            reason = reason.replace(path, written if written else self.project.display(Path(path)) if self.project
+                                    else path)
         diagnostic = Diagnostic(where, line, col, reason)
         if diagnostic not in self.refusals:  # a chunked layout may ask for the same address again
             self.refusals.append(diagnostic)
@@ -106,12 +116,20 @@ def _same_address(a: str, b: str) -> bool:
 
 
 def locate_reference(project: Project, url: str) -> tuple[str, int | None, int | None]:
-    """Where the project's templates or stylesheets write an address that resolves to `url`.
+    """Where the project writes an address that resolves to `url` (see find_reference)."""
+    return find_reference(project, url)[:3]
 
-    ("build", None, None) when it is not written literally in any of them.
+
+def find_reference(project: Project, url: str) -> tuple[str, int | None, int | None, str | None]:
+    """(file, line, col, address as written) of the first place the project writes an address
+    that resolves to `url`: its templates and stylesheets (relative to the document), its Markdown
+    and SVG files (relative to their folder).
+
+    ("build", None, None, None) when it is not written literally in any of them.
     """
-    base = base_url(project)
-    for folder, pattern in ((project.templates_dir, "**/*"), (project.styles_dir, "**/*.css")):
+    document = base_url(project)
+    for folder, pattern, own_base in ((project.templates_dir, "**/*", False), (project.styles_dir, "**/*.css", False),
+                                      (project.content_dir, "**/*.md", True), (project.content_dir, "**/*.svg", True)):
         if not folder.is_dir():
             continue
         for path in sorted(folder.glob(pattern)):
@@ -122,12 +140,23 @@ def locate_reference(project: Project, url: str) -> tuple[str, int | None, int |
             except (OSError, UnicodeDecodeError):
                 continue
             for match in _REFERENCE.finditer(text):
-                group = next(name for name in ("css", "import", "attribute") if match.group(name) is not None)
-                if _same_address(urljoin(base, match.group(group).strip()), url):
+                group = next(name for name in _GROUPS if match.group(name) is not None)
+                written = match.group(group).strip()
+                address = unquote(written) if group in ("markdown", "definition") else written
+                bases = _bases(path, group, document) if own_base else (document,)
+                if any(_same_address(urljoin(base, address), url) for base in bases):
                     start = match.start(group)
                     line = text.count("\n", 0, start) + 1
-                    return project.display(path), line, start - (text.rfind("\n", 0, start) + 1) + 1
-    return "build", None, None
+                    return project.display(path), line, start - (text.rfind("\n", 0, start) + 1) + 1, written
+    return "build", None, None, None
+
+
+def _bases(path: Path, group: str, document: str) -> tuple[str, ...]:
+    """What an address written in a content file may be relative to: its folder (Markdown, SVG),
+    or the document too (raw HTML in an article, like templates and stylesheets, which are
+    inlined into it)."""
+    folder = path.parent.as_uri() + "/"
+    return (folder, document) if path.suffix == ".md" and group == "attribute" else (folder,)
 
 
 def check_stylesheet_references(text: str, shown: str, fetcher: SandboxFetcher, base: str) -> list[Diagnostic]:
@@ -136,8 +165,11 @@ def check_stylesheet_references(text: str, shown: str, fetcher: SandboxFetcher, 
     for token, reference in _css_references(tinycss2.parse_stylesheet(text, skip_comments=True)):
         if not reference or reference.startswith("#"):
             continue
-        reason = fetcher.refusal(urljoin(base, reference))
+        url = urljoin(base, reference)
+        reason = fetcher.refusal(url)
         if reason is not None:
+            if urlsplit(url).scheme.lower() == "file":  # as written, not by the machine's path
+                reason = reason.replace(str(_local_path(url)), reference)
             problems.append(Diagnostic(shown, token.source_line, token.source_column, reason))
     return problems
 

@@ -1,17 +1,37 @@
-"""Reading project files: UTF-8 text and YAML that remember where each value came from."""
+"""Reading project files: UTF-8 text and YAML that remember where each value came from.
+
+YAML is loaded safely and bounded: only plain data (text, numbers, dates, lists, mappings),
+at most MAX_YAML_DEPTH levels deep, at most MAX_YAML_REPEATS values repeated through aliases
+and merge keys (a "billion laughs" file stops at once), integers of at most
+MAX_INTEGER_DIGITS digits. Each refusal is a located error at the node.
+"""
 
 from __future__ import annotations
 
+import bisect
+import re
 from pathlib import Path
 
 import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from .errors import Diagnostic, ReportError
+from .errors import Diagnostic, ReportError, shorten
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024
-#: libyaml's parser when PyYAML was built with it (its wheels are): several times the pure-Python
-#: speed, with the same marks; its error messages are terser, so errors are parsed again in Python
-_FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: lists and mappings inside one another; libyaml stops at 1,000 and Python's stack soon after
+MAX_YAML_DEPTH = 100
+#: values an `*alias` or a `<<:` merge may repeat in one file, all uses together
+MAX_YAML_REPEATS = 100_000
+#: an integer's digits; Python refuses to print one of more than 4,300
+MAX_INTEGER_DIGITS = 30
+
+_STR = "tag:yaml.org,2002:str"
+_SCALAR = (1, 0)  # a scalar's (values, levels)
+_MERGE = "tag:yaml.org,2002:merge"
+#: tags that build something other than text, numbers, dates, lists and mappings (or that
+#: skip the bounds above): refused like every custom tag
+_REFUSED_TAGS = ("tag:yaml.org,2002:binary", "tag:yaml.org,2002:omap", "tag:yaml.org,2002:pairs",
+                 "tag:yaml.org,2002:set")
 
 
 class Located:
@@ -33,6 +53,15 @@ class LocatedList(list, Located):
         self.item_pos: list = []
 
 
+class _Refused(yaml.constructor.ConstructorError):
+    """Input the loader refuses (a tag, a bound); `exact` when its mark is where the problem is
+    written (an alias's own position is lost in libyaml's node graph)."""
+
+    def __init__(self, message, mark, exact=True):
+        super().__init__(None, None, message, mark)
+        self.exact = exact
+
+
 def _position(mark, text: str, line_offset: int) -> tuple[int, int]:
     """(line, col) of a YAML mark, counting lines as the rest of the builder does: by "\n".
 
@@ -43,74 +72,293 @@ def _position(mark, text: str, line_offset: int) -> tuple[int, int]:
     return text.count("\n", 0, mark.index) + 1 + line_offset, mark.index - line_start + 1
 
 
-def _make_loader(line_offset: int, text: str, base=yaml.SafeLoader):
-    def _mark(node):
-        return _position(node.start_mark, text, line_offset)
+class _BoundedConstructor:
+    """Construction shared by both loaders: located values, refused tags, the bounds."""
 
-    class _Loader(base):
-        pass
+    #: the libyaml loader counts what aliases repeat while constructing; the Python one also
+    #: knows where each alias is written (see _PythonLoader)
+    alias_marks: dict = {}
 
-    def construct_mapping(loader, node):
-        loader.flatten_mapping(node)
-        result = LocatedDict()
-        result.pos = _mark(node)
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            try:
-                hash(key)
-            except TypeError:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a mapping key must be a plain value", key_node.start_mark)
-            result[key] = loader.construct_object(value_node, deep=True)
-            result.key_pos[key] = _mark(key_node)
-            result.value_pos[key] = _mark(value_node)
-        return result
+    def start(self, text: str, line_offset: int) -> None:
+        self.text, self.line_offset = text, line_offset
+        # YAML's own line numbers are the file's unless it breaks lines where the file does not
+        self.marks_are_lines = not ("\x85" in text or "\u2028" in text or "\u2029" in text)
+        if not self.marks_are_lines:  # then count by "\n", with a table: counting per node was quadratic
+            self.line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
+        self.depth = 0
+        self.repeated = 0
+        self.shapes: dict = {}  # list or mapping node → (values in it, levels in it), once built
 
-    def construct_sequence(loader, node):
-        result = LocatedList(loader.construct_object(child, deep=True) for child in node.value)
-        result.pos = _mark(node)
-        result.item_pos = [_mark(child) for child in node.value]
-        return result
+    def where(self, node) -> tuple[int, int]:
+        mark = node.start_mark
+        if self.marks_are_lines:
+            return mark.line + 1 + self.line_offset, mark.column + 1
+        line = bisect.bisect_right(self.line_starts, mark.index)
+        return line + self.line_offset, mark.index - self.line_starts[line - 1] + 1
 
-    def construct_timestamp(loader, node):
+    def child(self, parent, slot, node):
+        """The value of `node` under `parent`, and its (values, levels); an alias is charged."""
+        if node.__class__ is ScalarNode:
+            tag = node.tag
+            if tag == _STR:
+                return node.value, _SCALAR
+            construct = self.yaml_constructors.get(tag)  # a scalar needs none of construct_object's bookkeeping
+            return (construct(self, node) if construct else self.construct_object(node)), _SCALAR
+        shape = self.shapes.get(node)
+        if shape is None:
+            value = self.construct_object(node, deep=True)
+            return value, self.shapes.get(node, _SCALAR)
+        mark, exact = self.alias_marks.get((id(parent), slot), (parent.start_mark, False))
+        self.repeated += shape[0]
+        if self.repeated > MAX_YAML_REPEATS:
+            raise _Refused(f"aliases and merge keys repeat more than {MAX_YAML_REPEATS:,} values; "
+                           "write the data without them", mark, exact)
+        if self.depth + shape[1] > MAX_YAML_DEPTH:
+            raise _Refused(_too_deep(), mark, exact)
+        return self.constructed_objects[node], shape
+
+    def enter(self, node) -> None:
+        self.depth += 1
+        if self.depth > MAX_YAML_DEPTH:
+            raise _Refused(_too_deep(), node.start_mark)
+
+    def flatten_mapping(self, node, depth=0):
+        """Merge keys (`<<: *base`) as PyYAML 6 merges them, each merged pair charged as repeated."""
+        if self.depth + depth > MAX_YAML_DEPTH:
+            raise _Refused(_too_deep(), node.start_mark)
+        merge, seen, index = [], set(), 0
+        while index < len(node.value):
+            key_node, value_node = node.value[index]
+            if key_node.tag != _MERGE:
+                index += 1
+                continue
+            del node.value[index]
+            sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+            for source in sources:
+                if not isinstance(source, MappingNode):
+                    raise _Refused("'<<' merges a mapping or a list of mappings", source.start_mark)
+                self.flatten_mapping(source, depth + 1)
+                self.repeated += len(source.value)
+                if self.repeated > MAX_YAML_REPEATS:
+                    raise _Refused(f"aliases and merge keys repeat more than {MAX_YAML_REPEATS:,} values; "
+                                   "write the data without them", key_node.start_mark)
+                for pair in source.value:
+                    if id(pair[0].value) not in seen:
+                        seen.add(id(pair[0].value))
+                        merge.append(pair)
+        if merge:
+            node.value = merge + node.value
+
+
+def _too_deep() -> str:
+    return f"lists and mappings are nested more than {MAX_YAML_DEPTH} levels deep"
+
+
+def _construct_mapping(loader, node):
+    if not isinstance(node, MappingNode):
+        raise _Refused(f"expected a mapping, found a {node.id}", node.start_mark)
+    loader.enter(node)
+    loader.flatten_mapping(node)
+    result = LocatedDict()
+    result.pos = loader.where(node)
+    key_pos, value_pos = result.key_pos, result.value_pos
+    size, height = 1, 0
+    for key_node, value_node in node.value:
+        if key_node.__class__ is not ScalarNode:
+            raise _Refused("a mapping key must be a plain value", key_node.start_mark)
+        key = key_node.value if key_node.tag == _STR else loader.construct_object(key_node)
         try:
-            return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-        except ValueError:  # 2025-13-01: keep the text, so the key's own check reports it where it is
-            return loader.construct_scalar(node)
-
-    _Loader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
-
-    def construct_unknown_tag(loader, node):
-        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-        raise _RefusedTag(None, None, f"YAML tag '{tag}' is not allowed: write plain text, numbers, dates, "
-                                      "lists and mappings", node.start_mark)
-
-    _Loader.add_constructor(None, construct_unknown_tag)  # !!python/object and every other custom tag
-    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
-    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
-    return _Loader
+            hash(key)
+        except TypeError:
+            raise _Refused("a mapping key must be a plain value", key_node.start_mark) from None
+        value, (values, levels) = loader.child(node, id(key_node), value_node)
+        result[key] = value
+        key_pos[key] = loader.where(key_node)
+        value_pos[key] = loader.where(value_node)
+        size += 1 + values
+        height = max(height, levels)
+    loader.depth -= 1
+    loader.shapes[node] = (size, height + 1)
+    return result
 
 
-class _RefusedTag(yaml.constructor.ConstructorError):
-    """A tag that would build something other than plain data; never constructed."""
+def _construct_sequence(loader, node):
+    if not isinstance(node, SequenceNode):
+        raise _Refused(f"expected a list, found a {node.id}", node.start_mark)
+    loader.enter(node)
+    result = LocatedList()
+    result.pos = loader.where(node)
+    size, height = 1, 0
+    for index, child in enumerate(node.value):
+        value, (values, levels) = loader.child(node, index, child)
+        result.append(value)
+        size += values
+        height = max(height, levels)
+    result.item_pos = [loader.where(child) for child in node.value]
+    loader.depth -= 1
+    loader.shapes[node] = (size, height + 1)
+    return result
+
+
+def _construct_timestamp(loader, node):
+    text = loader.construct_scalar(node)
+    if yaml.SafeLoader.timestamp_regexp.match(text) is None:  # `!!timestamp soon`
+        return text
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:  # 2025-13-01: keep the text, so the key's own check reports it where it is
+        return text
+
+
+def _construct_int(loader, node):
+    text = loader.construct_scalar(node)
+    if len(text) <= MAX_INTEGER_DIGITS and text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1):
+        return int(text)  # the common case; 012 is octal in YAML 1.1
+    digits = sum(c.isalnum() for c in text.lower().lstrip("+-").removeprefix("0x").removeprefix("0b")
+                 .removeprefix("0o"))
+    if digits > MAX_INTEGER_DIGITS:  # never computed: Python cannot print it, and 1:1:1:… is 60 ** n
+        raise _Refused(f"integer has {digits:,} digits; the limit is {MAX_INTEGER_DIGITS}", node.start_mark)
+    value = _scalar(yaml.SafeLoader.construct_yaml_int, loader, node, "a whole number")
+    if abs(value) >= 10 ** MAX_INTEGER_DIGITS:  # 0x and 30 hexadecimal digits, or 1:2:3:…
+        raise _Refused(f"integer has more than {MAX_INTEGER_DIGITS} digits; the limit is {MAX_INTEGER_DIGITS}",
+                       node.start_mark)
+    return value
+
+
+def _scalar(construct, loader, node, kind):
+    """A scalar an explicit tag claims to be of a kind (`!!float x`): refused when it is not."""
+    try:
+        return construct(loader, node)
+    except (ValueError, KeyError):
+        raise _Refused(f"{shorten(node.value)} is not {kind}", node.start_mark) from None
+
+
+def _construct_refused(loader, node):
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    raise _Refused(f"YAML tag {shorten(tag)} is not allowed: write plain text, numbers, dates, "
+                   "lists and mappings", node.start_mark)
+
+
+def _register(loader_class) -> None:
+    add = loader_class.add_constructor
+    add(None, _construct_refused)  # !!python/object and every other custom tag
+    for tag in _REFUSED_TAGS:
+        add(tag, _construct_refused)
+    add("tag:yaml.org,2002:timestamp", _construct_timestamp)
+    add("tag:yaml.org,2002:int", _construct_int)
+    add("tag:yaml.org,2002:float",
+        lambda loader, node: _scalar(yaml.SafeLoader.construct_yaml_float, loader, node, "a number"))
+    add("tag:yaml.org,2002:bool",
+        lambda loader, node: _scalar(yaml.SafeLoader.construct_yaml_bool, loader, node, "true or false"))
+    add(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    add(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+class _PythonLoader(_BoundedConstructor, yaml.SafeLoader):
+    """PyYAML's own parser: full error messages, and the marks of aliases and deep nodes.
+
+    Its composer recurses, so the depth is bounded while composing, before Python's stack is.
+    """
+
+    def start(self, text, line_offset):
+        super().start(text, line_offset)
+        self.alias_marks = {}  # (id(parent node), slot) → (mark of the alias written there, exact)
+        self.compose_depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent) and parent is not None:
+            slot = index if isinstance(parent, SequenceNode) else id(index)
+            self.alias_marks.setdefault((id(parent), slot), (self.peek_event().start_mark, True))
+        return super().compose_node(parent, index)
+
+    def compose_sequence_node(self, anchor):
+        return self._compose_nested(super().compose_sequence_node, anchor)
+
+    def compose_mapping_node(self, anchor):
+        return self._compose_nested(super().compose_mapping_node, anchor)
+
+    def _compose_nested(self, compose, anchor):
+        self.compose_depth += 1
+        if self.compose_depth > MAX_YAML_DEPTH:
+            raise _Refused(_too_deep(), self.peek_event().start_mark)
+        try:
+            return compose(anchor)
+        finally:
+            self.compose_depth -= 1
+
+
+_register(_PythonLoader)
+if hasattr(yaml, "CSafeLoader"):
+    class _LibyamlLoader(_BoundedConstructor, yaml.CSafeLoader):
+        """libyaml's parser and composer (PyYAML's wheels have it): several times the speed of
+        Python's, with the same marks; its errors are terser, so errors are parsed again."""
+
+    _register(_LibyamlLoader)
+    _FastLoader = _LibyamlLoader
+else:  # pragma: no cover - PyYAML built without libyaml
+    _FastLoader = _PythonLoader
+
+
+def _load(loader_class, text: str, line_offset: int):
+    loader = loader_class(text)
+    loader.start(text, line_offset)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def parse_yaml(text: str, path: str, line_offset: int = 0):
-    """Parse YAML safely; a syntax error becomes a located ReportError."""
+    """Parse YAML safely and bounded; a syntax error or a refusal becomes a located ReportError."""
     try:
-        return yaml.load(text, Loader=_make_loader(line_offset, text, _FastLoader))  # noqa: S506 - safe loader
-    except yaml.YAMLError:
-        pass
-    try:
-        return yaml.load(text, Loader=_make_loader(line_offset, text))  # noqa: S506 - SafeLoader subclass
+        return _load(_FastLoader, text, line_offset)
+    except _Refused as exc:
+        if exc.exact:
+            raise _located(exc, text, path, line_offset) from None
+        first = exc  # where an alias repeats too much: the Python parser knows where it is written
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = _position(mark, text, line_offset) if mark else (None, None)
-        problem = exc.problem or exc.context or "invalid YAML"
-        message = problem if isinstance(exc, _RefusedTag) else f"YAML syntax error: {problem}"
-        raise ReportError([Diagnostic(path, line, col, message)]) from None
+        first = None
+        if exc.problem == "exceeded maximum nesting depth" and exc.problem_mark is not None:
+            raise _located(_too_deep_at(exc.problem_mark, text), text, path, line_offset) from None
+    except yaml.YAMLError:
+        first = None
+    try:
+        data = _load(_PythonLoader, text, line_offset)
+    except yaml.MarkedYAMLError as exc:
+        raise _located(exc, text, path, line_offset) from None
     except yaml.YAMLError as exc:
-        raise ReportError([Diagnostic(path, None, None, f"YAML error: {exc}")]) from None
+        raise ReportError([Diagnostic(path, None, None, f"YAML error: {shorten(str(exc), 200)}")]) from None
+    if first is not None:  # not refused again: report what libyaml's loader found, where it could
+        raise _located(first, text, path, line_offset) from None
+    return data
+
+
+def _too_deep_at(mark, text: str) -> _Refused:
+    """The refusal of the first level too deep in a text libyaml stopped reading at 1,000 levels.
+
+    libyaml's events of what came before `mark` find it in a millisecond (Python's parser would
+    take quadratic time over a file of brackets).
+    """
+    depth = 0
+    try:
+        for event in yaml.parse(text[:mark.index], Loader=_FastLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    return _Refused(_too_deep(), event.start_mark)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        pass  # the text ends inside the nesting: the level too deep came before, or is `mark`
+    return _Refused(_too_deep(), mark)
+
+
+def _located(exc, text, path, line_offset) -> ReportError:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = _position(mark, text, line_offset) if mark else (None, None)
+    problem = exc.problem or exc.context or "invalid YAML"
+    message = problem if isinstance(exc, _Refused) else f"YAML syntax error: {problem}"
+    return ReportError([Diagnostic(path, line, col, message)])
 
 
 def read_text(file: Path, display: str, inside: Path | None = None) -> str:

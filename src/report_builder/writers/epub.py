@@ -596,7 +596,10 @@ class _BookWriter(epub.EpubWriter):
     def __init__(self, out, book, modified: dt.datetime):
         super().__init__(out, book, {"mtime": modified, "epub2_guide": False, "epub3_landmark": False,
                                      "epub3_pages": False})
-        self.zip_time = max(modified, dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)).timetuple()[:6]
+        # a zip's DOS dates run from 1980 to 2107: a book dated outside them is zipped at the nearer end
+        earliest = dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)
+        latest = dt.datetime(2107, 12, 31, tzinfo=dt.timezone.utc)
+        self.zip_time = min(max(modified, earliest), latest).timetuple()[:6]
 
     def _write_opf_file(self, root):
         root.set(f"{{{XML_NS}}}lang", self.book.language)

@@ -162,14 +162,75 @@ def layout_pdf(html: str, project: Project, identifier: str, variant: str | None
     errors = list(fetcher.refusals)
     warnings = []
     for record in capture.records:
+        if record.levelno >= logging.ERROR:
+            diagnostic = _layout_error(record, project, fetcher)
+            if diagnostic is not None and diagnostic not in errors:
+                errors.append(diagnostic)
+            continue
         message = record.getMessage()
-        if record.levelno >= logging.ERROR and not fetcher.refusals:
-            errors.append(Diagnostic("build", None, None, f"PDF layout: {message}"))
-        elif record.levelno < logging.ERROR and not message.startswith(_REPORTED_WITH_THEIR_FILE):
-            warnings.append(Diagnostic("build", None, None, f"PDF layout: {message}", "warning"))
+        if not message.startswith(_REPORTED_WITH_THEIR_FILE):
+            warnings.append(Diagnostic("build", None, None, f"PDF layout: {_without_paths(message, project)}",
+                                       "warning"))
     if errors:
         raise ReportError(errors)
     return Layout(document, warnings, fetcher)
+
+
+#: WeasyPrint's messages about a resource it could not use, and what the resource is to a reader
+_FAILED_RESOURCE = {
+    "Failed to load image at %r: %s": "image",
+    "Failed to render SVG image %s": "image",
+    "Failed to load stylesheet at %s: %s": "stylesheet",
+    "Failed to load stylesheet at %s : %s": "stylesheet",
+}
+
+
+def _layout_error(record, project: Project, fetcher: SandboxFetcher) -> Diagnostic | None:
+    """A WeasyPrint error as a diagnostic at the line that named the resource, with the reason;
+    None when the fetcher refused the resource (it reported that already)."""
+    from ..fetcher import find_reference
+
+    kind = _FAILED_RESOURCE.get(record.msg)
+    args = record.args if isinstance(record.args, tuple) else ()
+    if kind is None or not args or not isinstance(args[0], str):
+        message = record.getMessage()
+        if any(reason in message for reason in fetcher.refused):
+            return None
+        return Diagnostic("build", None, None, f"PDF layout: {_without_paths(message, project)}")
+    url = args[0]
+    if url in fetcher.refused_urls:
+        return None
+    where, line, col, written = find_reference(project, url)
+    shown = written or _without_paths(url, project)
+    if len(args) < 2:
+        return Diagnostic(where, line, col, f"{kind} '{shown}' cannot be drawn")
+    return Diagnostic(where, line, col, f"{kind} '{shown}' cannot be loaded: {_reason(args[1], url, project)}")
+
+
+def _reason(exception, url: str, project: Project) -> str:
+    """Why a resource failed, from the deepest exception that says (WeasyPrint wraps the parser's)."""
+    from xml.etree.ElementTree import ParseError
+
+    causes = []
+    while exception is not None and len(causes) < 8:
+        causes.append(exception)
+        exception = exception.__cause__ or exception.__context__
+    file = _without_paths(url, project)
+    for cause in reversed(causes):
+        if isinstance(cause, ParseError):
+            return f"{file} is not valid XML: {cause}"
+        if isinstance(cause, FileNotFoundError):
+            return f"{file} does not exist"
+        if isinstance(cause, OSError) and cause.strerror:
+            return f"{file}: {cause.strerror}"
+    text = _without_paths(next((str(cause) for cause in reversed(causes) if str(cause)), ""), project)
+    return (text[:200] + "…" if len(text) > 200 else text) or f"WeasyPrint cannot read {file}"
+
+
+def _without_paths(text: str, project: Project) -> str:
+    """A message with the project's own addresses and paths made relative to it (no machine paths)."""
+    root = str(project.root)
+    return text.replace(project.root.as_uri() + "/", "").replace(root + "/", "")
 
 
 def write_pdf(layout: Layout, identifier: str, tagged: bool = True, variant: str | None = None) -> bytes:
