@@ -10,7 +10,6 @@ import datetime as dt
 import difflib
 import os
 import re
-import threading
 import unicodedata
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -23,6 +22,7 @@ from mdit_py_plugins.myst_role import myst_role_plugin
 
 from .errors import Collector, Diagnostic, ReportError
 from .facts import fact_table_files
+from .images import MAX_IMAGE_PIXELS, ImageRefused, ImageUnreadable, check_image_file  # noqa: F401 - re-exported
 from .model import Article, FactTable, FactUse, Heading, Image
 from .project import Project
 from .sanitize import sanitize_html, sanitize_inline_tag, without_dropped_content
@@ -34,7 +34,6 @@ CHART_OPTIONS = {"type", "x", "y", "title", "caption", "unit"}
 CHART_TYPES = ("bar", "column")
 UNSAFE_LINK_SCHEMES = ("javascript", "vbscript", "file", "data")
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
-MAX_IMAGE_PIXELS = 50_000_000  # a decompression bomb stops here, before any renderer opens it
 _ROLE = re.compile(r"\{fact\}`([^`]*)`")
 
 
@@ -379,18 +378,19 @@ class _Walker:
         if target is None:
             error(f"image '{src}' is outside the project directory")
             return
-        if not target.is_file():
+        if not target.exists():
             error(f"image '{src}' not found")
             return
         if target.suffix.lower() not in IMAGE_SUFFIXES:
             error(f"image '{src}' is not a supported image type ({', '.join(sorted(IMAGE_SUFFIXES))})")
             return
-        pixels = _pixel_count(target)
-        if pixels is None:
+        try:
+            check_image_file(target, src, self.project.root)
+        except ImageUnreadable:
             error(f"image '{src}' cannot be read as a {target.suffix.lower().lstrip('.').upper()} image")
             return
-        if pixels > MAX_IMAGE_PIXELS:
-            error(f"image '{src}' has {pixels:,} pixels; the limit is {MAX_IMAGE_PIXELS:,}")
+        except ImageRefused as exc:
+            error(str(exc))
             return
         relative = target.relative_to(self.project.root).as_posix()
         token.meta["project_path"] = relative
@@ -447,29 +447,6 @@ class _Walker:
                         self.error(token, f"footnote [^{match.group(1)}] has no definition; add '[^{match.group(1)}]: text' below", needle=match.group(0))
 
 
-_PILLOW_LIMIT = threading.Lock()
-
-
-def _pixel_count(path: Path) -> int | None:
-    """Width × height from the image header, without decoding it; 0 for SVG, None when unreadable."""
-    if path.suffix.lower() == ".svg":
-        return 0
-    from PIL import Image as PILImage
-
-    with _PILLOW_LIMIT:
-        # Pillow refuses to even open an image twice its own limit; we want the real size to
-        # report it against ours, and reading the header decodes nothing.
-        previous, PILImage.MAX_IMAGE_PIXELS = PILImage.MAX_IMAGE_PIXELS, None
-        try:
-            with PILImage.open(path) as picture:
-                width, height = picture.size
-        except (OSError, ValueError, SyntaxError):
-            return None
-        finally:
-            PILImage.MAX_IMAGE_PIXELS = previous
-    return width * height
-
-
 def _hint(word, choices) -> str:
     close = difflib.get_close_matches(str(word), sorted(choices), n=1)
     return f"; did you mean '{close[0]}'?" if close else ""
@@ -485,7 +462,7 @@ def load_articles(project: Project, names, tables, locale, allow_html=False):
             written = os.path.relpath(path, project.content_dir)
             errors.error("report.yaml", line, col, f"article '{written}' is outside the project directory")
             continue
-        if not path.is_file():
+        if not path.exists():  # a FIFO or folder of this name is refused when read
             errors.error("report.yaml", line, col, f"article '{project.display(path)}' not found")
             continue
         try:

@@ -39,6 +39,7 @@ from pathlib import Path
 from ..errors import Diagnostic
 from ..project import load_project
 from ..render import PrintPart, render_document
+from ..sources import read_regular
 from ..fonts import PrintFonts, font_face_css
 from .pdf import layout_pdf
 from .pdf_contents import HIDDEN_NUMBERS_CSS, STAND_IN, DrawnNumbers, read_numbers
@@ -480,7 +481,7 @@ def _image_digest(publication, project, articles) -> str:
     for index in articles:
         for image in publication.articles[index].images:
             digest.update(image.src.encode("utf-8"))
-            digest.update(hashlib.sha256((project.root / image.src).read_bytes()).digest())
+            digest.update(hashlib.sha256(read_regular(project.root / image.src)).digest())
     return digest.hexdigest()
 
 
