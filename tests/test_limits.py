@@ -198,3 +198,63 @@ def test_a_time_limit_that_is_not_a_number_is_one_clear_line(write_project, run_
     result = run_cli("build", "html", "--project", root, env={"REPORT_BUILDER_TIME_LIMIT": "soon"})
     assert (result.exit_code, result.stderr) == (
         1, "build: error: REPORT_BUILDER_TIME_LIMIT must be a number of seconds (0 for no limit), not 'soon'\n")
+
+
+# -- footnotes and table rows ----------------------------------------------------------------------------
+
+def notes(count: int) -> str:
+    body = "".join(f"Sentence {i} has a note.[^n{i}]\n\n" for i in range(1, count + 1))
+    return ARTICLE + "\n" + body + "".join(f"[^n{i}]: The note of sentence {i}.\n" for i in range(1, count + 1))
+
+
+def check_errors(root) -> list[str]:
+    from report_builder.build import check
+    from report_builder.errors import ReportError
+
+    with pytest.raises(ReportError) as caught:
+        check(root)
+    return [str(d) for d in caught.value.diagnostics]
+
+
+def test_a_footnote_over_the_limit_is_refused_at_its_definition(write_project, monkeypatch):
+    monkeypatch.setattr("report_builder.content.MAX_FOOTNOTES_PER_ARTICLE", 3)
+    root = write_project({"content/a.md": notes(5)})
+    assert check_errors(root) == [
+        "content/a.md:20:1: error: footnote [^n4] is one too many: an article may have at most 3 footnotes; "
+        "split the article"]
+
+
+def test_the_footnote_limit_is_two_thousand_per_article():
+    from report_builder.content import MAX_FOOTNOTES_PER_ARTICLE, MAX_TABLE_ROWS
+
+    assert (MAX_FOOTNOTES_PER_ARTICLE, MAX_TABLE_ROWS) == (2_000, 10_000)
+
+
+def test_a_markdown_table_over_the_row_limit_is_refused_at_its_first_line(write_project, monkeypatch):
+    monkeypatch.setattr("report_builder.content.MAX_TABLE_ROWS", 3)
+    rows = "".join(f"| Row {i} | {i} |\n" for i in range(4))
+    root = write_project({"content/a.md": ARTICLE + "\n| Label | Value |\n|---|---:|\n" + rows})
+    assert check_errors(root) == ["content/a.md:7:1: error: this table has 4 rows; a table may have at most 3"]
+
+
+def test_an_embedded_fact_table_over_the_row_limit_is_refused_at_its_directive(write_project, monkeypatch):
+    monkeypatch.setattr("report_builder.content.MAX_TABLE_ROWS", 3)
+    rows = "".join(f"  - {{id: r{i}, label: Row {i}, value: {i}}}\n" for i in range(4))
+    table = "title: Rows\ncolumns:\n  - {key: label, title: Label}\n  - {key: value, title: Value, type: number}\n"
+    root = write_project({"content/a.md": ARTICLE + "\n```{facts} rows\n```\n",
+                          "content/facts/rows.yaml": table + "rows:\n" + rows})
+    assert check_errors(root) == [
+        "content/a.md:7:12: error: fact table 'rows' has 4 rows; an embedded table or chart may have at most 3"]
+
+
+def test_two_thousand_footnotes_are_numbered_and_linked_in_the_html_edition(write_project):
+    import re
+
+    from report_builder import build
+
+    root = write_project({"content/a.md": notes(2_000)})
+    html = build(root, formats=["html"]).outputs["html"].read_text(encoding="utf-8")
+    refs = re.findall(r'<a id="a-fnref(\d+)" href="#a-fn(\d+)"', html)
+    notes_ = re.findall(r'id="a-fn(\d+)"', html)
+    assert (len(refs), refs[-1], all(a == b for a, b in refs), len(notes_), notes_[-1],
+            "The note of sentence 2000." in html) == (2_000, ("2000", "2000"), True, 2_000, "2000", True)

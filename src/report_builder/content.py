@@ -34,6 +34,10 @@ CHART_OPTIONS = {"type", "x", "y", "title", "caption", "unit"}
 CHART_TYPES = ("bar", "column")
 UNSAFE_LINK_SCHEMES = ("javascript", "vbscript", "file", "data")
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
+#: per article: WeasyPrint lays a footnote out in about 20 ms, so 2,000 notes are some 40 s of layout
+MAX_FOOTNOTES_PER_ARTICLE = 2_000
+#: per embedded table ({facts}, {chart} or Markdown): a row is a few ms of layout, 10,000 a few minutes
+MAX_TABLE_ROWS = 10_000
 _ROLE = re.compile(r"\{fact\}`([^`]*)`")
 
 
@@ -180,7 +184,27 @@ class _Walker:
                 self._mark_figure(tokens, index)
             elif token.type == "footnote_open":
                 self._check_nested_footnotes(tokens, index)
+                if token.meta.get("id") == MAX_FOOTNOTES_PER_ARTICLE:
+                    self._too_many_footnotes(tokens, index)
+            elif token.type == "table_open":
+                self._check_table_rows(token)
         self._check_undefined_footnotes(tokens)
+
+    def _too_many_footnotes(self, tokens, index):
+        """Refuse the first footnote over the limit, at its definition."""
+        label = tokens[index].meta.get("label", "")
+        block = next((t for t in tokens[index + 1:index + 3] if t.map), tokens[index])
+        line, col = self.locate(block, f"[^{label}]:") if block.map else (None, None)
+        self.errors.error(self.shown, line, col,
+                          f"footnote [^{label}] is one too many: an article may have at most "
+                          f"{MAX_FOOTNOTES_PER_ARTICLE:,} footnotes; split the article")
+
+    def _check_table_rows(self, token):
+        """A Markdown table has one line per row: its header, its delimiter row, its body rows."""
+        if token.map and token.map[1] - token.map[0] - 2 > MAX_TABLE_ROWS:
+            rows = token.map[1] - token.map[0] - 2
+            self.errors.error(self.shown, self.line_of(token), 1,
+                              f"this table has {rows:,} rows; a table may have at most {MAX_TABLE_ROWS:,}")
 
     def _check_nested_footnotes(self, tokens, start):
         """A footnote may not cite a footnote: the PDF sets each note at the foot of its page."""
@@ -251,6 +275,10 @@ class _Walker:
         options = self._options(token)
         token.meta = {"directive": kind, "table": argument, "options": options}
         if table is None:
+            return
+        if len(table.rows) > MAX_TABLE_ROWS:
+            self.error(token, f"fact table '{table.name}' has {len(table.rows):,} rows; an embedded table or chart "
+                              f"may have at most {MAX_TABLE_ROWS:,}", needle=argument)
             return
         if kind == "facts":
             if options:
