@@ -38,7 +38,7 @@ def svg_article(write_project, svg: str, extra=None):
 
 # -- non-regular files -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("relative", ["content/a.md", "content/facts/x.yaml", "styles/custom.css",
+@pytest.mark.parametrize("relative", ["report.yaml", "content/a.md", "content/facts/x.yaml", "styles/custom.css",
                                       "templates/article.html"])
 def test_a_fifo_among_the_inputs_is_refused_at_once_instead_of_blocking(write_project, run_cli, relative):
     root = write_project({"content/a.md": ARTICLE, "content/facts/.keep": ""})

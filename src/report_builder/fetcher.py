@@ -208,8 +208,6 @@ _COVER = re.compile(r"^\s*cover\s*:\s*(['\"]?)(?P<cover>[^'\"#\n]+?)\1\s*(?:#.*)
 
 
 def _project_text(path: Path) -> str | None:
-    from .sources import read_regular
-
     try:
         return read_regular(path, MAX_RESOURCE_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError):
