@@ -184,7 +184,7 @@ def _layout_workers(project, config, stale, jobs):
     try:
         yield workers
     except BaseException:  # a failed build waits neither for their imports nor for their layouts
-        kill_workers(workers)
+        workers.kill()
         workers.shutdown(wait=False, cancel_futures=True)
         raise
     workers.shutdown()  # idle by now, they exit at once and are reaped: none outlives the build
