@@ -258,3 +258,21 @@ def test_two_thousand_footnotes_are_numbered_and_linked_in_the_html_edition(writ
     notes_ = re.findall(r'id="a-fn(\d+)"', html)
     assert (len(refs), refs[-1], all(a == b for a, b in refs), len(notes_), notes_[-1],
             "The note of sentence 2000." in html) == (2_000, ("2000", "2000"), True, 2_000, "2000", True)
+
+
+def test_an_svg_data_uri_that_does_not_start_with_svg_is_measured_as_an_svg():
+    from report_builder.images import ImageRefused, check_image, read_local
+
+    inner = ("<!-- a chart -->" + SVG + '<image href="data:image/png;base64,'
+             + base64.b64encode(BIG).decode() + '" width="1" height="1"/></svg>')
+    outer = SVG + '<image href="data:image/svg+xml;base64,' + base64.b64encode(inner.encode()).decode() + '"/></svg>'
+    with pytest.raises(ImageRefused, match="^image 'x.svg' → 'a data: URI' → 'a data: URI' has 60,000,000 pixels"):
+        check_image(outer.encode(), "file:///x.svg", "x.svg", lambda url: read_local(url, 10**7))
+
+
+def test_an_svg_saved_under_a_raster_name_is_measured_as_an_svg():
+    from report_builder.images import ImageRefused, check_image
+
+    svg = "<?xml version='1.0'?>\n<!-- x -->\n" + SVG + '<image href="big.png"/></svg>'
+    with pytest.raises(ImageRefused, match="^image 'x.png' → 'big.png' has 60,000,000 pixels"):
+        check_image(svg.encode(), "file:///p/x.png", "x.png", lambda url: BIG)

@@ -66,14 +66,20 @@ def is_svg(data: bytes, name: str = "") -> bool:
 def check_image(data: bytes, url: str, shown: str, read: Reader, depth: int = 0) -> int:
     """The drawing cost of an image (1 for a raster); raises ImageRefused over a limit.
 
-    `shown` names the image in messages; `read` fetches what an SVG refers to.
+    `shown` names the image in messages; `read` fetches what an SVG refers to. Like WeasyPrint,
+    bytes Pillow cannot open are tried as SVG, whatever their name.
     """
-    if is_svg(data, urlsplit(url).path):
-        return _svg_cost(data, url, shown, read, depth)
-    pixels = raster_pixels(io.BytesIO(data))
-    if pixels is not None and pixels > MAX_IMAGE_PIXELS:
+    if not is_svg(data, urlsplit(url).path):
+        pixels = raster_pixels(io.BytesIO(data))
+        if pixels is not None:
+            _check_pixels(pixels, shown)
+            return 1
+    return _svg_cost(data, url, shown, read, depth)
+
+
+def _check_pixels(pixels: int, shown: str) -> None:
+    if pixels > MAX_IMAGE_PIXELS:
         raise ImageRefused(f"image '{shown}' has {pixels:,} pixels; the limit is {MAX_IMAGE_PIXELS:,}")
-    return 1
 
 
 def data_url_header(url: str) -> bytes:
@@ -145,9 +151,10 @@ class _NestedImages:
         if self.depth >= MAX_SVG_NESTING:
             raise ImageRefused(f"image '{inner}' nests SVG images more than {MAX_SVG_NESTING} deep")
         if urlsplit(target).scheme.lower() == "data":
-            head = data_url_header(target)
-            if not is_svg(head):
-                return check_image(head, "", inner, self.read, self.depth + 1)
+            pixels = raster_pixels(io.BytesIO(data_url_header(target)))
+            if pixels is not None:  # a raster: its header was enough
+                _check_pixels(pixels, inner)
+                return 1
         data = self.read(target)
         return check_image(data, target, inner, self.read, self.depth + 1)
 
@@ -190,8 +197,7 @@ def check_image_file(path: Path, shown: str, root: Path) -> None:
         raise ImageRefused(f"image '{shown}' is {exc.size:,} bytes; the limit is {exc.limit:,}") from None
     if pixels is None:
         raise ImageUnreadable(shown)
-    if pixels > MAX_IMAGE_PIXELS:
-        raise ImageRefused(f"image '{shown}' has {pixels:,} pixels; the limit is {MAX_IMAGE_PIXELS:,}")
+    _check_pixels(pixels, shown)
 
 
 def project_reader(root: Path) -> Reader:
