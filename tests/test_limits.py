@@ -276,3 +276,12 @@ def test_an_svg_saved_under_a_raster_name_is_measured_as_an_svg():
     svg = "<?xml version='1.0'?>\n<!-- x -->\n" + SVG + '<image href="big.png"/></svg>'
     with pytest.raises(ImageRefused, match="^image 'x.png' → 'big.png' has 60,000,000 pixels"):
         check_image(svg.encode(), "file:///p/x.png", "x.png", lambda url: BIG)
+
+
+def test_svg_elements_nested_too_deep_are_refused_instead_of_recursing():
+    from report_builder.images import ImageRefused, check_image
+
+    svg = SVG + "<g>" * 5_000 + "</g>" * 5_000 + "</svg>"
+    with pytest.raises(ImageRefused, match="^image 'x.svg' nests SVG elements and <use> references more than "
+                                           "200 levels deep$"):
+        check_image(svg.encode(), "file:///x.svg", "x.svg", lambda url: b"")

@@ -3,7 +3,7 @@
 A raster image is measured from its header (Pillow decodes nothing to report its size). An SVG
 is parsed and its drawing cost counted: every element once, each `<use>` as the elements it
 copies, each `<image>` as the SVG it draws or the raster it places (whose pixels must be under
-the limit too), data: URIs included, whose header alone is decoded. WeasyPrint draws a `<use>`
+the limit too), data: URIs included (of a raster one, only the header is decoded). WeasyPrint draws a `<use>`
 by copying its target, so a chain of groups of `<use>` costs exponential time (10⁵ copies took
 30 s to draw); the element limit stops it before it is drawn.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import struct
 import threading
 from pathlib import Path
 from typing import Callable
@@ -49,8 +50,8 @@ def raster_pixels(handle) -> int | None:
         try:
             with PILImage.open(handle) as picture:
                 width, height = picture.size
-        except (OSError, ValueError, SyntaxError, EOFError):
-            return None
+        except (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, KeyError, struct.error):
+            return None  # Pillow's header parsers trust their input in places
         finally:
             PILImage.MAX_IMAGE_PIXELS = previous
     return width * height
