@@ -22,7 +22,7 @@ from mdit_py_plugins.myst_role import myst_role_plugin
 
 from .errors import Collector, Diagnostic, ReportError
 from .facts import fact_table_files
-from .images import MAX_IMAGE_PIXELS, ImageRefused, ImageUnreadable, check_image_file  # noqa: F401 - re-exported
+from .images import ImageRefused, ImageUnreadable, check_image_file
 from .model import Article, FactTable, FactUse, Heading, Image
 from .project import Project
 from .sanitize import sanitize_html, sanitize_inline_tag, without_dropped_content
@@ -36,7 +36,7 @@ UNSAFE_LINK_SCHEMES = ("javascript", "vbscript", "file", "data")
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
 #: per article: WeasyPrint lays a footnote out in about 20 ms, so 2,000 notes are some 40 s of layout
 MAX_FOOTNOTES_PER_ARTICLE = 2_000
-#: per embedded table ({facts}, {chart} or Markdown): a row is a few ms of layout, 10,000 a few minutes
+#: per table ({facts}, {chart} or Markdown): a row is 15–40 ms of print layout (bench/scaling.py), 10,000 are minutes
 MAX_TABLE_ROWS = 10_000
 _ROLE = re.compile(r"\{fact\}`([^`]*)`")
 
