@@ -224,7 +224,7 @@ def test_a_footnote_over_the_limit_is_refused_at_its_definition(write_project, m
         "split the article"]
 
 
-def test_the_footnote_limit_is_two_thousand_per_article():
+def test_the_limits_are_two_thousand_footnotes_per_article_and_ten_thousand_rows_per_table():
     from report_builder.content import MAX_FOOTNOTES_PER_ARTICLE, MAX_TABLE_ROWS
 
     assert (MAX_FOOTNOTES_PER_ARTICLE, MAX_TABLE_ROWS) == (2_000, 10_000)
