@@ -204,7 +204,8 @@ def test_a_layout_over_the_time_limit_stops_with_a_clean_error(previous, run_cli
     append(root / "content" / "only.md", "\n```{facts} basic\n```\n" * 100)  # several seconds of layout
     result = run_cli("build", "pdf", "--quiet", "--project", root, env={"REPORT_BUILDER_TIME_LIMIT": "1"})
     assert (result.exit_code, result.stderr, outputs(root) == before) == (
-        1, "build: error: PDF layout took longer than 1 s and was stopped\n", True)
+        1, "build: error: the build took longer than 1 s and was stopped; set REPORT_BUILDER_TIME_LIMIT to the "
+           "seconds a build may take (0 for no limit)\n", True)
 
 
 def test_a_footnote_citing_a_footnote_is_refused_at_the_citation(project, run_cli):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from .config import Config, load_config
+from .deadline import Deadline, build_deadline
 from .errors import Collector, Diagnostic, ReportError
 from .fonts import PrintFonts, declared_fonts_only, fonts_cache
 from .output import atomic_write, remove_stale_temporaries
@@ -121,7 +122,15 @@ def build(directory: str | Path = ".", formats=None, out: str | Path | None = No
           force: bool = False, jobs: int | None = None, keep_intermediate: bool = False,
           progress: Progress | None = None, strict: bool = False) -> BuildResult:
     """Build the stale outputs of a project; nothing is written unless every output succeeds
-    (and, when `strict`, unless there was no warning either)."""
+    (and, when `strict`, unless there was no warning either).
+
+    The whole build runs against one deadline (see deadline.py).
+    """
+    with build_deadline() as deadline:
+        return _build(directory, formats, out, force, jobs, keep_intermediate, progress, strict, deadline)
+
+
+def _build(directory, formats, out, force, jobs, keep_intermediate, progress, strict, deadline: Deadline) -> BuildResult:
     say = progress or (lambda message: None)
     project = load_project(directory)
     config = load_config(project)
@@ -148,6 +157,7 @@ def build(directory: str | Path = ".", formats=None, out: str | Path | None = No
         with declared_fonts_only(fonts_dir), _layout_workers(project, config, stale, jobs) as workers:
             say("loading content")
             publication = load_publication(project, config)
+            deadline.check()
             if workers is not None:
                 workers.content_loaded()
             # Hash the inputs as they were read, so an edit saved while rendering is seen next time.
@@ -157,6 +167,8 @@ def build(directory: str | Path = ".", formats=None, out: str | Path | None = No
                                        say, use_cache=not force, workers=workers)
         if strict and result.warnings:
             raise ReportError(as_errors(result.warnings))
+        deadline.check()
+        deadline.stop()  # from here on, nothing stops the build between one replaced output and the next
         for fmt, payload in data.items():
             target = output_path(out_dir, config, fmt)
             atomic_write(target, payload)
@@ -179,7 +191,8 @@ def _layout_workers(project, config, stale, jobs):
     workers = LayoutWorkers(min(jobs, articles + 2))
     try:
         yield workers
-    except BaseException:  # a build that failed early does not wait for their imports
+    except BaseException:  # a failed build waits neither for their imports nor for their layouts
+        workers.kill()
         workers.shutdown(wait=False, cancel_futures=True)
         raise
     workers.shutdown()  # idle by now, they exit at once and are reaped: none outlives the build
@@ -225,6 +238,10 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
                 pending["html"] = html_job.result()
             else:
                 pending["html"] = _render_html(publication, project)
+    except BaseException:
+        if pool is not None:
+            kill_workers(pool)  # a failed or timed-out build does not wait for the web edition
+        raise
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -234,6 +251,13 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
 def _without_machine_paths(print_html: str) -> str:
     """The kept print HTML names its fonts by file name (`fonts/NAME.ttf`), not by this machine's folders."""
     return re.sub(r"url\('file://[^']*/([^/']+)'\)", r"url('fonts/\1')", print_html)
+
+
+def kill_workers(pool) -> None:
+    """Kill a process pool's workers now (SIGKILL): the build stops, their work is not wanted."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.kill()
 
 
 def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result, say, use_cache=True, workers=None,

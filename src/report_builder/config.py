@@ -80,7 +80,7 @@ class Config:
 def load_config(project: Project) -> Config:
     path = project.config_file
     shown = project.display(path)
-    if not path.is_file():
+    if not path.exists():  # a FIFO or folder of this name is refused by read_text
         errors = Collector()
         errors.error(shown, None, None, "no report.yaml here; run 'report-builder init DIR' to start a project")
         errors.raise_if_any()

@@ -10,7 +10,6 @@ import datetime as dt
 import difflib
 import os
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from mdit_py_plugins.myst_role import myst_role_plugin
 
 from .errors import Collector, Diagnostic, ReportError, shorten
 from .facts import fact_table_files
+from .images import ImageRefused, ImageUnreadable, check_image_file
 from .model import Article, FactTable, FactUse, Heading, Image
 from .project import Project, stem_problem
 from .sanitize import sanitize_html, sanitize_inline_tag, sanitize_style, without_dropped_content
@@ -35,7 +35,10 @@ CHART_OPTIONS = {"type", "x", "y", "title", "caption", "unit"}
 CHART_TYPES = ("bar", "column")
 UNSAFE_LINK_SCHEMES = ("javascript", "vbscript", "file", "data")
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
-MAX_IMAGE_PIXELS = 50_000_000  # a decompression bomb stops here, before any renderer opens it
+#: per article: WeasyPrint lays a footnote out in about 20 ms, so 2,000 notes are some 40 s of layout
+MAX_FOOTNOTES_PER_ARTICLE = 2_000
+#: per table ({facts}, {chart} or Markdown): a row is 15–40 ms of print layout (bench/scaling.py), 10,000 are minutes
+MAX_TABLE_ROWS = 10_000
 _ROLE = re.compile(r"\{fact\}`([^`]*)`")
 #: an id an author writes with `{#id}`: a valid XML id and CSS identifier
 AUTHOR_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,127}")
@@ -237,7 +240,27 @@ class _Walker:
                 self._mark_figure(tokens, index)
             elif token.type == "footnote_open":
                 self._check_nested_footnotes(tokens, index)
+                if token.meta.get("id") == MAX_FOOTNOTES_PER_ARTICLE:
+                    self._too_many_footnotes(tokens, index)
+            elif token.type == "table_open":
+                self._check_table_rows(token)
         self._check_undefined_footnotes(tokens)
+
+    def _too_many_footnotes(self, tokens, index):
+        """Refuse the first footnote over the limit, at its definition."""
+        label = tokens[index].meta.get("label", "")
+        block = next((t for t in tokens[index + 1:index + 3] if t.map), tokens[index])
+        line, col = self.locate(block, f"[^{label}]:") if block.map else (None, None)
+        self.errors.error(self.shown, line, col,
+                          f"footnote [^{label}] is one too many: an article may have at most "
+                          f"{MAX_FOOTNOTES_PER_ARTICLE:,} footnotes; split the article")
+
+    def _check_table_rows(self, token):
+        """A Markdown table has one line per row: its header, its delimiter row, its body rows."""
+        if token.map and token.map[1] - token.map[0] - 2 > MAX_TABLE_ROWS:
+            rows = token.map[1] - token.map[0] - 2
+            self.errors.error(self.shown, self.line_of(token), 1,
+                              f"this table has {rows:,} rows; a table may have at most {MAX_TABLE_ROWS:,}")
 
     def _check_nested_footnotes(self, tokens, start):
         """A footnote may not cite a footnote: the PDF sets each note at the foot of its page."""
@@ -309,6 +332,10 @@ class _Walker:
         options = self._options(token)
         token.meta = {"directive": kind, "table": argument, "options": options}
         if table is None:
+            return
+        if len(table.rows) > MAX_TABLE_ROWS:
+            self.error(token, f"fact table '{table.name}' has {len(table.rows):,} rows; an embedded table or chart "
+                              f"may have at most {MAX_TABLE_ROWS:,}", needle=argument)
             return
         self.anchors.directives.append(token)
         if kind == "facts":
@@ -495,18 +522,19 @@ class _Walker:
         if target is None:
             error(f"image '{src}' is outside the project directory")
             return
-        if not target.is_file():
+        if not target.exists():
             error(f"image '{src}' not found")
             return
         if target.suffix.lower() not in IMAGE_SUFFIXES:
             error(f"image '{src}' is not a supported image type ({', '.join(sorted(IMAGE_SUFFIXES))})")
             return
-        pixels = _pixel_count(target)
-        if pixels is None:
+        try:
+            check_image_file(target, src, self.project.root)
+        except ImageUnreadable:
             error(f"image '{src}' cannot be read as a {target.suffix.lower().lstrip('.').upper()} image")
             return
-        if pixels > MAX_IMAGE_PIXELS:
-            error(f"image '{src}' has {pixels:,} pixels; the limit is {MAX_IMAGE_PIXELS:,}")
+        except ImageRefused as exc:
+            error(str(exc))
             return
         relative = target.relative_to(self.project.root).as_posix()
         token.meta["project_path"] = relative
@@ -563,29 +591,6 @@ class _Walker:
                         self.error(token, f"footnote [^{match.group(1)}] has no definition; add '[^{match.group(1)}]: text' below", needle=match.group(0))
 
 
-_PILLOW_LIMIT = threading.Lock()
-
-
-def _pixel_count(path: Path) -> int | None:
-    """Width × height from the image header, without decoding it; 0 for SVG, None when unreadable."""
-    if path.suffix.lower() == ".svg":
-        return 0
-    from PIL import Image as PILImage
-
-    with _PILLOW_LIMIT:
-        # Pillow refuses to even open an image twice its own limit; we want the real size to
-        # report it against ours, and reading the header decodes nothing.
-        previous, PILImage.MAX_IMAGE_PIXELS = PILImage.MAX_IMAGE_PIXELS, None
-        try:
-            with PILImage.open(path) as picture:
-                width, height = picture.size
-        except (OSError, ValueError, SyntaxError):
-            return None
-        finally:
-            PILImage.MAX_IMAGE_PIXELS = previous
-    return width * height
-
-
 def _hint(word, choices) -> str:
     close = difflib.get_close_matches(str(word), sorted(choices), n=1)
     return f"; did you mean '{close[0]}'?" if close else ""
@@ -608,7 +613,7 @@ def load_articles(project: Project, names, tables, locale, allow_html=False):
             written = os.path.relpath(path, project.content_dir)
             errors.error("report.yaml", line, col, f"article '{written}' is outside the project directory")
             continue
-        if not path.is_file():
+        if not path.exists():  # a FIFO or folder of this name is refused when read
             errors.error("report.yaml", line, col, f"article '{project.display(path)}' not found")
             continue
         if stem_problem(path):

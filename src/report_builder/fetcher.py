@@ -9,6 +9,7 @@ is laid out, so a refused url() or @import is reported at its file, line and col
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import re
 from pathlib import Path
@@ -19,9 +20,11 @@ import tinycss2
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .errors import Diagnostic
+from .images import MAX_RESOURCE_BYTES, ImageRefused, check_image, read_local
 from .project import Project, builtin_dir
+from .sources import FileTooLarge, NotRegularFile, read_regular
 
-MAX_RESOURCE_BYTES = 20 * 1024 * 1024
+_FONT_TYPES = ("application/font-woff", "application/x-font-ttf", "application/vnd.ms-opentype")
 
 #: where a refused address may have been written: url(…) and @import in CSS, resource attributes in HTML
 #: and SVG, Markdown images, links and reference definitions
@@ -59,6 +62,8 @@ class SandboxFetcher(URLFetcher):
         self.refused: list[str] = []  # one message per refusal, in order
         self.refused_urls: set[str] = set()
         self.refusals: list[Diagnostic] = []  # the same, located where the project wrote the address
+        self.parents: dict[str, str] = {}  # an address an SVG refers to → that SVG's address
+        self._checked: dict[str, str | None] = {}  # image address → why it was refused, or None
 
     def is_allowed(self, path: Path) -> bool:
         resolved = path.resolve()
@@ -83,23 +88,85 @@ class SandboxFetcher(URLFetcher):
             self._refuse(url, reason)
             raise ValueError(reason)
         if urlsplit(url).scheme.lower() == "data":
-            return super().fetch(url, headers)
-        path = _local_path(url)
-        if path.stat().st_size > MAX_RESOURCE_BYTES:
-            reason = f"refused to read '{path}': larger than {MAX_RESOURCE_BYTES} bytes"
+            response = super().fetch(url, headers)
+            data, mime, address = response.read(), response.headers.get_content_type(), url
+            headers_out = response.headers
+        else:
+            path = _local_path(url)
+            try:
+                data = read_regular(path, MAX_RESOURCE_BYTES)
+            except FileTooLarge:
+                reason = f"refused to read '{self._shown(url)}': larger than {MAX_RESOURCE_BYTES} bytes"
+            except NotRegularFile as exc:
+                reason = f"refused to read '{self._shown(url)}': {exc}"
+            if reason is not None:
+                self._refuse(url, reason)
+                raise ValueError(reason)
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            address, headers_out = path.as_uri(), {"Content-Type": mime}
+        reason = self._image_refusal(url, data, mime)
+        if reason is not None:
             self._refuse(url, reason)
             raise ValueError(reason)
-        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mime})
+        return URLFetcherResponse(address, data, headers_out)
+
+    def _image_refusal(self, url: str, data: bytes, mime: str) -> str | None:
+        """Why an image may not be drawn (pixels, SVG size, what an SVG refers to), or None."""
+        if mime == "text/css" or mime.startswith("font/") or mime in _FONT_TYPES:
+            return None
+        key = url if not url.startswith("data:") else hashlib.sha256(url.encode()).hexdigest()
+        if key not in self._checked:
+            try:
+                check_image(data, url, self._shown(url), self._read_referenced(url))
+                self._checked[key] = None
+            except ImageRefused as exc:
+                self._checked[key] = str(exc)
+        return self._checked[key]
+
+    def _read_referenced(self, parent: str):
+        """The reader an SVG's references go through: the same rules as any fetch."""
+
+        def read(url: str) -> bytes:
+            self.parents.setdefault(url, parent)
+            reason = self.refusal(url)
+            if reason is not None:
+                raise ImageRefused(reason)
+            try:
+                return read_local(url, MAX_RESOURCE_BYTES)
+            except FileTooLarge:
+                raise ImageRefused(f"refused to read '{self._shown(url)}': larger than {MAX_RESOURCE_BYTES} "
+                                   "bytes") from None
+            except NotRegularFile as exc:
+                raise ImageRefused(f"refused to read '{self._shown(url)}': {exc}") from None
+            except (OSError, ValueError):
+                return b""  # missing or undecodable: WeasyPrint reports it when it draws
+
+        return read
+
+    def _shown(self, url: str) -> str:
+        """An address as a message shows it: project files by their project path."""
+        if url.startswith("data:"):
+            return "a data: URI"
+        path = _local_path(url)
+        if self.project is not None:
+            try:
+                return path.resolve().relative_to(self.project.root).as_posix()
+            except ValueError:
+                pass
+        return str(path)
 
     def _refuse(self, url: str, reason: str):
         self.refused.append(reason)
         self.refused_urls.add(url)
-        where, line, col, written = find_reference(self.project, url) if self.project else ("build", None, None, None)
+        top, seen = url, {url}
+        while top in self.parents and self.parents[top] not in seen:  # report the image the project wrote
+            top = self.parents[top]
+            seen.add(top)
+        where, line, col, written = find_reference(self.project, top) if self.project else ("build", None, None, None)
         if urlsplit(url).scheme.lower() == "file":  # name the file as the project wrote it, not by the machine's path
             path = str(_local_path(url))
-            reason = reason.replace(path, written if written else self.project.display(Path(path)) if self.project
-                                    else path)
+            shown = written if written and top == url else self.project.display(Path(path)) if self.project else path
+            reason = reason.replace(path, shown)
         diagnostic = Diagnostic(where, line, col, reason)
         if diagnostic not in self.refusals:  # a chunked layout may ask for the same address again
             self.refusals.append(diagnostic)
@@ -120,13 +187,17 @@ def locate_reference(project: Project, url: str) -> tuple[str, int | None, int |
     return find_reference(project, url)[:3]
 
 
+
 def find_reference(project: Project, url: str) -> tuple[str, int | None, int | None, str | None]:
     """(file, line, col, address as written) of the first place the project writes an address
-    that resolves to `url`: its templates and stylesheets (relative to the document), its Markdown
-    and SVG files (relative to their folder).
+    that resolves to `url`: a Markdown image (at its `![`), `cover:` in report.yaml, its templates
+    and stylesheets (relative to the document), its Markdown and SVG files (relative to their folder).
 
     ("build", None, None, None) when it is not written literally in any of them.
     """
+    found = _locate_in_articles(project, url) or _locate_cover(project, url)
+    if found:
+        return found
     document = base_url(project)
     for folder, pattern, own_base in ((project.templates_dir, "**/*", False), (project.styles_dir, "**/*.css", False),
                                       (project.content_dir, "**/*.md", True), (project.content_dir, "**/*.svg", True)):
@@ -157,6 +228,49 @@ def _bases(path: Path, group: str, document: str) -> tuple[str, ...]:
     inlined into it)."""
     folder = path.parent.as_uri() + "/"
     return (folder, document) if path.suffix == ".md" and group == "attribute" else (folder,)
+
+
+#: the address of a Markdown image, `![alt](address "title")` or `![alt](<address>)`
+_MARKDOWN_IMAGE = re.compile(r"!\[[^\]\n]*\]\(\s*(?:<(?P<angle>[^>\n]+)>|(?P<plain>[^)\s]+))")
+_COVER = re.compile(r"^\s*cover\s*:\s*(['\"]?)(?P<cover>[^'\"#\n]+?)\1\s*(?:#.*)?$", re.MULTILINE)
+
+
+def _project_text(path: Path) -> str | None:
+    try:
+        return read_regular(path, MAX_RESOURCE_BYTES).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _position(text: str, start: int) -> tuple[int, int]:
+    return text.count("\n", 0, start) + 1, start - (text.rfind("\n", 0, start) + 1) + 1
+
+
+def _locate_in_articles(project: Project, url: str):
+    """(article, line, col, address) of the `![` of the first Markdown image whose address resolves to `url`."""
+    if urlsplit(url).scheme.lower() != "file" or not project.content_dir.is_dir():
+        return None
+    for path in sorted(project.content_dir.rglob("*.md")):
+        text = _project_text(path)
+        if text is None:
+            continue
+        for match in _MARKDOWN_IMAGE.finditer(text):
+            address = unquote(match.group("angle") or match.group("plain"))
+            target = project.resolve_inside(path.parent, address)
+            if target is not None and target == _local_path(url).resolve():
+                return (project.display(path), *_position(text, match.start()), match.group("angle") or match.group("plain"))
+    return None
+
+
+def _locate_cover(project: Project, url: str):
+    """("report.yaml", line, col, address) of `cover:` when the EPUB cover is `url`."""
+    text = _project_text(project.config_file)
+    if text is None or urlsplit(url).scheme.lower() != "file":
+        return None
+    for match in _COVER.finditer(text):
+        if (project.root / match.group("cover").strip()).resolve() == _local_path(url).resolve():
+            return ("report.yaml", *_position(text, match.start("cover")), match.group("cover").strip())
+    return None
 
 
 def check_stylesheet_references(text: str, shown: str, fetcher: SandboxFetcher, base: str) -> list[Diagnostic]:

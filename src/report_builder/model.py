@@ -116,14 +116,12 @@ class Publication:
     @property
     def sources(self) -> list[tuple[FactTable, list[Row]]]:
         """Tables and rows used anywhere in the publication, in first-use order."""
-        used: dict[str, list[str]] = {}
+        used: dict[str, set[str]] = {}  # sets: a 10,000-row table must not cost 10,000² look-ups
         for article in self.articles:
             for name in article.tables:
-                used.setdefault(name, [r.id for r in self.tables[name].rows])
+                used.setdefault(name, set()).update(r.id for r in self.tables[name].rows)
         for use in self.facts_used:
-            ids = used.setdefault(use.table, [])
-            if use.row not in ids:
-                ids.append(use.row)
+            used.setdefault(use.table, set()).add(use.row)
         result = []
         for name, ids in used.items():
             table = self.tables[name]

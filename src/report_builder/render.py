@@ -97,7 +97,7 @@ class _ProjectTemplates(jinja2.BaseLoader):
         from .sources import read_text
 
         path = self.project.templates_dir.joinpath(*split_template_path(template))  # refuses ".."
-        if not path.is_file():
+        if not path.exists():  # a FIFO or folder of this name is refused by read_text, not waited on
             raise jinja2.TemplateNotFound(template)
         text = read_text(path, self.project.display(path), inside=self.project.root)
         mtime = path.stat().st_mtime
@@ -416,10 +416,10 @@ def style_files(project: Project, target: str) -> list[Path]:
     files = []
     for name in STYLESHEETS[target]:
         own = project.styles_dir / name
-        files.append(own if own.is_file() else builtin_dir("styles") / name)
+        files.append(own if own.exists() else builtin_dir("styles") / name)  # a FIFO is refused when read
     for extra in ("custom.css", f"custom-{target}.css"):
         own = project.styles_dir / extra
-        if own.is_file():
+        if own.exists():
             files.append(own)
     return files
 

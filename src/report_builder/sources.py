@@ -9,7 +9,9 @@ MAX_INTEGER_DIGITS digits. Each refusal is a located error at the node.
 from __future__ import annotations
 
 import bisect
+import os
 import re
+import stat
 from pathlib import Path
 
 import yaml
@@ -361,8 +363,75 @@ def _located(exc, text, path, line_offset) -> ReportError:
     return ReportError([Diagnostic(path, line, col, message)])
 
 
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+class NotRegularFile(OSError):
+    """The path names a directory, FIFO, device or socket: reading it could block or never end."""
+
+    def __init__(self, kind: str):
+        super().__init__(f"it is {kind}, not a regular file")
+        self.kind = kind
+
+
+def not_regular(file: Path) -> str | None:
+    """What `file` is when it exists but is not a regular file ("a FIFO (named pipe)", …), else None."""
+    try:
+        mode = file.stat().st_mode
+    except OSError:
+        return None
+    return _kind(mode)
+
+
+def _kind(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
+
+
+def open_regular(file: Path):
+    """A binary file object on a regular file, refusing anything else before a read could block.
+
+    The file is opened non-blocking and checked again on the open descriptor, so a FIFO or device
+    swapped in after the first check is refused too. Raises NotRegularFile or OSError.
+    """
+    kind = not_regular(file)
+    if kind is not None:
+        raise NotRegularFile(kind)
+    fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        kind = _kind(os.fstat(fd).st_mode)
+        if kind is not None:
+            raise NotRegularFile(kind)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular(file: Path, limit: int | None = None) -> bytes:
+    """The bytes of a regular file (see open_regular), at most `limit` of them or FileTooLarge."""
+    with open_regular(file) as handle:
+        if limit is None:
+            return handle.read()
+        size = os.fstat(handle.fileno()).st_size
+        if size > limit:
+            raise FileTooLarge(size, limit)
+        data = handle.read(limit + 1)
+    if len(data) > limit:  # it grew since
+        raise FileTooLarge(len(data), limit)
+    return data
+
+
+class FileTooLarge(OSError):
+    def __init__(self, size: int, limit: int):
+        super().__init__(f"file is {size} bytes; the limit is {limit} bytes")
+        self.size, self.limit = size, limit
+
+
 def read_text(file: Path, display: str, inside: Path | None = None) -> str:
-    """Read a UTF-8 text file, refusing oversized files and reporting bad bytes with their line.
+    """Read a UTF-8 text file, refusing oversized and non-regular files and reporting bad bytes with their line.
 
     With `inside` (a project root), a file that is, or links to, a file outside it is refused.
     """
@@ -372,14 +441,13 @@ def read_text(file: Path, display: str, inside: Path | None = None) -> str:
             raise ReportError([Diagnostic(display, None, None, f"refused to read '{resolved}': it is outside the "
                                                                "project; copy the file into the project")])
     try:
-        size = file.stat().st_size
+        data = read_regular(file, MAX_INPUT_BYTES)
+    except NotRegularFile as exc:
+        raise ReportError([Diagnostic(display, None, None, f"refused to read the file: {exc}")]) from None
+    except FileTooLarge as exc:
+        raise ReportError([Diagnostic(display, None, None, str(exc))]) from None
     except OSError as exc:
         raise ReportError([Diagnostic(display, None, None, f"cannot read file: {exc.strerror}")]) from None
-    if size > MAX_INPUT_BYTES:
-        raise ReportError([Diagnostic(
-            display, None, None,
-            f"file is {size} bytes; the limit is {MAX_INPUT_BYTES} bytes")])
-    data = file.read_bytes()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

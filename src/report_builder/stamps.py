@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .sources import read_regular
+
 #: bump when the state format changes: every output is then rebuilt once
 STAMP_VERSION = 2
 STATE_DIR = ".report-builder"
@@ -74,7 +76,7 @@ class State:
         atomic_write(self.path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
 
     def file_hash(self, path: Path) -> str | None:
-        """sha256 of a file, reusing the recorded hash while mtime and size are unchanged."""
+        """sha256 of a regular file, reusing the recorded hash while mtime and size are unchanged."""
         key = str(path)
         try:
             info = path.stat()
@@ -83,7 +85,10 @@ class State:
         known = self.hashes.get(key)
         if known and known.mtime_ns == info.st_mtime_ns and known.size == info.st_size:
             return known.sha256
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        try:
+            digest = hashlib.sha256(read_regular(path)).hexdigest()
+        except OSError:  # a FIFO or device is never read: it counts as a missing input
+            return None
         settled = time.time_ns() - info.st_mtime_ns > RACY_WINDOW_NS
         self.hashes[key] = FileHash(digest, info.st_mtime_ns if settled else -1, info.st_size)
         return digest

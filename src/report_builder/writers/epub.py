@@ -337,13 +337,23 @@ def _cover(publication, project) -> Cover:
     configured = publication.config.epub.cover
     if configured:
         path = project.resolve_inside(project.root, configured)
-        if path is None or not path.is_file():
+        if path is None or not path.exists():
             _fail(project, "cover", f"epub.cover '{configured}' is not a file inside the project")
         media_type = COVER_TYPES.get(path.suffix.lower())
         if media_type is None:
             _fail(project, "cover", f"epub.cover '{configured}' must be a PNG, JPEG, GIF or WebP image")
+        from ..images import ImageRefused, ImageUnreadable, check_image_file
+        from ..sources import read_regular
+
+        try:
+            check_image_file(path, configured, project.root)
+            data = read_regular(path)
+        except ImageRefused as exc:
+            _fail(project, "cover", f"epub.cover: {exc}")
+        except (ImageUnreadable, OSError):
+            _fail(project, "cover", f"epub.cover '{configured}' cannot be read as an image")
         name = epub_image_name(project.display(path))
-        return Cover(name, media_type, path.read_bytes(), from_print=False)
+        return Cover(name, media_type, data, from_print=False)
     return Cover("cover.png", "image/png", b"", from_print=True)
 
 

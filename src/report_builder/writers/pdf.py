@@ -4,43 +4,18 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import re
-import signal
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..deadline import time_limit
 from ..errors import Diagnostic, ReportError
 from ..project import Project
 
 if TYPE_CHECKING:  # importing the fetcher imports WeasyPrint, which a parallel build leaves to its workers
     from ..fetcher import SandboxFetcher
-
-#: seconds one layout may take before the build stops (a guard against hostile content)
-RENDER_TIME_LIMIT = int(os.environ.get("REPORT_BUILDER_TIME_LIMIT", "900"))
-
-
-@contextmanager
-def time_limit(seconds: int, what: str):
-    """Stop a render that runs longer than `seconds` (main thread only; elsewhere no limit)."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(_signum, _frame):
-        raise ReportError([Diagnostic("build", None, None, f"{what} took longer than {seconds} s and was stopped")])
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
 
 @contextmanager
 def gc_paused():
@@ -154,7 +129,7 @@ def layout_pdf(html: str, project: Project, identifier: str, variant: str | None
     logger = logging.getLogger("weasyprint")
     logger.addHandler(capture)
     try:
-        with time_limit(RENDER_TIME_LIMIT, "PDF layout"), gc_paused():
+        with time_limit(), gc_paused():  # the build's deadline, in a worker process
             document = weasyprint.HTML(string=html, base_url=str(project.root) + "/", url_fetcher=fetcher).render(
                 pdf_variant=variant, pdf_tags=True)
     finally:

@@ -39,6 +39,7 @@ from pathlib import Path
 from ..errors import Diagnostic
 from ..project import load_project
 from ..render import PrintPart, render_document
+from ..sources import read_regular
 from ..fonts import PrintFonts, allow_empty_fontconfig, font_face_css
 from .pdf import layout_pdf
 from .pdf_contents import HIDDEN_NUMBERS_CSS, STAND_IN, DrawnNumbers, read_numbers
@@ -110,17 +111,29 @@ class LayoutWorkers(ProcessPoolExecutor):
         import multiprocessing
 
         self._loaded = multiprocessing.Event()
+        self._announced = False
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         early = multiprocessing.Semaphore(max(1, cores - 1))
         super().__init__(max_workers=jobs, initializer=_prepare_worker, initargs=(os.getpid(), self._loaded, early))
         self.submit(int)  # the pool forks its workers at the first job
 
     def content_loaded(self) -> None:
-        self._loaded.set()
+        # Once only: setting the event waits for every sleeper to wake, and after `kill` a killed
+        # worker can never wake (nor release the event's lock).
+        if not self._announced:
+            self._announced = True
+            self._loaded.set()
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        self._loaded.set()  # a worker still waiting to import goes on, and finds it has to exit
+        self.content_loaded()  # a worker still waiting to import goes on, and finds it has to exit
         super().shutdown(wait=wait, cancel_futures=cancel_futures)
+
+    def kill(self) -> None:
+        """Stop every worker now (SIGKILL), mid-layout too: the build has failed or run out of time."""
+        self.content_loaded()  # the waiting ones wake first, so the event is never left half set
+        for process in list((self._processes or {}).values()):
+            if process.is_alive():
+                process.kill()
 
 
 def _prepare_worker(parent: int, loaded, early) -> None:
@@ -481,7 +494,7 @@ def _image_digest(publication, project, articles) -> str:
     for index in articles:
         for image in publication.articles[index].images:
             digest.update(image.src.encode("utf-8"))
-            digest.update(hashlib.sha256((project.root / image.src).read_bytes()).digest())
+            digest.update(hashlib.sha256(read_regular(project.root / image.src)).digest())
     return digest.hexdigest()
 
 
