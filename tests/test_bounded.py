@@ -308,17 +308,18 @@ def test_an_svg_that_is_not_xml_is_refused_at_the_article_line_with_the_reason(w
                           "content/images/x.svg": "<svg xmlns='http://www.w3.org/2000/svg'><rect</svg>\n"})
     result = run_cli("build", "pdf", "-q", "--project", root)
     assert (result.exit_code, result.stderr) == (1, (
-        "content/a.md:7:14: error: image 'images/x.svg' cannot be loaded: content/images/x.svg is not valid XML: "
+        "content/a.md:7:1: error: image 'images/x.svg' cannot be loaded: content/images/x.svg is not valid XML: "
         "not well-formed (invalid token): line 1, column 45\n"))
 
 
-def test_an_image_an_svg_takes_from_outside_is_refused_at_the_svg_line_as_written(write_project, run_cli):
+def test_an_image_an_svg_takes_from_outside_is_refused_at_the_image_line_as_written(write_project, run_cli):
     svg = ("<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'>\n"
            "<image href='../../../../../../etc/hostname' width='5' height='5'/></svg>\n")
     root = write_project({"content/a.md": ARTICLE + "\n![A drawing](images/y.svg)\n", "content/images/y.svg": svg})
     result = run_cli("build", "pdf", "-q", "--project", root)
     assert (result.exit_code, result.stderr) == (1, (
-        "content/images/y.svg:2:14: error: refused to read '../../../../../../etc/hostname': it is outside the project\n"))
+        "content/a.md:7:1: error: image 'images/y.svg' → '../../../../../../etc/hostname' is outside the project; "
+        "copy the file into the project\n"))
 
 
 def test_an_epub_dated_after_2107_builds_with_its_zip_dated_2107(write_project):

@@ -167,7 +167,7 @@ def test_an_epub_cover_over_the_pixel_limit_is_refused_at_its_setting(write_proj
                           "content/a.md": ARTICLE, "cover.png": BIG})
     result = run_cli("build", "epub", "--quiet", "--project", root)
     assert (result.exit_code, result.stderr) == (
-        1, "report.yaml:5:10: error: epub.cover: image 'cover.png' has 60,000,000 pixels; "
+        1, "report.yaml:5:10: error: epub.cover 'cover.png' has 60,000,000 pixels; "
            "the limit is 50,000,000\n")
 
 

@@ -218,14 +218,14 @@ def _cover(epub, project, fail) -> str | None:
         return None
     if project is None:
         return cover
-    from .content import MAX_IMAGE_PIXELS, _pixel_count as pixel_count
+    from .images import MAX_IMAGE_PIXELS
 
     path = project.resolve_inside(project.root, cover)
     if path is None or not path.is_file():
         problem = "is not a file inside the project"
     elif path.suffix.lower() not in COVER_SUFFIXES:
         problem = "must be a PNG, JPEG, GIF or WebP image"
-    elif (pixels := pixel_count(path)) is None:
+    elif (pixels := _cover_pixels(path)) is None:
         problem = f"cannot be read as a {path.suffix.lower().lstrip('.').upper()} image"
     elif pixels > MAX_IMAGE_PIXELS:
         problem = f"has {pixels:,} pixels; the limit is {MAX_IMAGE_PIXELS:,}"
@@ -233,6 +233,18 @@ def _cover(epub, project, fail) -> str | None:
         return cover
     fail(epub, "cover", f"epub.cover {shorten(cover)} {problem}")
     return None
+
+
+def _cover_pixels(path) -> int | None:
+    """Width × height of the cover from its header (nothing is decoded); None when unreadable."""
+    from .images import raster_pixels
+    from .sources import open_regular
+
+    try:
+        with open_regular(path) as handle:
+            return raster_pixels(handle)
+    except OSError:
+        return None
 
 
 def _section(data, key, allowed, errors, shown):

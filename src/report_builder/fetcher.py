@@ -64,6 +64,7 @@ class SandboxFetcher(URLFetcher):
         self.refusals: list[Diagnostic] = []  # the same, located where the project wrote the address
         self.parents: dict[str, str] = {}  # an address an SVG refers to → that SVG's address
         self._checked: dict[str, str | None] = {}  # image address → why it was refused, or None
+        self._reported: set[str] = set()  # images refused for an address already reported in them
 
     def is_allowed(self, path: Path) -> bool:
         resolved = path.resolve()
@@ -108,6 +109,8 @@ class SandboxFetcher(URLFetcher):
         if reason is not None:
             self._refuse(url, reason)
             raise ValueError(reason)
+        if self._checked.get(url) is not None:  # refused inside the SVG, and reported there
+            raise ValueError(self._checked[url])
         return URLFetcherResponse(address, data, headers_out)
 
     def _image_refusal(self, url: str, data: bytes, mime: str) -> str | None:
@@ -119,9 +122,12 @@ class SandboxFetcher(URLFetcher):
             try:
                 check_image(data, url, self._shown(url), self._read_referenced(url))
                 self._checked[key] = None
+            except _ReportedRefusal as exc:
+                self._checked[key] = str(exc)
+                self._reported.add(key)
             except ImageRefused as exc:
                 self._checked[key] = str(exc)
-        return self._checked[key]
+        return None if key in self._reported else self._checked[key]
 
     def _read_referenced(self, parent: str):
         """The reader an SVG's references go through: the same rules as any fetch."""
@@ -129,8 +135,9 @@ class SandboxFetcher(URLFetcher):
         def read(url: str) -> bytes:
             self.parents.setdefault(url, parent)
             reason = self.refusal(url)
-            if reason is not None:
-                raise ImageRefused(reason)
+            if reason is not None:  # located where the SVG writes the address, as it writes it
+                self._refuse(url, reason, to_top=False)
+                raise _ReportedRefusal(reason)
             try:
                 return read_local(url, MAX_RESOURCE_BYTES)
             except FileTooLarge:
@@ -155,11 +162,11 @@ class SandboxFetcher(URLFetcher):
                 pass
         return str(path)
 
-    def _refuse(self, url: str, reason: str):
+    def _refuse(self, url: str, reason: str, to_top: bool = True):
         self.refused.append(reason)
         self.refused_urls.add(url)
         top, seen = url, {url}
-        while top in self.parents and self.parents[top] not in seen:  # report the image the project wrote
+        while to_top and top in self.parents and self.parents[top] not in seen:  # report the image the project wrote
             top = self.parents[top]
             seen.add(top)
         where, line, col, written = find_reference(self.project, top) if self.project else ("build", None, None, None)
@@ -170,6 +177,10 @@ class SandboxFetcher(URLFetcher):
         diagnostic = Diagnostic(where, line, col, reason)
         if diagnostic not in self.refusals:  # a chunked layout may ask for the same address again
             self.refusals.append(diagnostic)
+
+
+class _ReportedRefusal(ImageRefused):
+    """An address inside an image that was refused and reported where the image writes it."""
 
 
 def _local_path(url: str) -> Path:

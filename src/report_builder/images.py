@@ -156,7 +156,10 @@ class _NestedImages:
             if pixels is not None:  # a raster: its header was enough
                 _check_pixels(pixels, inner)
                 return 1
-        data = self.read(target)
+        try:
+            data = self.read(target)
+        except OutsideProject:  # named as the SVG writes it, never by the machine's path
+            raise ImageRefused(f"image '{inner}' is outside the project; copy the file into the project") from None
         return check_image(data, target, inner, self.read, self.depth + 1)
 
 
@@ -172,6 +175,10 @@ def read_local(url: str, limit: int) -> bytes:
         raw = unquote_to_bytes(payload)
         return base64.b64decode(raw.translate(None, b" \t\r\n")) if meta.lower().endswith(";base64") else raw
     return read_regular(Path(url2pathname(unquote_to_bytes(parts.path).decode("utf-8", "replace"))), limit)
+
+
+class OutsideProject(ImageRefused):
+    """An address an SVG refers to that resolves outside the project."""
 
 
 class ImageUnreadable(Exception):
@@ -216,7 +223,7 @@ def project_reader(root: Path) -> Reader:
             raise ImageRefused(f"refused to fetch '{url[:80]}': network access is off while building")
         path = Path(url2pathname(unquote_to_bytes(parts.path).decode("utf-8", "replace"))).resolve()
         if path != root and root not in path.parents:
-            raise ImageRefused(f"refused to read '{path}': it is outside the project")
+            raise OutsideProject(f"refused to read '{path}': it is outside the project")
         shown = path.relative_to(root).as_posix()
         try:
             return read_local(url, MAX_RESOURCE_BYTES)
