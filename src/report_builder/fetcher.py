@@ -9,6 +9,7 @@ is laid out, so a refused url() or @import is reported at its file, line and col
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import re
 from pathlib import Path
@@ -18,6 +19,7 @@ from urllib.request import url2pathname
 import tinycss2
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from . import readlog
 from .errors import Diagnostic
 from .project import Project, builtin_dir
 
@@ -54,6 +56,7 @@ class SandboxFetcher(URLFetcher):
         self.project = project
         self.refused: list[str] = []  # one message per refusal, in order
         self.refusals: list[Diagnostic] = []  # the same, located where the project wrote the address
+        self.fetched: dict[str, str] = {}  # resolved path → sha256 of each project file fetched
 
     def is_allowed(self, path: Path) -> bool:
         resolved = path.resolve()
@@ -85,7 +88,15 @@ class SandboxFetcher(URLFetcher):
             self._refuse(url, reason)
             raise ValueError(reason)
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mime})
+        return URLFetcherResponse(path.as_uri(), self._read(path), {"Content-Type": mime})
+
+    def _read(self, path: Path) -> bytes:
+        """A project file's bytes, as the rest of the build reads them (see readlog.py), their digest noted."""
+        if self.project is None or self.project.root not in path.resolve().parents:
+            return path.read_bytes()  # the built-in styles and the fonts: not project inputs
+        data = readlog.read_bytes(path)
+        self.fetched[str(path.resolve())] = hashlib.sha256(data).hexdigest()
+        return data
 
     def _refuse(self, url: str, reason: str):
         self.refused.append(reason)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from . import readlog
 from .errors import Diagnostic, ReportError
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024
@@ -131,7 +132,7 @@ def read_text(file: Path, display: str, inside: Path | None = None) -> str:
         raise ReportError([Diagnostic(
             display, None, None,
             f"file is {size} bytes; the limit is {MAX_INPUT_BYTES} bytes")])
-    data = file.read_bytes()
+    data = readlog.read_bytes(file)  # the same bytes for every reader in a build
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
