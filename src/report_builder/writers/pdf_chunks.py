@@ -49,8 +49,8 @@ from .pdf_furniture import (DrawnFurniture, StampedFurniture, checked, drawable_
 
 #: articles per chunk at most; more chunks balance better and cache finer, fewer cost less setup
 MAX_ARTICLES_PER_CHUNK = 8
-#: the mean distance, in articles, between the hash-chosen chunk boundaries of a large publication
-ARTICLES_BETWEEN_CUTS = 5
+#: one article in this many ends a chunk (chosen by the hash of its name) in a large publication
+ARTICLES_BETWEEN_CUTS = 4
 CHUNK_CACHE_VERSION = "6"
 
 
@@ -148,8 +148,8 @@ def _prepare_worker(parent: int, loaded, early) -> None:
 def plan_chunks(publication, jobs: int | None = None) -> list[tuple[int, ...]]:
     """Group consecutive articles into chunks, from the articles alone (content-defined chunking).
 
-    A chunk ends after an article whose name hashes to a cut point, or once it holds
-    MAX_ARTICLES_PER_CHUNK articles. The plan is the same for any worker count (`jobs` is not
+    A chunk of two articles or more ends after an article whose name hashes to a cut point
+    (one in ARTICLES_BETWEEN_CUTS), or once it holds MAX_ARTICLES_PER_CHUNK articles. The plan is the same for any worker count (`jobs` is not
     used) and any cache history, so the merged PDF is too; an edit moves no boundary, and an
     article added or removed moves only the boundaries next to it. A small publication is cut
     more often (about four chunks), so that it still lays out on several cores.
@@ -157,10 +157,12 @@ def plan_chunks(publication, jobs: int | None = None) -> list[tuple[int, ...]]:
     del jobs  # the plan must not depend on it (see the module docstring)
     names = [article.name for article in publication.articles]
     spacing = max(1, min(ARTICLES_BETWEEN_CUTS, round(len(names) / 4)))
+    shortest = 2 if spacing > 2 else 1  # a chunk of one article in a large book costs more than it balances
     chunks, current = [], []
     for index, name in enumerate(names):
         current.append(index)
-        if len(current) >= MAX_ARTICLES_PER_CHUNK or _cut_after(name, spacing) or index == len(names) - 1:
+        if len(current) >= MAX_ARTICLES_PER_CHUNK or index == len(names) - 1 \
+                or (len(current) >= shortest and _cut_after(name, spacing)):
             chunks.append(tuple(current))
             current = []
     return chunks
