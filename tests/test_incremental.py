@@ -474,6 +474,39 @@ def test_a_build_after_clean_rebuilds_every_output(built):
     assert build(built, formats=ALL).reasons == reasons(*ALL, why="no previous build")
 
 
+def test_a_file_that_gave_two_readers_of_one_build_different_bytes_fails_it_and_keeps_every_output(built,
+                                                                                                   monkeypatch):
+    """The HTML edition's process read the article after it was saved again: nothing is replaced."""
+    import report_builder.readlog as readlog
+
+    engine = importlib.import_module("report_builder.build")
+    render = engine._render_html
+
+    def render_as_if_the_file_had_changed(publication, project):
+        readlog.active().digests[str((project.root / "content" / "only.md").resolve())] = "0" * 64
+        return render(publication, project)
+
+    before = contents(built)
+    edit(built / "content" / "only.md", "sweeping their steps", "painting their doors")
+    monkeypatch.setattr(engine, "_render_html", render_as_if_the_file_had_changed)
+    with pytest.raises(ReportError) as failure:
+        build(built, formats=ALL, jobs=2)
+    assert ([str(d) for d in failure.value.diagnostics], contents(built)) == (
+        ["content/only.md: error: changed while the build was reading it; the previous outputs were kept: "
+         "build again"], before)
+
+
+def test_every_read_of_a_file_within_a_build_gets_the_bytes_of_the_first(tmp_path):
+    from report_builder import readlog
+
+    article = tmp_path / "a.md"
+    article.write_text("first\n")
+    with readlog.recording() as log:
+        first = readlog.read_bytes(article)
+        article.write_text("saved again\n")
+        assert (readlog.read_bytes(article), log.digest(article)) == (first, hashlib.sha256(b"first\n").hexdigest())
+
+
 # -- signals during the commit --------------------------------------------------------------------
 
 def build_stopped_at(root: Path, point: str, signum: int, tmp_path: Path) -> int:

@@ -265,7 +265,7 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
             say("rendering HTML edition")
             if html_job is not None:
                 pending["html"], digests = html_job.result()
-                readlog.active().merge(digests)
+                readlog.merge(digests)
             else:
                 pending["html"] = _render_html(publication, project)
     finally:
@@ -301,7 +301,7 @@ def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result
         if not use_cache:
             shutil.rmtree(cache, ignore_errors=True)  # --force: lay every chunk out again
         layout = layout_chunked(publication, project, jobs, cache, fonts, workers, meanwhile)
-        readlog.active().merge(layout.fetched)
+        readlog.merge(layout.fetched)
         result.warnings.extend(layout.warnings)
         how = f"in parallel on {jobs} cores" if jobs > 1 else "in chunks, one after another"
         result.notes.append(f"pdf: laid out {how} ({layout.chunks_laid_out} chunk(s) laid out, the rest from the cache)")
@@ -312,7 +312,7 @@ def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result
         result.notes.append(f"pdf: laid out in one process ({reason})")
     say("laying out pages")
     layout = layout_pdf(print_html, project, config.identifier, variant=config.pdf.variant, fonts_dir=fonts.directory)
-    readlog.active().merge(layout.fetcher.fetched)
+    readlog.merge(layout.fetcher.fetched)
     result.warnings.extend(layout.warnings)
     say("writing PDF")
     return write_pdf(layout, config.identifier, variant=config.pdf.variant), layout
@@ -357,7 +357,8 @@ def _start_html_worker(publication, project):
 def _render_html_in_worker() -> tuple[bytes, dict[str, str]]:
     """Worker: the HTML edition of the inherited publication, and the digests of what it read."""
     publication, project = _HTML_JOB
-    return _render_html(publication, project), dict(readlog.active().digests)
+    log = readlog.active()
+    return _render_html(publication, project), dict(log.digests) if log is not None else {}
 
 
 def inputs_of(publication, project: Project, fmt: str) -> Inputs:

@@ -64,6 +64,12 @@ def recording():
         _active = previous
 
 
+def merge(digests: dict[str, str]) -> None:
+    """Note what another process of this build read (outside a build: nothing to note)."""
+    if _active is not None:
+        _active.merge(digests)
+
+
 def read_bytes(path: Path) -> bytes:
     """The bytes of `path`: the same ones for every reader within a build (see the module docstring)."""
     log = _active
