@@ -325,7 +325,7 @@ def print_fonts(project: Project, own_styles: list[Path], directory: Path) -> Pr
 
     builtin = [path for path in style_files(project, "pdf") if path not in own_styles
                and project.root not in path.absolute().parents]
-    texts = [path.read_text(encoding="utf-8", errors="replace") for path in (*builtin, *own_styles)]
+    texts = [readlog.read_bytes(path).decode("utf-8", errors="replace") for path in (*builtin, *own_styles)]
     faces = static_faces(directory, weights_in(texts))
     return PrintFonts(font_face_css(faces), directory, tuple(faces))
 

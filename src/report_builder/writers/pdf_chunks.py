@@ -148,11 +148,12 @@ def _prepare_worker(parent: int, loaded, early) -> None:
 def plan_chunks(publication, jobs: int | None = None) -> list[tuple[int, ...]]:
     """Group consecutive articles into chunks, from the articles alone (content-defined chunking).
 
-    A chunk of two articles or more ends after an article whose name hashes to a cut point
-    (one in ARTICLES_BETWEEN_CUTS), or once it holds MAX_ARTICLES_PER_CHUNK articles. The plan is the same for any worker count (`jobs` is not
-    used) and any cache history, so the merged PDF is too; an edit moves no boundary, and an
-    article added or removed moves only the boundaries next to it. A small publication is cut
-    more often (about four chunks), so that it still lays out on several cores.
+    A chunk of two articles or more ends after an article whose name hashes to a cut point (one
+    name in ARTICLES_BETWEEN_CUTS), or once it holds MAX_ARTICLES_PER_CHUNK articles. The plan
+    is the same for any worker count (`jobs` is not used) and any cache history, so the merged
+    PDF is too; an edit moves no boundary, and an article added or removed moves only the
+    boundaries next to it. A small publication is cut more often (into about four chunks), so
+    that it still lays out on several cores.
     """
     del jobs  # the plan must not depend on it (see the module docstring)
     names = [article.name for article in publication.articles]
