@@ -439,8 +439,10 @@ def test_an_article_edited_just_after_it_was_read_gives_editions_that_agree_and_
     monkeypatch.setattr(content, "read_text", read_then_the_editor_saves)
     build(built, formats=ALL, force=True, jobs=2)
     monkeypatch.undo()
-    texts = {"pdf": " ".join(page.extract_text() for page in __import__("pypdf").PdfReader(outputs(built)["pdf"]).pages),
-             "html": outputs(built)["html"].read_text()}
+    import pypdf
+
+    pages = pypdf.PdfReader(outputs(built)["pdf"]).pages
+    texts = {"pdf": " ".join(page.extract_text() for page in pages), "html": outputs(built)["html"].read_text()}
     if HAS_EPUB:
         import zipfile
 

@@ -304,7 +304,8 @@ def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result
         readlog.merge(layout.fetched)
         result.warnings.extend(layout.warnings)
         how = f"in parallel on {jobs} cores" if jobs > 1 else "in chunks, one after another"
-        result.notes.append(f"pdf: laid out {how} ({layout.chunks_laid_out} chunk(s) laid out, the rest from the cache)")
+        result.notes.append(f"pdf: laid out {how} ({layout.chunks_laid_out} chunk(s) laid out, "
+                            "the rest from the cache)")
         result.notes.extend(layout.notes)
         return layout.pdf, layout
     if jobs > 1 and len(publication.articles) > 1:
