@@ -47,10 +47,11 @@ from .pdf_contents import HIDDEN_NUMBERS_CSS, STAND_IN, DrawnNumbers, read_numbe
 from .pdf_furniture import (DrawnFurniture, StampedFurniture, checked, drawable_heads, furniture_html,
                             layout_furniture, layout_furniture_sample, page_strings, sample_html)
 
-#: articles per chunk at most; more chunks balance better and cache finer, fewer cost less setup
-MAX_ARTICLES_PER_CHUNK = 8
+#: articles per chunk at most; more chunks balance better and cache finer, fewer make a smaller
+#: file (each chunk embeds its own font subsets, about 20 KB); the layout costs the same
+MAX_ARTICLES_PER_CHUNK = 6
 #: one article in this many ends a chunk (chosen by the hash of its name) in a large publication
-ARTICLES_BETWEEN_CUTS = 4
+ARTICLES_BETWEEN_CUTS = 3
 CHUNK_CACHE_VERSION = "6"
 
 
@@ -152,17 +153,19 @@ def plan_chunks(publication, jobs: int | None = None) -> list[tuple[int, ...]]:
     name in ARTICLES_BETWEEN_CUTS), or once it holds MAX_ARTICLES_PER_CHUNK articles. The plan
     is the same for any worker count (`jobs` is not used) and any cache history, so the merged
     PDF is too; an edit moves no boundary, and an article added or removed moves only the
-    boundaries next to it. A small publication is cut more often (into about four chunks), so
-    that it still lays out on several cores.
+    boundaries next to it. A small publication is cut more often (no chunk holds more than a
+    quarter of its articles; below twelve articles each is a chunk), so that it still lays out
+    on several cores.
     """
     del jobs  # the plan must not depend on it (see the module docstring)
     names = [article.name for article in publication.articles]
-    spacing = max(1, min(ARTICLES_BETWEEN_CUTS, round(len(names) / 4)))
+    spacing = max(1, min(ARTICLES_BETWEEN_CUTS, round(len(names) / 8)))
     shortest = 2 if spacing > 2 else 1  # a chunk of one article in a large book costs more than it balances
+    longest = max(1, min(MAX_ARTICLES_PER_CHUNK, len(names) // 4))  # no chunk holds a quarter of a small book
     chunks, current = [], []
     for index, name in enumerate(names):
         current.append(index)
-        if len(current) >= MAX_ARTICLES_PER_CHUNK or index == len(names) - 1 \
+        if len(current) >= longest or index == len(names) - 1 \
                 or (len(current) >= shortest and _cut_after(name, spacing)):
             chunks.append(tuple(current))
             current = []
