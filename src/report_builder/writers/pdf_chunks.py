@@ -47,11 +47,11 @@ from .pdf_contents import HIDDEN_NUMBERS_CSS, STAND_IN, DrawnNumbers, read_numbe
 from .pdf_furniture import (DrawnFurniture, StampedFurniture, checked, drawable_heads, furniture_html,
                             layout_furniture, layout_furniture_sample, page_strings, sample_html)
 
-#: articles per chunk at most; more chunks balance better and cache finer, fewer make a smaller
-#: file (each chunk embeds its own font subsets, about 20 KB); the layout costs the same
-MAX_ARTICLES_PER_CHUNK = 6
+#: articles per chunk at most; more chunks balance better and cache finer, fewer cost less
+#: (each chunk embeds its own font subsets, about 20 KB, and is rendered and merged on its own)
+MAX_ARTICLES_PER_CHUNK = 8
 #: one article in this many ends a chunk (chosen by the hash of its name) in a large publication
-ARTICLES_BETWEEN_CUTS = 3
+ARTICLES_BETWEEN_CUTS = 4
 CHUNK_CACHE_VERSION = "6"
 
 
