@@ -26,7 +26,7 @@ HAS_EPUB = importlib.util.find_spec("report_builder.writers.epub") is not None
 #: every output these tests build; the EPUB joins once its writer exists
 ALL = ("pdf", "epub", "html") if HAS_EPUB else ("pdf", "html")
 OUTPUT_NAMES = sorted(f"minimal.{fmt}" for fmt in ALL)
-TEMPORARY = re.compile(r"^\.minimal\.(pdf|epub|html)\.\w+\.tmp$")
+TEMPORARY = re.compile(r"^\.minimal\.(pdf|epub|html)\.report-builder-\w+\.tmp$")
 WAITING = "report-builder: another build of this project is running; waiting for it to finish"
 
 

@@ -346,10 +346,111 @@ def test_a_build_interrupted_while_writing_keeps_the_previous_outputs_and_leaves
 
 
 def test_temporaries_left_by_a_killed_build_are_removed_by_the_next_build(built):
-    (built / "build" / ".minimal.pdf.k1ll3d.tmp").write_bytes(b"%PDF-1.7 half")
-    (built / "build" / ".report-builder" / ".state.json.k1ll3d.tmp").write_text("{")
+    (built / "build" / ".minimal.pdf.report-builder-k1ll3d.tmp").write_bytes(b"%PDF-1.7 half")
+    (built / "build" / ".report-builder" / ".state.json.report-builder-k1ll3d.tmp").write_text("{")
     build(built, formats=ALL)
     assert sorted(p.name for p in (built / "build").rglob("*.tmp")) == []
+
+
+def test_a_users_temporary_files_in_the_output_folder_survive_build_and_clean(built):
+    mine = [".notes.tmp", ".minimal.pdf.notes.tmp", "draft.print.html"]
+    for name in mine:
+        (built / "build" / name).write_text("mine\n")
+    edit(built / "content" / "only.md", "sweeping their steps", "painting their doors")
+    build(built, formats=ALL)
+    clean(built)
+    assert sorted(os.listdir(built / "build")) == sorted(mine)
+
+
+def test_clean_removes_the_print_html_the_build_kept_because_the_state_lists_it(built):
+    build(built, formats=["html"], keep_intermediate=True)
+    build(built, formats=["pdf"], keep_intermediate=True)
+    assert (built / "build" / "minimal.print.html").is_file()
+    assert sorted(clean(built)) == sorted([*(f"minimal.{fmt}" for fmt in ALL), "minimal.print.html"])
+
+
+def fill_the_disk_on_write(monkeypatch, number: int):
+    """Make the `number`-th file the build writes fail with ENOSPC, as a full disk does."""
+    import errno
+
+    import report_builder.output as output
+
+    opened = []
+
+    class FullDisk:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def fdopen(fd, mode):
+        opened.append(fd)
+        handle = os.fdopen(fd, mode)
+        return FullDisk(handle) if len(opened) == number else handle
+
+    monkeypatch.setattr(output, "os", SimpleNamespace(**{**vars(os), "fdopen": fdopen}))
+
+
+def test_a_full_disk_while_writing_the_second_output_leaves_every_previous_output_byte_identical(built, monkeypatch):
+    before = contents(built)
+    state = (built / "build" / ".report-builder" / "state.json").read_bytes()
+    edit(built / "content" / "only.md", "sweeping their steps", "painting their doors")
+    fill_the_disk_on_write(monkeypatch, 2)
+    with pytest.raises(ReportError) as failure:
+        build(built, formats=ALL)
+    assert ([d.message for d in failure.value.diagnostics], contents(built),
+            (built / "build" / ".report-builder" / "state.json").read_bytes(),
+            sorted(p.name for p in (built / "build").rglob("*.tmp"))) == (
+        ["cannot write the output: No space left on device"], before, state, [])
+
+
+def test_after_a_full_disk_the_next_build_rebuilds_every_output(built, monkeypatch):
+    edit(built / "content" / "only.md", "sweeping their steps", "painting their doors")
+    fill_the_disk_on_write(monkeypatch, 2)
+    with pytest.raises(ReportError):
+        build(built, formats=ALL)
+    monkeypatch.undo()
+    assert build(built, formats=ALL).reasons == reasons(*ALL, why="content/only.md changed")
+
+
+def test_an_article_edited_just_after_it_was_read_gives_editions_that_agree_and_is_rebuilt_next(built, monkeypatch):
+    """The editor saves while the build renders: every edition has the text as it was read (the
+    HTML edition, rendered in another process, too), and the next build sees the edit."""
+    import report_builder.content as content
+
+    read = content.read_text
+
+    saved = []
+
+    def read_then_the_editor_saves(path, *args, **kwargs):
+        text = read(path, *args, **kwargs)
+        if Path(path).name == "only.md" and not saved:
+            edit(path, "sweeping their steps", "painting their doors")
+            saved.append(path)
+        return text
+
+    monkeypatch.setattr(content, "read_text", read_then_the_editor_saves)
+    build(built, formats=ALL, force=True, jobs=2)
+    monkeypatch.undo()
+    import pypdf
+
+    pages = pypdf.PdfReader(outputs(built)["pdf"]).pages
+    texts = {"pdf": " ".join(page.extract_text() for page in pages), "html": outputs(built)["html"].read_text()}
+    if HAS_EPUB:
+        import zipfile
+
+        with zipfile.ZipFile(outputs(built)["epub"]) as book:
+            texts["epub"] = " ".join(book.read(name).decode() for name in book.namelist() if name.endswith(".xhtml"))
+    assert {fmt: ("sweeping" in " ".join(text.split()), "painting" in text) for fmt, text in texts.items()} == {
+        fmt: (True, False) for fmt in ALL}
+    assert build(built, formats=ALL).reasons == reasons(*ALL, why="content/only.md changed")
 
 
 def test_a_corrupt_state_file_rebuilds_every_output(built):
@@ -373,3 +474,95 @@ def test_clean_keeps_files_it_did_not_write(built):
 def test_a_build_after_clean_rebuilds_every_output(built):
     clean(built)
     assert build(built, formats=ALL).reasons == reasons(*ALL, why="no previous build")
+
+
+def test_a_file_that_gave_two_readers_of_one_build_different_bytes_fails_it_and_keeps_every_output(built,
+                                                                                                   monkeypatch):
+    """The HTML edition's process read the article after it was saved again: nothing is replaced."""
+    import report_builder.readlog as readlog
+
+    engine = importlib.import_module("report_builder.build")
+    render = engine._render_html
+
+    def render_as_if_the_file_had_changed(publication, project):
+        readlog.active().digests[str((project.root / "content" / "only.md").resolve())] = "0" * 64
+        return render(publication, project)
+
+    before = contents(built)
+    edit(built / "content" / "only.md", "sweeping their steps", "painting their doors")
+    monkeypatch.setattr(engine, "_render_html", render_as_if_the_file_had_changed)
+    with pytest.raises(ReportError) as failure:
+        build(built, formats=ALL, jobs=2)
+    assert ([str(d) for d in failure.value.diagnostics], contents(built)) == (
+        ["content/only.md: error: changed while the build was reading it; the previous outputs were kept: "
+         "build again"], before)
+
+
+def test_every_read_of_a_file_within_a_build_gets_the_bytes_of_the_first(tmp_path):
+    from report_builder import readlog
+
+    article = tmp_path / "a.md"
+    article.write_text("first\n")
+    with readlog.recording() as log:
+        first = readlog.read_bytes(article)
+        article.write_text("saved again\n")
+        assert (readlog.read_bytes(article), log.digest(article)) == (first, hashlib.sha256(b"first\n").hexdigest())
+
+
+# -- signals during the commit --------------------------------------------------------------------
+
+def build_stopped_at(root: Path, point: str, signum: int, tmp_path: Path) -> int:
+    """Run `build` in a child process, pause it at `point` of the commit, send it `signum`;
+    return its exit code."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    marker = tmp_path / f"paused-{point}"
+    env = {**os.environ, "REPORT_BUILDER_TEST_PAUSE_AT": point, "REPORT_BUILDER_TEST_PAUSE_MARKER": str(marker),
+           "REPORT_BUILDER_TEST_PAUSE_SECONDS": "1"}
+    child = subprocess.Popen([sys.executable, "-m", "report_builder", "build", "--project", str(root), "-j", "1",
+                              "-q", *ALL], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), "the build never reached the pause"
+    child.send_signal(signum)
+    return child.wait(timeout=60)
+
+
+#: (where the build is stopped, with which signal, the outputs it leaves, its exit code)
+STOPS = [("staged", "SIGINT", "old", 130), ("renaming", "SIGINT", "new", 130), ("renaming", "SIGTERM", "new", -15),
+         ("renaming", "SIGKILL", "old", -9)]
+
+
+@pytest.mark.parametrize("point, name, kept, code", STOPS)
+def test_a_signal_during_the_commit_leaves_every_output_old_or_every_output_new_and_the_next_build_knows(
+        built, tmp_path, point, name, kept, code):
+    """Stopped before the renames: every output old, all rebuilt next. Interrupted during them
+    (SIGINT, SIGTERM are held until they are done): every output new, none rebuilt next."""
+    import signal
+
+    before = contents(built)
+    edit(built / "content" / "only.md", "sweeping their steps", "painting their doors")
+    exit_code = build_stopped_at(built, point, getattr(signal, name), tmp_path)
+    after = contents(built)
+    rebuilt = set(build(built, formats=ALL).outputs)
+    assert (exit_code, [fmt for fmt in ALL if after[fmt] == before[fmt]], rebuilt,
+            sorted(p.name for p in (built / "build").rglob("*.tmp"))) == (
+        code, list(ALL) if kept == "old" else [], set(ALL) if kept == "old" else set(), [])
+
+
+def test_a_build_killed_between_two_renames_is_completed_by_the_next_without_an_up_to_date_mixed_set(built, tmp_path):
+    import signal
+
+    before = contents(built)
+    edit(built / "content" / "only.md", "sweeping their steps", "painting their doors")
+    assert build_stopped_at(built, "between-renames", signal.SIGKILL, tmp_path) == -9
+    mixed = contents(built)
+    assert [fmt for fmt in ALL if mixed[fmt] == before[fmt]] == list(ALL[1:])  # the first rename landed, no other
+    result = build(built, formats=ALL)
+    assert (sorted(result.outputs), sorted(result.skipped), contents(built)["pdf"]) == (
+        sorted(ALL[1:]), ["pdf"], mixed["pdf"])
+    assert build(built, formats=ALL).outputs == {}

@@ -12,11 +12,22 @@ import pikepdf
 import pypdf
 import pytest
 
+import report_builder.writers.pdf_chunks as pdf_chunks
 from conftest import copy_project
-from report_builder import build
+from report_builder import build as build_project
 from report_builder.build import load_publication
 from report_builder.project import load_project
-from report_builder.writers.pdf_chunks import chunk_parts, plan_chunks, split_chunk
+from report_builder.writers.pdf_chunks import MAX_ARTICLES_PER_CHUNK, chunk_parts, plan_chunks
+
+
+def build(root, *args, jobs=None, **kwargs):
+    """A build; with jobs=1 laid out in one process, not in chunks: the reference a chunked
+    layout must equal (a build chunks whatever the worker count)."""
+    if jobs != 1:
+        return build_project(root, *args, jobs=jobs, **kwargs)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdf_chunks, "can_chunk", lambda *_args, **_kwargs: False)
+        return build_project(root, *args, jobs=1, **kwargs)
 from report_builder.writers.pdf_furniture import running_heads
 
 
@@ -74,31 +85,34 @@ def _named(publication, plan):
     return [[publication.articles[i].name for i in chunk] for chunk in plan]
 
 
-def test_the_last_plan_is_kept_when_an_article_grows_so_only_its_chunk_changes():
+def test_the_chunk_plan_is_the_same_for_any_worker_count():
+    publication = _sized([8000 + 700 * (index % 5) for index in range(40)])
+    assert plan_chunks(publication, 1) == plan_chunks(publication, 2) == plan_chunks(publication, 16)
+
+
+def test_an_article_that_grows_moves_no_chunk_boundary():
     sizes = [8000 + 700 * (index % 5) for index in range(40)]
-    before = plan_chunks(_sized(sizes), 2)
     grown = list(sizes)
-    grown[3] *= 2
-    assert sum(chunk not in before for chunk in plan_chunks(_sized(grown), 2)) > 1  # a fresh plan moves later chunks
-    assert plan_chunks(_sized(grown), 2, _named(_sized(sizes), before)) == before
+    grown[3] *= 4
+    assert plan_chunks(_sized(grown)) == plan_chunks(_sized(sizes))
 
 
-def test_the_last_plan_regroups_only_around_an_inserted_removed_or_overgrown_article():
-    sizes = [8000] * 40
-    before = _named(_sized(sizes), plan_chunks(_sized(sizes), 2))  # five chunks of eight
-    names = [name for chunk in before for name in chunk]
+def test_an_inserted_or_removed_article_changes_only_a_few_chunks_around_it():
+    names = [f"a{index:03d}" for index in range(40)]
+    before = _named(_sized([8000] * 40, names), plan_chunks(_sized([8000] * 40, names)))
     inserted = names[:10] + ["new"] + names[10:]
-    plan = _named(_sized([8000] * 41, inserted), plan_chunks(_sized([8000] * 41, inserted), 2, before))
-    regrouped = {name for chunk in plan if chunk not in before for name in chunk}
-    assert regrouped == set(before[1]) | {"new"} and sum(chunk in before for chunk in plan) == 4
+    after = _named(_sized([8000] * 41, inserted), plan_chunks(_sized([8000] * 41, inserted)))
+    assert ([name for chunk in after for name in chunk], sum(chunk not in before for chunk in after) <= 3) == (
+        inserted, True)
     removed = names[:10] + names[11:]
-    plan = _named(_sized([8000] * 39, removed), plan_chunks(_sized([8000] * 39, removed), 2, before))
-    assert sum(chunk in before for chunk in plan) == 4 and [name for chunk in plan for name in chunk] == removed
-    overgrown = list(sizes)
-    overgrown[12] = 8000 * 8
-    plan = _named(_sized(overgrown), plan_chunks(_sized(overgrown), 2, before))
-    assert before[1] not in plan and [chunk for chunk in before if chunk != before[1]] == \
-        [chunk for chunk in plan if chunk in before]
+    after = _named(_sized([8000] * 39, removed), plan_chunks(_sized([8000] * 39, removed)))
+    assert ([name for chunk in after for name in chunk], sum(chunk not in before for chunk in after) <= 3) == (
+        removed, True)
+
+
+def test_chunks_of_a_large_publication_hold_a_few_articles_each_and_never_more_than_the_limit():
+    plan = plan_chunks(_sized([8000] * 100))
+    assert (max(map(len, plan)) <= MAX_ARTICLES_PER_CHUNK, 12 <= len(plan) <= 34) == (True, True), plan
 
 
 def test_an_edit_that_lengthens_an_article_lays_out_only_its_own_chunk(write_project):
@@ -110,19 +124,9 @@ def test_an_edit_that_lengthens_an_article_lays_out_only_its_own_chunk(write_pro
     article = root / "content" / "a1.md"
     article.write_text(article.read_text(encoding="utf-8") + "\n" + body * 3 + "\n", encoding="utf-8")
     publication = load_publication(load_project(root))
-    assert plan_chunks(publication, 2) != plan_chunks(load_publication(load_project(write_project(files, name="b"))), 2)
+    assert plan_chunks(publication) == plan_chunks(load_publication(load_project(write_project(files, name="b"))))
     second = build(root, formats=["pdf"], jobs=2)
     assert any("(1 chunk(s) laid out" in note for note in second.notes), second.notes
-
-
-def test_a_chunk_splits_into_pieces_of_consecutive_articles_of_similar_size(tmp_path):
-    publication = load_publication(load_project(copy_project("multilingual", tmp_path / "p")))
-    whole = chunk_parts(publication, 1)[0]
-    assert whole.articles == (0, 1, 2)
-    pieces = split_chunk(publication, whole, 2)
-    assert [piece.articles for piece in pieces] in ([(0,), (1, 2)], [(0, 1), (2,)])
-    assert all(piece.sources == whole.sources and not piece.margin_boxes for piece in pieces)
-    assert [piece.articles for piece in split_chunk(publication, whole, 5)] == [(0,), (1,), (2,)]
 
 
 def test_a_publication_without_sources_numbers_its_last_chunks_contents_entries(write_project):
@@ -510,26 +514,6 @@ def test_an_edit_that_keeps_the_page_count_reuses_the_contents_and_the_page_numb
     kept = {name for name in after if before.get(name) == after[name]}
     assert len(before) == len(after) == 6  # four chunks, the cover and contents, the furniture sample
     assert (len(before) - len(kept), len(after) - len(kept)) == (1, 1)
-
-
-def test_an_edit_lays_its_chunk_out_in_pieces_side_by_side_and_the_cache_keeps_them(tmp_path):
-    """With two cores and one chunk to lay out, the chunk (beta and gamma) is laid out as two
-    pieces; a later build finds it in the cache as those pieces."""
-    root = copy_project("multilingual", tmp_path / "p")
-    build(root, formats=["pdf"], jobs=2)
-    beta = root / "content" / "beta.md"
-    beta.write_text(beta.read_text(encoding="utf-8").replace("Greek", "Greek,", 1), encoding="utf-8")
-    second = build(root, formats=["pdf"], jobs=2)
-    assert any("1 chunk(s) laid out in 2 pieces" in note for note in second.notes), second.notes
-    single = copy_project("multilingual", tmp_path / "single")
-    (single / "content" / "beta.md").write_text(beta.read_text(encoding="utf-8"), encoding="utf-8")
-    expected = build(single, formats=["pdf"], jobs=1).outputs["pdf"]
-    assert [text.split() for text in page_texts(second.outputs["pdf"])] == [text.split() for text in page_texts(expected)]
-    assert outline(second.outputs["pdf"]) == outline(expected)
-    alpha = root / "content" / "alpha.md"
-    alpha.write_text(alpha.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
-    third = build(root, formats=["pdf"], jobs=2)
-    assert any("(1 chunk(s) laid out, the rest" in note for note in third.notes), third.notes
 
 
 def test_a_pdf_ua_variant_laid_out_in_chunks_passes_the_pdf_ua_rules(tmp_path):

@@ -5,6 +5,7 @@ and nothing about the machine that built them ends up inside.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import importlib.util
 import io
 import re
@@ -153,3 +154,80 @@ def test_source_date_epoch_leaves_a_dated_publication_byte_identical(builds, tmp
     monkeypatch.setenv("SOURCE_DATE_EPOCH", A_DAY_IN_2001)
     root = copy_project("minimal", tmp_path / "dated")
     assert build_bytes(root, formats=[fmt])[fmt] == builds["first"][fmt]
+
+
+# -- any folder, any -j, any cache history ---------------------------------------------------------
+
+CHUNKED_ARTICLE = """---
+title: Article {name}
+---
+
+## Part one of {name}
+
+{body}
+
+## Part two of {name}
+
+{body}
+"""
+
+
+def chunked_project(root: Path) -> Path:
+    """Four short articles (a PDF laid out in chunks: see pdf_chunks.can_chunk), one with a PNG."""
+    from PIL import Image
+
+    body = "A sentence of the article, long enough to fill a line or two of the page. " * 12
+    (root / "content" / "images").mkdir(parents=True)
+    Image.new("RGB", (24, 16), (120, 40, 40)).save(root / "content" / "images" / "dot.png")
+    for name in "abcd":
+        (root / "content" / f"{name}.md").write_text(CHUNKED_ARTICLE.format(name=name, body=body), encoding="utf-8")
+    with open(root / "content" / "b.md", "a", encoding="utf-8") as article:
+        article.write('\n![A red dot standing in for a photograph](images/dot.png "A red dot.")\n')
+    (root / "report.yaml").write_text("title: Chunked\nslug: chunked\ndate: 2024-03-01\nlanguage: en-GB\n"
+                                      "articles: [a.md, b.md, c.md, d.md]\n", encoding="utf-8")
+    return root
+
+
+def digests(root: Path, jobs: int, force: bool = False) -> tuple[dict[str, str], list[str]]:
+    from report_builder import build
+
+    result = build(root, formats=FORMATS, jobs=jobs, force=force)
+    return ({fmt: hashlib.sha256(path.read_bytes()).hexdigest() for fmt, path in sorted(result.outputs.items())},
+            result.notes)
+
+
+def after_an_edit_and_its_revert(root: Path, jobs: int) -> tuple[dict[str, str], list[str]]:
+    """Build, lengthen an article and build, put it back and build: the cache has a history."""
+    digests(root, jobs)
+    article = root / "content" / "c.md"
+    original = article.read_text(encoding="utf-8")
+    article.write_text(original + "\nAnother paragraph, added and then taken out again. " * 40 + "\n",
+                       encoding="utf-8")
+    digests(root, jobs)
+    article.write_text(original, encoding="utf-8")
+    return digests(root, jobs)
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory):
+    """(folder, -j, cache) → (sha256 per output, the build's notes)."""
+    def fresh(name):
+        return chunked_project(tmp_path_factory.mktemp(name) / "x" / name)
+
+    return {
+        ("one folder", 1, "fresh cache"): digests(fresh("one"), 1),
+        ("another folder", 2, "fresh cache"): digests(fresh("another"), 2),
+        ("one folder", 2, "edited and reverted"): after_an_edit_and_its_revert(fresh("one-history"), 2),
+        ("another folder", 1, "edited and reverted"): after_an_edit_and_its_revert(fresh("another-history"), 1),
+    }
+
+
+def test_the_matrix_project_is_laid_out_in_chunks(matrix):
+    notes = matrix["one folder", 1, "fresh cache"][1] + matrix["another folder", 2, "fresh cache"][1]
+    assert [note.split(" (")[0] for note in notes if note.startswith("pdf: laid out")] == [
+        "pdf: laid out in chunks, one after another", "pdf: laid out in parallel on 2 cores"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_any_folder_any_jobs_and_any_cache_history_give_one_sha256_per_output(matrix, fmt):
+    assert len({found[0][fmt] for found in matrix.values()}) == 1

@@ -19,7 +19,8 @@ from .config import Config, load_config
 from .deadline import Deadline, build_deadline
 from .errors import Collector, Diagnostic, ReportError
 from .fonts import PrintFonts, declared_fonts_only, fonts_cache
-from .output import atomic_write, remove_stale_temporaries
+from . import readlog
+from .output import Commit, remove_stale_temporaries
 from .project import Project, builtin_dir, load_project
 from .stamps import STATE_DIR, Inputs, State, current_versions, list_files
 
@@ -154,28 +155,83 @@ def _build(directory, formats, out, force, jobs, keep_intermediate, progress, st
         result.reasons = stale
         jobs = jobs or os.cpu_count() or 1
         fonts_dir = fonts_cache(fallback=out_dir / STATE_DIR / "fonts")
-        with declared_fonts_only(fonts_dir), _layout_workers(project, config, stale, jobs) as workers:
+        with declared_fonts_only(fonts_dir), readlog.recording() as reads, \
+                _layout_workers(project, config, stale, jobs) as workers:
             say("loading content")
             publication = load_publication(project, config)
             deadline.check()
             if workers is not None:
                 workers.content_loaded()
-            # Hash the inputs as they were read, so an edit saved while rendering is seen next time.
+            # Files read while loading are stamped with the bytes read; the others with their hash
+            # now, before rendering reads them (see _stamp_reads).
             snapshots = {fmt: state.snapshot(project.root, inputs_of(publication, project, fmt)) for fmt in stale}
             with source_date_epoch(config):
                 data = _render_outputs(publication, project, list(stale), jobs, keep_intermediate, out_dir, result,
                                        say, use_cache=not force, workers=workers)
         if strict and result.warnings:
             raise ReportError(as_errors(result.warnings))
+        _refuse_changed_inputs(project, reads)
+        for snapshot in snapshots.values():
+            _stamp_reads(snapshot, project.root, reads)
         deadline.check()
         deadline.stop()  # from here on, nothing stops the build between one replaced output and the next
-        for fmt, payload in data.items():
-            target = output_path(out_dir, config, fmt)
-            atomic_write(target, payload)
-            state.record(fmt, target, snapshots[fmt])
-            state.save()  # the state follows each output that landed, never precedes it
-            result.outputs[fmt] = target
+        _commit(out_dir, config, state, data, snapshots, result)
     return result
+
+
+#: the state's record of the intermediate print HTML (--keep-intermediate), so `clean` finds it
+INTERMEDIATE = "print.html"
+
+
+def _commit(out_dir: Path, config: Config, state: State, data: dict[str, bytes], snapshots: dict, result) -> None:
+    """Replace the outputs as one (see output.Commit): every temporary written and fsynced first,
+    the state marks them pending, all are renamed, and the state records them."""
+    commit = Commit()
+    targets = {fmt: out_dir / f"{config.slug}.{fmt}" for fmt in data}
+    try:
+        for fmt, payload in data.items():
+            commit.stage(targets[fmt], payload, _shown_output(targets[fmt]))
+        records = {fmt: state.new_record(targets[fmt], data[fmt], snapshots.get(fmt)) for fmt in data}
+
+        def mark_pending():
+            for fmt, record in records.items():
+                state.mark_pending(fmt, record)
+            state.save()
+
+        def record_all():
+            for fmt, record in records.items():
+                state.settle(fmt, record)
+            state.save()
+
+        commit.apply(before=mark_pending, after=record_all)
+    except BaseException:
+        commit.discard()
+        raise
+    for fmt in FORMATS:
+        if fmt in targets:
+            result.outputs[fmt] = targets[fmt]
+
+
+def _shown_output(path: Path) -> str:
+    relative = os.path.relpath(path)
+    return relative if not relative.startswith("..") else str(path)
+
+
+def _refuse_changed_inputs(project: Project, reads) -> None:
+    """A file that gave two readers of this build different bytes (saved while it was built):
+    the editions would disagree, so none replaces the previous ones."""
+    if reads.changed:
+        raise ReportError([Diagnostic(project.display(Path(path)), None, None,
+                                      "changed while the build was reading it; the previous outputs were kept: "
+                                      "build again") for path in sorted(reads.changed)])
+
+
+def _stamp_reads(snapshot: dict, root: Path, reads) -> None:
+    """Stamp each input with the digest of the bytes the build used, where it read the file."""
+    for name in snapshot["files"]:
+        digest = reads.digest(root / name)
+        if digest is not None:
+            snapshot["files"][name] = digest
 
 
 @contextmanager
@@ -185,7 +241,7 @@ def _layout_workers(project, config, stale, jobs):
     from .writers.pdf_chunks import LayoutWorkers, can_chunk
 
     articles = len(_article_files(project, config))
-    if not ({"pdf", "epub"} & set(stale)) or not can_chunk(config, articles, jobs):
+    if not ({"pdf", "epub"} & set(stale)) or not can_chunk(config, articles):
         yield None
         return
     workers = LayoutWorkers(min(jobs, articles + 2))
@@ -206,10 +262,7 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
     pool = None
     if "html" in formats and jobs > 1 and ({"pdf", "epub"} & set(formats)):
         # The web edition does not need the print layout: render it in another process meanwhile.
-        from concurrent.futures import ProcessPoolExecutor
-
-        pool = ProcessPoolExecutor(max_workers=1, initializer=exit_with_parent, initargs=(os.getpid(),))
-        html_job = pool.submit(_render_html_in_worker, str(project.root), publication.config)
+        pool, html_job = _start_html_worker(publication, project)
     try:
         if "pdf" in formats:
             result.warnings.extend(font_warnings(publication, project, out_dir))
@@ -223,7 +276,7 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
 
             meanwhile = render_epub_pages if "epub" in formats else None
             pdf_bytes, layout = _print_layout(publication, project, jobs, keep_intermediate, out_dir, result, say,
-                                              use_cache, workers, meanwhile)
+                                              use_cache, workers, meanwhile, pending)
             if "pdf" in formats:
                 pending["pdf"] = pdf_bytes
             if "epub" in formats:
@@ -235,7 +288,8 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
         if "html" in formats:
             say("rendering HTML edition")
             if html_job is not None:
-                pending["html"] = html_job.result()
+                pending["html"], digests = html_job.result()
+                readlog.merge(digests)
             else:
                 pending["html"] = _render_html(publication, project)
     except BaseException:
@@ -245,7 +299,8 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    return {fmt: pending[fmt] for fmt in FORMATS if fmt in pending}
+            _HTML_JOB.clear()
+    return {fmt: pending[fmt] for fmt in (*FORMATS, INTERMEDIATE) if fmt in pending}
 
 
 def _without_machine_paths(print_html: str) -> str:
@@ -261,7 +316,7 @@ def kill_workers(pool) -> None:
 
 
 def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result, say, use_cache=True, workers=None,
-                  meanwhile=None):
+                  meanwhile=None, pending=None):
     """Lay out the print edition once: in chunks on several cores when it can, else in one go.
 
     `meanwhile` is work for the main process while the workers lay out; a single layout leaves it.
@@ -278,17 +333,18 @@ def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result
     if keep_intermediate or not chunked:
         say("rendering print HTML")
         print_html = render_document(publication, project, "pdf", extra_styles=[("fonts.css", fonts.css)])
-        if keep_intermediate:
-            atomic_write(out_dir / f"{config.slug}.print.html", _without_machine_paths(print_html).encode("utf-8"))
+        if keep_intermediate and pending is not None:  # written with the outputs (see _commit)
+            pending[INTERMEDIATE] = _without_machine_paths(print_html).encode("utf-8")
     if chunked:
-        say(f"laying out pages on {jobs} cores")
+        say(f"laying out pages on {jobs} core{'s' if jobs > 1 else ''}")
         cache = out_dir / STATE_DIR / "chunks"
         if not use_cache:
             shutil.rmtree(cache, ignore_errors=True)  # --force: lay every chunk out again
         layout = layout_chunked(publication, project, jobs, cache, fonts, workers, meanwhile)
+        readlog.merge(layout.fetched)
         result.warnings.extend(layout.warnings)
-        result.notes.append(f"pdf: laid out in parallel on {jobs} cores ({layout.chunks_laid_out} chunk(s) laid out"
-                            f"{f' in {layout.laid_out} pieces' if layout.laid_out > layout.chunks_laid_out else ''}, "
+        how = f"in parallel on {jobs} cores" if jobs > 1 else "in chunks, one after another"
+        result.notes.append(f"pdf: laid out {how} ({layout.chunks_laid_out} chunk(s) laid out, "
                             "the rest from the cache)")
         result.notes.extend(layout.notes)
         return layout.pdf, layout
@@ -297,6 +353,7 @@ def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result
         result.notes.append(f"pdf: laid out in one process ({reason})")
     say("laying out pages")
     layout = layout_pdf(print_html, project, config.identifier, variant=config.pdf.variant, fonts_dir=fonts.directory)
+    readlog.merge(layout.fetcher.fetched)
     result.warnings.extend(layout.warnings)
     say("writing PDF")
     return write_pdf(layout, config.identifier, variant=config.pdf.variant), layout
@@ -356,7 +413,7 @@ def print_fonts(project: Project, own_styles: list[Path], directory: Path) -> Pr
 
     builtin = [path for path in style_files(project, "pdf") if path not in own_styles
                and project.root not in path.absolute().parents]
-    texts = [path.read_text(encoding="utf-8", errors="replace") for path in (*builtin, *own_styles)]
+    texts = [readlog.read_bytes(path).decode("utf-8", errors="replace") for path in (*builtin, *own_styles)]
     faces = static_faces(directory, weights_in(texts))
     return PrintFonts(font_face_css(faces), directory, tuple(faces))
 
@@ -368,9 +425,28 @@ def _render_html(publication, project) -> bytes:
     return write_html(render_document(publication, project, "html"))
 
 
-def _render_html_in_worker(root: str, config: Config) -> bytes:
-    project = load_project(root)
-    return _render_html(load_publication(project, config), project)
+#: the publication the HTML worker renders: a forked worker inherits it, nothing is read again
+_HTML_JOB: list = []
+
+
+def _start_html_worker(publication, project):
+    """A process rendering the HTML edition of the publication already loaded, or (None, None)
+    where processes are not forked (the edition is then rendered in this process)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if multiprocessing.get_start_method() != "fork":
+        return None, None
+    _HTML_JOB[:] = [publication, project]
+    pool = ProcessPoolExecutor(max_workers=1, initializer=exit_with_parent, initargs=(os.getpid(),))
+    return pool, pool.submit(_render_html_in_worker)
+
+
+def _render_html_in_worker() -> tuple[bytes, dict[str, str]]:
+    """Worker: the HTML edition of the inherited publication, and the digests of what it read."""
+    publication, project = _HTML_JOB
+    log = readlog.active()
+    return _render_html(publication, project), dict(log.digests) if log is not None else {}
 
 
 def inputs_of(publication, project: Project, fmt: str) -> Inputs:
@@ -498,16 +574,13 @@ def clean(directory: str | Path = ".", out: str | Path | None = None) -> list[st
         return removed
     with build_lock(out_dir, lambda message: None):
         state = State(out_dir)
-        for record in state.records.values():
-            path = out_dir / Path(record.get("output", "")).name
+        for name in state.outputs():
+            path = out_dir / Path(name).name
             if path.is_file():
                 path.unlink()
                 removed.append(path.name)
         remove_stale_temporaries(out_dir)
         remove_stale_temporaries(out_dir / STATE_DIR)
-        for leftover in out_dir.glob("*.print.html"):
-            leftover.unlink()
-            removed.append(leftover.name)
         shutil.rmtree(out_dir / STATE_DIR, ignore_errors=True)
     try:
         out_dir.rmdir()  # only when nothing else is left in it

@@ -19,6 +19,7 @@ from urllib.request import url2pathname
 import tinycss2
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from . import readlog
 from .errors import Diagnostic
 from .images import MAX_RESOURCE_BYTES, ImageRefused, check_image, read_local
 from .project import Project, builtin_dir
@@ -65,6 +66,7 @@ class SandboxFetcher(URLFetcher):
         self.parents: dict[str, str] = {}  # an address an SVG refers to → that SVG's address
         self._checked: dict[str, str | None] = {}  # image address → why it was refused, or None
         self._reported: set[str] = set()  # images refused for an address already reported in them
+        self.fetched: dict[str, str] = {}  # resolved path → sha256 of each project file fetched
 
     def is_allowed(self, path: Path) -> bool:
         resolved = path.resolve()
@@ -95,7 +97,7 @@ class SandboxFetcher(URLFetcher):
         else:
             path = _local_path(url)
             try:
-                data = read_regular(path, MAX_RESOURCE_BYTES)
+                data = self._read(path)
             except FileTooLarge:
                 reason = f"refused to read '{self._shown(url)}': larger than {MAX_RESOURCE_BYTES} bytes"
             except NotRegularFile as exc:
@@ -112,6 +114,15 @@ class SandboxFetcher(URLFetcher):
         if self._checked.get(url) is not None:  # refused inside the SVG, and reported there
             raise ValueError(self._checked[url])
         return URLFetcherResponse(address, data, headers_out)
+
+    def _read(self, path: Path) -> bytes:
+        """A file's bytes (regular files only, within the size limit); a project file's as the rest of the
+        build reads them (see readlog.py), its digest noted."""
+        if self.project is None or self.project.root not in path.resolve().parents:
+            return read_regular(path, MAX_RESOURCE_BYTES)  # the built-in styles and the fonts: not project inputs
+        data = readlog.read_bytes(path, MAX_RESOURCE_BYTES)
+        self.fetched[str(path.resolve())] = hashlib.sha256(data).hexdigest()
+        return data
 
     def _image_refusal(self, url: str, data: bytes, mime: str) -> str | None:
         """Why an image may not be drawn (pixels, SVG size, what an SVG refers to), or None."""

@@ -241,7 +241,9 @@ class RenderContext:
             return project_path  # resolved against the project root by the sandboxed fetcher
         if target == "epub":
             return self.epub_images.setdefault(project_path, epub_image_name(project_path))
-        data = (self.project.root / project_path).read_bytes()
+        from .readlog import read_bytes
+
+        data = read_bytes(self.project.root / project_path)
         mime = mimetypes.guess_type(project_path)[0] or "application/octet-stream"
         return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 

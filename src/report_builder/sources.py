@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from . import readlog
 from .errors import Diagnostic, ReportError, shorten
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024
@@ -441,7 +442,7 @@ def read_text(file: Path, display: str, inside: Path | None = None) -> str:
             raise ReportError([Diagnostic(display, None, None, f"refused to read '{resolved}': it is outside the "
                                                                "project; copy the file into the project")])
     try:
-        data = read_regular(file, MAX_INPUT_BYTES)
+        data = readlog.read_bytes(file, MAX_INPUT_BYTES)  # the same bytes for every reader in a build
     except NotRegularFile as exc:
         raise ReportError([Diagnostic(display, None, None, f"refused to read the file: {exc}")]) from None
     except FileTooLarge as exc:

@@ -94,7 +94,8 @@ class State:
         return digest
 
     def snapshot(self, root: Path, inputs: Inputs) -> dict:
-        """The hashes of every input now: take it before rendering, record it after writing."""
+        """The hashes of every input now: take it before rendering (the build then puts in the
+        digests of the bytes it read, see build._stamp_reads) and record it after writing."""
         files = {name: self.file_hash(root / name) for name in sorted(inputs.files)}
         outside = {label: self.file_hash(Path(p)) for label, p in sorted(inputs.outside.items())}
         return {
@@ -105,16 +106,52 @@ class State:
             "versions": dict(sorted(inputs.versions.items())),
         }
 
-    def record(self, fmt: str, output: Path, snapshot: dict):
-        """Note that `output` was built from the inputs as they were in `snapshot`."""
-        self.records[fmt] = {"output": output.name, "output_sha256": self.file_hash(output), **snapshot}
+    @staticmethod
+    def new_record(output: Path, data: bytes, snapshot: dict | None) -> dict:
+        """What the state says of `output` once `data` is in it: built from the inputs in `snapshot`."""
+        return {"output": output.name, "output_sha256": hashlib.sha256(data).hexdigest(), **(snapshot or {})}
+
+    def mark_pending(self, fmt: str, record: dict):
+        """Before `fmt`'s output is replaced: `record` holds once the output has these bytes.
+
+        A build killed between replacing two outputs leaves both records: each output is then
+        judged by the one its bytes match (see `_record_for`), never by the other.
+        """
+        self.records[fmt] = {**{k: v for k, v in self.records.get(fmt, {}).items() if k != "pending"},
+                             "pending": record}
+
+    def settle(self, fmt: str, record: dict):
+        """After `fmt`'s output was replaced: `record` is the output's record."""
+        self.records[fmt] = record
 
     def forget(self, fmt: str):
         self.records.pop(fmt, None)
 
+    def outputs(self) -> list[str]:
+        """The file names of every output the state lists, replaced or about to be."""
+        names = []
+        for record in self.records.values():
+            for entry in (record, record.get("pending") or {}):
+                if entry.get("output") and entry["output"] not in names:
+                    names.append(entry["output"])
+        return names
+
+    def _record_for(self, fmt: str, output: Path) -> dict | None:
+        """The record that describes the output as it is on disk: the pending one when the output
+        holds its bytes (a build was stopped before it recorded them), else the last settled one."""
+        record = self.records.get(fmt)
+        if record is None or "pending" not in record:
+            return record
+        pending = record["pending"]
+        if pending.get("output") == output.name and output.is_file() \
+                and self.file_hash(output) == pending.get("output_sha256"):
+            return pending
+        settled = {k: v for k, v in record.items() if k != "pending"}
+        return settled or None
+
     def why_stale(self, fmt: str, output: Path, root: Path) -> str | None:
         """None when the output is current; otherwise the first reason to rebuild it."""
-        record = self.records.get(fmt)
+        record = self._record_for(fmt, output)
         if record is None:
             return "no previous build"
         if record.get("output") != output.name or not output.is_file():

@@ -90,7 +90,9 @@ def draft_epub(publication, project: Project) -> EpubDraft:
     context = RenderContext(publication, project, make_environment(project))
     articles = [render_article(article, "epub", context) for article in publication.articles]
     cover = _cover(publication, project)
-    styles = [(f"styles/{path.name}", path.read_bytes()) for path in style_files(project, "epub")]
+    from ..readlog import read_bytes
+
+    styles = [(f"styles/{path.name}", read_bytes(path)) for path in style_files(project, "epub")]
     values = dict(publication=publication, config=config, target="epub",
                   stylesheets=[name for name, _data in styles])
     pages = _pages(publication, context, articles, cover, values)
@@ -116,7 +118,9 @@ def write_epub(publication, project: Project, layout, pdf_bytes: bytes | None = 
     breaks = place_page_breaks(pages, _print_page_starts(layout), draft.ids)
     _fill_page_list(next(page for page in pages if "nav" in page.properties), breaks)
     toc = table_of_contents(publication)
-    images = [(href, (project.root / path).read_bytes()) for path, href in sorted(draft.context.epub_images.items())]
+    from ..readlog import read_bytes
+
+    images = [(href, read_bytes(project.root / path)) for path, href in sorted(draft.context.epub_images.items())]
     book = _book(publication, pages, images, draft.styles, cover, _ncx(publication, toc, breaks),
                  _summary(publication, draft.articles, len(breaks)))
     return _write(book, modified_time(config.date))
@@ -343,11 +347,11 @@ def _cover(publication, project) -> Cover:
         if media_type is None:
             _fail(project, "cover", f"epub.cover '{configured}' must be a PNG, JPEG, GIF or WebP image")
         from ..images import ImageRefused, ImageUnreadable, check_image_file
-        from ..sources import read_regular
+        from ..readlog import read_bytes
 
         try:
             check_image_file(path, configured, project.root)
-            data = read_regular(path)
+            data = read_bytes(path)
         except ImageRefused as exc:
             _fail(project, "cover", f"epub.cover: {exc}")
         except (ImageUnreadable, OSError):

@@ -124,6 +124,7 @@ def layout_pdf(html: str, project: Project, identifier: str, variant: str | None
     from .layout_fixes import apply_footnote_fix
 
     apply_footnote_fix()
+    name_images_by_content()
     fetcher = _sandbox(project, fonts_dir)
     capture = _Capture()
     logger = logging.getLogger("weasyprint")
@@ -206,6 +207,31 @@ def _without_paths(text: str, project: Project) -> str:
     """A message with the project's own addresses and paths made relative to it (no machine paths)."""
     root = str(project.root)
     return text.replace(project.root.as_uri() + "/", "").replace(root + "/", "")
+
+
+def name_images_by_content() -> None:
+    """Name each raster image in the PDF by a hash of its bytes, not of its address.
+
+    WeasyPrint names an image's XObject by the MD5 of its absolute URL, so the PDF's bytes
+    changed with the project's folder. The bytes (and the orientation applied to them) are what
+    the image is; the same image at two addresses becomes one XObject, as it should.
+    """
+    import hashlib
+
+    from weasyprint import images
+
+    original = images.RasterImage.__init__
+    if getattr(original, "named_by_content", False):
+        return
+
+    def __init__(self, pillow_image, image_id, image_data, *args, **kwargs):
+        if image_data is not None:
+            orientation = kwargs.get("orientation", args[2] if len(args) > 2 else "none")
+            image_id = hashlib.sha256(repr(orientation).encode("utf-8") + b"\0" + bytes(image_data)).hexdigest()[:32]
+        original(self, pillow_image, image_id, image_data, *args, **kwargs)
+
+    __init__.named_by_content = True
+    images.RasterImage.__init__ = __init__
 
 
 def write_pdf(layout: Layout, identifier: str, tagged: bool = True, variant: str | None = None) -> bytes:

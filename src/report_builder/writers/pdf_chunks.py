@@ -16,11 +16,12 @@ restored after the merge:
 The workers start before the content is loaded (LayoutWorkers), so that their import of
 WeasyPrint overlaps the reading and rendering of the articles.
 
-Each chunk's PDF is cached by the hash of its HTML: after an edit only the chunk holding the
-edited article is laid out again, in pieces side by side when that leaves cores idle (the
-cache then keeps the pieces, and which pieces make the chunk). Page numbers are added after
-the merge, so a chunk never depends on where it starts, and a change of page count
-invalidates no layout at all.
+Which articles make a chunk depends on the articles alone (plan_chunks), never on the worker
+count or on earlier builds: one worker lays the same chunks out one after another, and the
+merged PDF is byte-identical for any -j, cached or not. Each chunk's PDF is cached by the hash
+of its HTML: after an edit only the chunk holding the edited article is laid out again. Page
+numbers are added after the merge, so a chunk never depends on where it starts, and a change
+of page count invalidates no layout at all.
 """
 
 from __future__ import annotations
@@ -33,22 +34,25 @@ import os
 import warnings as python_warnings
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Diagnostic
 from ..project import load_project
+from ..readlog import read_bytes
 from ..render import PrintPart, render_document
-from ..sources import read_regular
 from ..fonts import PrintFonts, allow_empty_fontconfig, font_face_css
 from .pdf import layout_pdf
 from .pdf_contents import HIDDEN_NUMBERS_CSS, STAND_IN, DrawnNumbers, read_numbers
 from .pdf_furniture import (DrawnFurniture, StampedFurniture, checked, drawable_heads, furniture_html,
                             layout_furniture, layout_furniture_sample, page_strings, sample_html)
 
-#: articles per chunk at most; more chunks balance better and cache finer, fewer cost less setup
+#: articles per chunk at most; more chunks balance better and cache finer, fewer cost less
+#: (each chunk embeds its own font subsets, about 20 KB, and is rendered and merged on its own)
 MAX_ARTICLES_PER_CHUNK = 8
-CHUNK_CACHE_VERSION = "5"
+#: one article in this many ends a chunk (chosen by the hash of its name) in a large publication
+ARTICLES_BETWEEN_CUTS = 4
+CHUNK_CACHE_VERSION = "6"
 
 
 @dataclass
@@ -61,6 +65,7 @@ class ChunkResult:
     strings: list = field(default_factory=list)  # per page: the [name, value] of each string-set
     furniture: dict | None = None  # the furniture sample only: see pdf_furniture.read_furniture
     numbers: dict | None = None  # the front only: see pdf_contents.read_numbers
+    fetched: dict[str, str] = field(default_factory=dict)  # project file → sha256, as laid out (not cached)
     _opened: object = field(default=None, repr=False, compare=False)
 
     def opened(self):
@@ -82,19 +87,21 @@ class ChunkedLayout:
     anchors: dict[str, int]  # element id → page index in the merged PDF
     page_starts: list
     warnings: list[Diagnostic] = field(default_factory=list)
-    laid_out: int = 0  # layouts of chunks or pieces of chunks in this build
+    laid_out: int = 0  # layouts of chunks in this build
     chunks_laid_out: int = 0  # chunks laid out in this build (the rest came from the cache)
     notes: list[str] = field(default_factory=list)  # how it was made, for --verbose
+    fetched: dict[str, str] = field(default_factory=dict)  # project file → sha256 of the bytes laid out
 
 
-def can_chunk(config, articles: int, jobs: int) -> bool:
-    """Chunk when there are cores to use and articles to split.
+def can_chunk(config, articles: int, jobs: int | None = None) -> bool:
+    """Chunk when there are articles to split, whatever the worker count (`jobs` is not used:
+    the PDF's bytes must not depend on it; one worker lays the chunks out one after another).
 
     Duplex pages need to know their parity, and PDF/A and PDF/X files are not merged (their
     conformance covers the whole file); those are laid out in one process.
     """
     mergeable = config.pdf.variant is None or config.pdf.variant.startswith("pdf/ua")
-    return jobs > 1 and articles > 1 and not config.pdf.duplex and mergeable
+    return articles > 1 and not config.pdf.duplex and mergeable
 
 
 class LayoutWorkers(ProcessPoolExecutor):
@@ -152,61 +159,36 @@ def _prepare_worker(parent: int, loaded, early) -> None:
         gc.enable()
 
 
-def plan_chunks(publication, jobs: int, previous: list[list[str]] | None = None) -> list[tuple[int, ...]]:
-    """Group consecutive articles into chunks of similar size (by Markdown length).
+def plan_chunks(publication, jobs: int | None = None) -> list[tuple[int, ...]]:
+    """Group consecutive articles into chunks, from the articles alone (content-defined chunking).
 
-    `previous` is the last build's plan (article names by chunk). Its chunks whose articles are
-    all still there, in the same order, and that have not grown past half as large again as a
-    chunk should be, are kept, so that an edit which changes an article's length lays out its
-    own chunk again, not every chunk after it; only the articles around them are grouped anew.
+    A chunk of two articles or more ends after an article whose name hashes to a cut point (one
+    name in ARTICLES_BETWEEN_CUTS), or once it holds MAX_ARTICLES_PER_CHUNK articles. The plan
+    is the same for any worker count (`jobs` is not used) and any cache history, so the merged
+    PDF is too; an edit moves no boundary, and an article added or removed moves only the
+    boundaries next to it. A small publication is cut more often (no chunk holds more than a
+    quarter of its articles; below twelve articles each is a chunk), so that it still lays out
+    on several cores.
     """
-    sizes = _article_sizes(publication)
-    count = min(max(jobs, -(-len(sizes) // MAX_ARTICLES_PER_CHUNK)), len(sizes))
-    fresh = _grouped(sizes, count)
-    if not previous:
-        return fresh
-    target = sum(sizes) / count
-    position = {article.name: index for index, article in enumerate(publication.articles)}
-    kept = {}
-    for names in previous:
-        indexes = [position.get(name) for name in names]
-        if None not in indexes and indexes == list(range(indexes[0], indexes[0] + len(indexes))) \
-                and sum(sizes[i] for i in indexes) <= 1.5 * target:
-            kept[indexes[0]] = tuple(indexes)
-    plan, loose, index = [], [], 0
-    while index <= len(sizes):
-        if index in kept or index == len(sizes):
-            if loose:  # the articles between kept chunks, grouped as a fresh plan would
-                size = sum(sizes[i] for i in loose)
-                wanted = max(round(size / target), -(-len(loose) // MAX_ARTICLES_PER_CHUNK), 1)
-                groups = _grouped([sizes[i] for i in loose], min(len(loose), wanted))
-                plan.extend(tuple(loose[i] for i in group) for group in groups)
-                loose = []
-            if index == len(sizes):
-                break
-            plan.append(kept[index])
-            index += len(kept[index])
-        else:
-            loose.append(index)
-            index += 1
-    return plan if len(plan) >= min(jobs, len(sizes)) else fresh
-
-
-def _grouped(sizes: list[int], count: int) -> list[tuple[int, ...]]:
-    """The indexes of `sizes` in `count` runs of similar total size."""
-    target = sum(sizes) / count
-    chunks, current, filled = [], [], 0.0
-    for index, size in enumerate(sizes):
-        remaining_chunks = count - len(chunks)
-        remaining_articles = len(sizes) - index
-        if current and (filled + size / 2 > target or remaining_articles < remaining_chunks) \
-                and len(chunks) < count - 1:
-            chunks.append(tuple(current))
-            current, filled = [], 0.0
+    del jobs  # the plan must not depend on it (see the module docstring)
+    names = [article.name for article in publication.articles]
+    spacing = max(1, min(ARTICLES_BETWEEN_CUTS, round(len(names) / 8)))
+    shortest = 2 if spacing > 2 else 1  # a chunk of one article in a large book costs more than it balances
+    longest = max(1, min(MAX_ARTICLES_PER_CHUNK, len(names) // 4))  # no chunk holds a quarter of a small book
+    chunks, current = [], []
+    for index, name in enumerate(names):
         current.append(index)
-        filled += size
-    chunks.append(tuple(current))
+        if len(current) >= longest or index == len(names) - 1 \
+                or (len(current) >= shortest and _cut_after(name, spacing)):
+            chunks.append(tuple(current))
+            current = []
     return chunks
+
+
+def _cut_after(name: str, spacing: int) -> bool:
+    """Whether a chunk ends after the article `name`: true for one name in `spacing`, by hash."""
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % spacing == 0
 
 
 def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, print_fonts: PrintFonts | None,
@@ -220,7 +202,7 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
     variant = config.pdf.variant
     print_fonts = print_fonts or PrintFonts(font_face_css())
     fonts = [("fonts.css", print_fonts.css)]
-    parts = chunk_parts(publication, jobs, _previous_plan(cache_dir))
+    parts = chunk_parts(publication)
     notes: list[str] = []
 
     def contents(toc_pages, hidden_numbers: bool = False) -> tuple[str, str]:
@@ -240,29 +222,21 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
     stand_ins = tuple((heading_id, STAND_IN) for heading_id in _toc_ids(publication))
     front_job = work.front(*contents(stand_ins, hidden_numbers=True), print_fonts.faces)
     documents = [chunk(part) for part in parts]
-    cached = [work.cached_pieces(key) for _html, key in documents]
+    cached = [_cached(cache_dir, key) for _html, key in documents]
+    work.keys.update(key for _html, key in documents)
     stale = [i for i, found in enumerate(cached) if found is None]
-    # Fewer chunks to lay out than workers (after an edit): each is laid out in pieces, side by side.
-    pieces = {}
-    for i in stale:
-        split = split_chunk(publication, parts[i], jobs // len(stale)) if len(stale) < jobs else [parts[i]]
-        pieces[i] = [chunk(piece) for piece in split] if len(split) > 1 else [documents[i]]
     # The largest first, so the last to finish are short and no core waits long.
-    order = sorted(((i, j) for i in stale for j in range(len(pieces[i]))),
-                   key=lambda ij: len(pieces[ij[0]][ij[1]][0]), reverse=True)
-    piece_jobs = {(i, j): work.layout(*pieces[i][j]) for i, j in order}
+    order = sorted(stale, key=lambda i: len(documents[i][0]), reverse=True)
+    chunk_jobs = {i: work.layout(*documents[i]) for i in order}
     if meanwhile is not None:
         meanwhile()
-    for result in [result for found in cached if found for result in found]:
+    for result in [found for found in cached if found]:
         result.opened()
     front = work.finish(front_job)
-    for i, j in order:
-        work.finish(piece_jobs[i, j]).opened()
-    for i in stale:
-        cached[i] = [work.finish(piece_jobs[i, j]) for j in range(len(pieces[i]))]
-        if len(pieces[i]) > 1:
-            work.store_pieces(documents[i][1], [key for _html, key in pieces[i]])
-    results = [result for found in cached for result in found]
+    for i in order:
+        cached[i] = work.finish(chunk_jobs[i])
+        cached[i].opened()
+    results = list(cached)
     anchors, total = _merged_anchors(front, results)
     numbers = None
     if publication.show_toc() and front.numbers["kind"] == "drawn":
@@ -272,18 +246,18 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
         front, anchors, total = _numbered_contents(work, contents, front, results, stand_ins)
     sample = work.finish(sample_job)
     furnished = _furnished(publication, project, print_fonts, work, front, results, total, notes, sample)
-    laid_out = sum(isinstance(job, Future) for _key, job in piece_jobs.values())
+    laid_out = sum(isinstance(job, Future) for _key, job in chunk_jobs.values())
     if cache_dir is not None:
-        prune_cache(cache_dir, work.keys | {PLAN})
-        _store_plan(cache_dir, publication, parts)
+        prune_cache(cache_dir, work.keys)
     merged = merge_pdfs([front] + results, furnished, numbers)
     page_starts = list(front.page_starts)
     for result in results:
         page_starts.extend(result.page_starts)
     reported = [w for r in [front] + results for w in r.warnings]
+    fetched = {path: digest for r in [front] + results for path, digest in r.fetched.items()}
     return ChunkedLayout(pdf=merged, page_count=total, anchors=anchors, page_starts=page_starts,
                          warnings=_unique(reported), laid_out=laid_out, notes=_unique(notes),
-                         chunks_laid_out=len(stale))
+                         chunks_laid_out=len(stale), fetched=fetched)
 
 
 def _numbered_contents(work, contents, front, results, stand_ins):
@@ -313,25 +287,13 @@ def _furnished(publication, project, print_fonts, work, front, results, total, n
                                                                       strings))).pdf)
 
 
-def split_chunk(publication, part: PrintPart, count: int) -> list[PrintPart]:
-    """A chunk as up to `count` pieces of similar size, to lay out side by side."""
-    sizes = _article_sizes(publication)
-    groups = _grouped([sizes[i] for i in part.articles], max(1, min(count, len(part.articles))))
-    return [replace(part, articles=tuple(part.articles[i] for i in group)) for group in groups]
-
-
-def chunk_parts(publication, jobs: int, previous: list[list[str]] | None = None) -> list[PrintPart]:
+def chunk_parts(publication, jobs: int | None = None) -> list[PrintPart]:
     """The chunks to lay out: groups of articles (see plan_chunks), then the sources alone."""
     parts = [PrintPart(articles=group, cover=False, toc=False, sources=False, margin_boxes=False)
-             for group in plan_chunks(publication, jobs, previous)]
+             for group in plan_chunks(publication)]
     if publication.sources:
         parts.append(PrintPart(articles=(), cover=False, toc=False, sources=True, margin_boxes=False))
     return parts
-
-
-def _article_sizes(publication) -> list[int]:
-    """The length of each article's Markdown: what a chunk costs to lay out, roughly."""
-    return [max(1, sum(len(t.content) for t in a.tokens)) for a in publication.articles]
 
 
 @dataclass
@@ -360,23 +322,6 @@ class _Jobs:
         # the HTML's @font-face rules name every face file, so the key covers `faces` too
         return self._start(_cache_key(html), _layout_furniture_sample, self.root, html, self.identifier,
                            self.fonts_dir, faces)
-
-    def cached_pieces(self, key: str) -> list[ChunkResult] | None:
-        """A chunk from the cache: laid out whole, or in pieces (see store_pieces); None if missing."""
-        pieces = _cached_pieces(self.cache_dir, key)
-        found = [_cached(self.cache_dir, piece) for piece in pieces or [key]]
-        if any(result is None for result in found):
-            return None
-        self.keys.update([key, *(pieces or [])])
-        return found
-
-    def store_pieces(self, key: str, pieces: list[str]) -> None:
-        """Remember that the chunk `key` was laid out as the chunks `pieces`."""
-        self.keys.add(key)
-        if self.cache_dir is not None:
-            from ..output import atomic_write
-
-            atomic_write(self.cache_dir / f"{key}.json", json.dumps({"pieces": pieces}).encode("utf-8"))
 
     def _start(self, key, worker, *args):
         self.keys.add(key)
@@ -437,7 +382,7 @@ def _laid_out(root: str, html: str, identifier: str, variant: str | None, fonts_
     _keep_links_to_other_chunks(layout.document, anchors)
     return ChunkResult(pdf=write_pdf(layout, identifier, variant=variant), pages=layout.page_count,
                        anchors=anchors, page_starts=find_page_starts(layout.document), warnings=layout.warnings,
-                       strings=page_strings(layout.document)), layout
+                       strings=page_strings(layout.document), fetched=dict(layout.fetcher.fetched)), layout
 
 
 def _layout_front(root: str, html: str, identifier: str, variant: str | None, fonts_dir: Path | None,
@@ -494,7 +439,7 @@ def _image_digest(publication, project, articles) -> str:
     for index in articles:
         for image in publication.articles[index].images:
             digest.update(image.src.encode("utf-8"))
-            digest.update(hashlib.sha256(read_regular(project.root / image.src)).digest())
+            digest.update(hashlib.sha256(read_bytes(project.root / image.src)).digest())
     return digest.hexdigest()
 
 
@@ -506,40 +451,7 @@ def _cached(cache_dir: Path | None, key: str) -> ChunkResult | None:
         pdf = (cache_dir / f"{key}.pdf").read_bytes()
         return ChunkResult(pdf=pdf, pages=meta["pages"], anchors=meta["anchors"], page_starts=meta["page_starts"],
                            strings=meta["strings"], furniture=meta["furniture"], numbers=meta["numbers"])
-    except (OSError, ValueError, KeyError, TypeError):  # missing, damaged, or laid out in pieces
-        return None
-
-
-#: the cache file (PLAN.json) that holds the last build's chunks, by article name
-PLAN = "plan"
-
-
-def _previous_plan(cache_dir: Path | None) -> list[list[str]] | None:
-    if cache_dir is None:
-        return None
-    try:
-        plan = json.loads((cache_dir / f"{PLAN}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    valid = isinstance(plan, list) and all(isinstance(names, list) and names and
-                                           all(isinstance(name, str) for name in names) for names in plan)
-    return plan if valid else None
-
-
-def _store_plan(cache_dir: Path, publication, parts: list[PrintPart]) -> None:
-    from ..output import atomic_write
-
-    plan = [[publication.articles[i].name for i in part.articles] for part in parts if part.articles]
-    atomic_write(cache_dir / f"{PLAN}.json", json.dumps(plan).encode("utf-8"))
-
-
-def _cached_pieces(cache_dir: Path | None, key: str) -> list[str] | None:
-    """The keys of the pieces chunk `key` was laid out in, when it was (see _Jobs.store_pieces)."""
-    if cache_dir is None:
-        return None
-    try:
-        return json.loads((cache_dir / f"{key}.json").read_text(encoding="utf-8"))["pieces"]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError):  # missing or damaged
         return None
 
 
