@@ -360,7 +360,7 @@ def test_a_full_disk_is_one_line_naming_the_output_and_leaves_it_untouched(built
     monkeypatch.setattr(os, "fsync", no_space)
     code = main(["build", "html", "-q"])
     assert (code, capsys.readouterr().err, (root / "build" / "t.html").read_bytes()) == (
-        1, "report-builder: error: cannot write build/t.html: No space left on device\n", before)
+        1, "build/t.html: error: cannot write the output: No space left on device\n", before)
 
 
 def _mount_tmpfs(folder: Path, options: str) -> bool:
@@ -390,7 +390,7 @@ def test_a_really_full_disk_leaves_the_previous_output_byte_identical(write_proj
     (root / "content" / "a.md").write_text(ARTICLE + "Long text. " * 2000 + "\n")
     result = run_cli("build", "html", "-q", "--project", root, "--out", small_disk)
     assert (result.exit_code, result.stderr, (small_disk / "t.html").read_bytes()) == (
-        1, f"report-builder: error: cannot write {small_disk / 't.html'}: No space left on device\n", before)
+        1, f"{small_disk / 't.html'}: error: cannot write the output: No space left on device\n", before)
 
 
 def test_a_read_only_output_folder_is_one_line(write_project, run_cli, tmp_path):
