@@ -129,6 +129,11 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
                                               and self.is_safe_attribute(obj, attribute, value))
         return value if plain else super().getattr(obj, attribute)
 
+    def unsafe_undefined(self, obj, attribute):
+        # at once, not when the value is used: a chain of them would name the last one
+        raise jinja2.sandbox.SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} object "
+                                           "is unsafe.")
+
     def call_binop(self, context, operator, left, right):
         _check_size(operator, left, right)
         return super().call_binop(context, operator, left, right)
@@ -203,7 +208,7 @@ class _Templates(jinja2.BaseLoader):
     def _project_source(self, template, path: Path):
         from .sources import read_text
 
-        shown = self.project.display(path)
+        shown = path.relative_to(self.project.root).as_posix()  # the link itself, not where it leads
         resolved = Path(os.path.realpath(path))  # a link that loops resolves to itself, not a file
         inside_project = resolved == self.project.root or self.project.root in resolved.parents
         if not inside_project:  # refused by read_text, in the words used for every project file
