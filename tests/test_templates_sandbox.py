@@ -127,6 +127,15 @@ def audited(tmp_path_factory):
     return run
 
 
+def test_the_audit_hook_sees_a_command_and_a_socket(tmp_path, audited):
+    log = tmp_path / "audit.log"
+    environment = {**os.environ, "PYTHONPATH": str(audited.hook), "REPORT_BUILDER_TEST_AUDIT_LOG": str(log)}
+    subprocess.run([sys.executable, "-c", "import os, socket; os.system('true'); socket.socket().close()"],
+                   env=environment, check=True)
+    kinds = {line.split("\t", 1)[0] for line in log.read_text(encoding="utf-8").splitlines()}
+    assert {"os.system", "socket.__new__"} <= kinds
+
+
 def opened_outside(events, root: Path, hook: Path) -> list[str]:
     """Files opened that are neither the project's, nor Python's, nor the built-in templates and styles."""
     import mimetypes
