@@ -306,21 +306,29 @@ class _OutputTooLarge(Exception):
 
 
 def _streamed(template: jinja2.Template, values: dict) -> str:
-    """The template's output, stopped once it passes MAX_OUTPUT_CHARS."""
+    """The template's output, stopped once it passes MAX_OUTPUT_CHARS.
+
+    The pieces are joined every few thousand, so that the output's memory is its text's, not
+    that of millions of one-character strings.
+    """
     generator = template.generate(**values)
-    pieces, size = [], 0
+    chunks, pieces, size = [], [], 0
     try:
         for piece in generator:
             size += len(piece)
             if size > MAX_OUTPUT_CHARS:
                 raise _OutputTooLarge(_suspended_at(generator))
             pieces.append(piece)
+            if len(pieces) == 4096:
+                chunks.append("".join(pieces))
+                pieces.clear()
     except _TimeUp as exc:  # between two pieces: the template is where its generator waits
         exc.where = _suspended_at(generator)
         raise
     finally:
         generator.close()
-    return "".join(pieces)
+    chunks.append("".join(pieces))
+    return "".join(chunks)
 
 
 def _located(env, name, exc, message, where=None) -> ReportError:
@@ -353,10 +361,7 @@ def _limit_error(name: str, exc: BaseException, message: str, where=None) -> Rep
     `where` the watchdog saw, else where the template's generator waits, else the traceback's."""
     innermost, tb = None, exc.__traceback__
     while tb is not None:
-        template = tb.tb_frame.f_globals.get("__jinja_template__")
-        if template is not None and template.filename and isinstance(template.environment, _Sandbox):
-            innermost = (template.environment.display(template.filename),
-                         template.get_corresponding_lineno(tb.tb_lineno))
+        innermost = _frame_line(tb.tb_frame, tb.tb_lineno, tb.tb_lasti) or innermost
         tb = tb.tb_next
     path, line = where or getattr(exc, "where", None) or innermost or (f"templates/{name}", None)
     return ReportError([Diagnostic(path, line, None, f"template error: {message}")])
@@ -367,9 +372,7 @@ def _suspended_at(generator) -> tuple[str, int] | None:
     found = None
     while isinstance(generator, types.GeneratorType) and generator.gi_frame is not None:
         frame = generator.gi_frame
-        template = frame.f_globals.get("__jinja_template__")
-        if template is not None and template.filename and isinstance(template.environment, _Sandbox):
-            found = (template.environment.display(template.filename), template.get_corresponding_lineno(frame.f_lineno))
+        found = _frame_line(frame, frame.f_lineno, frame.f_lasti) or found
         # `yield from` for blocks and `extends`; an include loops over the template's `gen`
         generator = generator.gi_yieldfrom or frame.f_locals.get("gen")
     return found
@@ -490,23 +493,38 @@ class _Watchdog:
                 while self.alarms and self.alarms[0].deadline <= now:
                     alarm = heapq.heappop(self.alarms)
                     alarm.fired = True
+                    _raise_in(alarm.thread, _TimeUp)  # raised once this lock is let go, as `where` is set
                     alarm.where = _running_template(alarm.thread)
-                    _raise_in(alarm.thread, _TimeUp)
                 self.wakes_at = self.alarms[0].deadline if self.alarms else float("inf")
                 self.condition.wait(self.wakes_at - now if self.alarms else None)
 
 
 def _running_template(thread_id: int) -> tuple[str, int] | None:
     """(template, line) that thread is running: its innermost template frame, or the include that
-    frame is passing the output of."""
+    frame is passing the output of. Never raises: the watchdog thread must not end."""
     frame = sys._current_frames().get(thread_id)
     while frame is not None:
-        template = frame.f_globals.get("__jinja_template__")
-        if template is not None and template.filename and isinstance(template.environment, _Sandbox):
-            here = (template.environment.display(template.filename), template.get_corresponding_lineno(frame.f_lineno))
-            return _suspended_at(frame.f_locals.get("gen")) or here
+        here = _frame_line(frame, frame.f_lineno, frame.f_lasti)
+        if here is not None:
+            try:
+                return _suspended_at(frame.f_locals.get("gen")) or here
+            except (AttributeError, TypeError, ValueError, RuntimeError):  # a frame changing as it is read
+                return here
         frame = frame.f_back
     return None
+
+
+def _frame_line(frame, lineno, lasti) -> tuple[str, int] | None:
+    """(template as shown, template line) of a frame of one of our templates' code, else None."""
+    template = frame.f_globals.get("__jinja_template__")
+    if template is None or not template.filename or not isinstance(template.environment, _Sandbox):
+        return None
+    if lineno is None:  # a frame running between two lines (a loop's jump back): the line before
+        lineno = next((line for start, _end, line in reversed(list(frame.f_code.co_lines()))
+                       if start <= lasti and line is not None), None)
+    if lineno is None:
+        return None
+    return template.environment.display(template.filename), template.get_corresponding_lineno(lineno)
 
 
 def _raise_in(thread_id: int, exception) -> None:
@@ -519,8 +537,8 @@ _WATCHDOG: list[_Watchdog] = []
 
 
 def _watchdog() -> _Watchdog:
-    if not _WATCHDOG:
-        _WATCHDOG.append(_Watchdog())
+    if not _WATCHDOG or not _WATCHDOG[0].thread.is_alive():
+        _WATCHDOG[:] = [_Watchdog()]
     return _WATCHDOG[0]
 
 
