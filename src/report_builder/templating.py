@@ -272,7 +272,7 @@ def render_template(env: jinja2.Environment, name: str, **values) -> str:
     try:
         return within_limits(name, lambda: _streamed(env.get_template(name), values))
     except jinja2.TemplateSyntaxError as exc:
-        raise _located(env, name, exc, f"template syntax error: {exc.message}",
+        raise _located(env, name, exc, f"template syntax error: {_cut(exc.message or '', 300)}",
                        (exc.filename, exc.lineno)) from None
     except jinja2.UndefinedError as exc:
         # "'report_builder.model.Article object' has no attribute 'x'" → "'Article' has no attribute 'x'"
