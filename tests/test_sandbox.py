@@ -51,8 +51,9 @@ if _log:
     sys.addaudithook(_record)
 '''
 
-#: files Python itself opens outside the installation: type tables and time zones
-SYSTEM_FILES = {"/dev/null", *mimetypes.knownfiles}
+#: files Python itself opens outside the installation: type tables and time zones; and the
+#: process's own memory use, which the template memory limit starts from
+SYSTEM_FILES = {"/dev/null", "/proc/self/statm", *mimetypes.knownfiles}
 SYSTEM_FOLDERS = [Path(p) for p in zoneinfo.TZPATH]
 #: what may appear directly in the temporary folder: ctypes' library lookup (tmpXXXXXXXX),
 #: WeasyPrint's font configuration (weasyprint-XXXXXXXX/…) and tempfile's own probe (XXXXXXXX)

@@ -24,6 +24,8 @@ from .content import make_parser
 from .errors import Diagnostic, ReportError
 from .model import Article, Publication
 from .project import Project, builtin_dir
+from .templating import (css_string, make_environment, render_template, style_text, template_files,  # noqa: F401
+                         within_limits)
 
 TARGETS = ("pdf", "epub", "html")
 
@@ -33,88 +35,6 @@ class RenderedArticle:
     article: Article
     body: str
     footnotes: list[tuple[str, str, str]] = field(default_factory=list)  # (id, number, html)
-
-
-def make_environment(project: Project) -> jinja2.Environment:
-    """Jinja2 with autoescape and StrictUndefined; a project's template beats the built-in one.
-
-    One environment per project and set of template files, so a build that renders many
-    documents (the chunks of a parallel layout) compiles each template once. Jinja checks each
-    cached template's file before reuse; a project template added or removed makes a new one.
-    """
-    key = (project.root, _template_listing(project))
-    env = _ENVIRONMENTS.get(key)
-    if env is None:
-        _ENVIRONMENTS.clear()  # only the current set is worth keeping (`watch` builds for hours)
-        env = _ENVIRONMENTS[key] = _new_environment(project)
-    return env
-
-
-_ENVIRONMENTS: dict[tuple, jinja2.Environment] = {}
-
-
-def _template_listing(project: Project) -> tuple[str, ...]:
-    """The project's template files by name: which loader answers for each name depends on it."""
-    root = project.templates_dir
-    if not root.is_dir():
-        return ()
-    return tuple(sorted(p.relative_to(root).as_posix() for p in root.rglob("*")))
-
-
-def _new_environment(project: Project) -> jinja2.Environment:
-    loaders = []
-    if project.templates_dir.is_dir():
-        loaders.append(_ProjectTemplates(project))
-    loaders.append(jinja2.FileSystemLoader(str(builtin_dir("templates"))))
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["css_string"] = css_string
-    return env
-
-
-def css_string(value) -> Markup:
-    """Quote text as a CSS string, safe inside a <style> element."""
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ").replace("<", "\\3C ")
-    return Markup(f'"{text}"')
-
-
-class _ProjectTemplates(jinja2.BaseLoader):
-    """The project's own templates, read like every project file: UTF-8 with located errors,
-    size-limited, and never through a link to a file outside the project."""
-
-    def __init__(self, project: Project):
-        self.project = project
-
-    def get_source(self, environment, template):
-        from jinja2.loaders import split_template_path
-
-        from .sources import read_text
-
-        path = self.project.templates_dir.joinpath(*split_template_path(template))  # refuses ".."
-        if not path.exists():  # a FIFO or folder of this name is refused by read_text, not waited on
-            raise jinja2.TemplateNotFound(template)
-        text = read_text(path, self.project.display(path), inside=self.project.root)
-        mtime = path.stat().st_mtime
-        return text, str(path), lambda: path.is_file() and path.stat().st_mtime == mtime
-
-    def list_templates(self):
-        root = self.project.templates_dir
-        return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-
-
-def template_files(project: Project) -> list[Path]:
-    """Every template that may be used: the project's own and the built-in ones."""
-    files = []
-    for directory in (project.templates_dir, builtin_dir("templates")):
-        if directory.is_dir():
-            files.extend(sorted(p for p in directory.iterdir() if p.is_file()))
-    return files
 
 
 class BriefingRenderer(RendererHTML):
@@ -260,41 +180,6 @@ def epub_image_name(project_path: str) -> str:
     return "images/" + safe
 
 
-def render_template(env: jinja2.Environment, name: str, **values) -> str:
-    """Render one template; template mistakes become located diagnostics."""
-    try:
-        return env.get_template(name).render(**values)
-    except jinja2.TemplateSyntaxError as exc:
-        raise ReportError([Diagnostic(_template_path(exc.filename, name), exc.lineno, None,
-                                      f"template syntax error: {exc.message}")]) from None
-    except jinja2.UndefinedError as exc:
-        line, path = _template_frame(exc, name)
-        # "'report_builder.model.Article object' has no attribute 'x'" → "'Article' has no attribute 'x'"
-        message = re.sub(r"'(?:[\w]+\.)*(\w+) object'", r"'\1'", exc.message or "undefined value")
-        raise ReportError([Diagnostic(path, line, None, f"template error: {message}")]) from None
-    except jinja2.TemplateNotFound as exc:
-        raise ReportError([Diagnostic(f"templates/{name}", None, None, f"template not found: {exc.name}")]) from None
-
-
-def _template_path(filename, name):
-    if not filename:
-        return f"templates/{name}"
-    path = Path(filename)
-    return f"templates/{path.name}"
-
-
-def _template_frame(exc, name):
-    """Find the template file and line of a runtime error from its traceback."""
-    tb = exc.__traceback__
-    found = (None, f"templates/{name}")
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith((".html", ".xhtml", ".j2")):
-            found = (tb.tb_lineno, f"templates/{Path(filename).name}")
-        tb = tb.tb_next
-    return found
-
-
 @functools.cache
 def _render_options():
     """The renderer's options (XHTML output and the like): one parser's worth, made once."""
@@ -394,12 +279,17 @@ def margin_boxes_none(keep: tuple[str, ...] = (), pages: str = "") -> str:
 def render_document(publication: Publication, project: Project, target: str,
                     extra_styles: list[tuple[str, str]] = (), part: PrintPart = PrintPart()) -> str:
     """The single HTML document for the PDF ('print.html') or the web edition ('web.html')."""
+    template = {"pdf": "print.html", "html": "web.html"}[target]
+    return within_limits(template, _render_document, publication, project, target, extra_styles, part)
+
+
+def _render_document(publication, project, target, extra_styles, part) -> str:
     jinja = make_environment(project)
     context = RenderContext(publication, project, jinja)
     chosen = publication.articles if part.articles is None else [publication.articles[i] for i in part.articles]
     articles = [render_article(a, target, context) for a in chosen]
     template = {"pdf": "print.html", "html": "web.html"}[target]
-    styles = list(extra_styles) + _styles(project, target)
+    styles = [(name, style_text(css)) for name, css in extra_styles] + _styles(project, target)
     return render_template(jinja, template, publication=publication, config=publication.config,
                            articles=articles, target=target, styles=styles, part=part,
                            toc_pages=dict(part.toc_pages or ()), no_margin_boxes=margin_boxes_none())
@@ -439,7 +329,7 @@ def _styles(project, target):
 
             problems.extend(check_stylesheet_references(css, project.display(path), project_sandbox(project),
                                                         base_url(project)))
-        styles.append((path.name, css))
+        styles.append((path.name, style_text(css)))  # its `</style>` ends no element
     if problems:
         raise ReportError(problems)
     return styles
