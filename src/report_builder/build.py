@@ -21,7 +21,7 @@ from .errors import Collector, Diagnostic, ReportError
 from .fonts import PrintFonts, declared_fonts_only, fonts_cache
 from . import readlog
 from .output import Commit, remove_stale_temporaries
-from .project import Project, builtin_dir, load_project
+from .project import Project, load_project
 from .stamps import STATE_DIR, Inputs, State, current_versions, list_files
 
 FORMATS = ("pdf", "epub", "html")

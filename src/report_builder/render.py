@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
 from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 
 from .content import make_parser
-from .errors import Diagnostic, ReportError
+from .errors import ReportError
 from .model import Article, Publication
 from .project import Project, builtin_dir
 from .templating import (css_string, make_environment, render_template, style_text, template_files,  # noqa: F401
