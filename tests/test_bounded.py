@@ -408,3 +408,16 @@ def test_a_read_only_output_folder_is_one_line(write_project, run_cli, tmp_path)
             subprocess.run(["umount", str(folder)], check=True)
     reason = "Read-only file system" if mounted else "Permission denied"
     assert (result.exit_code, result.stderr) == (1, f"report-builder: error: cannot write {folder / 'out'}: {reason}\n")
+
+
+def test_a_control_character_in_an_article_is_refused_at_its_place(write_project):
+    root = write_project({"content/a.md": "---\ntitle: T\n---\nForm\ffeed.\n"})
+    assert problems(root) == ["content/a.md:4:5: error: character U+000C cannot be published (no edition can carry "
+                              "a control character); remove it"]
+
+
+def test_a_control_character_written_as_a_yaml_escape_is_refused_at_its_value(write_project):
+    root = write_project({"report.yaml": 'title: T\nmarking: "Internal\\f"\narticles: [a.md]\n',
+                          "content/a.md": "---\ntitle: T\n---\nText.\n"})
+    assert problems(root) == ["report.yaml:2:10: error: character U+000C cannot be published (no edition can carry "
+                              "a control character); remove it"]

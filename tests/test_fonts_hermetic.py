@@ -22,7 +22,8 @@ SECOND = "---\ntitle: Second\n---\n\nPlain text.\n"
 #: what the two articles above give, one line per distinct character, in file order
 SCRIPT_WARNINGS = [f"content/a.md:5:{col}: warning: no font covers '{char}' (U+{ord(char):04X})"
                    for col, char in [(8, "م"), (9, "ر"), (10, "ح"), (11, "ب"), (12, "ا"), (22, "ש"), (23, "ל"),
-                                     (24, "ו"), (25, "ם"), (36, "你"), (37, "好"), (47, "🚢")]]
+                                     (24, "ו")]] + [
+    "content/a.md:5:25: warning: … and 4 more characters no font covers in this file"]  # ם, 你, 好, 🚢
 #: the fonts a PDF of SCRIPTS embeds: the declared families only (no DejaVu, Droid, Liberation, Noto Sans Mono)
 SCRIPT_FONTS = {"Noto-Sans", "Noto-Sans-Bold", "Noto-Sans-Ultra-Bold", "Noto-Serif", "Noto-Serif-Italic"}
 #: where fontconfig finds the machine's fonts and their caches
@@ -256,3 +257,13 @@ def test_a_font_the_project_ships_and_declares_covers_its_characters(write_proje
     })
     result = run_cli("check", "--project", root)
     assert (result.exit_code, result.stderr) == (0, "content/a.md:5:17: warning: no font covers '★' (U+2605)\n")
+
+
+def test_a_paragraph_in_a_script_no_font_covers_gives_eight_lines_and_a_count(tmp_path):
+    from report_builder.fonts import uncovered_in
+
+    text = "Greek is covered: αβγ.\nArabic is not: أبجد هوز حطي كلمن.\n"
+    warnings = [str(w) for w in uncovered_in(text, "content/x.md", frozenset(range(0x0000, 0x0590)))]
+    assert warnings[0] == "content/x.md:2:16: warning: no font covers 'أ' (U+0623)"
+    assert len(warnings) == 9
+    assert warnings[-1] == "content/x.md:2:26: warning: … and 6 more characters no font covers in this file"

@@ -242,8 +242,8 @@ def test_a_built_in_name_linked_out_of_templates_is_refused_at_the_link(write_pr
 
 def test_a_folder_named_like_a_template_is_refused(write_project):
     root = write_project({"content/a.md": ARTICLE, "templates/article.html/x": ""})
-    assert render_errors(root) == ["templates/article.html: error: refused to load this template: it is not a "
-                                   "regular file"]
+    assert render_errors(root) == ["templates/article.html: error: refused to read the file: it is a directory, not "
+                                   "a regular file"]
 
 
 def test_a_template_in_a_subfolder_is_loaded(write_project):
@@ -487,7 +487,8 @@ def test_project_css_cannot_end_its_style_element_in_the_html_edition(write_proj
 
 # -- report.yaml text in the PDF -------------------------------------------------------------------
 
-HOSTILE_MARKING = 'M "q" \\ \'s\' </style><script>x()</script> C\rR F\fF N\0N end'
+#: form feed and NUL never get this far: report.yaml refuses them (test_bounded); css_string still escapes them
+HOSTILE_MARKING = 'M "q" \\ \'s\' </style><script>x()</script> C\rR end'
 HOSTILE_TITLE = 'T "q" \\ </style><script>alert(1)</script> end'
 HOSTILE_HEADING = 'Part "q" \\ </style> end'
 
@@ -516,7 +517,7 @@ def page_lines(pdf: Path, page: int) -> list[str]:
 
 
 def test_a_hostile_marking_is_the_footer_text_of_every_page(hostile_pdf):
-    footer = "M \"Q\" \\ 'S' </STYLE><SCRIPT>X()</SCRIPT> C R F F N\ufffdN END"
+    footer = "M \"Q\" \\ 'S' </STYLE><SCRIPT>X()</SCRIPT> C R END"
     assert [page_lines(hostile_pdf, page)[-1] for page in (3, 4)] == [f"{footer} Page 3 of 6", f"{footer} Page 4 of 6"]
 
 

@@ -295,6 +295,10 @@ def needs_glyph(char: str) -> bool:
     return not any(start <= code <= end for start, end in _SELECTORS)
 
 
+#: distinct uncovered characters reported one by one in a file; the rest are counted in one line
+MAX_FONT_WARNINGS_PER_FILE = 8
+
+
 def uncovered_in(text: str, shown: str, covered: frozenset[int], kind: str = "text") -> list[Diagnostic]:
     """A warning for each character of `text` no declared font covers, at its first occurrence.
 
@@ -315,8 +319,15 @@ def uncovered_in(text: str, shown: str, covered: frozenset[int], kind: str = "te
                 first[char] = match.start()
     if first and kind in ("yaml", "markdown"):
         first = _outside_yaml_comments(text, first, kind)
-    return sorted(Diagnostic(shown, *_line_col(text, index), f"no font covers '{char}' (U+{ord(char):04X})",
-                             "warning") for char, index in first.items())
+    places = sorted((index, char) for char, index in first.items())
+    warnings = [Diagnostic(shown, *_line_col(text, index), f"no font covers '{char}' (U+{ord(char):04X})", "warning")
+                for index, char in places[:MAX_FONT_WARNINGS_PER_FILE]]
+    if len(places) > MAX_FONT_WARNINGS_PER_FILE:  # a paragraph in another script: one more line, not one a letter
+        index, _char = places[MAX_FONT_WARNINGS_PER_FILE]
+        more = len(places) - MAX_FONT_WARNINGS_PER_FILE
+        warnings.append(Diagnostic(shown, *_line_col(text, index), f"… and {more} more character{'s' if more > 1 else ''}"
+                                   " no font covers in this file", "warning"))
+    return warnings
 
 
 def _unescaped(escape: str, kind: str) -> str | None:

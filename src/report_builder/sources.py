@@ -29,6 +29,9 @@ MAX_YAML_REPEATS = 100_000
 MAX_INTEGER_DIGITS = 30
 
 _STR = "tag:yaml.org,2002:str"
+#: characters no edition can carry (XML 1.0 refuses them; in a PDF they are invisible): control
+#: characters other than tab and newline, and, from YAML escapes, lone surrogates and non-characters
+_UNPUBLISHABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _SCALAR = (1, 0)  # a scalar's (values, levels)
 _MERGE = "tag:yaml.org,2002:merge"
 #: tags that build something other than text, numbers, dates, lists and mappings (or that
@@ -104,6 +107,9 @@ class _BoundedConstructor:
         if node.__class__ is ScalarNode:
             tag = node.tag
             if tag == _STR:
+                control = _UNPUBLISHABLE.search(node.value)
+                if control is not None:
+                    raise _Refused(_unpublishable(control.group()), node.start_mark)
                 return node.value, _SCALAR
             construct = self.yaml_constructors.get(tag)  # a scalar needs none of construct_object's bookkeeping
             return (construct(self, node) if construct else self.construct_object(node)), _SCALAR
@@ -151,6 +157,11 @@ class _BoundedConstructor:
                         merge.append(pair)
         if merge:
             node.value = merge + node.value
+
+
+def _unpublishable(char: str) -> str:
+    return (f"character U+{ord(char):04X} cannot be published (no edition can carry a control character); "
+            "remove it")
 
 
 def _too_deep() -> str:
@@ -458,4 +469,10 @@ def read_text(file: Path, display: str, inside: Path | None = None) -> str:
             display, line, col,
             f"invalid UTF-8 byte 0x{data[exc.start]:02x}; save the file as UTF-8")]) from None
     # a lone CR ends a line for Markdown and YAML too: count lines the way they do
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    control = _UNPUBLISHABLE.search(text)
+    if control is not None:
+        start = control.start()
+        raise ReportError([Diagnostic(display, text.count("\n", 0, start) + 1, start - (text.rfind("\n", 0, start) + 1) + 1,
+                                      _unpublishable(control.group()))])
+    return text

@@ -222,8 +222,11 @@ class _Templates(jinja2.BaseLoader):
             raise TemplateRefused(template, f"{shown} leads to {where}, outside templates/", shown,
                                   f"refused to load this template: it leads to {where}, outside templates/")
         if not os.path.isfile(path):
-            raise TemplateRefused(template, f"{shown} is not a regular file", shown,
-                                  "refused to load this template: it is not a regular file")
+            from .sources import not_regular
+
+            kind = not_regular(path) or "not a regular file"
+            refusal = f"it is {kind}, not a regular file" if kind != "not a regular file" else "it is not a regular file"
+            raise TemplateRefused(template, f"{shown}: {refusal}", shown, f"refused to read the file: {refusal}")
         text = read_text(path, shown, inside=self.project.root)
         mtime = path.stat().st_mtime
         return text, str(path), lambda: os.path.isfile(path) and path.stat().st_mtime == mtime
