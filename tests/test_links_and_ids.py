@@ -412,3 +412,22 @@ def test_a_hash_link_to_another_articles_heading_id_is_an_internal_link(write_pr
     files = {**THREE, "content/b.md": article("See [it](#c-part-two) and [a](a.md#intro).\n", "B")}
     tree = lxml_html.fromstring(build(write_project(files), formats=["html"], jobs=1).outputs["html"].read_bytes())
     assert tree.xpath("//article[@id='b']//div[@class='article-body']//a/@href") == ["#c-part-two", "#a-intro"]
+
+
+
+def test_a_template_link_to_a_local_file_is_refused_at_its_line_and_never_a_file_uri(write_project, run_cli):
+    repo = Path(__file__).resolve().parents[1]
+    root = write_project({"content/a.md": "---\ntitle: A\n---\nText.\n", "notes/private.txt": "secret\n"})
+    assert run_cli("build", "pdf", "-q", "--project", root).exit_code == 0
+    before = (root / "build" / "t.pdf").read_bytes()
+    print_html = (repo / "templates" / "print.html").read_text(encoding="utf-8")
+    line = print_html[:print_html.index("<body")].count("\n") + 2
+    (root / "templates").mkdir()
+    lines = print_html.split("\n")
+    lines.insert(line - 1, '<p><a href="notes/private.txt">notes</a></p>')
+    (root / "templates" / "print.html").write_text("\n".join(lines), encoding="utf-8")
+    result = run_cli("build", "pdf", "-q", "--project", root)
+    assert (result.exit_code, result.stderr) == (
+        1, f"templates/print.html:{line}:13: error: link 'notes/private.txt' points at a file, not at a web address "
+           "or an article; link to an article by its file name (other.md)\n")
+    assert (root / "build" / "t.pdf").read_bytes() == before

@@ -147,9 +147,26 @@ def layout_pdf(html: str, project: Project, identifier: str, variant: str | None
         if not message.startswith(_REPORTED_WITH_THEIR_FILE):
             warnings.append(Diagnostic("build", None, None, f"PDF layout: {_without_paths(message, project)}",
                                        "warning"))
+    errors.extend(d for d in _local_links(document, project) if d not in errors)
     if errors:
         raise ReportError(errors)
     return Layout(document, warnings, fetcher)
+
+
+def _local_links(document, project: Project) -> list[Diagnostic]:
+    """A link that WeasyPrint resolved to a local file (a template's relative `href`): an error where
+    it is written, never a `file:` address in the PDF. Links between articles are `#id` by then."""
+    from ..fetcher import find_reference
+
+    targets = sorted({target for page in document.pages for kind, target, _rect, _box in page.links
+                      if kind == "external" and target.lower().startswith("file:")})
+    problems = []
+    for target in targets:
+        where, line, col, written = find_reference(project, target)
+        shown = written or _without_paths(target, project)
+        problems.append(Diagnostic(where, line, col, f"link '{shown}' points at a file, not at a web address or an "
+                                                     "article; link to an article by its file name (other.md)"))
+    return problems
 
 
 #: WeasyPrint's messages about a resource it could not use, and what the resource is to a reader
