@@ -739,11 +739,21 @@ def sniff_delimiter(sample: list[str]) -> str:
     """The delimiter that splits the most lines of `sample` into the same number (above one) of fields."""
     best, best_score = ",", (0, 0)
     for delimiter in (",", ";", "\t", "|"):
-        counts = collections.Counter(len(r) for r in csv.reader(sample, delimiter=delimiter) if r)
+        counts = collections.Counter(len(r) for r in _records(sample, delimiter) if r)
         fields, lines = max(((n, c) for n, c in counts.items() if n > 1), key=lambda nc: (nc[1], nc[0]), default=(0, 0))
         if (lines, fields) > best_score:
             best, best_score = delimiter, (lines, fields)
     return best
+
+
+def _records(sample, delimiter):
+    """The records of `sample` up to the first the csv module refuses (a cell over its size limit)."""
+    reader = csv.reader(sample, delimiter=delimiter)
+    while True:
+        try:
+            yield next(reader)
+        except (StopIteration, csv.Error):
+            return
 
 
 def _cell_position(lines, start, delimiter, cell) -> tuple[int, int]:
