@@ -369,14 +369,14 @@ class _Walker:
         """(columns, sort column, descending, limit) from `:columns:`, `:sort:`, `:limit:`, or None after an error."""
         before = len(self.errors.diagnostics)
 
-        def error(key, message):
+        def error(key, message, needle=None):
             value, line = options[key]
-            self.errors.error(self.shown, line, self._option_col(line, value), message)
+            self.errors.error(self.shown, line, self._option_col(line, needle or value), message)
 
         known = [c.key for c in table.columns]
         for key in options:
             if key not in FACTS_OPTIONS:
-                error(key, f"unknown {{facts}} option ':{key}:'{_hint(key, FACTS_OPTIONS)} (expected one of: "
+                self.errors.error(self.shown, options[key][1], 2, f"unknown {{facts}} option ':{key}:'{_hint(key, FACTS_OPTIONS)} (expected one of: "
                            f"{', '.join(':' + o + ':' for o in FACTS_OPTIONS)})")
         columns = None
         if "columns" in options:
@@ -386,7 +386,7 @@ class _Walker:
                                  f"':columns: {', '.join(known[:2])}'")
             missing = [name for name in names if table.column(name) is None]
             for name in missing:
-                error("columns", f"table '{table.name}' has no column '{name}'{_hint(name, known)}")
+                error("columns", f"table '{table.name}' has no column '{name}'{_hint(name, known)}", needle=name)
             columns = tuple(dict.fromkeys(table.column(name).key for name in names if name not in missing))
         sort, descending = None, False
         if "sort" in options:

@@ -119,10 +119,7 @@ def parse_number(value, locale: str = "en") -> Decimal:
         return _finite(Decimal(text), text)
     try:  # other groupings the locale knows (1,00,000 in Hindi), with Babel's strict checks
         return _finite(parse_decimal(text, locale=locale, strict=True), text)
-    except NumberFormatError as exc:
-        hint = f"; did you mean {exc.suggestions[0]!r}?" if getattr(exc, "suggestions", None) else ""
-        raise _CellError(f"expected a number written as {locale} writes them, not {shorten(value)}{hint}") from None
-    except (ValueError, InvalidOperation):
+    except (NumberFormatError, ValueError, InvalidOperation):
         raise _CellError(f"expected a number written as {locale} writes them, not {shorten(value)}") from None
 
 
@@ -795,7 +792,7 @@ def _xlsx_grid(project, path, shown, meta, meta_shown, problems) -> _Grid | None
         # keep_links=False: links to other workbooks are not kept, let alone followed
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
-        problems.add(shown, None, None, f"cannot read the spreadsheet: {shorten(str(exc), 80)}; save it as .xlsx")
+        problems.add(shown, None, None, f"cannot read the spreadsheet: {str(exc)[:80]}; save it as .xlsx")
         return None
     try:
         sheet_name = meta.get("sheet")
@@ -1081,8 +1078,9 @@ def _inferred(title, cells, source_locale) -> Column:
             if all(_accepts(candidate, c, source_locale) for c in filled):
                 column_type = candidate
                 break
-        if column_type == "number" and all(isinstance(c, str) and re.fullmatch(r"0\d+|[12]\d{3}", c.strip())
-                                           for c in filled):
+        if column_type == "number" and (
+                all(isinstance(c, str) and re.fullmatch(r"[12]\d{3}", c.strip()) for c in filled)
+                or any(isinstance(c, str) and re.fullmatch(r"0\d+", c.strip()) for c in filled)):
             column_type = "text"
         if column_type == "number" and any(isinstance(c, SheetNumber) and c.percent for c in filled):
             column_type = "percent"
