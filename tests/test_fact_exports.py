@@ -423,3 +423,33 @@ def test_the_pdf_and_epub_print_the_exported_figures(write_project):
         xhtml = next(book.read(n).decode() for n in book.namelist() if n.endswith("a.xhtml"))
     wanted = ["83,237,124", "5.7%", "6.0%", "0.0004", "1.08345", "15 May 2022"]
     assert ([w for w in wanted if w not in pdf_text], [w for w in wanted if f">{w}<" not in xhtml]) == ([], [])
+
+
+# -- three realistic exports -------------------------------------------------------------------------------
+
+def test_three_realistic_exports_print_as_exported(project):
+    from report_builder import build
+
+    html = build(project("exports"), formats=["html"]).outputs["html"].read_text(encoding="utf-8")
+    assert (table_cells(html, "unemployment")[3], table_cells(html, "unemployment")[-1], table_cells(html, "laender")[1:3],
+            table_cells(html, "gdp")[:2], re.findall(r'<span class="fact"[^>]*>([^<]*)</span>', html)) == (
+        ["DE", "Germany", "3.7%", "3.6%", "3.1%"],
+        ["CH", "Switzerland", "4.8%", "5.1%", ""],
+        [["Berlin", "3,755,251", "891.12", "4,214.1", "31 December 2022"],
+         ["Hamburg", "1,892,122", "755.09", "2,505.8", "31 December 2022"]],
+        [["Country Name", "GDP (current US$ bn)", "GDP growth (annual %)", "Last updated"],
+         ["Germany", "4,082.5", "1.8%", "25 July 2023"]],
+        ["3.1%", "12.9%", "11,280,257", "31 December 2022", "1.8%"])
+
+
+def test_a_reference_into_a_table_without_a_key_names_the_sidecar_line(write_project):
+    root = write_project({"content/a.md": ARTICLE + "It is {fact}`t.Berlin.value`.\n",
+                          "content/facts/t.csv": "city,value\nBerlin,1\n"})
+    assert check_errors(root) == [
+        "content/a.md:5:7: error: fact table 't' has no key column naming its rows; to reference rows, name one in "
+        "t.yaml: \"key: city\""]
+
+
+def test_missing_markers_are_empty_cells(write_project):
+    table = tables_of(write_project, {"t.csv": "name,value\nA,:\nB,2\n", "t.yaml": "missing: [':', 'n/a']\n"})["t"]
+    assert ([c.type for c in table.columns], cells(table)) == (["text", "number"], [["A", ""], ["B", "2"]])

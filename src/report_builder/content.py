@@ -540,9 +540,16 @@ class _Walker:
         table = self._table(block, parts[0], needle=needle)
         if table is None:
             return
+        if not table.key:
+            sidecar = Path(table.path).with_suffix(".yaml").name
+            first = table.columns[0].key if table.columns else "COLUMN"
+            self.error(block, f"fact table '{table.name}' has no key column naming its rows; to reference rows, name "
+                              f"one in {sidecar}: \"key: {first}\"", needle=needle)
+            return
         row = table.row(parts[1])
         if row is None:
-            self.error(block, f"fact table '{table.name}' has no row '{parts[1]}'{_hint(parts[1], [r.id for r in table.rows])}", needle=needle)
+            ids = [r.id for r in table.rows if r.id is not None]
+            self.error(block, f"fact table '{table.name}' has no row '{parts[1]}'{_hint(parts[1], ids)}", needle=needle)
             return
         column_key = parts[2] if len(parts) == 3 else ("value" if table.column("value") else None)
         column = table.column(column_key) if column_key else None

@@ -38,7 +38,7 @@ ROW_ATTRIBUTES = ("id", "qualifier", "unit", "source", "note", "type")
 TABLE_SUFFIXES = (".yaml", ".yml", ".csv", ".tsv", ".xlsx")
 EXPORT_SUFFIXES = (".csv", ".tsv", ".xlsx")
 _TABLE_KEYS = {"title", "as_of", "source", "note", "columns", "rows", "key", "locale"}
-_SIDECAR_KEYS = (_TABLE_KEYS - {"rows"}) | {"delimiter", "encoding", "sheet", "header_row", "footer_rows"}
+_SIDECAR_KEYS = (_TABLE_KEYS - {"rows"}) | {"delimiter", "encoding", "sheet", "header_row", "footer_rows", "missing"}
 _COLUMN_KEYS = {"key", "title", "type", "unit", "decimals", "format", "currency"}
 #: digits of a number in a cell (YAML integers are bounded by sources.MAX_INTEGER_DIGITS); also the
 #: largest exponent and the most decimals a number may have: `1e999` is refused, not printed
@@ -909,11 +909,30 @@ def _export_table(name, grid, meta, shown, meta_shown, locale, source_locale, pr
     if footer_rows:
         body = body[:-footer_rows] if footer_rows < len(body) else []
     header = [_header_text(v) for v in records[index]]
+    _blank_missing(records, body, meta, meta_shown, problems)
     keep = _header_columns(grid, index, header, body, shown, problems)
     columns, formats = _export_columns(header, keep, meta, meta_shown, shown, problems)
     _check_field_counts(grid, index, header, keep, body, shown, sidecar, problems)
     return _export_rows(name, grid, header, keep, columns, formats, body, meta, shown, meta_shown, sidecar,
                         locale, source_locale, problems)
+
+
+def _blank_missing(records, body, meta, meta_shown, problems):
+    """Cells written as the sidecar's `missing:` markers (`:`, `n/a`, `..`) become empty cells."""
+    value = meta.get("missing")
+    if value is None:
+        return
+    markers = [value] if isinstance(value, (str, int, float)) and not isinstance(value, bool) else value
+    if not isinstance(markers, list) or not all(isinstance(m, (str, int, float)) for m in markers):
+        line, col = meta.value_pos["missing"]
+        problems.add(meta_shown, line, col, "missing lists what an empty cell is written as, e.g. missing: [':', 'n/a']")
+        return
+    markers = frozenset(str(m).strip() for m in markers)
+    for i in body:
+        record = records[i]
+        for cell, raw in enumerate(record):
+            if raw.__class__ is str and raw.strip() in markers:
+                record[cell] = None
 
 
 def _filled(value) -> bool:
