@@ -453,3 +453,50 @@ def test_a_reference_into_a_table_without_a_key_names_the_sidecar_line(write_pro
 def test_missing_markers_are_empty_cells(write_project):
     table = tables_of(write_project, {"t.csv": "name,value\nA,:\nB,2\n", "t.yaml": "missing: [':', 'n/a']\n"})["t"]
     assert ([c.type for c in table.columns], cells(table)) == (["text", "number"], [["A", ""], ["B", "2"]])
+
+
+def test_check_verbose_lists_each_tables_inferred_columns(write_project, run_cli):
+    root = write_project({"content/a.md": ARTICLE + "Text.\n", "content/facts/t.csv": "code,name,share,when\nDE,Germany,5.7%,2022-05-15\n",
+                          "content/facts/t.yaml": "key: code\ncolumns:\n  - {key: name, title: Country}\n"})
+    result = run_cli("check", "-v", "--project", root)
+    assert (result.exit_code, result.stdout.splitlines()[0]) == (
+        0, "content/facts/t.csv: 1 row, key 'code'; columns: 'code' text (inferred), 'name' text, "
+           "'share' percent (inferred), 'when' date (inferred)")
+
+
+def test_a_spreadsheet_that_unpacks_past_the_limit_is_refused_before_it_is_parsed(write_project, monkeypatch):
+    import openpyxl
+
+    monkeypatch.setattr("report_builder.facts.MAX_XLSX_UNPACKED", 1000)
+    book = openpyxl.Workbook()
+    book.active.append(["name", "value"])
+    data = io.BytesIO()
+    book.save(data)
+    found = errors_of(write_project, {"t.xlsx": data.getvalue()})
+    assert re.fullmatch(r"content/facts/t\.xlsx: error: the spreadsheet unpacks to [\d,]+ bytes; the limit is 1,000: "
+                        r"save the table in a workbook of its own", found[0]) and len(found) == 1
+
+
+def test_a_spreadsheet_over_the_cell_limit_is_refused_at_its_row(write_project, monkeypatch):
+    import openpyxl
+
+    monkeypatch.setattr("report_builder.facts.MAX_XLSX_CELLS", 10)
+    book = openpyxl.Workbook()
+    for i in range(8):
+        book.active.append([f"r{i}", i])
+    data = io.BytesIO()
+    book.save(data)
+    assert errors_of(write_project, {"t.xlsx": data.getvalue()}) == [
+        "content/facts/t.xlsx:6:1: error: the sheet has more than 10 cells, the limit for a spreadsheet; save the "
+        "table on a sheet of its own"]
+
+
+def test_a_formula_is_read_as_the_value_excel_saved_never_evaluated(write_project):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["name", "value"])
+    book.active.append(["A", "=WEBSERVICE(\"http://example.invalid/\")"])
+    data = io.BytesIO()
+    book.save(data)
+    assert cells(tables_of(write_project, {"t.xlsx": data.getvalue()})["t"]) == [["A", ""]]

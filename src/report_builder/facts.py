@@ -47,6 +47,8 @@ MAX_NUMBER_DIGITS = 30
 MAX_MESSAGES_PER_FILE = 20
 #: cells of a spreadsheet read, empty ones included: a 5 MB .xlsx is compressed XML and may hold many more
 MAX_XLSX_CELLS = 2_000_000
+#: bytes a spreadsheet's parts may unpack to, as its zip directory declares them (reads stop there)
+MAX_XLSX_UNPACKED = 100 * 1024 * 1024
 DELIMITERS = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "|": "|"}
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 
@@ -823,9 +825,19 @@ def _cell_position(lines, start, delimiter, cell) -> tuple[int, int]:
 def _xlsx_grid(project, path, shown, meta, meta_shown, problems) -> _Grid | None:
     import openpyxl  # imported when a spreadsheet is read: a build without one does not pay for it
     from openpyxl.utils.exceptions import InvalidFileException
+    import zipfile
     from zipfile import BadZipFile
 
     data = _read_bytes(project, path, shown)
+    try:
+        unpacked = sum(item.file_size for item in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (BadZipFile, OSError, ValueError) as exc:
+        problems.add(shown, None, None, f"cannot read the spreadsheet: {str(exc)[:80]}; save it as .xlsx")
+        return None
+    if unpacked > MAX_XLSX_UNPACKED:
+        problems.add(shown, None, None, f"the spreadsheet unpacks to {unpacked:,} bytes; the limit is "
+                     f"{MAX_XLSX_UNPACKED:,}: save the table in a workbook of its own")
+        return None
     try:
         # read-only: the sheet is streamed; data_only: the values Excel saved, never a formula;
         # keep_links=False: links to other workbooks are not kept, let alone followed
@@ -1172,6 +1184,14 @@ def _all_parsed(column_type, cells, source_locale) -> list | None:
         except _CellError:
             return None
     return values
+
+
+def describe_table(table: FactTable) -> str:
+    """One line for `check -v`: the table's rows, its key, and each column's type, inferred or declared."""
+    key = f"key {table.key!r}" if table.key else "no key"
+    columns = ", ".join(f"{c.key!r} {c.type}{' (inferred)' if c.inferred else ''}" for c in table.columns)
+    rows = f"{len(table.rows):,} row{'' if len(table.rows) == 1 else 's'}"
+    return f"{table.path}: {rows}, {key}; columns: {columns}"
 
 
 # -- parts of a table shown ------------------------------------------------------------------------
