@@ -500,3 +500,13 @@ def test_a_formula_is_read_as_the_value_excel_saved_never_evaluated(write_projec
     data = io.BytesIO()
     book.save(data)
     assert cells(tables_of(write_project, {"t.xlsx": data.getvalue()})["t"]) == [["A", ""]]
+
+
+def test_a_cp1252_export_builds_a_pdf_whose_font_check_reads_it_in_its_encoding(write_project):
+    from report_builder import build
+
+    root = write_project({"content/a.md": ARTICLE + "```{facts} t\n```\n",
+                          "content/facts/t.csv": "Stadt;Einwohner\nKöln;1.084.831\n".encode("cp1252"),
+                          "content/facts/t.yaml": "encoding: cp1252\nlocale: de\n"})
+    result = build(root, formats=["pdf"])
+    assert (sorted(result.outputs), [str(w) for w in result.warnings]) == (["pdf"], [])

@@ -730,6 +730,22 @@ def _decode(data: bytes, meta, shown, meta_shown, problems) -> str | None:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
+def export_text(project: Project, path: Path) -> str:
+    """The text of a CSV or TSV export as its table was read: in the encoding its sidecar declares."""
+    sidecar = path.with_suffix(".yaml")
+    meta = LocatedDict()
+    if sidecar.is_file():
+        meta = parse_yaml(read_text(sidecar, project.display(sidecar), inside=project.root), project.display(sidecar))
+    if not isinstance(meta, LocatedDict):
+        meta = LocatedDict()
+    problems = _Problems()
+    text = _decode(_read_bytes(project, path, project.display(path)), meta, project.display(path),
+                   project.display(sidecar), problems)
+    if text is None:
+        raise ReportError(problems.diagnostics())
+    return text
+
+
 def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
     line = data.count(b"\n", 0, offset) + 1
     start = data.rfind(b"\n", 0, offset) + 1
