@@ -403,7 +403,7 @@ def test_the_sources_section_of_a_table_shown_whole_is_one_entry_with_the_quoted
     section = re.search(r'<section class="sources".*?</section>\s*</section>', html, re.S).group(0)
     entries = re.findall(r'<section class="source-table">(.*?)</section>', section, re.S)
     assert (len(entries), re.findall(r"<li>(.*?)</li>", entries[0], re.S), "Big table" in entries[0]) == (
-        1, ['<span class="source-label">C0007</span>: value 49'], True)
+        1, ['<span class="source-label">Name 7</span>: value 49'], True)
 
 
 # -- the printed editions --------------------------------------------------------------------------------
@@ -510,3 +510,14 @@ def test_a_cp1252_export_builds_a_pdf_whose_font_check_reads_it_in_its_encoding(
                           "content/facts/t.yaml": "encoding: cp1252\nlocale: de\n"})
     result = build(root, formats=["pdf"])
     assert (sorted(result.outputs), [str(w) for w in result.warnings]) == (["pdf"], [])
+
+
+def test_the_sources_name_each_quoted_row_by_its_label_not_its_key(project):
+    from report_builder import build
+
+    html = build(project("exports"), formats=["html"]).outputs["html"].read_text(encoding="utf-8")
+    section = re.search(r'<section class="sources".*?</section>\s*</section>', html, re.S).group(0)
+    assert [re.sub(r"<[^>]+>", "", item) for item in re.findall(r"<li>(.*?)</li>", section, re.S)] == [
+        "Germany: 2022 3.1%", "Spain: 2022 12.9%",
+        "Baden-Württemberg: Bevölkerung am 31.12.2022 11,280,257; Stichtag 31 December 2022",
+        "Germany: GDP growth (annual %) 1.8%"]

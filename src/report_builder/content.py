@@ -561,7 +561,7 @@ class _Walker:
         if not text:
             self.error(block, f"row '{row.id}' of '{table.name}' has no value in column '{column.key}'", needle=needle)
             return
-        label_column = table.columns[0]
+        label_column = table.label_column
         use = FactUse(table=table.name, row=row.id, column=column.key, text=text,
                       label=row.cells.get(label_column.key, row.id) if label_column.key != column.key else row.id,
                       source=row.source or table.source)

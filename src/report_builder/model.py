@@ -57,6 +57,14 @@ class FactTable:
             self.__dict__["_row_index"] = (len(self.rows), index)
         return index.get(row_id)
 
+    @property
+    def label_column(self) -> Column | None:
+        """What names a row in the Sources and in a fact's label: the first column, or the first text column
+        after it when the first is the key (`Germany` rather than `DE`)."""
+        if self.columns and self.columns[0].key == self.key:
+            return next((c for c in self.columns[1:] if c.type == "text"), self.columns[0])
+        return self.columns[0] if self.columns else None
+
     def column(self, key: str) -> Column | None:
         """The column headed `key` as written, or else the one whose slug it is."""
         return (next((c for c in self.columns if c.key == key), None)
