@@ -1111,8 +1111,11 @@ def _export_rows(name, grid, header, keep, declared, formats, body, meta, shown,
             row_type = None
         values = {}
         for cell in shown_cells:
-            raw = record[cell] if cell < len(record) else None
             column = columns[cell]
+            if cell in preparsed and not (row_type and column.key == "value"):  # read once, when inferred
+                values[column.key] = preparsed[cell][number]
+                continue
+            raw = record[cell] if cell < len(record) else None
             if not _filled(raw):
                 values[column.key] = None
                 continue
@@ -1120,9 +1123,6 @@ def _export_rows(name, grid, header, keep, declared, formats, body, meta, shown,
             column_type = column.type
             if row_type and column.key == "value":
                 parser, column_type = COLUMN_TYPES[row_type], row_type
-            elif cell in preparsed:  # read once, when its type was inferred
-                values[column.key] = preparsed[cell][number]
-                continue
             try:
                 values[column.key] = parser(raw, source_locale, date_format)
             except _CellError as exc:
