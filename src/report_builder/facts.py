@@ -352,7 +352,7 @@ class _TableFormat:
         return format_cell(text, row.qualifier if is_value else "", unit)
 
 
-@dataclass
+@dataclass(slots=True)
 class _RowValues:
     values: dict
     qualifier: str = ""
