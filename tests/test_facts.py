@@ -122,7 +122,7 @@ def test_csv_table_takes_its_columns_from_the_header_and_types_from_the_sidecar(
     assert (table.title, [(c.key, c.title, c.type) for c in table.columns],
             [[row.cells[c.key] for c in table.columns] for row in table.rows]) == (
         "Largest cities",
-        [("label", "Label", "text"), ("population", "Population", "number"), ("share", "Share", "percent")],
+        [("label", "label", "text"), ("population", "Population", "number"), ("share", "Share", "percent")],
         [["Київ", "2,952,301", "7.2%"], ["Львів", "717,273", "1.8%"]],
     )
 
@@ -188,12 +188,12 @@ def test_unknown_column_type_lists_the_known_types(write_project):
     assert errors_of(write_project, {
         "n.yaml": "columns:\n  - {key: label}\n  - {key: value, type: numbr}\nrows: []\n",
     }) == ["content/facts/n.yaml:3:24: error: unknown column type 'numbr' "
-           "(expected one of: text, number, percent, date, range, ratio)"]
+           "(expected one of: text, number, percent, currency, date, range, ratio)"]
 
 
-def test_a_row_without_an_id_is_reported_at_the_row(write_project):
-    assert errors_of(write_project, {"n.yaml": "columns:\n  - {key: label}\nrows:\n  - {label: A}\n"}) == [
-        "content/facts/n.yaml:4:5: error: row has no 'id'"]
+def test_a_row_without_an_id_loads_and_cannot_be_referenced(write_project):
+    table = tables_of(write_project, {"n.yaml": "columns:\n  - {key: label}\nrows:\n  - {label: A}\n"})["n"]
+    assert ([(row.id, row.anchor, row.cells["label"]) for row in table.rows], table.row("A")) == ([(None, "", "A")], None)
 
 
 def test_a_csv_line_with_the_wrong_number_of_fields_is_reported(write_project):
@@ -205,12 +205,13 @@ def test_a_sidecar_column_missing_from_the_csv_header_is_reported_in_the_sidecar
     assert errors_of(write_project, {
         "c.csv": "id,label\na,A\n",
         "c.yaml": "columns:\n  - {key: value, type: number}\n",
-    }) == ["content/facts/c.yaml:2:5: error: column 'value' is not in the CSV header"]
+    }) == ["content/facts/c.yaml:2:5: error: column 'value' is not in the header of c.csv"]
 
 
 def test_invalid_utf8_in_a_csv_is_reported_at_its_line_and_column(write_project):
     assert errors_of(write_project, {"c.csv": b"id,label\na,Caf\xe9\n"}) == [
-        "content/facts/c.csv:2:6: error: invalid UTF-8 byte 0xe9; save the file as UTF-8"]
+        "content/facts/c.csv:2:6: error: byte 0xe9 is not UTF-8; if the file was saved as Latin-1, "
+        'add this line to c.yaml: "encoding: latin-1" (or save the file as UTF-8)']
 
 
 def test_problems_in_several_tables_are_reported_together(write_project):

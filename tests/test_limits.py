@@ -237,14 +237,24 @@ def test_a_markdown_table_over_the_row_limit_is_refused_at_its_first_line(write_
     assert check_errors(root) == ["content/a.md:7:1: error: this table has 4 rows; a table may have at most 3"]
 
 
-def test_an_embedded_fact_table_over_the_row_limit_is_refused_at_its_directive(write_project, monkeypatch):
-    monkeypatch.setattr("report_builder.content.MAX_TABLE_ROWS", 3)
+def test_an_embedded_fact_table_over_the_shown_row_limit_asks_for_a_limit_at_its_directive(write_project, monkeypatch):
+    monkeypatch.setattr("report_builder.content.MAX_SHOWN_ROWS", 3)
     rows = "".join(f"  - {{id: r{i}, label: Row {i}, value: {i}}}\n" for i in range(4))
     table = "title: Rows\ncolumns:\n  - {key: label, title: Label}\n  - {key: value, title: Value, type: number}\n"
     root = write_project({"content/a.md": ARTICLE + "\n```{facts} rows\n```\n",
                           "content/facts/rows.yaml": table + "rows:\n" + rows})
     assert check_errors(root) == [
-        "content/a.md:7:12: error: fact table 'rows' has 4 rows; an embedded table or chart may have at most 3"]
+        "content/a.md:7:12: error: fact table 'rows' has 4 rows, too many to show whole (at most 3); show the first "
+        "ones with ':limit: 20' on the next line (and ':sort: COLUMN desc' for the top ones)"]
+
+
+def test_a_facts_limit_over_the_row_limit_is_refused_at_its_value(write_project, monkeypatch):
+    monkeypatch.setattr("report_builder.content.MAX_TABLE_ROWS", 3)
+    rows = "".join(f"  - {{id: r{i}, label: Row {i}, value: {i}}}\n" for i in range(4))
+    table = "title: Rows\ncolumns:\n  - {key: label, title: Label}\n  - {key: value, title: Value, type: number}\n"
+    root = write_project({"content/a.md": ARTICLE + "\n```{facts} rows\n:limit: 4\n```\n",
+                          "content/facts/rows.yaml": table + "rows:\n" + rows})
+    assert check_errors(root) == ["content/a.md:8:9: error: ':limit:' is a number of rows from 1 to 3, not '4'"]
 
 
 def test_two_thousand_footnotes_are_numbered_and_linked_in_the_html_edition(write_project):

@@ -480,7 +480,7 @@ def test_chunked_pdf_is_tagged_with_the_same_structure_tree(single_and_chunked):
     assert pikepdf.open(chunked).Root.MarkInfo.Marked
     structure = _structure(chunked)
     assert structure == _structure(single)
-    assert structure[0] == "Document" and len(structure) > 500
+    assert structure[0] == "Document" and len(structure) > 400  # the sources list only the rows quoted
 
 
 def test_chunked_metadata_matches_single(single_and_chunked):

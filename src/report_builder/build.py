@@ -366,6 +366,7 @@ def as_errors(warnings: list[Diagnostic]) -> list[Diagnostic]:
 
 def font_warnings(publication, project: Project, out_dir: Path) -> list[Diagnostic]:
     """A warning for each character of the printed sources no declared font covers (see fonts.py)."""
+    from .facts import export_text
     from .fonts import covered_characters, font_face_files, uncovered_in
     from .render import style_files
     from .sources import read_text
@@ -380,7 +381,8 @@ def font_warnings(publication, project: Project, out_dir: Path) -> list[Diagnost
     for shown in sorted(inputs_of(publication, project, "pdf").files):
         kind = _TEXT_KINDS.get(Path(shown).suffix.lower())
         if kind is not None:
-            text = read_text(project.root / shown, shown, inside=project.root)
+            text = (export_text(project, project.root / shown) if shown.endswith((".csv", ".tsv"))
+                    else read_text(project.root / shown, shown, inside=project.root))
             warnings.extend(uncovered_in(text, shown, covered, kind))
             if shown == "report.yaml":
                 warnings.extend(_generated_text_warnings(publication, text, covered))
@@ -466,7 +468,7 @@ def inputs_of(publication, project: Project, fmt: str) -> Inputs:
     for table in (publication.tables[name] for name in sorted(used_tables)):
         inputs.files.add(table.path)
         sidecar = (root / table.path).with_suffix(".yaml")
-        if table.path.endswith(".csv") and sidecar.is_file():
+        if table.path.endswith((".csv", ".tsv", ".xlsx")) and sidecar.is_file():
             inputs.files.add(project.display(sidecar))
     if config.articles is None:
         inputs.listings["content/*.md"] = list_files(root, "content/*.md")

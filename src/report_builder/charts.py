@@ -7,6 +7,7 @@ in print, in an e-reader's night mode and on screen.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from .model import FactTable
@@ -33,7 +34,7 @@ def render_chart(table: FactTable, options: dict, locale: str, ident: str = "") 
     x_key = options.get("x", "label")
     y_key = options.get("y", "value")
     title = options.get("title") or table.title
-    rows = [r for r in table.rows if isinstance(r.values.get(y_key), (int, float))]
+    rows = [r for r in table.rows if isinstance(r.values.get(y_key), (int, float, Decimal))]
     column = table.column(y_key)
     column_type = column.type if column else "number"
     peak = max((r.values[y_key] for r in rows), default=0) or 1
@@ -49,7 +50,7 @@ def render_chart(table: FactTable, options: dict, locale: str, ident: str = "") 
     ]
     for index, row in enumerate(rows):
         y = PADDING + index * ROW_HEIGHT
-        width = max(1.0, bar_space * row.values[y_key] / peak)
+        width = max(1.0, bar_space * float(row.values[y_key]) / float(peak))
         label = _shorten(row.cells.get(x_key, row.id), 20)
         parts.append(
             f'<text x="{LABEL_WIDTH - PADDING}" y="{y + ROW_HEIGHT * 0.62:.1f}" text-anchor="end" '

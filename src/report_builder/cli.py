@@ -179,6 +179,11 @@ def _run(args) -> int:
             raise ReportError(as_errors(warnings))
         for warning in warnings:
             print(warning, file=sys.stderr)
+        if args.verbose and not args.quiet:
+            from .facts import describe_table
+
+            for table in publication.tables.values():
+                print(describe_table(table))
         _say(args, f"ok: {len(publication.articles)} article(s), {len(publication.tables)} fact table(s)")
         return EXIT_OK
     if args.command == "clean":

@@ -32,6 +32,9 @@ from .sources import LocatedDict, LocatedList, parse_yaml, read_text
 _FRONT_MATTER_KEYS = {"title", "subtitle", "byline", "dateline", "date", "summary", "key_points", "lang"}
 DIRECTIVES = ("facts", "chart")
 CHART_OPTIONS = {"type", "x", "y", "title", "caption", "unit"}
+FACTS_OPTIONS = ("columns", "sort", "limit")
+#: rows a {facts} shows without ':limit:'; a longer table asks for one (MAX_TABLE_ROWS bounds what is shown)
+MAX_SHOWN_ROWS = 500
 CHART_TYPES = ("bar", "column")
 UNSAFE_LINK_SCHEMES = ("javascript", "vbscript", "file", "data")
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
@@ -333,18 +336,20 @@ class _Walker:
         token.meta = {"directive": kind, "table": argument, "options": options}
         if table is None:
             return
+        if kind == "facts":
+            view = self._facts_view(token, table, options, argument)
+            if view is not None:
+                token.meta["view"] = view
+                self.anchors.directives.append(token)
+                self.article.tables.append(table.name)
+            return
         if len(table.rows) > MAX_TABLE_ROWS:
             self.error(token, f"fact table '{table.name}' has {len(table.rows):,} rows; an embedded table or chart "
                               f"may have at most {MAX_TABLE_ROWS:,}", needle=argument)
             return
         self.anchors.directives.append(token)
-        if kind == "facts":
-            if options:
-                self.error(token, "the {facts} directive takes no options")
-            self.article.tables.append(table.name)
-        else:
-            self._check_chart(token, table, options)
-            self.article.charts.append(table.name)
+        self._check_chart(token, table, options)
+        self.article.charts.append(table.name)
 
     def _options(self, token):
         options = {}
@@ -359,6 +364,61 @@ class _Walker:
                 continue
             options[match.group(1)] = (match.group(2).strip(), source_line)
         return options
+
+    def _facts_view(self, token, table, options, argument):
+        """(columns, sort column, descending, limit) from `:columns:`, `:sort:`, `:limit:`, or None after an error."""
+        before = len(self.errors.diagnostics)
+
+        def error(key, message, needle=None):
+            value, line = options[key]
+            self.errors.error(self.shown, line, self._option_col(line, needle or value), message)
+
+        known = [c.key for c in table.columns]
+        for key in options:
+            if key not in FACTS_OPTIONS:
+                self.errors.error(self.shown, options[key][1], 2, f"unknown {{facts}} option ':{key}:'{_hint(key, FACTS_OPTIONS)} (expected one of: "
+                           f"{', '.join(':' + o + ':' for o in FACTS_OPTIONS)})")
+        columns = None
+        if "columns" in options:
+            names = [name.strip() for name in options["columns"][0].split(",") if name.strip()]
+            if not names:
+                error("columns", "':columns:' lists columns separated by commas, e.g. "
+                                 f"':columns: {', '.join(known[:2])}'")
+            missing = [name for name in names if table.column(name) is None]
+            for name in missing:
+                error("columns", f"table '{table.name}' has no column '{name}'{_hint(name, known)}", needle=name)
+            columns = tuple(dict.fromkeys(table.column(name).key for name in names if name not in missing))
+        sort, descending = None, False
+        if "sort" in options:
+            match = re.fullmatch(r"(.+?)(?:\s+(asc|desc))?", options["sort"][0], flags=re.IGNORECASE)
+            name = match.group(1).strip() if match else ""
+            descending = bool(match and match.group(2) and match.group(2).lower() == "desc")
+            if table.column(name) is None:
+                error("sort", f"':sort:' names a column and optionally 'asc' or 'desc'; table '{table.name}' has no "
+                              f"column '{name}'{_hint(name, known)}")
+            else:
+                sort = table.column(name).key
+        limit = None
+        if "limit" in options:
+            text = options["limit"][0]
+            if not re.fullmatch(r"\d{1,6}", text) or not 1 <= int(text) <= MAX_TABLE_ROWS:
+                error("limit", f"':limit:' is a number of rows from 1 to {MAX_TABLE_ROWS:,}, not {text!r}")
+            else:
+                limit = int(text)
+        elif len(table.rows) > MAX_SHOWN_ROWS:
+            self.error(token, f"fact table '{table.name}' has {len(table.rows):,} rows, too many to show whole (at most "
+                              f"{MAX_SHOWN_ROWS:,}); show the first ones with ':limit: 20' on the next line "
+                              "(and ':sort: COLUMN desc' for the top ones)", needle=argument)
+        if len(self.errors.diagnostics) > before:
+            return None
+        return columns, sort, descending, limit
+
+    def _option_col(self, line, value):
+        """The column of an option's value on its line, 2 (after the ':') when it cannot be found."""
+        index = (line or 0) - 1 - self.offset
+        text = self.lines[index] if 0 <= index < len(self.lines) else ""
+        found = text.find(value, text.find(":", text.find(":") + 1) + 1) if value else -1
+        return found + 1 if found >= 0 else 2
 
     def _check_chart(self, token, table, options):
         for key, (value, line) in options.items():
@@ -480,9 +540,16 @@ class _Walker:
         table = self._table(block, parts[0], needle=needle)
         if table is None:
             return
+        if not table.key:
+            sidecar = Path(table.path).with_suffix(".yaml").name
+            first = table.columns[0].key if table.columns else "COLUMN"
+            self.error(block, f"fact table '{table.name}' has no key column naming its rows; to reference rows, name "
+                              f"one in {sidecar}: \"key: {first}\"", needle=needle)
+            return
         row = table.row(parts[1])
         if row is None:
-            self.error(block, f"fact table '{table.name}' has no row '{parts[1]}'{_hint(parts[1], [r.id for r in table.rows])}", needle=needle)
+            ids = [r.id for r in table.rows if r.id is not None]
+            self.error(block, f"fact table '{table.name}' has no row '{parts[1]}'{_hint(parts[1], ids)}", needle=needle)
             return
         column_key = parts[2] if len(parts) == 3 else ("value" if table.column("value") else None)
         column = table.column(column_key) if column_key else None
@@ -494,7 +561,7 @@ class _Walker:
         if not text:
             self.error(block, f"row '{row.id}' of '{table.name}' has no value in column '{column.key}'", needle=needle)
             return
-        label_column = table.columns[0]
+        label_column = table.label_column
         use = FactUse(table=table.name, row=row.id, column=column.key, text=text,
                       label=row.cells.get(label_column.key, row.id) if label_column.key != column.key else row.id,
                       source=row.source or table.source)
@@ -704,7 +771,8 @@ def _embed_suffix(meta, table, used) -> str:
     while True:
         suffix = "" if number == 1 else f"-{number}"
         if meta["directive"] == "facts":
-            ids = [f"facts-{table.name}{suffix}"] + [f"fact-{table.name}-{row.id}{suffix}" for row in table.rows]
+            ids = [f"facts-{table.name}{suffix}"] + [f"fact-{table.name}-{row.anchor}{suffix}"
+                                                     for row in table.rows if row.anchor]
         else:
             ids = [f"chart-{table.name}{suffix}", f"chart-{table.name}{suffix}-title", f"chart-{table.name}{suffix}-desc"]
         if not any(ident in used for ident in ids):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from .config import Config
@@ -11,24 +12,29 @@ from .config import Config
 
 @dataclass(frozen=True)
 class Column:
-    key: str
-    title: str
+    key: str  # the header as written (a YAML table's `key`)
+    title: str  # shown: the header as written, unless the sidecar retitles it
     type: str = "text"
     unit: str = ""
+    slug: str = ""  # `population-2021` for `Population (2021)`: a reference may use either
+    decimals: int | None = None  # None: each number with the decimals it was written with
+    currency: str = ""
+    inferred: bool = False  # the type was read from the cells, not declared
 
     @property
     def is_numeric(self) -> bool:
-        return self.type in ("number", "percent", "range", "ratio")
+        return self.type in ("number", "percent", "currency", "range", "ratio")
 
 
-@dataclass
+@dataclass(slots=True)  # a 100,000-row table holds 100,000 of them
 class Row:
-    id: str
+    id: str | None  # None: a row no `{fact}` can reference (a table without a key column)
     values: dict[str, Any]
-    cells: dict[str, str]  # formatted for display, qualifier and unit included
+    cells: Mapping[str, str]  # formatted for display on first use, qualifier and unit included
     source: str = ""
     note: str = ""
     line: int | None = None
+    anchor: str = ""  # its HTML id after `fact-TABLE-`, unique in the table ("" without an id)
 
 
 @dataclass
@@ -42,12 +48,27 @@ class FactTable:
     as_of: dt.date | None = None
     as_of_text: str = ""
     note: str = ""
+    key: str = ""  # the column whose values are the row ids ("id" or the sidecar's `key:`)
 
     def row(self, row_id: str) -> Row | None:
-        return next((r for r in self.rows if r.id == row_id), None)
+        count, index = self.__dict__.get("_row_index", (-1, {}))
+        if count != len(self.rows):  # built once: a 3,376-row table is looked up per reference
+            index = {r.id: r for r in self.rows if r.id is not None}
+            self.__dict__["_row_index"] = (len(self.rows), index)
+        return index.get(row_id)
+
+    @property
+    def label_column(self) -> Column | None:
+        """What names a row in the Sources and in a fact's label: the first column, or the first text column
+        after it when the first is the key (`Germany` rather than `DE`)."""
+        if self.columns and self.columns[0].key == self.key:
+            return next((c for c in self.columns[1:] if c.type == "text"), self.columns[0])
+        return self.columns[0] if self.columns else None
 
     def column(self, key: str) -> Column | None:
-        return next((c for c in self.columns if c.key == key), None)
+        """The column headed `key` as written, or else the one whose slug it is."""
+        return (next((c for c in self.columns if c.key == key), None)
+                or next((c for c in self.columns if c.slug and c.slug == key), None))
 
 
 @dataclass(frozen=True)
@@ -114,18 +135,24 @@ class Publication:
         return any(a.images or a.charts for a in self.articles)
 
     @property
-    def sources(self) -> list[tuple[FactTable, list[Row]]]:
-        """Tables and rows used anywhere in the publication, in first-use order."""
-        used: dict[str, set[str]] = {}  # sets: a 10,000-row table must not cost 10,000² look-ups
+    def sources(self) -> list[tuple[FactTable, list[tuple[Row, list[Column]]]]]:
+        """One entry per table used, in first-use order, with the rows `{fact}` quotes and their columns.
+
+        A table shown whole is one entry, never its rows again: the rows listed are only those
+        the prose quotes, so a 3,376-row table stays a few lines."""
+        used: dict[str, dict[str, list[str]]] = {}
         for article in self.articles:
-            for name in article.tables:
-                used.setdefault(name, set()).update(r.id for r in self.tables[name].rows)
+            for name in (*article.tables, *article.charts):
+                used.setdefault(name, {})
         for use in self.facts_used:
-            used.setdefault(use.table, set()).add(use.row)
+            columns = used.setdefault(use.table, {}).setdefault(use.row, [])
+            if use.column not in columns:
+                columns.append(use.column)
         result = []
-        for name, ids in used.items():
+        for name, rows in used.items():
             table = self.tables[name]
-            result.append((table, [r for r in table.rows if r.id in ids]))
+            quoted = [(table.row(ident), [c for c in table.columns if c.key in keys]) for ident, keys in rows.items()]
+            result.append((table, [(row, columns) for row, columns in quoted if row is not None]))
         return result
 
     def show_toc(self) -> bool:

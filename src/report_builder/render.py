@@ -73,9 +73,11 @@ class BriefingRenderer(RendererHTML):
         # the loader chose each embed's id suffix for the whole publication: ids stay unique in
         # every document and chunk, and the same in every target
         if directive == "facts":
+            from .facts import table_view
+
             suffix = meta.get("suffix", "")
-            return self.context.render_partial("facts_table.html", table=self.context.publication.tables[meta["table"]],
-                                               target=self.target, suffix=suffix)
+            table = table_view(self.context.publication.tables[meta["table"]], *meta.get("view", ()))
+            return self.context.render_partial("facts_table.html", table=table, target=self.target, suffix=suffix)
         if directive == "chart":
             from .charts import render_chart
 
