@@ -47,11 +47,16 @@ from .pdf_contents import HIDDEN_NUMBERS_CSS, STAND_IN, DrawnNumbers, read_numbe
 from .pdf_furniture import (DrawnFurniture, StampedFurniture, checked, drawable_heads, furniture_html,
                             layout_furniture, layout_furniture_sample, page_strings, sample_html)
 
-#: articles per chunk at most; more chunks balance better and cache finer, fewer cost less
-#: (each chunk embeds its own font subsets, about 20 KB, and is rendered and merged on its own)
-MAX_ARTICLES_PER_CHUNK = 8
-#: one article in this many ends a chunk (chosen by the hash of its name) in a large publication
-ARTICLES_BETWEEN_CUTS = 4
+#: articles per chunk at most and at least (but the last) in a large publication; more chunks
+#: balance better and cache finer, fewer cost less: each chunk is rendered, laid out and merged on
+#: its own and embeds its own font subsets (measured: 25 chunks of a 100-article book cost a fifth
+#: more CPU than 14)
+MAX_ARTICLES_PER_CHUNK = 10
+MIN_ARTICLES_PER_CHUNK = 4
+#: past the minimum, one article in this many ends a chunk (chosen by the hash of its name)
+ARTICLES_BETWEEN_CUTS = 5
+#: below this many articles the book is cut into four chunks of equal count instead
+SMALL_PUBLICATION = 32
 CHUNK_CACHE_VERSION = "6"
 
 
@@ -162,24 +167,23 @@ def _prepare_worker(parent: int, loaded, early) -> None:
 def plan_chunks(publication, jobs: int | None = None) -> list[tuple[int, ...]]:
     """Group consecutive articles into chunks, from the articles alone (content-defined chunking).
 
-    A chunk of two articles or more ends after an article whose name hashes to a cut point (one
-    name in ARTICLES_BETWEEN_CUTS), or once it holds MAX_ARTICLES_PER_CHUNK articles. The plan
-    is the same for any worker count (`jobs` is not used) and any cache history, so the merged
-    PDF is too; an edit moves no boundary, and an article added or removed moves only the
-    boundaries next to it. A small publication is cut more often (no chunk holds more than a
-    quarter of its articles; below twelve articles each is a chunk), so that it still lays out
-    on several cores.
+    In a large publication a chunk of MIN_ARTICLES_PER_CHUNK articles or more ends after an
+    article whose name hashes to a cut point (one name in ARTICLES_BETWEEN_CUTS), or once it holds
+    MAX_ARTICLES_PER_CHUNK articles: an edit moves no boundary, and an article added or removed
+    moves only the boundaries next to it. A small publication is cut into four chunks of equal
+    count, so that it still lays out on several cores. The plan is the same for any worker count
+    (`jobs` is not used) and any cache history, so the merged PDF is too.
     """
     del jobs  # the plan must not depend on it (see the module docstring)
     names = [article.name for article in publication.articles]
-    spacing = max(1, min(ARTICLES_BETWEEN_CUTS, round(len(names) / 8)))
-    shortest = 2 if spacing > 2 else 1  # a chunk of one article in a large book costs more than it balances
-    longest = max(1, min(MAX_ARTICLES_PER_CHUNK, len(names) // 4))  # no chunk holds a quarter of a small book
+    if len(names) < SMALL_PUBLICATION:
+        size = max(1, -(-len(names) // 4))
+        return [tuple(range(start, min(start + size, len(names)))) for start in range(0, len(names), size)]
     chunks, current = [], []
     for index, name in enumerate(names):
         current.append(index)
-        if len(current) >= longest or index == len(names) - 1 \
-                or (len(current) >= shortest and _cut_after(name, spacing)):
+        if len(current) >= MAX_ARTICLES_PER_CHUNK or index == len(names) - 1 \
+                or (len(current) >= MIN_ARTICLES_PER_CHUNK and _cut_after(name, ARTICLES_BETWEEN_CUTS)):
             chunks.append(tuple(current))
             current = []
     return chunks
