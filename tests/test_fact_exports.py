@@ -95,6 +95,14 @@ def test_numbers_are_kept_as_the_decimals_written(write_project):
         Decimal("83237124"), Decimal("5.7"), Decimal("1.08345")]
 
 
+def test_a_yaml_table_keeps_the_trailing_zeros_of_the_decimals_written(write_project):
+    table = tables_of(write_project, {"rates.yaml": (
+        "title: Rates\ncolumns:\n  - {key: label, title: Rate}\n  - {key: value, title: Value, type: number}\n"
+        "rows:\n  - {id: a, label: A, value: 1.10}\n  - {id: b, label: B, value: 2.500}\n"
+        "  - {id: c, label: C, value: 0.0004}\n  - {id: d, label: D, value: 12_000.5}\n")})["rates"]
+    assert cells(table) == [["A", "1.10"], ["B", "2.500"], ["C", "0.0004"], ["D", "12,000.5"]]
+
+
 def test_the_html_edition_prints_the_exported_figures_in_table_and_prose(write_project):
     html = html_of(write_project, {"office.csv": OFFICE_CSV, "office.yaml": OFFICE_YAML},
                    "Germany: {fact}`office.DE.population-2021`, {fact}`office.DE.Unemployment rate`, "

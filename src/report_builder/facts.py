@@ -83,8 +83,8 @@ def to_decimal(value) -> Decimal:
         return value
     if isinstance(value, SheetNumber):
         return value.value
-    if isinstance(value, float):
-        return Decimal(repr(value))
+    if isinstance(value, float):  # as written in YAML (1.10), else by its shortest repr
+        return Decimal(getattr(value, "written", "") or repr(value))
     return Decimal(value)
 
 

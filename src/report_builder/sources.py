@@ -239,6 +239,24 @@ def _construct_int(loader, node):
     return value
 
 
+class WrittenFloat(float):
+    """A YAML float that remembers how it was written (`1.10`), so a figure keeps its decimals."""
+
+    written: str = ""
+
+
+_DECIMAL_LITERAL = re.compile(r"[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+")
+
+
+def _construct_float(loader, node):
+    value = _scalar(yaml.SafeLoader.construct_yaml_float, loader, node, "a number")
+    text = node.value
+    if isinstance(value, float) and _DECIMAL_LITERAL.fullmatch(text):
+        value = WrittenFloat(value)
+        value.written = text.replace("_", "")
+    return value
+
+
 def _scalar(construct, loader, node, kind):
     """A scalar an explicit tag claims to be of a kind (`!!float x`): refused when it is not."""
     try:
@@ -260,8 +278,7 @@ def _register(loader_class) -> None:
         add(tag, _construct_refused)
     add("tag:yaml.org,2002:timestamp", _construct_timestamp)
     add("tag:yaml.org,2002:int", _construct_int)
-    add("tag:yaml.org,2002:float",
-        lambda loader, node: _scalar(yaml.SafeLoader.construct_yaml_float, loader, node, "a number"))
+    add("tag:yaml.org,2002:float", _construct_float)
     add("tag:yaml.org,2002:bool",
         lambda loader, node: _scalar(yaml.SafeLoader.construct_yaml_bool, loader, node, "true or false"))
     add(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
