@@ -495,9 +495,11 @@ class _Watchdog:
                 now = time.monotonic()
                 while self.alarms and self.alarms[0].deadline <= now:
                     alarm = heapq.heappop(self.alarms)
-                    alarm.fired = True
-                    _raise_in(alarm.thread, _TimeUp)  # raised once this lock is let go, as `where` is set
+                    # where first: the exception is raised at the thread's next bytecode, and the
+                    # frames it unwinds (an include's, a partial's) would be gone
                     alarm.where = _running_template(alarm.thread)
+                    alarm.fired = True
+                    _raise_in(alarm.thread, _TimeUp)
                 self.wakes_at = self.alarms[0].deadline if self.alarms else float("inf")
                 self.condition.wait(self.wakes_at - now if self.alarms else None)
 
