@@ -29,8 +29,8 @@ from babel.numbers import NumberFormatError, format_currency, format_decimal, fo
 from .errors import Collector, Diagnostic, ReportError, shorten
 from .model import Column, FactTable, Row
 from .project import Project, stem_problem
-from .sources import (MAX_INPUT_BYTES, FileTooLarge, LocatedDict, LocatedList, NotRegularFile, parse_yaml,
-                      read_regular, read_text)
+from .sources import (LocatedDict, LocatedList, parse_yaml,
+                      read_input, read_text)
 
 #: row keys that describe the row rather than fill a column; `type` overrides the
 #: type of the `value` column for one row (a table of mixed measures)
@@ -686,18 +686,7 @@ class _Grid:
 
 
 def _read_bytes(project, path, shown) -> bytes:
-    resolved = path.resolve()
-    if resolved != project.root and project.root not in resolved.parents:
-        raise ReportError([Diagnostic(shown, None, None, f"refused to read '{resolved}': it is outside the "
-                                                         "project; copy the file into the project")])
-    try:
-        return read_regular(path, MAX_INPUT_BYTES)
-    except NotRegularFile as exc:
-        raise ReportError([Diagnostic(shown, None, None, f"refused to read the file: {exc}")]) from None
-    except FileTooLarge as exc:
-        raise ReportError([Diagnostic(shown, None, None, str(exc))]) from None
-    except OSError as exc:
-        raise ReportError([Diagnostic(shown, None, None, f"cannot read file: {exc.strerror}")]) from None
+    return read_input(path, shown, inside=project.root)
 
 
 def _decode(data: bytes, meta, shown, meta_shown, problems) -> str | None:

@@ -459,8 +459,9 @@ class FileTooLarge(OSError):
         self.size, self.limit = size, limit
 
 
-def read_text(file: Path, display: str, inside: Path | None = None) -> str:
-    """Read a UTF-8 text file, refusing oversized and non-regular files and reporting bad bytes with their line.
+def read_input(file: Path, display: str, inside: Path | None = None) -> bytes:
+    """The bytes of a project input, refusing oversized and non-regular files; the same bytes for
+    every reader in a build (readlog.py).
 
     With `inside` (a project root), a file that is, or links to, a file outside it is refused.
     """
@@ -470,13 +471,18 @@ def read_text(file: Path, display: str, inside: Path | None = None) -> str:
             raise ReportError([Diagnostic(display, None, None, f"refused to read '{resolved}': it is outside the "
                                                                "project; copy the file into the project")])
     try:
-        data = readlog.read_bytes(file, MAX_INPUT_BYTES)  # the same bytes for every reader in a build
+        return readlog.read_bytes(file, MAX_INPUT_BYTES)
     except NotRegularFile as exc:
         raise ReportError([Diagnostic(display, None, None, f"refused to read the file: {exc}")]) from None
     except FileTooLarge as exc:
         raise ReportError([Diagnostic(display, None, None, str(exc))]) from None
     except OSError as exc:
         raise ReportError([Diagnostic(display, None, None, f"cannot read file: {exc.strerror}")]) from None
+
+
+def read_text(file: Path, display: str, inside: Path | None = None) -> str:
+    """Read a UTF-8 text file (see read_input), reporting bad bytes with their line."""
+    data = read_input(file, display, inside)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
