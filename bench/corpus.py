@@ -21,34 +21,149 @@ ARTICLE_WORDS = 1200
 #: fixed seed mixed into every article's own generator
 SEED = 20251105
 
-PLACES = ("Velmora", "Ostrany", "Kelbridge", "Dunmarsh", "Haldecourt", "Pryvan", "Lissenholm",
-          "Tarnowe", "Bristane", "Corvel", "Ambrey", "Solvik", "Marrowdale", "Zelenka")
-FIRST_NAMES = ("Anna", "Petro", "Maria", "Oleh", "Iryna", "Tomas", "Elena", "Viktor", "Sofia",
-               "Daniel", "Hanna", "Marek")
-LAST_NAMES = ("Kovalenko", "Brandt", "Moroz", "Lindqvist", "Savchenko", "Novak", "Harwood",
-              "Petrenko", "Adler", "Marchetti", "Bondar", "Walsh")
-ROLES = ("a district councillor", "a rail dispatcher", "the regional governor", "a volunteer coordinator",
-         "an economist at the state university", "a school director", "a hospital administrator",
-         "a grain trader", "a spokesperson for the ministry", "a retired engineer")
+PLACES = (
+    "Velmora",
+    "Ostrany",
+    "Kelbridge",
+    "Dunmarsh",
+    "Haldecourt",
+    "Pryvan",
+    "Lissenholm",
+    "Tarnowe",
+    "Bristane",
+    "Corvel",
+    "Ambrey",
+    "Solvik",
+    "Marrowdale",
+    "Zelenka",
+)
+FIRST_NAMES = (
+    "Anna",
+    "Petro",
+    "Maria",
+    "Oleh",
+    "Iryna",
+    "Tomas",
+    "Elena",
+    "Viktor",
+    "Sofia",
+    "Daniel",
+    "Hanna",
+    "Marek",
+)
+LAST_NAMES = (
+    "Kovalenko",
+    "Brandt",
+    "Moroz",
+    "Lindqvist",
+    "Savchenko",
+    "Novak",
+    "Harwood",
+    "Petrenko",
+    "Adler",
+    "Marchetti",
+    "Bondar",
+    "Walsh",
+)
+ROLES = (
+    "a district councillor",
+    "a rail dispatcher",
+    "the regional governor",
+    "a volunteer coordinator",
+    "an economist at the state university",
+    "a school director",
+    "a hospital administrator",
+    "a grain trader",
+    "a spokesperson for the ministry",
+    "a retired engineer",
+)
 #: (singular, plural)
-NOUNS = (("council", "councils"), ("budget", "budgets"), ("shelter", "shelters"), ("railway line", "railway lines"),
-         ("harbour", "harbours"), ("hospital", "hospitals"), ("school", "schools"), ("bridge", "bridges"),
-         ("market", "markets"), ("volunteer", "volunteers"), ("generator", "generators"), ("convoy", "convoys"),
-         ("factory", "factories"), ("report", "reports"), ("survey", "surveys"), ("reservoir", "reservoirs"),
-         ("clinic", "clinics"), ("depot", "depots"), ("road", "roads"), ("shipment", "shipments"),
-         ("contract", "contracts"), ("district", "districts"), ("household", "households"), ("pension", "pensions"))
-ADJECTIVES = ("regional", "temporary", "new", "northern", "local", "municipal", "emergency", "annual", "rural",
-              "coastal", "provisional", "public", "damaged", "crowded", "quiet", "larger", "older", "southern")
+NOUNS = (
+    ("council", "councils"),
+    ("budget", "budgets"),
+    ("shelter", "shelters"),
+    ("railway line", "railway lines"),
+    ("harbour", "harbours"),
+    ("hospital", "hospitals"),
+    ("school", "schools"),
+    ("bridge", "bridges"),
+    ("market", "markets"),
+    ("volunteer", "volunteers"),
+    ("generator", "generators"),
+    ("convoy", "convoys"),
+    ("factory", "factories"),
+    ("report", "reports"),
+    ("survey", "surveys"),
+    ("reservoir", "reservoirs"),
+    ("clinic", "clinics"),
+    ("depot", "depots"),
+    ("road", "roads"),
+    ("shipment", "shipments"),
+    ("contract", "contracts"),
+    ("district", "districts"),
+    ("household", "households"),
+    ("pension", "pensions"),
+)
+ADJECTIVES = (
+    "regional",
+    "temporary",
+    "new",
+    "northern",
+    "local",
+    "municipal",
+    "emergency",
+    "annual",
+    "rural",
+    "coastal",
+    "provisional",
+    "public",
+    "damaged",
+    "crowded",
+    "quiet",
+    "larger",
+    "older",
+    "southern",
+)
 #: (base, third person, past)
-VERBS = (("approve", "approves", "approved"), ("delay", "delays", "delayed"), ("reopen", "reopens", "reopened"),
-         ("expand", "expands", "expanded"), ("inspect", "inspects", "inspected"), ("fund", "funds", "funded"),
-         ("repair", "repairs", "repaired"), ("count", "counts", "counted"), ("postpone", "postpones", "postponed"),
-         ("review", "reviews", "reviewed"), ("question", "questions", "questioned"), ("close", "closes", "closed"),
-         ("rebuild", "rebuilds", "rebuilt"), ("supply", "supplies", "supplied"), ("move", "moves", "moved"))
-TIMES = ("on Monday", "on Tuesday", "on Thursday", "last week", "this spring", "before the winter", "in March",
-         "over the summer", "by the end of the month", "earlier this year", "within days")
-SOURCES = ("according to the ministry", "officials said", "a spokesperson confirmed", "the survey found",
-           "local media reported", "records show", "the council said in a statement")
+VERBS = (
+    ("approve", "approves", "approved"),
+    ("delay", "delays", "delayed"),
+    ("reopen", "reopens", "reopened"),
+    ("expand", "expands", "expanded"),
+    ("inspect", "inspects", "inspected"),
+    ("fund", "funds", "funded"),
+    ("repair", "repairs", "repaired"),
+    ("count", "counts", "counted"),
+    ("postpone", "postpones", "postponed"),
+    ("review", "reviews", "reviewed"),
+    ("question", "questions", "questioned"),
+    ("close", "closes", "closed"),
+    ("rebuild", "rebuilds", "rebuilt"),
+    ("supply", "supplies", "supplied"),
+    ("move", "moves", "moved"),
+)
+TIMES = (
+    "on Monday",
+    "on Tuesday",
+    "on Thursday",
+    "last week",
+    "this spring",
+    "before the winter",
+    "in March",
+    "over the summer",
+    "by the end of the month",
+    "earlier this year",
+    "within days",
+)
+SOURCES = (
+    "according to the ministry",
+    "officials said",
+    "a spokesperson confirmed",
+    "the survey found",
+    "local media reported",
+    "records show",
+    "the council said in a statement",
+)
 SEASONS = ("the first frost", "the harvest", "the school year", "the spring floods", "the next election")
 
 
@@ -75,45 +190,65 @@ class _Writer:
         return f"the {self.pick(ADJECTIVES)} {noun}"
 
     def subject(self) -> str:
-        return self.rng.choice((
-            lambda: self.noun_phrase(),
-            lambda: f"officials in {self.pick(PLACES)}",
-            lambda: f"{self.pick(FIRST_NAMES)} {self.pick(LAST_NAMES)}, {self.pick(ROLES)},",
-            lambda: f"residents of {self.place}",
-            lambda: f"the {self.pick(NOUNS)[0]} in {self.place}",
-        ))()
+        return self.rng.choice(
+            (
+                lambda: self.noun_phrase(),
+                lambda: f"officials in {self.pick(PLACES)}",
+                lambda: f"{self.pick(FIRST_NAMES)} {self.pick(LAST_NAMES)}, {self.pick(ROLES)},",
+                lambda: f"residents of {self.place}",
+                lambda: f"the {self.pick(NOUNS)[0]} in {self.place}",
+            )
+        )()
 
     def sentence(self) -> str:
         verb = self.pick(VERBS)
         other = self.pick(VERBS)
-        return self.rng.choice((
-            lambda: f"{_cap(self.subject())} {verb[2]} {self.noun_phrase()} {self.pick(TIMES)}, {self.pick(SOURCES)}.",
-            lambda: (f"{_cap(self.subject())} {verb[2]} {self.noun_phrase(True)} after {_number(self.rng)} "
-                     f"{self.pick(NOUNS)[1]} were {other[2]} in {self.pick(PLACES)}."),
-            lambda: (f"In {self.pick(PLACES)}, {self.subject()} {verb[2]} {self.noun_phrase()} "
-                     f"and {other[2]} {self.noun_phrase(True)}."),
-            lambda: (f"{_cap(self.noun_phrase())} will {verb[0]} {self.noun_phrase(True)} {self.pick(TIMES)}, "
-                     f"{self.pick(SOURCES)}."),
-            lambda: (f"{_number(self.rng)} {self.pick(NOUNS)[1]} were {verb[2]} {self.pick(TIMES)}, "
-                     f"up from {_number(self.rng)} a year earlier."),
-            lambda: (f"{_cap(self.noun_phrase())} will need {_number(self.rng, 3, 900)} more "
-                     f"{self.pick(NOUNS)[1]} before {self.pick(SEASONS)}, {self.pick(SOURCES)}."),
-            lambda: (f"Nobody in {self.place} expected {self.noun_phrase()} to {verb[0]} so quickly, "
-                     f"and few were ready to {other[0]} {self.noun_phrase(True)} in its place."),
-        ))()
+        return self.rng.choice(
+            (
+                lambda: (
+                    f"{_cap(self.subject())} {verb[2]} {self.noun_phrase()} {self.pick(TIMES)}, {self.pick(SOURCES)}."
+                ),
+                lambda: (
+                    f"{_cap(self.subject())} {verb[2]} {self.noun_phrase(True)} after {_number(self.rng)} "
+                    f"{self.pick(NOUNS)[1]} were {other[2]} in {self.pick(PLACES)}."
+                ),
+                lambda: (
+                    f"In {self.pick(PLACES)}, {self.subject()} {verb[2]} {self.noun_phrase()} "
+                    f"and {other[2]} {self.noun_phrase(True)}."
+                ),
+                lambda: (
+                    f"{_cap(self.noun_phrase())} will {verb[0]} {self.noun_phrase(True)} {self.pick(TIMES)}, "
+                    f"{self.pick(SOURCES)}."
+                ),
+                lambda: (
+                    f"{_number(self.rng)} {self.pick(NOUNS)[1]} were {verb[2]} {self.pick(TIMES)}, "
+                    f"up from {_number(self.rng)} a year earlier."
+                ),
+                lambda: (
+                    f"{_cap(self.noun_phrase())} will need {_number(self.rng, 3, 900)} more "
+                    f"{self.pick(NOUNS)[1]} before {self.pick(SEASONS)}, {self.pick(SOURCES)}."
+                ),
+                lambda: (
+                    f"Nobody in {self.place} expected {self.noun_phrase()} to {verb[0]} so quickly, "
+                    f"and few were ready to {other[0]} {self.noun_phrase(True)} in its place."
+                ),
+            )
+        )()
 
     def paragraph(self, sentences: int | None = None) -> list[str]:
         return [self.sentence() for _ in range(sentences or self.rng.randint(3, 6))]
 
     def heading(self) -> str:
         noun, plural = self.pick(NOUNS)
-        return self.rng.choice((
-            f"{_cap(self.pick(ADJECTIVES))} {plural} in {self.pick(PLACES)}",
-            f"The {noun} question",
-            f"What the {noun} shows",
-            f"{self.place} after the {noun}",
-            f"Counting the {plural}",
-        ))
+        return self.rng.choice(
+            (
+                f"{_cap(self.pick(ADJECTIVES))} {plural} in {self.pick(PLACES)}",
+                f"The {noun} question",
+                f"What the {noun} shows",
+                f"{self.place} after the {noun}",
+                f"Counting the {plural}",
+            )
+        )
 
 
 def _words(lines) -> int:
@@ -154,8 +289,11 @@ def write_article(index: int) -> tuple[str, str]:
             if paragraphs == 0 and number == table_section:
                 # cite two figures of this article's own table inline
                 first, second = rng.sample(row_ids, 2)
-                sentences.insert(1, f"The count reached {{fact}}`{name}.{first}`, while {{fact}}`{name}.{second}.share` "
-                                    f"of {w.noun_phrase(True)} reported the same.")
+                sentences.insert(
+                    1,
+                    f"The count reached {{fact}}`{name}.{first}`, while {{fact}}`{name}.{second}.share` "
+                    f"of {w.noun_phrase(True)} reported the same.",
+                )
             if paragraphs == 1 and number in footnote_sections:
                 sentences[-1] = sentences[-1] + f"[^{footnote_sections.index(number) + 1}]"
             section.append(" ".join(sentences))
@@ -172,9 +310,11 @@ def write_article(index: int) -> tuple[str, str]:
         body.append(f"[^{number + 1}]: {w.sentence()}")
 
     key_points = "\n".join(f"  - {w.sentence()}" for _ in range(3))
-    front = (f"---\ntitle: {title}\nbyline: By {w.pick(FIRST_NAMES)} {w.pick(LAST_NAMES)}\n"
-             f"dateline: {place}\ndate: 2025-{1 + index % 12:02d}-{1 + index % 28:02d}\n"
-             f"summary: {' '.join(w.paragraph(2))}\nkey_points:\n{key_points}\n---\n")
+    front = (
+        f"---\ntitle: {title}\nbyline: By {w.pick(FIRST_NAMES)} {w.pick(LAST_NAMES)}\n"
+        f"dateline: {place}\ndate: 2025-{1 + index % 12:02d}-{1 + index % 28:02d}\n"
+        f"summary: {' '.join(w.paragraph(2))}\nkey_points:\n{key_points}\n---\n"
+    )
     return front + "\n" + "\n\n".join(body) + "\n", table_yaml
 
 
@@ -187,23 +327,29 @@ def _fact_table(rng: random.Random, name: str, place: str) -> tuple[str, list[st
         row_ids.append(row_id)
         qualifier = ", qualifier: about" if rng.random() < 0.25 else ""
         share = round(rng.uniform(0.5, 80), 1)
-        rows.append(f"  - {{id: {row_id}, label: {_cap(rng.choice(ADJECTIVES))} {noun}, "
-                    f"value: {rng.randint(10, 90000)}, share: {share}{qualifier}}}")
-    text = (f"title: {place} in figures\nas_of: 2025-01-31\nsource: Synthetic benchmark data\n"
-            "columns:\n"
-            "  - {key: label, title: Measure}\n"
-            "  - {key: value, title: Figure, type: number}\n"
-            "  - {key: share, title: Share, type: percent}\n"
-            "rows:\n" + "\n".join(rows) + "\n")
+        rows.append(
+            f"  - {{id: {row_id}, label: {_cap(rng.choice(ADJECTIVES))} {noun}, "
+            f"value: {rng.randint(10, 90000)}, share: {share}{qualifier}}}"
+        )
+    text = (
+        f"title: {place} in figures\nas_of: 2025-01-31\nsource: Synthetic benchmark data\n"
+        "columns:\n"
+        "  - {key: label, title: Measure}\n"
+        "  - {key: value, title: Figure, type: number}\n"
+        "  - {key: share, title: Share, type: percent}\n"
+        "rows:\n" + "\n".join(rows) + "\n"
+    )
     return text, row_ids
 
 
 def report_yaml(count: int) -> str:
     names = "\n".join(f"  - {article_name(i)}.md" for i in range(1, count + 1))
-    return (f"title: Synthetic Briefing\nsubtitle: {count} article{'s' if count != 1 else ''}\n"
-            f"slug: bench-{count}\nauthors:\n  - Benchmark Desk\npublisher: report-builder bench\n"
-            "language: en-GB\ndate: 2025-01-31\nmarking: Synthetic text for benchmarking\n"
-            f"articles:\n{names}\npdf:\n  toc: true\n")
+    return (
+        f"title: Synthetic Briefing\nsubtitle: {count} article{'s' if count != 1 else ''}\n"
+        f"slug: bench-{count}\nauthors:\n  - Benchmark Desk\npublisher: report-builder bench\n"
+        "language: en-GB\ndate: 2025-01-31\nmarking: Synthetic text for benchmarking\n"
+        f"articles:\n{names}\npdf:\n  toc: true\n"
+    )
 
 
 def project_files(count: int) -> dict[str, str]:

@@ -31,8 +31,10 @@ def write_export(root: Path, rows: int) -> int:
     facts.mkdir(parents=True)
     (root / "report.yaml").write_text("title: Bench\narticles: []\n", encoding="utf-8")
     lines = ["code,name,population,share,updated\n"]
-    lines.extend(f'R{i:06d},Region {i},"{(i * 7919) % 9_000_000 + 1000:,}",{i % 1000 / 10:.1f}%,2022-05-{i % 28 + 1:02d}\n'
-                 for i in range(rows))
+    lines.extend(
+        f'R{i:06d},Region {i},"{(i * 7919) % 9_000_000 + 1000:,}",{i % 1000 / 10:.1f}%,2022-05-{i % 28 + 1:02d}\n'
+        for i in range(rows)
+    )
     text = "".join(lines)
     (facts / "regions.csv").write_text(text, encoding="utf-8")
     (facts / "regions.yaml").write_text("key: code\n", encoding="utf-8")
@@ -55,8 +57,10 @@ def main() -> None:
             times.append(time.perf_counter() - start)
         assert len(tables["regions"].rows) == args.rows
         median = statistics.median(times)
-        print(f"{args.rows:,} rows ({size / 1e6:.1f} MB): {median:.2f} s median of {args.runs}, "
-              f"{args.rows / median:,.0f} rows/s")
+        print(
+            f"{args.rows:,} rows ({size / 1e6:.1f} MB): {median:.2f} s median of {args.runs}, "
+            f"{args.rows / median:,.0f} rows/s"
+        )
 
 
 if __name__ == "__main__":

@@ -16,8 +16,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 
 @dataclass
@@ -75,11 +75,20 @@ class Measurement:
 
     def to_json(self) -> dict:
         return {
-            "label": self.label, "command": self.command, "pages": self.pages, "note": self.note,
-            "median_seconds": self.seconds, "median_max_rss_mib": self.rss_mib,
-            "runs": [{key: value for key, value in asdict(run).items() if key != "lines"} | {
-                "stdout": [[round(t, 3), line] for t, line in run.lines[:200]],  # progress steps, timed
-                "stderr": run.stderr[-2000:]} for run in self.runs],
+            "label": self.label,
+            "command": self.command,
+            "pages": self.pages,
+            "note": self.note,
+            "median_seconds": self.seconds,
+            "median_max_rss_mib": self.rss_mib,
+            "runs": [
+                {key: value for key, value in asdict(run).items() if key != "lines"}
+                | {
+                    "stdout": [[round(t, 3), line] for t, line in run.lines[:200]],  # progress steps, timed
+                    "stderr": run.stderr[-2000:],
+                }
+                for run in self.runs
+            ],
         }
 
 
@@ -89,8 +98,16 @@ def run_once(argv: list[str], cwd: str | None = None, timeout: float = 3600) -> 
     lines: list[tuple[float, str]] = []
     errors: list[str] = []
     start = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
 
     def read_stdout():
         for line in process.stdout:
@@ -158,8 +175,10 @@ def interleave(jobs: list[Job], runs: int, budget: float, cwd: str | None = None
                 job.before_each(index)
             run = run_once(job.argv, cwd=cwd, timeout=timeout)
             job.measurement.runs.append(run)
-            _say(f"    {job.measurement.label}: {run.seconds:.2f} s, {run.max_rss_kib / 1024:.0f} MiB"
-                 + ("" if run.ok else f", exit {run.exit_code}"))
+            _say(
+                f"    {job.measurement.label}: {run.seconds:.2f} s, {run.max_rss_kib / 1024:.0f} MiB"
+                + ("" if run.ok else f", exit {run.exit_code}")
+            )
         if index == 0:
             turn = sum(job.measurement.runs[0].seconds for job in jobs)
             planned = max(1, min(runs, int(budget * len(jobs) // max(turn, 1e-3))))

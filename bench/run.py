@@ -38,8 +38,9 @@ QUICK_MAX_SIZE = 100
 REFERENCE_SIZE = 100
 
 #: the floor: WeasyPrint alone, one process, default options, on the print HTML our build wrote
-FLOOR_CODE = ("import sys, weasyprint; "
-              "weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3])")
+FLOOR_CODE = (
+    "import sys, weasyprint; weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3])"
+)
 #: stdout lines of a build between which the print layout happens (its progress steps)
 LAYOUT_START, LAYOUT_END = "laying out", "EPUB"
 
@@ -83,6 +84,7 @@ class Bench:
 
 # -- what is measured ----------------------------------------------------------------------
 
+
 def builder_command() -> list[str]:
     """`report-builder` of this interpreter's environment, as a user runs it."""
     script = Path(sys.executable).with_name("report-builder")
@@ -103,20 +105,35 @@ def measure_size(bench: Bench, articles: int) -> Size:
     slug = f"bench-{articles}"
 
     # warm-up (disk cache, bytecode) that also leaves the print HTML for the floor
-    warm_up = bench.job(size, "warm-up", "warm-up with --keep-intermediate",
-                        _build(project, out / "print", ["pdf"], "--force", "--keep-intermediate"))
+    warm_up = bench.job(
+        size,
+        "warm-up",
+        "warm-up with --keep-intermediate",
+        _build(project, out / "print", ["pdf"], "--force", "--keep-intermediate"),
+    )
     bench.run(warm_up, runs=1)
     print_html = out / "print" / f"{slug}.print.html"
 
-    full = {fmt: bench.job(size, fmt, f"full {fmt}", _build(project, out / fmt, [fmt], "--force"),
-                           before_each=lambda _i, folder=out / fmt: shutil.rmtree(folder, ignore_errors=True))
-            for fmt in bench.formats}
+    full = {
+        fmt: bench.job(
+            size,
+            fmt,
+            f"full {fmt}",
+            _build(project, out / fmt, [fmt], "--force"),
+            before_each=lambda _i, folder=out / fmt: shutil.rmtree(folder, ignore_errors=True),
+        )
+        for fmt in bench.formats
+    }
     floor_pdf = out / "floor" / "floor.pdf"
     floor = None
     if warm_up.measurement.ok_runs and print_html.is_file():
         floor_pdf.parent.mkdir(parents=True, exist_ok=True)
-        floor = bench.job(size, "floor", "floor: bare WeasyPrint",
-                          [sys.executable, "-c", FLOOR_CODE, _rel(print_html), _rel(project) + "/", _rel(floor_pdf)])
+        floor = bench.job(
+            size,
+            "floor",
+            "floor: bare WeasyPrint",
+            [sys.executable, "-c", FLOOR_CODE, _rel(print_html), _rel(project) + "/", _rel(floor_pdf)],
+        )
     pandoc = _pandoc_jobs(bench, size, out) if bench.pandoc else {}
     # what is compared takes turns, so both see the same machine
     bench.run(full["pdf"], floor)
@@ -136,14 +153,28 @@ def measure_size(bench: Bench, articles: int) -> Size:
 def _pandoc_jobs(bench: Bench, size: Size, out: Path) -> dict[str, Job]:
     """pandoc on the same Markdown files, in report order: md→EPUB and md→PDF through WeasyPrint."""
     sources = [_rel(size.project / "content" / f"{corpus.article_name(i)}.md") for i in range(1, size.articles + 1)]
-    common = [bench.pandoc, "--file-scope", "--toc", "--metadata", "title=Synthetic Briefing", "--metadata", "lang=en-GB"]
+    common = [
+        bench.pandoc,
+        "--file-scope",
+        "--toc",
+        "--metadata",
+        "title=Synthetic Briefing",
+        "--metadata",
+        "lang=en-GB",
+    ]
     (out / "pandoc").mkdir(parents=True, exist_ok=True)
     weasyprint = Path(sys.executable).with_name("weasyprint")
     engine = str(weasyprint) if weasyprint.is_file() else "weasyprint"
     return {
-        "epub": bench.job(size, "pandoc-epub", "pandoc md→EPUB", [*common, "-o", _rel(out / "pandoc" / "book.epub"), *sources]),
-        "pdf": bench.job(size, "pandoc-pdf", "pandoc md→PDF",
-                         [*common, f"--pdf-engine={engine}", "-o", _rel(out / "pandoc" / "book.pdf"), *sources]),
+        "epub": bench.job(
+            size, "pandoc-epub", "pandoc md→EPUB", [*common, "-o", _rel(out / "pandoc" / "book.epub"), *sources]
+        ),
+        "pdf": bench.job(
+            size,
+            "pandoc-pdf",
+            "pandoc md→PDF",
+            [*common, f"--pdf-engine={engine}", "-o", _rel(out / "pandoc" / "book.pdf"), *sources],
+        ),
     }
 
 
@@ -151,8 +182,15 @@ def _measure_incremental(bench: Bench, size: Size, out: Path) -> None:
     """No-op build after a full build; rebuild after editing the middle article, in turns with full builds."""
     every = list(bench.formats)
     full_dir = out / "all"
-    bench.run(bench.job(size, "full-all", f"full {' '.join(every)}", _build(size.project, full_dir, every, "--force"),
-                        before_each=lambda _i: shutil.rmtree(full_dir, ignore_errors=True)))
+    bench.run(
+        bench.job(
+            size,
+            "full-all",
+            f"full {' '.join(every)}",
+            _build(size.project, full_dir, every, "--force"),
+            before_each=lambda _i: shutil.rmtree(full_dir, ignore_errors=True),
+        )
+    )
     _settle(bench, _build(size.project, full_dir, every))
     # a no-op build is cheap: always take at least three
     noop = bench.job(size, "noop", "no-op build", _build(size.project, full_dir, every))
@@ -166,17 +204,28 @@ def _measure_incremental(bench: Bench, size: Size, out: Path) -> None:
     _settle(bench, _build(size.project, edit_dir, printed))
     article = size.project / "content" / f"{corpus.article_name(max(1, size.articles // 2))}.md"
     original = article.read_text(encoding="utf-8")
-    full = bench.job(size, "full-print", f"full {' '.join(printed)}", _build(size.project, fresh_dir, printed, "--force"),
-                     before_each=lambda _i: shutil.rmtree(fresh_dir, ignore_errors=True))
-    edit = bench.job(size, "edit", f"after editing {article.name}", _build(size.project, edit_dir, printed),
-                     before_each=lambda i: article.write_text(edit_article(original, i), encoding="utf-8"))
+    full = bench.job(
+        size,
+        "full-print",
+        f"full {' '.join(printed)}",
+        _build(size.project, fresh_dir, printed, "--force"),
+        before_each=lambda _i: shutil.rmtree(fresh_dir, ignore_errors=True),
+    )
+    edit = bench.job(
+        size,
+        "edit",
+        f"after editing {article.name}",
+        _build(size.project, edit_dir, printed),
+        before_each=lambda i: article.write_text(edit_article(original, i), encoding="utf-8"),
+    )
     try:
         bench.run(edit, full)
     finally:
         article.write_text(original, encoding="utf-8")
     edit.measurement.note = f"one sentence of content/{article.name} changed before each run"
-    incomplete = [run for run in edit.measurement.ok_runs
-                  if sum("wrote" in line for _t, line in run.lines) < len(printed)]
+    incomplete = [
+        run for run in edit.measurement.ok_runs if sum("wrote" in line for _t, line in run.lines) < len(printed)
+    ]
     if incomplete:
         edit.measurement.note += "; some runs did not rewrite every output"
 
@@ -213,6 +262,7 @@ def _pages(pdf: Path) -> int | None:
 
 
 # -- derived figures ------------------------------------------------------------------------
+
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
     if numerator is None or not denominator:
@@ -290,14 +340,28 @@ def targets(bench: Bench, derived: dict) -> list[dict]:
             shown = "n/a" if measured is None else f"{measured:.2f}{unit}"
             met = None if measured is None else measured <= limit
             wanted = f"≤ {limit}{unit}"
-        rows.append({"target": key, "what": what, "limit": wanted, "measured": measured, "shown": shown,
-                     "met": met, "why_missing": _why_missing(bench, key) if measured is None else ""})
+        rows.append(
+            {
+                "target": key,
+                "what": what,
+                "limit": wanted,
+                "measured": measured,
+                "shown": shown,
+                "met": met,
+                "why_missing": _why_missing(bench, key) if measured is None else "",
+            }
+        )
     return rows
 
 
 #: the measurements each target is computed from
-NEEDS = {"pdf_vs_floor": ("pdf", "floor"), "rss_vs_floor": ("pdf", "floor"), "noop": ("noop", "full-all"),
-         "edit_vs_full": ("edit", "full-print"), "epub_vs_pandoc": ("epub", "pandoc-epub")}
+NEEDS = {
+    "pdf_vs_floor": ("pdf", "floor"),
+    "rss_vs_floor": ("pdf", "floor"),
+    "noop": ("noop", "full-all"),
+    "edit_vs_full": ("edit", "full-print"),
+    "epub_vs_pandoc": ("epub", "pandoc-epub"),
+}
 
 
 def _why_missing(bench: Bench, key: str) -> str:
@@ -320,6 +384,7 @@ def _why_missing(bench: Bench, key: str) -> str:
 
 
 # -- the printed report ---------------------------------------------------------------------
+
 
 def _cell(measurement: Measurement | None) -> str:
     if measurement is None:
@@ -355,65 +420,106 @@ def report(bench: Bench, derived: dict, target_rows: list[dict], header: dict) -
     def rss(key):
         return lambda s, d: _num(s.get(key).rss_mib if s.get(key) else None, ".0f", " MiB")
 
-    out = [f"command:  {header['command']}",
-           f"machine:  {header['machine']}",
-           f"versions: {header['versions']}",
-           f"tree:     {header['tree']}",
-           f"runs:     {_runs_policy(bench.args)}; cells show the median [number of runs]",
-           f"floor:    python -c \"{FLOOR_CODE}\" OUT/SLUG.print.html PROJECT/ floor.pdf",
-           "          (OUT/SLUG.print.html from `report-builder build pdf --keep-intermediate`)",
-           ""]
-    out.append(_table("PDF: full build (--force, default -j) vs the floor", columns, [
-        row("pages", lambda s, d: _num(d["pages"], "d")),
-        row("pages, floor", lambda s, d: _num(s.get("floor").pages if s.get("floor") else None, "d")),
-        row("report-builder build pdf", lambda s, d: _cell(s.get("pdf"))),
-        row("floor", lambda s, d: _cell(s.get("floor"))),
-        row("build / floor", lambda s, d: _num(d["pdf_vs_floor"], ".2f", "×")),
-        row("ms per page, build", lambda s, d: _num(d["ms_per_page"], ".0f")),
-        row("ms per page, floor", lambda s, d: _num(d["floor_ms_per_page"], ".0f")),
-        row("peak RSS, build", rss("pdf")),
-        row("peak RSS, floor", rss("floor")),
-        row("peak RSS build / floor", lambda s, d: _num(d["rss_vs_floor"], ".2f", "×")),
-    ]))
+    out = [
+        f"command:  {header['command']}",
+        f"machine:  {header['machine']}",
+        f"versions: {header['versions']}",
+        f"tree:     {header['tree']}",
+        f"runs:     {_runs_policy(bench.args)}; cells show the median [number of runs]",
+        f'floor:    python -c "{FLOOR_CODE}" OUT/SLUG.print.html PROJECT/ floor.pdf',
+        "          (OUT/SLUG.print.html from `report-builder build pdf --keep-intermediate`)",
+        "",
+    ]
+    out.append(
+        _table(
+            "PDF: full build (--force, default -j) vs the floor",
+            columns,
+            [
+                row("pages", lambda s, d: _num(d["pages"], "d")),
+                row("pages, floor", lambda s, d: _num(s.get("floor").pages if s.get("floor") else None, "d")),
+                row("report-builder build pdf", lambda s, d: _cell(s.get("pdf"))),
+                row("floor", lambda s, d: _cell(s.get("floor"))),
+                row("build / floor", lambda s, d: _num(d["pdf_vs_floor"], ".2f", "×")),
+                row("ms per page, build", lambda s, d: _num(d["ms_per_page"], ".0f")),
+                row("ms per page, floor", lambda s, d: _num(d["floor_ms_per_page"], ".0f")),
+                row("peak RSS, build", rss("pdf")),
+                row("peak RSS, floor", rss("floor")),
+                row("peak RSS build / floor", lambda s, d: _num(d["rss_vs_floor"], ".2f", "×")),
+            ],
+        )
+    )
     out.append("")
-    out.append(_table("EPUB, HTML and pandoc (full builds)", columns, [
-        row("report-builder build epub", lambda s, d: _cell(s.get("epub")) if "epub" in bench.formats else "n/a"),
-        row("  excluding the print layout", lambda s, d: _num(d["epub_without_layout"], ".2f", " s")),
-        row("pandoc md→EPUB", lambda s, d: _cell(s.get("pandoc-epub"))),
-        row("EPUB excl. layout / pandoc", lambda s, d: _num(d["epub_vs_pandoc"], ".2f", "×")),
-        row("report-builder build html", lambda s, d: _cell(s.get("html"))),
-        row("pandoc md→PDF (weasyprint)", lambda s, d: _cell(s.get("pandoc-pdf"))),
-        row("  pages", lambda s, d: _num(s.get("pandoc-pdf").pages if s.get("pandoc-pdf") else None, "d")),
-        row("peak RSS, build epub", rss("epub")),
-        row("peak RSS, pandoc md→PDF", rss("pandoc-pdf")),
-    ]))
+    out.append(
+        _table(
+            "EPUB, HTML and pandoc (full builds)",
+            columns,
+            [
+                row(
+                    "report-builder build epub", lambda s, d: _cell(s.get("epub")) if "epub" in bench.formats else "n/a"
+                ),
+                row("  excluding the print layout", lambda s, d: _num(d["epub_without_layout"], ".2f", " s")),
+                row("pandoc md→EPUB", lambda s, d: _cell(s.get("pandoc-epub"))),
+                row("EPUB excl. layout / pandoc", lambda s, d: _num(d["epub_vs_pandoc"], ".2f", "×")),
+                row("report-builder build html", lambda s, d: _cell(s.get("html"))),
+                row("pandoc md→PDF (weasyprint)", lambda s, d: _cell(s.get("pandoc-pdf"))),
+                row("  pages", lambda s, d: _num(s.get("pandoc-pdf").pages if s.get("pandoc-pdf") else None, "d")),
+                row("peak RSS, build epub", rss("epub")),
+                row("peak RSS, pandoc md→PDF", rss("pandoc-pdf")),
+            ],
+        )
+    )
     reference = bench.sizes.get(bench.args.reference)
     if reference is not None:
         d = derived[bench.args.reference]
         out.append("")
-        out.append(_table(f"Rebuilds, N={reference.articles}", ["", "wall", "", "command"], [
-            [m.label, _cell(m), extra, m.command] for m, extra in (
-                (reference.get("full-all"), ""),
-                (reference.get("noop"), _num(d["noop_share"] and d["noop_share"] * 100, ".1f", " % of full")),
-                (reference.get("full-print"), ""),
-                (reference.get("edit"), _num(d["edit_vs_full"], ".2f", "× full")),
-            ) if m is not None], left=(0, 3)))
+        out.append(
+            _table(
+                f"Rebuilds, N={reference.articles}",
+                ["", "wall", "", "command"],
+                [
+                    [m.label, _cell(m), extra, m.command]
+                    for m, extra in (
+                        (reference.get("full-all"), ""),
+                        (reference.get("noop"), _num(d["noop_share"] and d["noop_share"] * 100, ".1f", " % of full")),
+                        (reference.get("full-print"), ""),
+                        (reference.get("edit"), _num(d["edit_vs_full"], ".2f", "× full")),
+                    )
+                    if m is not None
+                ],
+                left=(0, 3),
+            )
+        )
     notes = _notes(bench)
     if notes:
         out.append("")
         out.extend(notes)
     out.append("")
-    out.append(_table(f"targets (N={bench.args.reference}, ratios from this run)", ["", "target", "measured", ""], [
-        [t["what"], t["limit"], t["shown"], {True: "met", False: "not met", None: f"n/a ({t['why_missing']})"}[t["met"]]]
-        for t in target_rows], left=(0, 3)))
+    out.append(
+        _table(
+            f"targets (N={bench.args.reference}, ratios from this run)",
+            ["", "target", "measured", ""],
+            [
+                [
+                    t["what"],
+                    t["limit"],
+                    t["shown"],
+                    {True: "met", False: "not met", None: f"n/a ({t['why_missing']})"}[t["met"]],
+                ]
+                for t in target_rows
+            ],
+            left=(0, 3),
+        )
+    )
     return "\n".join(out) + "\n"
 
 
 def _runs_policy(args) -> str:
     if args.runs == 1:
         return "1 run per measurement" + (" (--quick)" if args.quick else "") + ", 3 for the no-op build"
-    return (f"up to {args.runs} runs per measurement, fewer when they would take over {args.budget:.0f} s "
-            f"(at least 3 for the no-op build)")
+    return (
+        f"up to {args.runs} runs per measurement, fewer when they would take over {args.budget:.0f} s "
+        f"(at least 3 for the no-op build)"
+    )
 
 
 def _notes(bench: Bench) -> list[str]:
@@ -432,13 +538,17 @@ def _notes(bench: Bench) -> list[str]:
 
 # -- the run --------------------------------------------------------------------------------
 
+
 def _header(args) -> dict:
-    command = " ".join(shlex.quote(part) for part in [_rel(Path(sys.executable)), _rel(Path(sys.argv[0]).resolve()),
-                                                       *sys.argv[1:]])
+    command = " ".join(
+        shlex.quote(part) for part in [_rel(Path(sys.executable)), _rel(Path(sys.argv[0]).resolve()), *sys.argv[1:]]
+    )
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    machine = (f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({usable} usable), "
-               f"{_memory()}, load average {load} at start")
+    machine = (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({usable} usable), "
+        f"{_memory()}, load average {load} at start"
+    )
     versions = [f"Python {platform.python_version()}"]
     for name in ("report-builder", "weasyprint", "pypdf"):
         try:
@@ -465,10 +575,16 @@ def _memory() -> str:
 
 def _tree() -> str:
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "not a git checkout"
     return f"commit {commit}" + (" with uncommitted changes" if dirty else "")
@@ -484,7 +600,7 @@ def _rel(path: Path) -> str:
 def _shown_command(argv: list[str]) -> str:
     shown = list(argv)
     if shown[:1] == builder_command()[:1]:
-        shown = ["report-builder", *shown[len(builder_command()):]]
+        shown = ["report-builder", *shown[len(builder_command()) :]]
     elif shown[0] == sys.executable:
         shown[0] = "python"
     elif Path(shown[0]).name == "pandoc":
@@ -500,15 +616,25 @@ def _say(message: str) -> None:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Benchmark report-builder builds (see the README's Performance section).")
+    parser = argparse.ArgumentParser(
+        description="Benchmark report-builder builds (see the README's Performance section)."
+    )
     parser.add_argument("--quick", action="store_true", help=f"one run per measurement, N ≤ {QUICK_MAX_SIZE}")
     parser.add_argument("--sizes", help="comma-separated article counts (default: 1,10,100,300)")
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement at most (default: 3)")
-    parser.add_argument("--budget", type=float, default=300,
-                        help="seconds one measurement may take; fewer runs beyond it (default: 300)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=300,
+        help="seconds one measurement may take; fewer runs beyond it (default: 300)",
+    )
     parser.add_argument("--timeout", type=float, default=3600, help="seconds one run may take before it is killed")
-    parser.add_argument("--reference", type=int, default=REFERENCE_SIZE,
-                        help="the N of the no-op, edit and target figures (default: 100)")
+    parser.add_argument(
+        "--reference",
+        type=int,
+        default=REFERENCE_SIZE,
+        help="the N of the no-op, edit and target figures (default: 100)",
+    )
     args = parser.parse_args(argv)
     args.sizes = sorted({int(part) for part in args.sizes.split(",")}) if args.sizes else list(SIZES)
     if args.quick:
@@ -529,8 +655,10 @@ def main(argv: list[str]) -> int:
         bench.notes.append("pandoc not measured: not on PATH")
     busy = os.getloadavg()[0]
     if busy > (os.cpu_count() or 1) * 0.5:
-        bench.notes.append(f"the machine was busy when the run started (load average {busy:.1f} on "
-                           f"{os.cpu_count()} CPUs): times and ratios are less reliable")
+        bench.notes.append(
+            f"the machine was busy when the run started (load average {busy:.1f} on "
+            f"{os.cpu_count()} CPUs): times and ratios are less reliable"
+        )
     if args.reference != REFERENCE_SIZE:
         bench.notes.append(f"the targets are for N={REFERENCE_SIZE}; this run computes them on N={args.reference}")
     _say(header["command"])
@@ -541,14 +669,14 @@ def main(argv: list[str]) -> int:
             measure_size(bench, articles)
             _write_results(bench, header, started, partial=articles != args.sizes[-1])
     except KeyboardInterrupt:
-        bench.notes.append(f"interrupted after {time.perf_counter() - started:.0f} s: "
-                           "the figures below are those measured until then")
+        bench.notes.append(
+            f"interrupted after {time.perf_counter() - started:.0f} s: the figures below are those measured until then"
+        )
         _write_results(bench, header, started, partial=True)
     derived = figures(bench)
     print(report(bench, derived, targets(bench, derived), header), end="")
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"({time.perf_counter() - started:.0f} s in all, load average {load} at the end; "
-          f"results in {_rel(RESULTS)})")
+    print(f"({time.perf_counter() - started:.0f} s in all, load average {load} at the end; results in {_rel(RESULTS)})")
     return 0
 
 
@@ -562,8 +690,14 @@ def _write_results(bench: Bench, header: dict, started: float, partial: bool) ->
         **header,
         "partial": partial,
         "elapsed_seconds": time.perf_counter() - started,
-        "settings": {"sizes": bench.args.sizes, "runs": bench.args.runs, "budget": bench.args.budget,
-                     "reference": bench.args.reference, "formats": list(bench.formats), "floor": FLOOR_CODE},
+        "settings": {
+            "sizes": bench.args.sizes,
+            "runs": bench.args.runs,
+            "budget": bench.args.budget,
+            "reference": bench.args.reference,
+            "formats": list(bench.formats),
+            "floor": FLOOR_CODE,
+        },
         "sizes": {str(n): {key: m.to_json() for key, m in size.results.items()} for n, size in bench.sizes.items()},
         "derived": {str(n): values for n, values in derived.items()},
         "targets": targets(bench, derived),

@@ -37,8 +37,10 @@ def footnotes(count: int) -> dict[str, str]:
 
 def facts(count: int) -> dict[str, str]:
     rows = "".join(f"  - {{id: r{i}, label: Row {i}, value: {i}}}\n" for i in range(count))
-    table = ("title: Rows\nsource: Bench\ncolumns:\n  - {key: label, title: Label}\n"
-             "  - {key: value, title: Value, type: number}\nrows:\n" + rows)
+    table = (
+        "title: Rows\nsource: Bench\ncolumns:\n  - {key: label, title: Label}\n"
+        "  - {key: value, title: Value, type: number}\nrows:\n" + rows
+    )
     return {"content/a.md": HEAD + "Text.\n\n```{facts} rows\n```\n", "content/facts/rows.yaml": table}
 
 
@@ -48,8 +50,12 @@ def markdown(count: int) -> dict[str, str]:
 
 
 KINDS = {"footnotes": footnotes, "facts": facts, "markdown": markdown}
-COMMANDS = {"check": ["check"], "html": ["build", "html", "--force"], "epub": ["build", "epub", "--force"],
-            "pdf": ["build", "pdf", "--force"]}
+COMMANDS = {
+    "check": ["check"],
+    "html": ["build", "html", "--force"],
+    "epub": ["build", "epub", "--force"],
+    "pdf": ["build", "pdf", "--force"],
+}
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -63,8 +69,12 @@ def write(root: Path, files: dict[str, str]) -> Path:
 def run(root: Path, stage: str) -> tuple[float, str]:
     env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "REPORT_BUILDER_TIME_LIMIT": "0"}
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "report_builder", *COMMANDS[stage], "--project", str(root)],
-                          capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "report_builder", *COMMANDS[stage], "--project", str(root)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     seconds = time.perf_counter() - start
     problem = done.stderr.strip().splitlines()[0] if done.returncode else ""
     return seconds, problem
@@ -110,8 +120,11 @@ def main(argv: list[str]) -> int:
                     # the marginal cost of the items added since the last size: fixed costs cancel out
                     per_item = max(seconds - previous[1], 1e-6) / (size - previous[0])
                     base = base or per_item
-                    print(f"{kind:<10} {stage:<6} {size:>7} {seconds:>8.2f} {per_item * 1000:>8.3f} "
-                          f"{per_item / base:>6.2f}", flush=True)
+                    print(
+                        f"{kind:<10} {stage:<6} {size:>7} {seconds:>8.2f} {per_item * 1000:>8.3f} "
+                        f"{per_item / base:>6.2f}",
+                        flush=True,
+                    )
                     previous = (size, seconds)
     return 0
 

@@ -134,9 +134,14 @@ def run_cli():
 
     def run(*args, cwd=None, env=None, timeout=300) -> CliResult:
         environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-        completed = subprocess.run([sys.executable, "-m", "report_builder", *map(str, args)],
-                                   capture_output=True, text=True, cwd=cwd, env=environment,
-                                   timeout=timeout)
+        completed = subprocess.run(
+            [sys.executable, "-m", "report_builder", *map(str, args)],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            env=environment,
+            timeout=timeout,
+        )
         return CliResult(completed.returncode, completed.stdout, completed.stderr)
 
     return run

@@ -28,14 +28,22 @@ def test_the_same_article_count_gives_identical_files(corpus, tmp_path):
     first = _files(corpus.write_project(3, tmp_path / "first"))
     second = _files(corpus.write_project(3, tmp_path / "second"))
     assert first == second
-    assert sorted(first) == ["content/a001.md", "content/a002.md", "content/a003.md", "content/facts/a001.yaml",
-                             "content/facts/a002.yaml", "content/facts/a003.yaml", "report.yaml"]
+    assert sorted(first) == [
+        "content/a001.md",
+        "content/a002.md",
+        "content/a003.md",
+        "content/facts/a001.yaml",
+        "content/facts/a002.yaml",
+        "content/facts/a003.yaml",
+        "report.yaml",
+    ]
 
 
 def test_a_smaller_book_is_the_start_of_a_larger_one(corpus):
     small, large = corpus.project_files(2), corpus.project_files(5)
     assert {path: text for path, text in large.items() if path.startswith("content/") and path in small} == {
-        path: text for path, text in small.items() if path.startswith("content/")}
+        path: text for path, text in small.items() if path.startswith("content/")
+    }
 
 
 def test_an_article_has_the_parts_of_a_news_story(corpus):

@@ -21,12 +21,13 @@ from report_builder import ReportError
 from report_builder.build import check
 from report_builder.cli import main
 from report_builder.errors import shorten
-from report_builder.sources import parse_yaml
+from report_builder.inputs import parse_yaml
 
 ARTICLE = "---\ntitle: A\n---\n\nText.\n"
 #: nine levels of nine: expanded, 387 million strings from 350 bytes
 BOMB = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + "".join(
-    f"{name}: &{name} [{','.join([f'*{previous}'] * 9)}]\n" for previous, name in zip("abcdefgh", "bcdefghi"))
+    f"{name}: &{name} [{','.join([f'*{previous}'] * 9)}]\n" for previous, name in zip("abcdefgh", "bcdefghi")
+)
 REPEATS = "aliases and merge keys repeat more than 100,000 values; write the data without them"
 TOO_DEEP = "lists and mappings are nested more than 100 levels deep"
 
@@ -49,15 +50,18 @@ def png_header(width, height):
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IEND", b"")
+    )
 
 
 # -- YAML: aliases --------------------------------------------------------------------------------
 
+
 def test_an_alias_bomb_in_report_yaml_is_refused_at_its_alias(write_project):
-    root = write_project({"report.yaml": "title: T\narticles: [a.md]\n" + BOMB + "date: *i\n",
-                          "content/a.md": ARTICLE})
+    root = write_project({"report.yaml": "title: T\narticles: [a.md]\n" + BOMB + "date: *i\n", "content/a.md": ARTICLE})
     assert problems(root) == [f"report.yaml:8:8: error: {REPEATS}"]
 
 
@@ -80,7 +84,8 @@ def test_an_alias_bomb_in_front_matter_is_refused_at_its_line_in_the_article(wri
 
 def test_an_alias_bomb_written_as_block_lists_is_refused_at_the_alias_line():
     block = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + "".join(
-        f"{name}: &{name}\n" + f"  - *{previous}\n" * 9 for previous, name in zip("abcdefgh", "bcdefghi"))
+        f"{name}: &{name}\n" + f"  - *{previous}\n" * 9 for previous, name in zip("abcdefgh", "bcdefghi")
+    )
     assert yaml_problems(block) == [f"x.yaml:43:5: error: {REPEATS}"]
 
 
@@ -91,8 +96,10 @@ def test_merge_keys_that_repeat_too_many_values_are_refused_at_the_merge_key():
 
 def test_anchors_aliases_and_merge_keys_of_ordinary_size_still_load():
     text = "defaults: &d {unit: km, source: Ministry}\nrows:\n  - {<<: *d, id: a}\n  - {<<: *d, id: b, unit: m}\n"
-    assert parse_yaml(text, "x.yaml")["rows"] == [{"unit": "km", "source": "Ministry", "id": "a"},
-                                                   {"unit": "m", "source": "Ministry", "id": "b"}]
+    assert parse_yaml(text, "x.yaml")["rows"] == [
+        {"unit": "km", "source": "Ministry", "id": "a"},
+        {"unit": "m", "source": "Ministry", "id": "b"},
+    ]
 
 
 def test_an_alias_that_puts_its_anchor_too_deep_is_refused_at_the_alias():
@@ -101,14 +108,16 @@ def test_an_alias_that_puts_its_anchor_too_deep_is_refused_at_the_alias():
 
 
 def test_a_list_that_contains_itself_is_a_located_error():
-    assert yaml_problems("a: &a [*a]\n") == ["x.yaml:1:4: error: YAML syntax error: found unconstructable recursive node"]
+    assert yaml_problems("a: &a [*a]\n") == [
+        "x.yaml:1:4: error: YAML syntax error: found unconstructable recursive node"
+    ]
 
 
 # -- YAML: depth ----------------------------------------------------------------------------------
 
+
 def test_report_yaml_nested_ten_thousand_deep_is_one_located_error_at_level_101(write_project, run_cli):
-    root = write_project({"report.yaml": "title: T\nx: " + "[" * 10_000 + "]" * 10_000 + "\n",
-                          "content/a.md": ARTICLE})
+    root = write_project({"report.yaml": "title: T\nx: " + "[" * 10_000 + "]" * 10_000 + "\n", "content/a.md": ARTICLE})
     result = run_cli("check", "--project", root)
     assert (result.exit_code, result.stderr) == (1, f"report.yaml:2:103: error: {TOO_DEEP}\n")
 
@@ -138,10 +147,14 @@ def test_yaml_nested_exactly_one_hundred_levels_deep_loads():
 
 # -- YAML: integers and tags ----------------------------------------------------------------------
 
+
 def test_a_5000_digit_integer_in_report_yaml_is_a_located_error(write_project, run_cli):
     root = write_project({"report.yaml": "title: T\nsubtitle: " + "9" * 5000 + "\n", "content/a.md": ARTICLE})
     result = run_cli("check", "--project", root)
-    assert (result.exit_code, result.stderr) == (1, "report.yaml:2:11: error: integer has 5,000 digits; the limit is 30\n")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "report.yaml:2:11: error: integer has 5,000 digits; the limit is 30\n",
+    )
 
 
 def test_a_5000_digit_integer_in_front_matter_is_a_located_error(write_project):
@@ -156,32 +169,43 @@ def test_a_5000_digit_integer_in_a_yaml_fact_table_cell_is_a_located_error(write
 
 
 def test_a_5000_digit_number_in_a_csv_cell_is_a_located_error_quoting_its_start(write_project):
-    root = write_project({"content/facts/t.csv": "id,value\nr," + "9" * 5000 + "\n",
-                          "content/facts/t.yaml": "columns: [{key: value, type: number}]\n", "content/a.md": ARTICLE})
+    root = write_project(
+        {
+            "content/facts/t.csv": "id,value\nr," + "9" * 5000 + "\n",
+            "content/facts/t.yaml": "columns: [{key: value, type: number}]\n",
+            "content/a.md": ARTICLE,
+        }
+    )
     assert problems(root) == [
-        "content/facts/t.csv:2:3: error: column 'value' (number): a number has at most 30 digits, "
-        f"not '{'9' * 40}…'"]
+        f"content/facts/t.csv:2:3: error: column 'value' (number): a number has at most 30 digits, not '{'9' * 40}…'"
+    ]
 
 
 def test_an_integer_of_thirty_digits_loads():
     assert parse_yaml("n: 123456789012345678901234567890\n", "x.yaml")["n"] == 123456789012345678901234567890
 
 
-@pytest.mark.parametrize(("text", "error"), [
-    ("n: 0x" + "f" * 26, "x.yaml:1:4: error: integer has more than 30 digits; the limit is 30"),
-    ("n: " + "1:" * 100 + "1", "x.yaml:1:4: error: integer has 101 digits; the limit is 30"),
-])
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("n: 0x" + "f" * 26, "x.yaml:1:4: error: integer has more than 30 digits; the limit is 30"),
+        ("n: " + "1:" * 100 + "1", "x.yaml:1:4: error: integer has 101 digits; the limit is 30"),
+    ],
+)
 def test_an_integer_written_short_but_too_large_is_refused(text, error):
     assert yaml_problems(text) == [error]
 
 
-@pytest.mark.parametrize(("text", "error"), [
-    ("a: !!seq abc", "x.yaml:1:4: error: expected a list, found a scalar"),
-    ("a: !!map abc", "x.yaml:1:4: error: expected a mapping, found a scalar"),
-    ("a: !!float x", "x.yaml:1:4: error: 'x' is not a number"),
-    ("a: !!bool x", "x.yaml:1:4: error: 'x' is not true or false"),
-    ("a: !!int x", "x.yaml:1:4: error: 'x' is not a whole number"),
-])
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("a: !!seq abc", "x.yaml:1:4: error: expected a list, found a scalar"),
+        ("a: !!map abc", "x.yaml:1:4: error: expected a mapping, found a scalar"),
+        ("a: !!float x", "x.yaml:1:4: error: 'x' is not a number"),
+        ("a: !!bool x", "x.yaml:1:4: error: 'x' is not true or false"),
+        ("a: !!int x", "x.yaml:1:4: error: 'x' is not a whole number"),
+    ],
+)
 def test_an_explicit_tag_on_the_wrong_kind_of_value_is_a_located_error(text, error):
     assert yaml_problems(text) == [error]
 
@@ -189,10 +213,12 @@ def test_an_explicit_tag_on_the_wrong_kind_of_value_is_a_located_error(text, err
 @pytest.mark.parametrize("tag", ["binary", "omap", "pairs", "set"])
 def test_tags_that_build_more_than_plain_data_are_refused_at_the_value(tag):
     assert yaml_problems(f"a: !!{tag} [x]\n" if tag != "binary" else "a: !!binary aGk=\n") == [
-        f"x.yaml:1:4: error: YAML tag '!!{tag}' is not allowed: write plain text, numbers, dates, lists and mappings"]
+        f"x.yaml:1:4: error: YAML tag '!!{tag}' is not allowed: write plain text, numbers, dates, lists and mappings"
+    ]
 
 
 # -- messages quote at most forty characters -------------------------------------------------------
+
 
 def test_an_unknown_key_of_a_megabyte_is_quoted_by_its_first_forty_characters(write_project):
     root = write_project({"report.yaml": "title: T\n? " + "k" * 1_000_000 + "\n: 1\n", "content/a.md": ARTICLE})
@@ -202,83 +228,128 @@ def test_an_unknown_key_of_a_megabyte_is_quoted_by_its_first_forty_characters(wr
 def test_a_wrong_date_that_is_a_long_list_is_quoted_cut_to_forty_characters(write_project):
     root = write_project({"report.yaml": "title: T\ndate: [" + "1, " * 10_000 + "1]\n", "content/a.md": ARTICLE})
     assert problems(root) == [
-        "report.yaml:2:7: error: 'date' must be a date written YYYY-MM-DD, not [1, 1, 1, 1, 1, 1, ...]"]
+        "report.yaml:2:7: error: 'date' must be a date written YYYY-MM-DD, not [1, 1, 1, 1, 1, 1, ...]"
+    ]
 
 
-@pytest.mark.parametrize(("value", "shown"), [
-    ("short", "'short'"),
-    ("x" * 41, f"'{'x' * 40}…'"),
-    ("a\nb", "'a\\nb'"),
-    (dt.date(2025, 1, 31), "2025-01-31"),
-    ({"level": "secret"}, "{'level': 'secret'}"),
-    (list(range(10 ** 6)), "[0, 1, 2, 3, 4, 5, ...]"),
-    ([[[["deep"]]]], "[[[[...]]]]"),
-])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("short", "'short'"),
+        ("x" * 41, f"'{'x' * 40}…'"),
+        ("a\nb", "'a\\nb'"),
+        (dt.date(2025, 1, 31), "2025-01-31"),
+        ({"level": "secret"}, "{'level': 'secret'}"),
+        (list(range(10**6)), "[0, 1, 2, 3, 4, 5, ...]"),
+        ([[[["deep"]]]], "[[[[...]]]]"),
+    ],
+)
 def test_shorten_quotes_a_value_as_written_cut_to_forty_characters(value, shown):
     assert shorten(value) == shown
 
 
 # -- report.yaml: every setting's type ------------------------------------------------------------
 
-@pytest.mark.parametrize(("line", "error"), [
-    ("epub: {cover: [a, b]}", "report.yaml:2:15: error: epub.cover must be the path of an image in the project, "
-                              "such as 'content/images/cover.png'"),
-    ("epub: {conforms_to: 11}", "report.yaml:2:21: error: epub.conforms_to must be text: the address or name of the "
-                                "standard the EPUB meets, such as 'EPUB Accessibility 1.1 - WCAG 2.1 Level AA'"),
-    ("epub: {split_level: x}", "report.yaml:2:21: error: epub.split_level must be a whole number such as 1, not 'x'"),
-    ("epub: {split_level: 2}", "report.yaml:2:21: error: epub.split_level 2 is not supported: the EPUB has one file "
-                               "per article (split_level: 1)"),
-    ("epub: {cover: content/none.png}", "report.yaml:2:15: error: epub.cover 'content/none.png' is not a file "
-                                        "inside the project"),
-    ("epub: {cover: ../../etc/passwd}", "report.yaml:2:15: error: epub.cover '../../etc/passwd' is not a file "
-                                        "inside the project"),
-    ("epub: {cover: content/a.md}", "report.yaml:2:15: error: epub.cover 'content/a.md' must be a PNG, JPEG, GIF "
-                                    "or WebP image"),
-    ("epub: [cover]", "report.yaml:2:7: error: 'epub' must be a mapping"),
-    ("pdf: {duplex: 1}", "report.yaml:2:15: error: pdf.duplex must be true or false"),
-    ("pdf: {variant: [pdf/ua-1]}", "report.yaml:2:16: error: unknown PDF variant ['pdf/ua-1']"),
-    ("pdf: {page_size: {a: 4}}", "report.yaml:2:18: error: page_size must be one of A4, Letter, not {'a': 4}"),
-    ("formats: {pdf: true}", "report.yaml:2:10: error: formats must be a list drawn from pdf, epub, html"),
-    ("articles: [1]", "report.yaml:2:11: error: articles must be a list of file names in content/"),
-    ("authors: {name: A}", "report.yaml:2:10: error: 'authors' must be a list of text"),
-    ("keywords: 5", "report.yaml:2:11: error: 'keywords' must be a list of text"),
-    ("date: [2025]", "report.yaml:2:7: error: 'date' must be a date written YYYY-MM-DD, not [2025]"),
-    ("raw_html: 'yes'", "report.yaml:2:11: error: 'raw_html' must be true or false"),
-    ("subtitle: {a: b}", "report.yaml:2:11: error: 'subtitle' must be text"),
-])
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        (
+            "epub: {cover: [a, b]}",
+            "report.yaml:2:15: error: epub.cover must be the path of an image in the project, "
+            "such as 'content/images/cover.png'",
+        ),
+        (
+            "epub: {conforms_to: 11}",
+            "report.yaml:2:21: error: epub.conforms_to must be text: the address or name of the "
+            "standard the EPUB meets, such as 'EPUB Accessibility 1.1 - WCAG 2.1 Level AA'",
+        ),
+        (
+            "epub: {split_level: x}",
+            "report.yaml:2:21: error: epub.split_level must be a whole number such as 1, not 'x'",
+        ),
+        (
+            "epub: {split_level: 2}",
+            "report.yaml:2:21: error: epub.split_level 2 is not supported: the EPUB has one file "
+            "per article (split_level: 1)",
+        ),
+        (
+            "epub: {cover: content/none.png}",
+            "report.yaml:2:15: error: epub.cover 'content/none.png' is not a file inside the project",
+        ),
+        (
+            "epub: {cover: ../../etc/passwd}",
+            "report.yaml:2:15: error: epub.cover '../../etc/passwd' is not a file inside the project",
+        ),
+        (
+            "epub: {cover: content/a.md}",
+            "report.yaml:2:15: error: epub.cover 'content/a.md' must be a PNG, JPEG, GIF or WebP image",
+        ),
+        ("epub: [cover]", "report.yaml:2:7: error: 'epub' must be a mapping"),
+        ("pdf: {duplex: 1}", "report.yaml:2:15: error: pdf.duplex must be true or false"),
+        ("pdf: {variant: [pdf/ua-1]}", "report.yaml:2:16: error: unknown PDF variant ['pdf/ua-1']"),
+        ("pdf: {page_size: {a: 4}}", "report.yaml:2:18: error: page_size must be one of A4, Letter, not {'a': 4}"),
+        ("formats: {pdf: true}", "report.yaml:2:10: error: formats must be a list drawn from pdf, epub, html"),
+        ("articles: [1]", "report.yaml:2:11: error: articles must be a list of file names in content/"),
+        ("authors: {name: A}", "report.yaml:2:10: error: 'authors' must be a list of text"),
+        ("keywords: 5", "report.yaml:2:11: error: 'keywords' must be a list of text"),
+        ("date: [2025]", "report.yaml:2:7: error: 'date' must be a date written YYYY-MM-DD, not [2025]"),
+        ("raw_html: 'yes'", "report.yaml:2:11: error: 'raw_html' must be true or false"),
+        ("subtitle: {a: b}", "report.yaml:2:11: error: 'subtitle' must be text"),
+    ],
+)
 def test_a_setting_of_the_wrong_type_is_a_located_error(write_project, line, error):
     root = write_project({"report.yaml": f"title: T\n{line}\n", "content/a.md": ARTICLE})
     assert problems(root) == [error]
 
 
 def test_a_cover_over_the_pixel_limit_is_refused_when_checking(write_project):
-    root = write_project({"report.yaml": "title: T\narticles: [a.md]\nepub:\n  cover: content/images/c.png\n",
-                          "content/images/c.png": png_header(10_000, 10_000), "content/a.md": ARTICLE})
-    assert problems(root) == ["report.yaml:4:10: error: epub.cover 'content/images/c.png' has 100,000,000 pixels; "
-                              "the limit is 50,000,000"]
+    root = write_project(
+        {
+            "report.yaml": "title: T\narticles: [a.md]\nepub:\n  cover: content/images/c.png\n",
+            "content/images/c.png": png_header(10_000, 10_000),
+            "content/a.md": ARTICLE,
+        }
+    )
+    assert problems(root) == [
+        "report.yaml:4:10: error: epub.cover 'content/images/c.png' has 100,000,000 pixels; the limit is 50,000,000"
+    ]
 
 
 def test_check_reports_epub_settings_and_content_problems_in_one_run(write_project, run_cli):
-    root = write_project({"report.yaml": "title: T\narticles: [a.md]\nepub:\n  cover: [x]\n  conforms_to: 11\n",
-                          "content/a.md": "---\ntitle: A\nsumary: s\n---\n\nText.\n"})
+    root = write_project(
+        {
+            "report.yaml": "title: T\narticles: [a.md]\nepub:\n  cover: [x]\n  conforms_to: 11\n",
+            "content/a.md": "---\ntitle: A\nsumary: s\n---\n\nText.\n",
+        }
+    )
     result = run_cli("check", "--project", root)
-    assert (result.exit_code, result.stderr.splitlines()) == (1, [
-        "content/a.md:3:1: error: unknown front matter key 'sumary'; did you mean 'summary'?",
-        "report.yaml:4:10: error: epub.cover must be the path of an image in the project, such as "
-        "'content/images/cover.png'",
-        "report.yaml:5:16: error: epub.conforms_to must be text: the address or name of the standard the EPUB meets, "
-        "such as 'EPUB Accessibility 1.1 - WCAG 2.1 Level AA'"])
+    assert (result.exit_code, result.stderr.splitlines()) == (
+        1,
+        [
+            "content/a.md:3:1: error: unknown front matter key 'sumary'; did you mean 'summary'?",
+            "report.yaml:4:10: error: epub.cover must be the path of an image in the project, such as "
+            "'content/images/cover.png'",
+            "report.yaml:5:16: error: epub.conforms_to must be text: the address or name of the standard the EPUB meets, "
+            "such as 'EPUB Accessibility 1.1 - WCAG 2.1 Level AA'",
+        ],
+    )
 
 
 # -- SOURCE_DATE_EPOCH ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("epoch", ["99999999999999999", "253402300800", "yesterday", "-1", "1.5"])
 def test_a_source_date_epoch_that_is_no_time_is_one_line_naming_the_variable(write_project, run_cli, epoch):
     root = write_project({"content/a.md": ARTICLE})
     result = run_cli("check", "--project", root, env={"SOURCE_DATE_EPOCH": epoch})
-    assert (result.exit_code, result.stderr) == (1, (
-        f"report-builder: error: SOURCE_DATE_EPOCH={shorten(epoch)} is not a time from 1970 to 9999: set it to the "
-        "seconds since 1970-01-01 00:00 UTC (date +%s), or give report.yaml a date\n"))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        (
+            f"report-builder: error: SOURCE_DATE_EPOCH={shorten(epoch)} is not a time from 1970 to 9999: set it to the "
+            "seconds since 1970-01-01 00:00 UTC (date +%s), or give report.yaml a date\n"
+        ),
+    )
 
 
 def test_source_date_epoch_is_not_read_when_report_yaml_gives_the_date(write_project, monkeypatch):
@@ -294,32 +365,48 @@ def test_an_empty_source_date_epoch_counts_as_unset(write_project, monkeypatch):
 
 # -- CSV -------------------------------------------------------------------------------------------
 
+
 def test_a_csv_cell_over_128_kb_is_refused_at_its_line(write_project):
-    root = write_project({"content/facts/t.csv": "id,label\nr1,x\nr2," + "x" * 140_000 + "\n",
-                          "content/a.md": ARTICLE})
+    root = write_project({"content/facts/t.csv": "id,label\nr1,x\nr2," + "x" * 140_000 + "\n", "content/a.md": ARTICLE})
     assert problems(root) == [
-        "content/facts/t.csv:3:1: error: a field is longer than 131,072 characters, the limit for a CSV cell"]
+        "content/facts/t.csv:3:1: error: a field is longer than 131,072 characters, the limit for a CSV cell"
+    ]
 
 
 # -- resources WeasyPrint cannot load -------------------------------------------------------------
 
+
 def test_an_svg_that_is_not_xml_is_refused_at_the_article_line_with_the_reason(write_project, run_cli):
-    root = write_project({"content/a.md": ARTICLE + "\n![A drawing](images/x.svg)\n",
-                          "content/images/x.svg": "<svg xmlns='http://www.w3.org/2000/svg'><rect</svg>\n"})
+    root = write_project(
+        {
+            "content/a.md": ARTICLE + "\n![A drawing](images/x.svg)\n",
+            "content/images/x.svg": "<svg xmlns='http://www.w3.org/2000/svg'><rect</svg>\n",
+        }
+    )
     result = run_cli("build", "pdf", "-q", "--project", root)
-    assert (result.exit_code, result.stderr) == (1, (
-        "content/a.md:7:1: error: image 'images/x.svg' cannot be loaded: content/images/x.svg is not valid XML: "
-        "not well-formed (invalid token): line 1, column 45\n"))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        (
+            "content/a.md:7:1: error: image 'images/x.svg' cannot be loaded: content/images/x.svg is not valid XML: "
+            "not well-formed (invalid token): line 1, column 45\n"
+        ),
+    )
 
 
 def test_an_image_an_svg_takes_from_outside_is_refused_at_the_image_line_as_written(write_project, run_cli):
-    svg = ("<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'>\n"
-           "<image href='../../../../../../etc/hostname' width='5' height='5'/></svg>\n")
+    svg = (
+        "<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'>\n"
+        "<image href='../../../../../../etc/hostname' width='5' height='5'/></svg>\n"
+    )
     root = write_project({"content/a.md": ARTICLE + "\n![A drawing](images/y.svg)\n", "content/images/y.svg": svg})
     result = run_cli("build", "pdf", "-q", "--project", root)
-    assert (result.exit_code, result.stderr) == (1, (
-        "content/a.md:7:1: error: image 'images/y.svg' → '../../../../../../etc/hostname' is outside the project; "
-        "copy the file into the project\n"))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        (
+            "content/a.md:7:1: error: image 'images/y.svg' → '../../../../../../etc/hostname' is outside the project; "
+            "copy the file into the project\n"
+        ),
+    )
 
 
 def test_an_epub_dated_after_2107_builds_with_its_zip_dated_2107(write_project):
@@ -334,6 +421,7 @@ def test_an_epub_dated_after_2107_builds_with_its_zip_dated_2107(write_project):
 
 # -- output folders ---------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def built_html(write_project, monkeypatch):
     """A project with its HTML edition built into build/, the working folder its root."""
@@ -347,7 +435,10 @@ def test_an_output_folder_that_is_a_file_is_one_line(write_project, run_cli):
     root = write_project({"content/a.md": ARTICLE, "out": "not a folder\n"})
     result = run_cli("build", "html", "-q", "--out", "out", cwd=root)
     assert (result.exit_code, result.stderr, (root / "out").read_text()) == (
-        1, "report-builder: error: cannot write to out: it is a file, not a folder\n", "not a folder\n")
+        1,
+        "report-builder: error: cannot write to out: it is a file, not a folder\n",
+        "not a folder\n",
+    )
 
 
 def test_a_full_disk_is_one_line_naming_the_output_and_leaves_it_untouched(built_html, monkeypatch, capsys):
@@ -360,15 +451,20 @@ def test_a_full_disk_is_one_line_naming_the_output_and_leaves_it_untouched(built
     monkeypatch.setattr(os, "fsync", no_space)
     code = main(["build", "html", "-q"])
     assert (code, capsys.readouterr().err, (root / "build" / "t.html").read_bytes()) == (
-        1, "build/t.html: error: cannot write the output: No space left on device\n", before)
+        1,
+        "build/t.html: error: cannot write the output: No space left on device\n",
+        before,
+    )
 
 
 def _mount_tmpfs(folder: Path, options: str) -> bool:
     folder.mkdir(parents=True, exist_ok=True)
     if os.geteuid() != 0 or shutil.which("mount") is None:
         return False
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
-                          capture_output=True).returncode == 0
+    return (
+        subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True).returncode
+        == 0
+    )
 
 
 @pytest.fixture
@@ -390,7 +486,10 @@ def test_a_really_full_disk_leaves_the_previous_output_byte_identical(write_proj
     (root / "content" / "a.md").write_text(ARTICLE + "Long text. " * 2000 + "\n")
     result = run_cli("build", "html", "-q", "--project", root, "--out", small_disk)
     assert (result.exit_code, result.stderr, (small_disk / "t.html").read_bytes()) == (
-        1, f"{small_disk / 't.html'}: error: cannot write the output: No space left on device\n", before)
+        1,
+        f"{small_disk / 't.html'}: error: cannot write the output: No space left on device\n",
+        before,
+    )
 
 
 def test_a_read_only_output_folder_is_one_line(write_project, run_cli, tmp_path):
@@ -412,12 +511,20 @@ def test_a_read_only_output_folder_is_one_line(write_project, run_cli, tmp_path)
 
 def test_a_control_character_in_an_article_is_refused_at_its_place(write_project):
     root = write_project({"content/a.md": "---\ntitle: T\n---\nForm\ffeed.\n"})
-    assert problems(root) == ["content/a.md:4:5: error: character U+000C cannot be published (no edition can carry "
-                              "a control character); remove it"]
+    assert problems(root) == [
+        "content/a.md:4:5: error: character U+000C cannot be published (no edition can carry "
+        "a control character); remove it"
+    ]
 
 
 def test_a_control_character_written_as_a_yaml_escape_is_refused_at_its_value(write_project):
-    root = write_project({"report.yaml": 'title: T\nmarking: "Internal\\f"\narticles: [a.md]\n',
-                          "content/a.md": "---\ntitle: T\n---\nText.\n"})
-    assert problems(root) == ["report.yaml:2:10: error: character U+000C cannot be published (no edition can carry "
-                              "a control character); remove it"]
+    root = write_project(
+        {
+            "report.yaml": 'title: T\nmarking: "Internal\\f"\narticles: [a.md]\n',
+            "content/a.md": "---\ntitle: T\n---\nText.\n",
+        }
+    )
+    assert problems(root) == [
+        "report.yaml:2:10: error: character U+000C cannot be published (no edition can carry "
+        "a control character); remove it"
+    ]

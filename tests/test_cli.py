@@ -12,7 +12,7 @@ from conftest import copy_project
 BAD_CASES = {
     "bad/unknown-key": "report.yaml:3:1: error: unknown key 'colour'\n",
     "bad/missing-alt": "content/a.md:10:1: error: image 'images/x.svg' has no alt text; "
-                       "describe it between the brackets: ![what it shows](images/x.svg)\n",
+    "describe it between the brackets: ![what it shows](images/x.svg)\n",
     "bad/bad-fact-ref": "content/a.md:9:15: error: fact table 'numbers' has no row 'nonexistent'\n",
     "bad/bad-type": "content/facts/t.yaml:11:12: error: column 'value' (number): expected a number, not 'lots'\n",
 }
@@ -23,6 +23,7 @@ def last_line(text: str) -> str:
 
 
 # -- exit codes and messages -----------------------------------------------------------------
+
 
 def test_check_of_a_good_project_exits_0_and_says_what_it_read(project, run_cli):
     result = run_cli("check", "--project", project("minimal"))
@@ -42,20 +43,25 @@ def test_build_with_a_content_error_exits_1_with_the_same_lines_and_no_traceback
 
 
 def test_check_reports_every_problem_of_the_project_at_once(write_project, run_cli):
-    root = write_project({
-        "report.yaml": "title: T\narticles:\n  - a.md\n  - gone.md\n",
-        "content/a.md": "---\ntitle: A\nsumary: S\n---\n\n![](images/none.png)\n\n```{facts} numbers\n```\n",
-        "content/facts/numbers.csv": "id,label\nx,X\nx,Y\n",
-    })
+    root = write_project(
+        {
+            "report.yaml": "title: T\narticles:\n  - a.md\n  - gone.md\n",
+            "content/a.md": "---\ntitle: A\nsumary: S\n---\n\n![](images/none.png)\n\n```{facts} numbers\n```\n",
+            "content/facts/numbers.csv": "id,label\nx,X\nx,Y\n",
+        }
+    )
     result = run_cli("check", "--project", root)
-    assert (result.exit_code, result.stderr.splitlines()) == (1, [
-        "content/a.md:3:1: error: unknown front matter key 'sumary'; did you mean 'summary'?",
-        "content/a.md:6:1: error: image 'images/none.png' has no alt text; describe it between the brackets: "
-        "![what it shows](images/none.png)",
-        "content/a.md:6:1: error: image 'images/none.png' not found",
-        "content/facts/numbers.csv:3:1: error: duplicate row id 'x' (first used on line 2)",
-        "report.yaml:4:5: error: article 'content/gone.md' not found",
-    ])
+    assert (result.exit_code, result.stderr.splitlines()) == (
+        1,
+        [
+            "content/a.md:3:1: error: unknown front matter key 'sumary'; did you mean 'summary'?",
+            "content/a.md:6:1: error: image 'images/none.png' has no alt text; describe it between the brackets: "
+            "![what it shows](images/none.png)",
+            "content/a.md:6:1: error: image 'images/none.png' not found",
+            "content/facts/numbers.csv:3:1: error: duplicate row id 'x' (first used on line 2)",
+            "report.yaml:4:5: error: article 'content/gone.md' not found",
+        ],
+    )
 
 
 def test_check_writes_no_output(project, run_cli):
@@ -67,18 +73,28 @@ def test_check_writes_no_output(project, run_cli):
 def test_a_folder_without_report_yaml_exits_1_and_says_how_to_start(tmp_path, run_cli):
     result = run_cli("check", "--project", tmp_path)
     assert (result.exit_code, result.stderr) == (
-        1, "report.yaml: error: no report.yaml here; run 'report-builder init DIR' to start a project\n")
+        1,
+        "report.yaml: error: no report.yaml here; run 'report-builder init DIR' to start a project\n",
+    )
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ((), "report-builder: error: the following arguments are required: COMMAND"),
-    (("frobnicate",), "report-builder: error: argument COMMAND: invalid choice: 'frobnicate' "
-                      "(choose from 'build', 'check', 'clean', 'init', 'watch')"),
-    (("build", "docx"), "report-builder build: error: argument FORMAT: unknown format 'docx' "
-                        "(choose from pdf, epub, html)"),
-    (("check", "--colour"), "report-builder: error: unrecognized arguments: --colour"),
-    (("build", "-j", "zero"), "report-builder build: error: argument -j/--jobs: invalid int value: 'zero'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "report-builder: error: the following arguments are required: COMMAND"),
+        (
+            ("frobnicate",),
+            "report-builder: error: argument COMMAND: invalid choice: 'frobnicate' "
+            "(choose from 'build', 'check', 'clean', 'init', 'watch')",
+        ),
+        (
+            ("build", "docx"),
+            "report-builder build: error: argument FORMAT: unknown format 'docx' (choose from pdf, epub, html)",
+        ),
+        (("check", "--colour"), "report-builder: error: unrecognized arguments: --colour"),
+        (("build", "-j", "zero"), "report-builder build: error: argument -j/--jobs: invalid int value: 'zero'"),
+    ],
+)
 def test_a_usage_error_exits_2_and_names_the_mistake(run_cli, tmp_path, args, message):
     result = run_cli(*args, cwd=tmp_path)
     assert (result.exit_code, last_line(result.stderr)) == (2, message)
@@ -90,6 +106,7 @@ def test_version_exits_0(run_cli):
 
 
 # -- a failing build leaves the previous outputs alone -------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def built_minimal(tmp_path_factory):
@@ -118,8 +135,9 @@ def current_outputs(root):
 def test_a_build_failing_on_content_leaves_the_previous_outputs_byte_identical(previous_build, run_cli):
     root, before = previous_build
     article = root / "content" / "only.md"
-    article.write_text(article.read_text(encoding="utf-8").replace("{fact}`basic.shelters`", "{fact}`basic.shelter`"),
-                       encoding="utf-8")
+    article.write_text(
+        article.read_text(encoding="utf-8").replace("{fact}`basic.shelters`", "{fact}`basic.shelter`"), encoding="utf-8"
+    )
     result = run_cli("build", "pdf", "html", "--force", "--project", root)
     assert (result.exit_code, current_outputs(root) == before) == (1, True)
 
@@ -138,7 +156,9 @@ def test_a_template_error_in_the_web_edition_is_reported_at_its_file_and_line(pr
     (root / "templates" / "web.html").write_text("<html>\n{% if %}</html>\n", encoding="utf-8")
     result = run_cli("build", "pdf", "html", "--force", "-j", "2", "--quiet", "--project", root)
     assert (result.exit_code, result.stderr) == (
-        1, "templates/web.html:2: error: template syntax error: Expected an expression, got 'end of statement block'\n")
+        1,
+        "templates/web.html:2: error: template syntax error: Expected an expression, got 'end of statement block'\n",
+    )
 
 
 def test_a_failed_build_leaves_no_temporary_file_behind(previous_build, run_cli):
@@ -156,7 +176,11 @@ def test_check_reports_a_template_error_and_a_css_warning_without_writing(projec
     (root / "styles").mkdir()
     (root / "styles" / "custom.css").write_text("p {\n  colr: red;\n}\n")
     result = run_cli("check", "--project", root)
-    assert (result.exit_code, result.stderr.splitlines(), (root / "build").exists()) == (1, [
-        "styles/custom.css:2:3: warning: CSS: Ignored `colr: red`, unknown property",
-        "templates/article.html:2: error: template syntax error: Expected an expression, got 'end of statement block'",
-    ], False)
+    assert (result.exit_code, result.stderr.splitlines(), (root / "build").exists()) == (
+        1,
+        [
+            "styles/custom.css:2:3: warning: CSS: Ignored `colr: red`, unknown property",
+            "templates/article.html:2: error: template syntax error: Expected an expression, got 'end of statement block'",
+        ],
+        False,
+    )

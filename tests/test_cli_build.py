@@ -55,8 +55,12 @@ class Build:
     def __init__(self, root: Path, *args: str, env: dict | None = None):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "report_builder", "build", *ALL, "--project", str(root), *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        )
         self.lines = {"stdout": queue.Queue(), "stderr": queue.Queue()}
         self.seen = {"stdout": [], "stderr": []}
         self.readers = [threading.Thread(target=self._read, args=(name,), daemon=True) for name in self.lines]
@@ -147,18 +151,29 @@ def pdf_text(data: bytes) -> list[str]:
 
 # -- saying what it does ----------------------------------------------------------------------------
 
+
 def test_a_build_with_nothing_to_do_says_each_output_is_up_to_date(built, run_cli):
     result = run_cli("build", *ALL, cwd=built)
     assert (result.exit_code, result.stdout, result.stderr) == (
-        0, "".join(f"{fmt}: up to date (build/minimal.{fmt})\n" for fmt in ALL) + "nothing to do\n", "")
+        0,
+        "".join(f"{fmt}: up to date (build/minimal.{fmt})\n" for fmt in ALL) + "nothing to do\n",
+        "",
+    )
 
 
 def test_a_build_with_nothing_to_do_imports_neither_weasyprint_nor_ebooklib(built):
-    completed = subprocess.run([sys.executable, "-X", "importtime", "-m", "report_builder", "build", *ALL],
-                               cwd=built, capture_output=True, text=True, timeout=60)
+    completed = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "report_builder", "build", *ALL],
+        cwd=built,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     imported = {line.rsplit("|", 1)[-1].strip() for line in completed.stderr.splitlines() if "|" in line}
-    assert (completed.returncode, sorted(name for name in imported if name.split(".")[0] in (
-        "weasyprint", "ebooklib"))) == (0, [])
+    assert (
+        completed.returncode,
+        sorted(name for name in imported if name.split(".")[0] in ("weasyprint", "ebooklib")),
+    ) == (0, [])
 
 
 def test_verbose_names_the_changed_file_for_each_output_it_rebuilds(built, run_cli):
@@ -166,25 +181,30 @@ def test_verbose_names_the_changed_file_for_each_output_it_rebuilds(built, run_c
     result = run_cli("build", *ALL, "-v", cwd=built)
     assert [line for line in result.stdout.splitlines() if not line.startswith("  ")] == [
         *(f"{fmt}: rebuild (content/only.md changed)" for fmt in ALL),
-        *(f"{fmt}: wrote build/minimal.{fmt}" for fmt in ALL)]
+        *(f"{fmt}: wrote build/minimal.{fmt}" for fmt in ALL),
+    ]
 
 
 def test_clean_names_what_it_removed_and_leaves_no_build_folder(built, run_cli):
     result = run_cli("clean", cwd=built)
     assert (result.exit_code, result.stdout, (built / "build").exists()) == (
-        0, f"removed {', '.join(OUTPUT_NAMES)}\n", False)
+        0,
+        f"removed {', '.join(OUTPUT_NAMES)}\n",
+        False,
+    )
 
 
 # -- killed builds ----------------------------------------------------------------------------------
 
 KILL_MOMENTS = [pytest.param(("after", delay), id=f"after-{delay}s") for delay in (0.2, 0.8, 1.5, 2.5)] + [
-    pytest.param(("at", step), id=f"at-{step.replace(' ', '-')}")
-    for step in ("writing PDF", "rendering HTML edition")]  # the late moments a delay may miss on a fast machine
+    pytest.param(("at", step), id=f"at-{step.replace(' ', '-')}") for step in ("writing PDF", "rendering HTML edition")
+]  # the late moments a delay may miss on a fast machine
 
 
 @pytest.mark.parametrize("moment", KILL_MOMENTS)
-def test_a_killed_build_leaves_each_output_old_or_complete_and_the_next_build_recovers(built, moment, start_build,
-                                                                                    run_cli):
+def test_a_killed_build_leaves_each_output_old_or_complete_and_the_next_build_recovers(
+    built, moment, start_build, run_cli
+):
     out = built / "build"
     before = {name: (out / name).read_bytes() for name in OUTPUT_NAMES}
     edit_article(built)
@@ -209,7 +229,10 @@ def test_a_killed_build_leaves_each_output_old_or_complete_and_the_next_build_re
         else:
             assert after_kill[name] in (before[name], final[name]), name
     assert (recovery.exit_code, sorted(os.listdir(out)), sorted(path.name for path in out.rglob("*.tmp"))) == (
-        0, [".report-builder", *OUTPUT_NAMES], [])
+        0,
+        [".report-builder", *OUTPUT_NAMES],
+        [],
+    )
     assert "painting their doors" in (out / "minimal.html").read_text()
 
 
@@ -242,6 +265,7 @@ def test_a_build_after_a_killed_one_does_not_wait_for_it(built, start_build, run
 
 # -- two builds at once -----------------------------------------------------------------------------
 
+
 def test_a_second_build_of_the_same_project_waits_for_the_first_and_both_write_complete_outputs(built, start_build):
     out = built / "build"
     before = {name: (out / name).read_bytes() for name in OUTPUT_NAMES}
@@ -256,10 +280,13 @@ def test_a_second_build_of_the_same_project_waits_for_the_first_and_both_write_c
     codes = (first.finish(), second.finish())
     assert (waited, codes, WAITING in first.seen["stderr"]) == (True, (0, 0), False)
     assert (pdf_text((out / "minimal.pdf").read_bytes()), (out / "minimal.html").read_bytes()) == (
-        pdf_text(before["minimal.pdf"]), before["minimal.html"])
+        pdf_text(before["minimal.pdf"]),
+        before["minimal.html"],
+    )
 
 
 # -- parallel jobs ----------------------------------------------------------------------------------
+
 
 def test_one_job_and_two_jobs_write_byte_identical_outputs(tmp_path, run_cli):
     one = shutil.copytree(PROJECTS / "minimal", tmp_path / "one")
@@ -267,12 +294,14 @@ def test_one_job_and_two_jobs_write_byte_identical_outputs(tmp_path, run_cli):
     results = [run_cli("build", *ALL, "-j", jobs, cwd=root) for jobs, root in (("1", one), ("2", two))]
     outputs = sorted(path.name for path in (one / "build").iterdir() if path.is_file())
     assert [result.exit_code for result in results] == [0, 0]
-    assert {output: (one / "build" / output).read_bytes() == (two / "build" / output).read_bytes()
-            for output in outputs} == {output: True for output in outputs}
+    assert {
+        output: (one / "build" / output).read_bytes() == (two / "build" / output).read_bytes() for output in outputs
+    } == {output: True for output in outputs}
 
 
 def test_a_multi_article_pdf_laid_out_in_parallel_reads_the_same_and_the_other_editions_are_identical(
-        tmp_path, run_cli):
+    tmp_path, run_cli
+):
     """-j 2 lays the PDF out in chunks (its bytes differ); the words on each page must not."""
     import pypdf
 
@@ -282,6 +311,8 @@ def test_a_multi_article_pdf_laid_out_in_parallel_reads_the_same_and_the_other_e
     assert [result.exit_code for result in results] == [0, 0]
     for output in ("multilingual.html", "multilingual.epub"):
         assert (one / "build" / output).read_bytes() == (two / "build" / output).read_bytes(), output
-    words = [[page.extract_text().split() for page in pypdf.PdfReader(root / "build" / "multilingual.pdf").pages]
-             for root in (one, two)]
+    words = [
+        [page.extract_text().split() for page in pypdf.PdfReader(root / "build" / "multilingual.pdf").pages]
+        for root in (one, two)
+    ]
     assert words[0] == words[1]

@@ -23,12 +23,19 @@ def errors_of(write_project, text) -> list[str]:
 
 # -- values and defaults ----------------------------------------------------------------
 
+
 def test_a_title_alone_gives_the_documented_defaults(write_project, monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     config = config_of(write_project, "title: The Smoke and the Rails\n")
-    assert (config.slug, config.language, config.date, config.formats, config.pdf.page_size, config.pdf.toc,
-            config.articles) == ("the-smoke-and-the-rails", "en-GB", dt.date(1980, 1, 1),
-                                 ("pdf", "epub", "html"), "A4", None, None)
+    assert (
+        config.slug,
+        config.language,
+        config.date,
+        config.formats,
+        config.pdf.page_size,
+        config.pdf.toc,
+        config.articles,
+    ) == ("the-smoke-and-the-rails", "en-GB", dt.date(1980, 1, 1), ("pdf", "epub", "html"), "A4", None, None)
 
 
 def test_without_a_date_the_build_date_comes_from_source_date_epoch(write_project, monkeypatch):
@@ -58,6 +65,7 @@ def test_articles_keep_the_order_report_yaml_gives(write_project):
 
 # -- errors ------------------------------------------------------------------------------
 
+
 def test_unknown_key_is_reported_at_its_line(project):
     with pytest.raises(ReportError) as raised:
         load_config(load_project(project("bad/unknown-key")))
@@ -66,22 +74,26 @@ def test_unknown_key_is_reported_at_its_line(project):
 
 def test_misspelt_key_suggests_the_key_meant(write_project):
     assert errors_of(write_project, "title: T\nsubtitel: S\n") == [
-        "report.yaml:2:1: error: unknown key 'subtitel'; did you mean 'subtitle'?"]
+        "report.yaml:2:1: error: unknown key 'subtitel'; did you mean 'subtitle'?"
+    ]
 
 
 def test_misspelt_nested_key_suggests_the_full_key_meant(write_project):
     assert errors_of(write_project, "title: T\npdf:\n  page_sise: A4\n") == [
-        "report.yaml:3:3: error: unknown key 'pdf.page_sise'; did you mean 'pdf.page_size'?"]
+        "report.yaml:3:3: error: unknown key 'pdf.page_sise'; did you mean 'pdf.page_size'?"
+    ]
 
 
 def test_yaml_syntax_error_is_reported_where_the_parser_stopped(write_project):
     assert errors_of(write_project, "title: T\narticles: [a.md\n") == [
-        "report.yaml:3:1: error: YAML syntax error: expected ',' or ']', but got '<stream end>'"]
+        "report.yaml:3:1: error: YAML syntax error: expected ',' or ']', but got '<stream end>'"
+    ]
 
 
 def test_report_yaml_that_is_not_a_mapping_is_an_error(write_project):
     assert errors_of(write_project, "- title: T\n") == [
-        "report.yaml:1:1: error: report.yaml must be a mapping of keys to values"]
+        "report.yaml:1:1: error: report.yaml must be a mapping of keys to values"
+    ]
 
 
 def test_missing_title_is_an_error(write_project):
@@ -92,26 +104,36 @@ def test_missing_report_yaml_says_how_to_start_a_project(tmp_path):
     with pytest.raises(ReportError) as raised:
         load_config(load_project(tmp_path))
     assert [str(d) for d in raised.value.diagnostics] == [
-        "report.yaml: error: no report.yaml here; run 'report-builder init DIR' to start a project"]
+        "report.yaml: error: no report.yaml here; run 'report-builder init DIR' to start a project"
+    ]
 
 
-@pytest.mark.parametrize(("line", "error"), [
-    ("language: English", "report.yaml:2:11: error: language 'English' is not a BCP 47 tag such as 'en-GB'"),
-    ("language: xx", "report.yaml:2:11: error: unknown language 'xx'"),
-    ("date: soon", "report.yaml:2:7: error: 'date' must be a date written YYYY-MM-DD, not 'soon'"),
-    ("date: 2025-13-01", "report.yaml:2:7: error: 'date' must be a date written YYYY-MM-DD, not '2025-13-01'"),
-    ("slug: My Brief", "report.yaml:2:7: error: slug 'My Brief' must use lowercase letters, digits, '.', '_' and '-'"),
-    ("formats: [pdf, docx]", "report.yaml:2:10: error: formats must be a list drawn from pdf, epub, html"),
-    ("articles: a.md", "report.yaml:2:11: error: articles must be a list of file names in content/"),
-    ("authors: [1, 2]", "report.yaml:2:10: error: 'authors' must be a list of text"),
-    ("subtitle: [a, b]", "report.yaml:2:11: error: 'subtitle' must be text"),
-    ("marking: {level: secret}", "report.yaml:2:10: error: 'marking' must be text"),
-    ("allow_remote_images: maybe", "report.yaml:2:22: error: 'allow_remote_images' must be true or false"),
-    ("pdf: A4", "report.yaml:2:6: error: 'pdf' must be a mapping"),
-    ("pdf: {page_size: A5}", "report.yaml:2:18: error: page_size must be one of A4, Letter, not 'A5'"),
-    ("pdf: {toc: sometimes}", "report.yaml:2:12: error: pdf.toc must be true or false"),
-    ("epub: {split_level: two}", "report.yaml:2:21: error: epub.split_level must be a whole number such as 1, not 'two'"),
-])
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ("language: English", "report.yaml:2:11: error: language 'English' is not a BCP 47 tag such as 'en-GB'"),
+        ("language: xx", "report.yaml:2:11: error: unknown language 'xx'"),
+        ("date: soon", "report.yaml:2:7: error: 'date' must be a date written YYYY-MM-DD, not 'soon'"),
+        ("date: 2025-13-01", "report.yaml:2:7: error: 'date' must be a date written YYYY-MM-DD, not '2025-13-01'"),
+        (
+            "slug: My Brief",
+            "report.yaml:2:7: error: slug 'My Brief' must use lowercase letters, digits, '.', '_' and '-'",
+        ),
+        ("formats: [pdf, docx]", "report.yaml:2:10: error: formats must be a list drawn from pdf, epub, html"),
+        ("articles: a.md", "report.yaml:2:11: error: articles must be a list of file names in content/"),
+        ("authors: [1, 2]", "report.yaml:2:10: error: 'authors' must be a list of text"),
+        ("subtitle: [a, b]", "report.yaml:2:11: error: 'subtitle' must be text"),
+        ("marking: {level: secret}", "report.yaml:2:10: error: 'marking' must be text"),
+        ("allow_remote_images: maybe", "report.yaml:2:22: error: 'allow_remote_images' must be true or false"),
+        ("pdf: A4", "report.yaml:2:6: error: 'pdf' must be a mapping"),
+        ("pdf: {page_size: A5}", "report.yaml:2:18: error: page_size must be one of A4, Letter, not 'A5'"),
+        ("pdf: {toc: sometimes}", "report.yaml:2:12: error: pdf.toc must be true or false"),
+        (
+            "epub: {split_level: two}",
+            "report.yaml:2:21: error: epub.split_level must be a whole number such as 1, not 'two'",
+        ),
+    ],
+)
 def test_a_value_of_the_wrong_kind_is_reported_at_the_value(write_project, line, error):
     assert errors_of(write_project, f"title: T\n{line}\n") == [error]
 

@@ -11,7 +11,7 @@ import shutil
 import struct
 import subprocess
 import zipfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pypdf
@@ -21,9 +21,13 @@ from lxml import etree
 from report_builder import ReportError, build, check
 
 REPO = Path(__file__).resolve().parents[1]
-NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
-      "opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
-      "ncx": "http://www.daisy.org/z3986/2005/ncx/"}
+NS = {
+    "x": "http://www.w3.org/1999/xhtml",
+    "epub": "http://www.idpf.org/2007/ops",
+    "opf": "http://www.idpf.org/2007/opf",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "ncx": "http://www.daisy.org/z3986/2005/ncx/",
+}
 IN_CI = bool(os.environ.get("CI"))
 
 
@@ -50,8 +54,10 @@ class Book:
     def spine(self) -> list[tuple[str, str]]:
         """(href, linear) in reading order."""
         items = self.manifest()
-        return [(items[ref.get("idref")].get("href"), ref.get("linear", "yes"))
-                for ref in self.opf.iterfind(".//opf:spine/opf:itemref", NS)]
+        return [
+            (items[ref.get("idref")].get("href"), ref.get("linear", "yes"))
+            for ref in self.opf.iterfind(".//opf:spine/opf:itemref", NS)
+        ]
 
     def item_with(self, prop: str) -> etree._Element:
         return next(i for i in self.manifest().values() if prop in (i.get("properties") or "").split())
@@ -76,7 +82,7 @@ class Book:
         return found[0] if found else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _book(path: Path) -> Book:
     return Book(path)
 
@@ -90,6 +96,7 @@ def words(text: str) -> list[str]:
 
 
 # -- EPUBCheck -----------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def epubcheck(built, tmp_path_factory):
@@ -106,8 +113,12 @@ def epubcheck(built, tmp_path_factory):
     def run(name):
         if name not in results:
             report = tmp_path_factory.mktemp("epubcheck") / f"{name}.json"
-            completed = subprocess.run([java, "-jar", str(EPUBCHECK), str(built(name).epub), "--failonwarnings",
-                                        "-q", "--json", str(report)], capture_output=True, text=True, timeout=600)
+            completed = subprocess.run(
+                [java, "-jar", str(EPUBCHECK), str(built(name).epub), "--failonwarnings", "-q", "--json", str(report)],
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             messages = json.loads(report.read_text(encoding="utf-8"))["messages"]
             results[name] = (completed.returncode, messages)
         return results[name]
@@ -118,11 +129,14 @@ def epubcheck(built, tmp_path_factory):
 @pytest.mark.parametrize("name", ["sample", "multilingual"])
 def test_epubcheck_finds_no_error_and_no_warning(epubcheck, name):
     code, messages = epubcheck(name)
-    found = [f"{m['severity']} {m['ID']}: {m['message']} at {[l['path'] for l in m['locations']]}" for m in messages]
+    found = [
+        f"{m['severity']} {m['ID']}: {m['message']} at {[where['path'] for where in m['locations']]}" for m in messages
+    ]
     assert (code, found) == (0, [])
 
 
 # -- Ace by DAISY --------------------------------------------------------------------------------
+
 
 def ace_command() -> list[str] | None:
     """ace-cli as .ci/run installs it (.ci/ace), or on PATH; None when it or chromium is missing."""
@@ -142,16 +156,25 @@ def test_ace_finds_no_accessibility_violation(built, tmp_path, name):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": chromium}
     out = tmp_path / "ace"
-    completed = subprocess.run([*command, "-s", "-E", "-f", "-o", str(out), str(built(name).epub)],
-                               capture_output=True, text=True, env=env, timeout=600)
+    completed = subprocess.run(
+        [*command, "-s", "-E", "-f", "-o", str(out), str(built(name).epub)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    violations = [f"{a['earl:testSubject']['url']}: {r['earl:test']['dct:title']} ({r['earl:test']['earl:impact']})"
-                  for a in report["assertions"] for r in a["assertions"]
-                  if r["earl:result"]["earl:outcome"] == "fail"]
+    violations = [
+        f"{a['earl:testSubject']['url']}: {r['earl:test']['dct:title']} ({r['earl:test']['earl:impact']})"
+        for a in report["assertions"]
+        for r in a["assertions"]
+        if r["earl:result"]["earl:outcome"] == "fail"
+    ]
     assert (completed.returncode, violations, report["earl:result"]["earl:outcome"]) == (0, [], "pass")
 
 
 # -- reading order and navigation ----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["sample", "multilingual"])
 def test_spine_is_cover_title_contents_then_articles_in_report_order(built, name):
@@ -174,9 +197,12 @@ def test_contents_page_is_in_the_reading_order_only_when_print_has_one(built):
 
 
 def nav_tree(ol) -> list:
-    return [(li.find("x:a", NS).text, li.find("x:a", NS).get("href"), nav_tree(li.find("x:ol", NS)))
-            if li.find("x:ol", NS) is not None else (li.find("x:a", NS).text, li.find("x:a", NS).get("href"), [])
-            for li in ol.iterfind("x:li", NS)]
+    return [
+        (li.find("x:a", NS).text, li.find("x:a", NS).get("href"), nav_tree(li.find("x:ol", NS)))
+        if li.find("x:ol", NS) is not None
+        else (li.find("x:a", NS).text, li.find("x:a", NS).get("href"), [])
+        for li in ol.iterfind("x:li", NS)
+    ]
 
 
 def heading_tree(publication) -> list:
@@ -209,7 +235,9 @@ def test_nav_contents_nest_a_subsection_under_its_section(built):
     toc = nav_tree(book_of(built("multilingual")).nav().find(".//x:nav[@epub:type='toc']/x:ol", NS))
     athens = toc[1]
     assert [(title, [child[0] for child in children]) for title, _href, children in athens[2]] == [
-        ("Greek in running text", ["Accents and final sigma"]), ("A simple chart", [])]
+        ("Greek in running text", ["Accents and final sigma"]),
+        ("A simple chart", []),
+    ]
 
 
 @pytest.mark.parametrize("name, depth", [("sample", 2), ("multilingual", 3)])
@@ -221,8 +249,10 @@ def test_ncx_depth_is_the_depth_of_the_contents(built, name, depth):
 def test_ncx_navmap_lists_the_same_entries_as_the_nav(built):
     book = book_of(built("multilingual"))
     ncx = book.doc("toc.ncx")
-    ncx_entries = [(p.findtext("ncx:navLabel/ncx:text", namespaces=NS), p.find("ncx:content", NS).get("src"))
-                   for p in ncx.iterfind(".//ncx:navPoint", NS)]
+    ncx_entries = [
+        (p.findtext("ncx:navLabel/ncx:text", namespaces=NS), p.find("ncx:content", NS).get("src"))
+        for p in ncx.iterfind(".//ncx:navPoint", NS)
+    ]
     nav_entries = [(a.text, a.get("href")) for a in book.nav().iterfind(".//x:nav[@epub:type='toc']//x:a", NS)]
     assert ncx_entries == nav_entries
 
@@ -230,27 +260,68 @@ def test_ncx_navmap_lists_the_same_entries_as_the_nav(built):
 def test_landmarks_point_at_cover_contents_and_first_article(built):
     nav = book_of(built("multilingual")).nav().find(".//x:nav[@epub:type='landmarks']", NS)
     landmarks = {a.get(f"{{{NS['epub']}}}type"): a.get("href") for a in nav.iterfind(".//x:a", NS)}
-    assert landmarks == {"cover": "cover.xhtml", "titlepage": "titlepage.xhtml", "toc": "nav.xhtml#contents",
-                         "bodymatter": "alpha.xhtml"}
+    assert landmarks == {
+        "cover": "cover.xhtml",
+        "titlepage": "titlepage.xhtml",
+        "toc": "nav.xhtml#contents",
+        "bodymatter": "alpha.xhtml",
+    }
 
 
 def test_title_page_gives_title_subtitle_date_and_marking(built):
     text = " ".join(" ".join(book_of(built("sample")).doc("titlepage.xhtml").find("x:body", NS).itertext()).split())
-    assert text == ("For internal distribution The Smoke and the Rails Pokrovsk at the Edge of Night "
-                    "A briefing on the battle for the Donetsk rail hub of Pokrovsk, the civilians who remain there "
-                    "and the manpower strain shaping Ukraine’s defence. Briefing Desk Report Builder Sample Desk "
-                    "5 November 2025")
+    assert text == (
+        "For internal distribution The Smoke and the Rails Pokrovsk at the Edge of Night "
+        "A briefing on the battle for the Donetsk rail hub of Pokrovsk, the civilians who remain there "
+        "and the manpower strain shaping Ukraine’s defence. Briefing Desk Report Builder Sample Desk "
+        "5 November 2025"
+    )
 
 
 # -- page-list: the printed pages ------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def long_prose(tmp_path_factory):
     """A project of long paragraphs, lists, quotes and footnotes: printed pages begin mid-paragraph."""
     root = tmp_path_factory.mktemp("long-prose") / "project"
-    vocabulary = ("the siege of a rail hub turns on small things — supply lines, weather, morale and the "
-                  "stubborn routines of those who remain; counter-battery fire, well-worn roads and "
-                  "half-empty trains shape what commanders can/cannot do").split()
+    vocabulary = [
+        "the",
+        "siege",
+        "of",
+        "a",
+        "rail",
+        "hub",
+        "turns",
+        "on",
+        "small",
+        "things",
+        "—",
+        "supply",
+        "lines,",
+        "weather,",
+        "morale",
+        "and",
+        "the",
+        "stubborn",
+        "routines",
+        "of",
+        "those",
+        "who",
+        "remain;",
+        "counter-battery",
+        "fire,",
+        "well-worn",
+        "roads",
+        "and",
+        "half-empty",
+        "trains",
+        "shape",
+        "what",
+        "commanders",
+        "can/cannot",
+        "do",
+    ]
     chance = random.Random(7)
 
     def paragraph(count):
@@ -258,20 +329,30 @@ def long_prose(tmp_path_factory):
         for _ in range(count):
             word = chance.choice(vocabulary)
             roll = chance.random()
-            word = f"*{word}*" if roll < 0.05 else f"**{word}**" if roll < 0.08 else \
-                f"{word}—{chance.choice(vocabulary)}" if roll < 0.1 else word
+            word = (
+                f"*{word}*"
+                if roll < 0.05
+                else f"**{word}**"
+                if roll < 0.08
+                else f"{word}—{chance.choice(vocabulary)}"
+                if roll < 0.1
+                else word
+            )
             chosen.append(word)
         return " ".join(chosen).capitalize() + "."
 
     (root / "content").mkdir(parents=True)
-    (root / "report.yaml").write_text("title: Long Prose\nslug: long-prose\nlanguage: en-GB\ndate: 2024-05-01\n"
-                                      "articles:\n  - one.md\n  - two.md\n", encoding="utf-8")
+    (root / "report.yaml").write_text(
+        "title: Long Prose\nslug: long-prose\nlanguage: en-GB\ndate: 2024-05-01\narticles:\n  - one.md\n  - two.md\n",
+        encoding="utf-8",
+    )
     for name in ("one", "two"):
         parts = [f"---\ntitle: Part {name}\nsummary: Prose that breaks across pages.\n---\n"]
         for section in range(3):
             parts.append(f"## Section {section + 1}\n")
-            parts += [paragraph(chance.randint(120, 240)) + (f"[^{section}]" if k == 1 else "") + "\n"
-                      for k in range(4)]
+            parts += [
+                paragraph(chance.randint(120, 240)) + (f"[^{section}]" if k == 1 else "") + "\n" for k in range(4)
+            ]
             parts.append("\n".join(f"- {paragraph(chance.randint(20, 60))}" for _ in range(3)) + "\n")
             parts.append(f"> {paragraph(50)}\n>\n> — A speaker\n")
             parts.append(f"[^{section}]: A note of several words for section {section + 1}.\n")
@@ -303,8 +384,12 @@ def test_every_page_list_entry_points_at_its_page_break_marker(built, long_prose
     for label, href in book.page_list():
         marker = book.element(href)
         assert marker is not None, href
-        assert (marker.get(f"{{{NS['epub']}}}type"), marker.get("role"), marker.get("aria-label"),
-                marker.get("id")) == ("pagebreak", "doc-pagebreak", label, f"page-{label}")
+        assert (
+            marker.get(f"{{{NS['epub']}}}type"),
+            marker.get("role"),
+            marker.get("aria-label"),
+            marker.get("id"),
+        ) == ("pagebreak", "doc-pagebreak", label, f"page-{label}")
 
 
 @pytest.mark.parametrize("name", PAGED + ["long-prose"])
@@ -360,11 +445,13 @@ def test_no_page_break_marker_sits_inside_a_heading(built, long_prose):
     for project in (built("sample"), built("multilingual"), long_prose):
         book = _book(project.epub)
         for _label, href in book.page_list():
-            assert not book.element(href).xpath("ancestor::*[local-name()='h1' or local-name()='h2' "
-                                                "or local-name()='h3' or local-name()='h4']"), href
+            assert not book.element(href).xpath(
+                "ancestor::*[local-name()='h1' or local-name()='h2' or local-name()='h3' or local-name()='h4']"
+            ), href
 
 
 # -- package metadata ------------------------------------------------------------------------------
+
 
 def test_package_metadata_comes_from_report_yaml(built):
     project = built("sample")
@@ -374,7 +461,9 @@ def test_package_metadata_comes_from_report_yaml(built):
     assert book.dc("language") == ["en-GB"]
     assert book.dc("title") == ["The Smoke and the Rails", "Pokrovsk at the Edge of Night"]
     assert [(m.get("refines"), m.text) for m in book.opf.iterfind(".//opf:meta[@property='title-type']", NS)] == [
-        ("#title", "main"), ("#subtitle", "subtitle")]
+        ("#title", "main"),
+        ("#subtitle", "subtitle"),
+    ]
     assert book.dc("creator") == ["Briefing Desk"]
     assert book.dc("publisher") == ["Report Builder Sample Desk"]
     assert book.dc("date") == ["2025-11-05"]
@@ -395,12 +484,19 @@ def test_accessibility_metadata_of_a_book_without_images(built):
     assert book.meta("schema:accessMode") == ["textual"]
     assert book.meta("schema:accessModeSufficient") == ["textual"]
     features = book.meta("schema:accessibilityFeature")
-    assert {"structuralNavigation", "tableOfContents", "readingOrder", "printPageNumbers",
-            "pageBreakMarkers", "displayTransformability"} <= set(features)
+    assert {
+        "structuralNavigation",
+        "tableOfContents",
+        "readingOrder",
+        "printPageNumbers",
+        "pageBreakMarkers",
+        "displayTransformability",
+    } <= set(features)
     assert "alternativeText" not in features
     assert book.meta("schema:accessibilityHazard") == ["none"]
     assert book.meta("pageBreakSource") == [
-        "The Smoke and the Rails, PDF edition (A4), Briefing Desk, Report Builder Sample Desk, 2025-11-05"]
+        "The Smoke and the Rails, PDF edition (A4), Briefing Desk, Report Builder Sample Desk, 2025-11-05"
+    ]
 
 
 def test_accessibility_metadata_of_a_book_with_images(built):
@@ -411,8 +507,8 @@ def test_accessibility_metadata_of_a_book_with_images(built):
 
 
 def test_accessibility_summary_describes_what_is_in_the_book(built):
-    sample, = book_of(built("sample")).meta("schema:accessibilitySummary")
-    multilingual, = book_of(built("multilingual")).meta("schema:accessibilitySummary")
+    (sample,) = book_of(built("sample")).meta("schema:accessibilitySummary")
+    (multilingual,) = book_of(built("multilingual")).meta("schema:accessibilitySummary")
     pages = len(pypdf.PdfReader(built("sample").pdf).pages)
     assert "one article and six sections" in sample and f"{pages}-page printed edition" in sample
     assert "Three fact tables" in sample and "no images" in sample and "Two footnotes" in sample
@@ -460,6 +556,7 @@ def test_an_undated_book_is_dated_by_source_date_epoch(claimed):
 
 # -- cover -------------------------------------------------------------------------------------------
 
+
 def png_size(data: bytes) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     return struct.unpack(">II", data[16:24])
@@ -476,11 +573,14 @@ def test_cover_image_is_the_printed_cover_as_a_tall_png(built):
 def test_cover_page_describes_the_cover(built):
     image = book_of(built("sample")).doc("cover.xhtml").find(".//x:img", NS)
     assert image.get("src") == "cover.png"
-    assert image.get("alt") == ("Cover: The Smoke and the Rails. Pokrovsk at the Edge of Night. Briefing Desk, "
-                                "Report Builder Sample Desk, 5 November 2025. For internal distribution.")
+    assert image.get("alt") == (
+        "Cover: The Smoke and the Rails. Pokrovsk at the Edge of Night. Briefing Desk, "
+        "Report Builder Sample Desk, 5 November 2025. For internal distribution."
+    )
 
 
 # -- content markup ------------------------------------------------------------------------------
+
 
 def test_footnotes_pop_up_and_link_back(built):
     doc = book_of(built("sample")).doc("pokrovsk.xhtml")
@@ -489,7 +589,10 @@ def test_footnotes_pop_up_and_link_back(built):
     for ref in refs:
         note = doc.xpath("//*[@id=$id]", id=ref.get("href")[1:])[0]
         assert (etree.QName(note).localname, note.get(f"{{{NS['epub']}}}type"), note.get("role")) == (
-            "aside", "footnote", "doc-footnote")
+            "aside",
+            "footnote",
+            "doc-footnote",
+        )
         assert ref.get("role") == "doc-noteref"
         assert note.find(".//x:a[@role='doc-backlink']", NS).get("href") == f"#{ref.get('id')}"
 
@@ -497,8 +600,9 @@ def test_footnotes_pop_up_and_link_back(built):
 def test_attributed_quotes_are_figures_with_blockquote_and_caption(built):
     doc = book_of(built("sample")).doc("pokrovsk.xhtml")
     quotes = doc.findall(".//x:figure[@class='quote']", NS)
-    assert quotes and all([etree.QName(child).localname for child in quote] == ["blockquote", "figcaption"]
-                          for quote in quotes)
+    assert quotes and all(
+        [etree.QName(child).localname for child in quote] == ["blockquote", "figcaption"] for quote in quotes
+    )
 
 
 def test_inline_svg_chart_is_declared_in_the_manifest(built):
@@ -511,7 +615,9 @@ def test_images_are_in_the_book_next_to_their_articles(built):
     book = book_of(built("multilingual"))
     hrefs = {i.get("href"): i.get("media-type") for i in book.manifest().values()}
     assert hrefs["images/bars.svg"] == "image/svg+xml" and hrefs["images/photo.png"] == "image/png"
-    sources = {img.get("src") for name in ("beta.xhtml", "gamma.xhtml") for img in book.doc(name).iterfind(".//x:img", NS)}
+    sources = {
+        img.get("src") for name in ("beta.xhtml", "gamma.xhtml") for img in book.doc(name).iterfind(".//x:img", NS)
+    }
     assert sources == {"images/bars.svg", "images/photo.png"}
 
 
@@ -521,12 +627,14 @@ def test_ebook_stylesheet_is_reflowable_and_leaves_colours_to_the_reader(built):
     declarations = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
     assert "@page" not in declarations and "position:" not in declarations
     assert not re.search(r"\d(px|pt|mm|cm|in)\b", declarations)
-    assert not re.search(r"(^|[;{\s])(color|background(-color)?)\s*:\s*+(?!inherit|currentColor|transparent)",
-                         declarations, re.M)
+    assert not re.search(
+        r"(^|[;{\s])(color|background(-color)?)\s*:\s*+(?!inherit|currentColor|transparent)", declarations, re.M
+    )
     assert re.search(r"img, svg \{[^}]*max-width: 100%", declarations)
 
 
 # -- the zip ---------------------------------------------------------------------------------------
+
 
 def test_zip_starts_with_an_uncompressed_mimetype(built):
     with zipfile.ZipFile(built("sample").epub) as book:
@@ -549,10 +657,10 @@ def test_two_builds_give_identical_bytes(built, project, tmp_path):
 def test_the_epub_is_made_from_the_print_layout_without_laying_it_out_again(project, monkeypatch):
     import weasyprint
 
-    from report_builder.render import render_document
     from report_builder.project import load_project
+    from report_builder.render import render_document
     from report_builder.writers.epub import write_epub
-    from report_builder.writers.pdf import layout_pdf
+    from report_builder.writers.pdf.layout import layout_pdf
 
     root = project("minimal")
     publication, loaded = check(root), load_project(root)
@@ -569,10 +677,10 @@ def test_the_epub_is_made_from_the_print_layout_without_laying_it_out_again(proj
 def test_pages_drafted_before_the_layout_make_the_same_epub(project):
     """A chunked build renders the EPUB's pages while the print layout runs (draft_epub): the
     book must be the one write_epub makes on its own, byte for byte."""
-    from report_builder.render import render_document
     from report_builder.project import load_project
+    from report_builder.render import render_document
     from report_builder.writers.epub import draft_epub, write_epub
-    from report_builder.writers.pdf import layout_pdf
+    from report_builder.writers.pdf.layout import layout_pdf
 
     root = project("sample")
     publication, loaded = check(root), load_project(root)
@@ -585,10 +693,12 @@ def test_pages_drafted_before_the_layout_make_the_same_epub(project):
 
 
 def test_raw_html_line_breaks_keep_the_epub_well_formed(write_project):
-    root = write_project({
-        "report.yaml": "title: T\nraw_html: true\narticles:\n  - a.md\n",
-        "content/a.md": "---\ntitle: A\n---\n\nOne line<br>and the next, <b>bold</b>.\n",
-    })
+    root = write_project(
+        {
+            "report.yaml": "title: T\nraw_html: true\narticles:\n  - a.md\n",
+            "content/a.md": "---\ntitle: A\n---\n\nOne line<br>and the next, <b>bold</b>.\n",
+        }
+    )
     result = build(root, formats=["epub"], jobs=1)
     paragraph = Book(result.outputs["epub"]).doc("a.xhtml").find(".//x:div[@class='article-body']/x:p", NS)
     assert [etree.QName(child).localname for child in paragraph] == ["br", "b"]

@@ -76,11 +76,15 @@ def png_header(width, height):
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IEND", b"")
+    )
 
 
 # -- templates and stylesheets -----------------------------------------------------------------
+
 
 def test_a_syntax_error_in_a_project_template_is_reported_at_the_template_line(previous, run_cli):
     root, before = previous
@@ -88,29 +92,39 @@ def test_a_syntax_error_in_a_project_template_is_reported_at_the_template_line(p
     (root / "templates" / "article.html").write_text(ARTICLE_TEMPLATE.replace("{% endif %}", "{% endfor %}"))
     result = build_all(run_cli, root)
     assert (result.exit_code, result.stderr, outputs(root) == before) == (
-        1, "templates/article.html:6: error: template syntax error: Encountered unknown tag 'endfor'. "
-           "Jinja was looking for the following tags: 'elif' or 'else' or 'endif'. "
-           "The innermost block that needs to be closed is 'if'.\n", True)
+        1,
+        "templates/article.html:6: error: template syntax error: Encountered unknown tag 'endfor'. "
+        "Jinja was looking for the following tags: 'elif' or 'else' or 'endif'. "
+        "The innermost block that needs to be closed is 'if'.\n",
+        True,
+    )
 
 
 def test_an_undefined_variable_in_a_project_template_is_reported_at_the_template_line(previous, run_cli):
     root, before = previous
     (root / "templates").mkdir()
     (root / "templates" / "article.html").write_text(
-        ARTICLE_TEMPLATE.replace("{{ item.article.summary }}", "{{ standfirst }}"))
+        ARTICLE_TEMPLATE.replace("{{ item.article.summary }}", "{{ standfirst }}")
+    )
     result = build_all(run_cli, root)
     assert (result.exit_code, result.stderr, outputs(root) == before) == (
-        1, "templates/article.html:5: error: template error: 'standfirst' is undefined\n", True)
+        1,
+        "templates/article.html:5: error: template error: 'standfirst' is undefined\n",
+        True,
+    )
 
 
 def test_a_missing_attribute_in_a_project_template_names_the_object_by_its_type(previous, run_cli):
     root, _before = previous
     (root / "templates").mkdir()
     (root / "templates" / "article.html").write_text(
-        ARTICLE_TEMPLATE.replace("{{ item.article.summary }}", "{{ item.article.standfirst }}"))
+        ARTICLE_TEMPLATE.replace("{{ item.article.summary }}", "{{ item.article.standfirst }}")
+    )
     result = build_all(run_cli, root)
     assert (result.exit_code, result.stderr) == (
-        1, "templates/article.html:5: error: template error: 'Article' has no attribute 'standfirst'\n")
+        1,
+        "templates/article.html:5: error: template error: 'Article' has no attribute 'standfirst'\n",
+    )
 
 
 def test_css_a_project_stylesheet_gets_wrong_is_a_warning_at_its_file_and_line(previous, run_cli):
@@ -118,9 +132,13 @@ def test_css_a_project_stylesheet_gets_wrong_is_a_warning_at_its_file_and_line(p
     (root / "styles").mkdir()
     (root / "styles" / "custom.css").write_text(".cover {\n  colr: red;\n}\n.key-points { color: #zzz; }\n")
     result = run_cli("build", "pdf", "--quiet", "--project", root)  # the print stylesheets are checked
-    assert (result.exit_code, result.stderr) == (0, (
-        "styles/custom.css:2:3: warning: CSS: Ignored `colr: red`, unknown property\n"
-        "styles/custom.css:4:15: warning: CSS: Ignored `color: #zzz`, invalid value\n"))
+    assert (result.exit_code, result.stderr) == (
+        0,
+        (
+            "styles/custom.css:2:3: warning: CSS: Ignored `colr: red`, unknown property\n"
+            "styles/custom.css:4:15: warning: CSS: Ignored `color: #zzz`, invalid value\n"
+        ),
+    )
 
 
 def test_a_css_parse_error_in_a_project_stylesheet_is_reported_once_at_its_file_and_line(previous, run_cli):
@@ -129,7 +147,9 @@ def test_a_css_parse_error_in_a_project_stylesheet_is_reported_once_at_its_file_
     (root / "styles" / "custom.css").write_text("p { color: navy; }\nh2 color: navy;\n")
     result = run_cli("build", "pdf", "--quiet", "--project", root)
     assert (result.exit_code, result.stderr) == (
-        0, "styles/custom.css:2:16: warning: CSS: Parse error: EOF reached before {} block for a qualified rule\n")
+        0,
+        "styles/custom.css:2:16: warning: CSS: Parse error: EOF reached before {} block for a qualified rule\n",
+    )
 
 
 def test_a_project_template_that_is_not_utf8_is_reported_at_its_line(previous, run_cli):
@@ -138,7 +158,10 @@ def test_a_project_template_that_is_not_utf8_is_reported_at_its_line(previous, r
     (root / "templates" / "article.html").write_bytes(ARTICLE_TEMPLATE.encode().replace(b"<article", b"<article\xe9"))
     result = build_all(run_cli, root)
     assert (result.exit_code, result.stderr, outputs(root) == before) == (
-        1, "templates/article.html:2:9: error: invalid UTF-8 byte 0xe9; save the file as UTF-8\n", True)
+        1,
+        "templates/article.html:2:9: error: invalid UTF-8 byte 0xe9; save the file as UTF-8\n",
+        True,
+    )
 
 
 def test_a_project_stylesheet_that_is_not_utf8_is_reported_at_its_line(previous, run_cli):
@@ -147,7 +170,10 @@ def test_a_project_stylesheet_that_is_not_utf8_is_reported_at_its_line(previous,
     (root / "styles" / "custom.css").write_bytes(b"p { color: navy; }\n/* caf\xe9 */\n")
     result = build_all(run_cli, root)
     assert (result.exit_code, result.stderr, outputs(root) == before) == (
-        1, "styles/custom.css:2:7: error: invalid UTF-8 byte 0xe9; save the file as UTF-8\n", True)
+        1,
+        "styles/custom.css:2:7: error: invalid UTF-8 byte 0xe9; save the file as UTF-8\n",
+        True,
+    )
 
 
 def test_css_that_crashes_weasyprint_is_reported_at_its_stylesheet(previous, run_cli):
@@ -160,12 +186,16 @@ def test_css_that_crashes_weasyprint_is_reported_at_its_stylesheet(previous, run
 
 # -- content -----------------------------------------------------------------------------------
 
+
 def test_an_unknown_fact_table_in_a_chart_suggests_the_closest_name(previous, run_cli):
     root, before = previous
     replace(root / "content" / "only.md", "```{facts} basic", "```{chart} basics")
     result = build_all(run_cli, root)
     assert (result.exit_code, result.stderr, outputs(root) == before) == (
-        1, "content/only.md:37:12: error: unknown fact table 'basics'; did you mean 'basic'?\n", True)
+        1,
+        "content/only.md:37:12: error: unknown fact table 'basics'; did you mean 'basic'?\n",
+        True,
+    )
 
 
 def test_a_content_file_over_the_size_limit_is_refused_with_its_size(previous, run_cli):
@@ -175,7 +205,10 @@ def test_a_content_file_over_the_size_limit_is_refused_with_its_size(previous, r
     size = article.stat().st_size
     result = build_all(run_cli, root)
     assert (result.exit_code, result.stderr, outputs(root) == before) == (
-        1, f"content/only.md: error: file is {size} bytes; the limit is 5242880 bytes\n", True)
+        1,
+        f"content/only.md: error: file is {size} bytes; the limit is 5242880 bytes\n",
+        True,
+    )
 
 
 def test_an_image_over_the_pixel_limit_is_refused_from_its_header(previous, run_cli):
@@ -185,8 +218,10 @@ def test_an_image_over_the_pixel_limit_is_refused_from_its_header(previous, run_
     append(root / "content" / "only.md", "\n![A map of the town](images/map.png)\n")
     result = build_all(run_cli, root)
     assert (result.exit_code, result.stderr, outputs(root) == before) == (
-        1, "content/only.md:42:1: error: image 'images/map.png' has 400,000,000 pixels; "
-           "the limit is 50,000,000\n", True)
+        1,
+        "content/only.md:42:1: error: image 'images/map.png' has 400,000,000 pixels; the limit is 50,000,000\n",
+        True,
+    )
 
 
 def test_an_image_that_is_not_an_image_is_refused_as_unreadable(previous, run_cli):
@@ -196,7 +231,9 @@ def test_an_image_that_is_not_an_image_is_refused_as_unreadable(previous, run_cl
     append(root / "content" / "only.md", "\n![A map of the town](images/map.png)\n")
     result = build_all(run_cli, root)
     assert (result.exit_code, result.stderr) == (
-        1, "content/only.md:42:1: error: image 'images/map.png' cannot be read as a PNG image\n")
+        1,
+        "content/only.md:42:1: error: image 'images/map.png' cannot be read as a PNG image\n",
+    )
 
 
 def test_a_layout_over_the_time_limit_stops_with_a_clean_error(previous, run_cli):
@@ -204,8 +241,11 @@ def test_a_layout_over_the_time_limit_stops_with_a_clean_error(previous, run_cli
     append(root / "content" / "only.md", "\n```{facts} basic\n```\n" * 100)  # several seconds of layout
     result = run_cli("build", "pdf", "--quiet", "--project", root, env={"REPORT_BUILDER_TIME_LIMIT": "1"})
     assert (result.exit_code, result.stderr, outputs(root) == before) == (
-        1, "build: error: the build took longer than 1 s and was stopped; set REPORT_BUILDER_TIME_LIMIT to the "
-           "seconds a build may take (0 for no limit)\n", True)
+        1,
+        "build: error: the build took longer than 1 s and was stopped; set REPORT_BUILDER_TIME_LIMIT to the "
+        "seconds a build may take (0 for no limit)\n",
+        True,
+    )
 
 
 def test_a_footnote_citing_a_footnote_is_refused_at_the_citation(project, run_cli):
@@ -213,7 +253,9 @@ def test_a_footnote_citing_a_footnote_is_refused_at_the_citation(project, run_cl
     replace(root / "content" / "only.md", "using paper forms.", "using paper forms, as the first count did.[^1]")
     result = run_cli("check", "--project", root)
     assert (result.exit_code, result.stderr) == (
-        1, "content/only.md:40:106: error: footnote [^1] is cited inside a footnote; footnotes cannot nest\n")
+        1,
+        "content/only.md:40:106: error: footnote [^1] is cited inside a footnote; footnotes cannot nest\n",
+    )
 
 
 @pytest.mark.parametrize("separator", [" ", "\u2028"])
@@ -223,7 +265,9 @@ def test_lines_after_a_yaml_line_separator_are_counted_as_in_the_file(project, r
     replace(root / "content" / "only.md", "key_points:", "key_points: [")
     result = run_cli("check", "--project", root)
     assert (result.exit_code, result.stderr) == (
-        1, "content/only.md:5:3: error: YAML syntax error: expected the node content, but found '-'\n")
+        1,
+        "content/only.md:5:3: error: YAML syntax error: expected the node content, but found '-'\n",
+    )
 
 
 def test_a_lone_carriage_return_ends_a_line_in_reported_positions(project, run_cli):
@@ -232,7 +276,9 @@ def test_a_lone_carriage_return_ends_a_line_in_reported_positions(project, run_c
     article.write_bytes(article.read_bytes().replace(b"\n", b"\r").replace(b"basic.shelters", b"basic.shelter"))
     result = run_cli("check", "--project", root)
     assert (result.exit_code, result.stderr) == (
-        1, "content/only.md:29:16: error: fact table 'basic' has no row 'shelter'; did you mean 'shelters'?\n")
+        1,
+        "content/only.md:29:16: error: fact table 'basic' has no row 'shelter'; did you mean 'shelters'?\n",
+    )
 
 
 # -- every problem of a run at once ------------------------------------------------------------
@@ -242,7 +288,8 @@ BROKEN_TABLE = "columns:\n  - {key: label}\n  - {key: value, type: number}\nrows
 THREE_PROBLEMS = (
     "content/facts/extra.yaml:5:30: error: column 'value' (number): expected a number, not 'many'\n"
     "content/only.md:42:1: error: image 'images/none.png' not found\n"
-    "content/second.md:1:1: error: the article has no title; add 'title: …' to its front matter\n")
+    "content/second.md:1:1: error: the article has no title; add 'title: …' to its front matter\n"
+)
 
 
 def break_three_files(root):
@@ -270,17 +317,29 @@ def test_check_lists_the_same_problems_and_writes_nothing(project, run_cli):
 
 LOADER_MISTAKES = {
     "yaml-syntax-in-front-matter": (
-        "content/only.md", "title: A Town Takes Stock", "title: A Town: Takes Stock",
-        "content/only.md:2:14: error: YAML syntax error: mapping values are not allowed here\n"),
+        "content/only.md",
+        "title: A Town Takes Stock",
+        "title: A Town: Takes Stock",
+        "content/only.md:2:14: error: YAML syntax error: mapping values are not allowed here\n",
+    ),
     "misspelt-key-in-report-yaml": (
-        "report.yaml", "marking:", "markings:",
-        "report.yaml:5:1: error: unknown key 'markings'; did you mean 'marking'?\n"),
+        "report.yaml",
+        "marking:",
+        "markings:",
+        "report.yaml:5:1: error: unknown key 'markings'; did you mean 'marking'?\n",
+    ),
     "article-listed-but-missing": (
-        "report.yaml", "  - only.md", "  - onyl.md",
-        "report.yaml:10:5: error: article 'content/onyl.md' not found\n"),
+        "report.yaml",
+        "  - only.md",
+        "  - onyl.md",
+        "report.yaml:10:5: error: article 'content/onyl.md' not found\n",
+    ),
     "duplicate-row-id": (
-        "content/facts/basic.yaml", "{id: volunteers,", "{id: shelters,",
-        "content/facts/basic.yaml:12:10: error: duplicate row id 'shelters' (first used on line 11)\n"),
+        "content/facts/basic.yaml",
+        "{id: volunteers,",
+        "{id: shelters,",
+        "content/facts/basic.yaml:12:10: error: duplicate row id 'shelters' (first used on line 11)\n",
+    ),
 }
 
 
@@ -299,4 +358,7 @@ def test_bytes_that_are_not_utf8_leave_the_previous_outputs_byte_identical(previ
     article.write_bytes(article.read_bytes().replace("“We expected".encode(), b"\x93We expected"))
     result = build_all(run_cli, root)
     assert (result.exit_code, result.stderr, outputs(root) == before) == (
-        1, "content/only.md:20:3: error: invalid UTF-8 byte 0x93; save the file as UTF-8\n", True)
+        1,
+        "content/only.md:20:3: error: invalid UTF-8 byte 0x93; save the file as UTF-8\n",
+        True,
+    )

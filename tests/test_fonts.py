@@ -14,8 +14,10 @@ from report_builder.fonts import BASE_WEIGHTS, FONT_FILES, font_face_css, static
 
 
 def test_weights_come_from_weight_declarations_and_the_font_shorthand():
-    css = ["h1 { font-weight: 600 } .x { font: italic 300 12pt/1.2 serif } b { font-weight: bold }",
-           "strong strong { font-weight: bolder } p { font-size: 900px }"]
+    css = [
+        "h1 { font-weight: 600 } .x { font: italic 300 12pt/1.2 serif } b { font-weight: bold }",
+        "strong strong { font-weight: bolder } p { font-size: 900px }",
+    ]
     assert weights_in(css) == {300, 400, 600, 700, 900}  # 900px is a size, not a weight
     assert weights_in([]) == set(BASE_WEIGHTS)
 
@@ -57,8 +59,7 @@ def declared_fonts(root: Path) -> list[tuple[str, str]]:
     return re.findall(r"@font-face \{[^}]*src: url\('([^']+)'\)[^}]*font-weight: (\d+)", html)
 
 
-def test_the_print_html_declares_the_static_instances_from_the_shared_cache(run_cli, write_project,
-                                                                                shared_cache):
+def test_the_print_html_declares_the_static_instances_from_the_shared_cache(run_cli, write_project, shared_cache):
     root = write_project({"content/a.md": "---\ntitle: A\n---\n\nText.\n"})
     result = run_cli("build", "pdf", "--keep-intermediate", cwd=root)
     assert result.exit_code == 0, result.stderr
@@ -86,8 +87,9 @@ def test_an_unwritable_cache_falls_back_to_the_build_folder(run_cli, write_proje
     result = run_cli("build", "pdf", "--keep-intermediate", cwd=root, env={"REPORT_BUILDER_CACHE": str(blocker)})
     assert result.exit_code == 0, result.stderr
     sources = declared_fonts(root)
-    assert sources and all(url.startswith("fonts/") and (root / "build" / ".report-builder" / url).is_file()
-                           for url, _weight in sources)
+    assert sources and all(
+        url.startswith("fonts/") and (root / "build" / ".report-builder" / url).is_file() for url, _weight in sources
+    )
 
 
 def test_the_sample_pdf_embeds_static_subsets_only(built):

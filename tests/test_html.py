@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ EDITIONS = ("sample", "multilingual", "long-table")
 PROJECTS = Path(__file__).resolve().parent / "projects"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parse(path):
     return lxml_html.fromstring(path.read_bytes())
 
@@ -49,7 +49,9 @@ def test_web_edition_references_no_external_resource(built_print, name):
 def test_web_edition_inlines_each_image_as_a_data_uri(built_print):
     sources = page(built_print, "multilingual").xpath("//img/@src")
     assert [re.match(r"data:[^;,]+;base64,", src).group(0) if src.startswith("data:") else src for src in sources] == [
-        "data:image/svg+xml;base64,", "data:image/png;base64,"]
+        "data:image/svg+xml;base64,",
+        "data:image/png;base64,",
+    ]
 
 
 def test_web_edition_keeps_each_image_alt_text(built_print):
@@ -68,9 +70,15 @@ def test_every_id_in_the_web_edition_is_unique(built_print, name):
 def test_web_contents_lists_articles_sections_and_sources(built_print):
     links = page(built_print, "multilingual").xpath("//nav[@role='doc-toc']//a")
     assert [text(a) for a in links] == [
-        "Winter Roads North", "Leaving the capital", "Ґанок and other words",
-        "Athens in Two Alphabets", "Greek in running text", "A simple chart",
-        "Cities by the Numbers", "The largest cities", "A photograph",
+        "Winter Roads North",
+        "Leaving the capital",
+        "Ґанок and other words",
+        "Athens in Two Alphabets",
+        "Greek in running text",
+        "A simple chart",
+        "Cities by the Numbers",
+        "The largest cities",
+        "A photograph",
         "Sources",
     ]
 
@@ -110,7 +118,10 @@ def test_web_fact_table_shows_every_row_formatted(built_print):
 def test_web_fact_table_has_its_column_headers(built_print):
     headers = page(built_print, "multilingual").xpath("//figure[@id='facts-cities']//thead//th")
     assert [(text(th), th.get("scope")) for th in headers] == [
-        ("City", "col"), ("Population", "col"), ("Share of national population", "col")]
+        ("City", "col"),
+        ("Population", "col"),
+        ("Share of national population", "col"),
+    ]
 
 
 def test_web_inline_facts_read_exactly_as_the_table_cells(built_print):
@@ -139,8 +150,10 @@ def test_every_footnote_call_links_to_its_note(built_print, name):
 def test_every_footnote_back_link_returns_to_its_call(built_print, name):
     doc = page(built_print, name)
     calls = {a.get("id"): a.get("href") for a in doc.xpath("//a[@role='doc-noteref']")}
-    pairs = [(link.get("href")[1:], "#" + link.xpath("ancestor::*[@role='doc-footnote']")[0].get("id"))
-             for link in doc.xpath("//a[@role='doc-backlink']")]
+    pairs = [
+        (link.get("href")[1:], "#" + link.xpath("ancestor::*[@role='doc-footnote']")[0].get("id"))
+        for link in doc.xpath("//a[@role='doc-backlink']")
+    ]
     assert pairs and [(call, note) for call, note in pairs if calls.get(call) != note] == []
 
 
@@ -161,9 +174,15 @@ def test_external_link_is_marked_external_once(built_print):
 
 def test_web_chart_is_an_inline_svg_with_a_title_and_description(built_print):
     svg = page(built_print, "multilingual").xpath("//figure[@id='chart-cities']/*[local-name()='svg']")[0]
-    assert (svg.get("role"), svg.xpath("*[local-name()='title']/text()"), svg.xpath("*[local-name()='desc']/text()")) == (
-        "img", ["Population by city"],
-        ["Київ: 2,952,301; Харків: 1,421,125; Одеса: 1,010,537; Дніпро: 968,502; Львів: 717,273; Запоріжжя: 710,052"])
+    assert (
+        svg.get("role"),
+        svg.xpath("*[local-name()='title']/text()"),
+        svg.xpath("*[local-name()='desc']/text()"),
+    ) == (
+        "img",
+        ["Population by city"],
+        ["Київ: 2,952,301; Харків: 1,421,125; Одеса: 1,010,537; Дніпро: 968,502; Львів: 717,273; Запоріжжя: 710,052"],
+    )
 
 
 def test_web_edition_is_the_same_after_the_print_edition_was_rendered_from_the_same_model():

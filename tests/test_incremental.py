@@ -29,8 +29,9 @@ ALL = ("pdf", "epub", "html") if HAS_EPUB else ("pdf", "html")
 #: the outputs laid out from the print edition (the EPUB page-list comes from the PDF layout)
 PRINT = ("pdf", "epub") if HAS_EPUB else ("pdf",)
 
-SQUARE_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">'
-              '<rect width="40" height="40" fill="#777"/></svg>\n')
+SQUARE_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#777"/></svg>\n'
+)
 TREND_YAML = """\
 title: Arrivals by month
 source: Test registry
@@ -94,6 +95,7 @@ def edit(path: Path, old: str, new: str):
 
 # -- nothing changed ------------------------------------------------------------------------------
 
+
 def test_a_second_build_rebuilds_nothing_and_reports_every_output_up_to_date(built):
     result = build(built, formats=ALL)
     assert (result.outputs, result.skipped) == ({}, outputs(built))
@@ -116,6 +118,7 @@ def test_a_project_moved_to_another_folder_is_still_up_to_date(built, tmp_path):
 
 
 # -- one input changed ------------------------------------------------------------------------------
+
 
 def test_editing_an_article_rebuilds_every_output_and_names_the_article(built):
     edit(built / "content" / "only.md", "sweeping their steps", "painting their doors")
@@ -158,8 +161,12 @@ def solid_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def pdf_images(path: Path) -> set[str]:
@@ -170,7 +177,7 @@ def pdf_images(path: Path) -> set[str]:
 
     def walk(resources):
         xobjects = resources.get_object().get("/XObject") if resources is not None else None
-        for reference in (xobjects.get_object().values() if xobjects is not None else ()):
+        for reference in xobjects.get_object().values() if xobjects is not None else ():
             xobject = reference.get_object()
             if xobject.get("/Subtype") == "/Image":
                 found.add(hashlib.sha256(xobject.get_data()).hexdigest())
@@ -197,8 +204,7 @@ def test_editing_a_template_override_rebuilds_every_output(built):
     (built / "templates").mkdir()
     (built / "templates" / "article.html").write_text('{% extends "parts/base.html" %}\n')
     (built / "templates" / "parts").mkdir()
-    shutil.copy(builtin_dir("templates") / "article.html",
-                built / "templates" / "parts" / "base.html")
+    shutil.copy(builtin_dir("templates") / "article.html", built / "templates" / "parts" / "base.html")
     build(built, formats=ALL)
     edit(built / "templates" / "parts" / "base.html", "<", "<!-- local -->\n<")
     assert build(built, formats=ALL).reasons == reasons(*ALL, why="templates/parts/base.html changed")
@@ -232,8 +238,10 @@ def test_adding_custom_epub_css_rebuilds_only_the_epub(built):
     assert build(built, formats=ALL).reasons == {"epub": "styles/custom-epub.css added"}
 
 
-@pytest.mark.parametrize("name", ["content/notes.txt", "content/images/unused.svg", "content/facts/unused.yaml",
-                                  "styles/notes.css", "README.md"])
+@pytest.mark.parametrize(
+    "name",
+    ["content/notes.txt", "content/images/unused.svg", "content/facts/unused.yaml", "styles/notes.css", "README.md"],
+)
 def test_adding_a_file_no_output_uses_rebuilds_nothing(built, name):
     (built / name).parent.mkdir(exist_ok=True)
     (built / name).write_text(TREND_YAML if name.endswith(".yaml") else SQUARE_SVG)
@@ -287,6 +295,7 @@ def test_an_edit_saved_while_rendering_is_rebuilt_next_time(built, monkeypatch):
 
 # -- the hash cache -------------------------------------------------------------------------------
 
+
 def test_a_file_rewritten_within_one_timestamp_tick_is_hashed_again(tmp_path):
     article = tmp_path / "a.md"
     article.write_text("first\n")
@@ -310,6 +319,7 @@ def test_a_settled_file_is_not_read_again_while_its_mtime_and_size_hold(tmp_path
 
 
 # -- failures and recovery ------------------------------------------------------------------------
+
 
 def test_a_build_with_a_content_error_leaves_the_previous_outputs_byte_identical(built):
     before = contents(built)
@@ -341,8 +351,10 @@ def test_a_build_interrupted_while_writing_keeps_the_previous_outputs_and_leaves
     monkeypatch.setattr(output, "os", SimpleNamespace(**{**vars(os), "replace": interrupted_replace}))
     with pytest.raises(KeyboardInterrupt):
         build(built, formats=ALL)
-    assert (contents(built), sorted(os.listdir(built / "build"))) == (before, sorted(
-        [".report-builder", *(f"minimal.{fmt}" for fmt in ALL)]))
+    assert (contents(built), sorted(os.listdir(built / "build"))) == (
+        before,
+        sorted([".report-builder", *(f"minimal.{fmt}" for fmt in ALL)]),
+    )
 
 
 def test_temporaries_left_by_a_killed_build_are_removed_by_the_next_build(built):
@@ -405,10 +417,12 @@ def test_a_full_disk_while_writing_the_second_output_leaves_every_previous_outpu
     fill_the_disk_on_write(monkeypatch, 2)
     with pytest.raises(ReportError) as failure:
         build(built, formats=ALL)
-    assert ([d.message for d in failure.value.diagnostics], contents(built),
-            (built / "build" / ".report-builder" / "state.json").read_bytes(),
-            sorted(p.name for p in (built / "build").rglob("*.tmp"))) == (
-        ["cannot write the output: No space left on device"], before, state, [])
+    assert (
+        [d.message for d in failure.value.diagnostics],
+        contents(built),
+        (built / "build" / ".report-builder" / "state.json").read_bytes(),
+        sorted(p.name for p in (built / "build").rglob("*.tmp")),
+    ) == (["cannot write the output: No space left on device"], before, state, [])
 
 
 def test_after_a_full_disk_the_next_build_rebuilds_every_output(built, monkeypatch):
@@ -449,16 +463,18 @@ def test_an_article_edited_just_after_it_was_read_gives_editions_that_agree_and_
         with zipfile.ZipFile(outputs(built)["epub"]) as book:
             texts["epub"] = " ".join(book.read(name).decode() for name in book.namelist() if name.endswith(".xhtml"))
     assert {fmt: ("sweeping" in " ".join(text.split()), "painting" in text) for fmt, text in texts.items()} == {
-        fmt: (True, False) for fmt in ALL}
+        fmt: (True, False) for fmt in ALL
+    }
     assert build(built, formats=ALL).reasons == reasons(*ALL, why="content/only.md changed")
 
 
 def test_a_corrupt_state_file_rebuilds_every_output(built):
-    (built / "build" / ".report-builder" / "state.json").write_text("{\"stamp_vers")
+    (built / "build" / ".report-builder" / "state.json").write_text('{"stamp_vers')
     assert build(built, formats=ALL).reasons == reasons(*ALL, why="no previous build")
 
 
 # -- clean ----------------------------------------------------------------------------------------
+
 
 def test_clean_removes_the_outputs_and_the_build_state(built):
     removed = clean(built)
@@ -476,8 +492,7 @@ def test_a_build_after_clean_rebuilds_every_output(built):
     assert build(built, formats=ALL).reasons == reasons(*ALL, why="no previous build")
 
 
-def test_a_file_that_gave_two_readers_of_one_build_different_bytes_fails_it_and_keeps_every_output(built,
-                                                                                                   monkeypatch):
+def test_a_file_that_gave_two_readers_of_one_build_different_bytes_fails_it_and_keeps_every_output(built, monkeypatch):
     """The HTML edition's process read the article after it was saved again: nothing is replaced."""
     import report_builder.readlog as readlog
 
@@ -494,8 +509,9 @@ def test_a_file_that_gave_two_readers_of_one_build_different_bytes_fails_it_and_
     with pytest.raises(ReportError) as failure:
         build(built, formats=ALL, jobs=2)
     assert ([str(d) for d in failure.value.diagnostics], contents(built)) == (
-        ["content/only.md: error: changed while the build was reading it; the previous outputs were kept: "
-         "build again"], before)
+        ["content/only.md: error: changed while the build was reading it; the previous outputs were kept: build again"],
+        before,
+    )
 
 
 def test_every_read_of_a_file_within_a_build_gets_the_bytes_of_the_first(tmp_path):
@@ -511,19 +527,27 @@ def test_every_read_of_a_file_within_a_build_gets_the_bytes_of_the_first(tmp_pat
 
 # -- signals during the commit --------------------------------------------------------------------
 
+
 def build_stopped_at(root: Path, point: str, signum: int, tmp_path: Path) -> int:
     """Run `build` in a child process, pause it at `point` of the commit, send it `signum`;
     return its exit code."""
-    import signal
     import subprocess
     import sys
     import time
 
     marker = tmp_path / f"paused-{point}"
-    env = {**os.environ, "REPORT_BUILDER_TEST_PAUSE_AT": point, "REPORT_BUILDER_TEST_PAUSE_MARKER": str(marker),
-           "REPORT_BUILDER_TEST_PAUSE_SECONDS": "1"}
-    child = subprocess.Popen([sys.executable, "-m", "report_builder", "build", "--project", str(root), "-j", "1",
-                              "-q", *ALL], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "REPORT_BUILDER_TEST_PAUSE_AT": point,
+        "REPORT_BUILDER_TEST_PAUSE_MARKER": str(marker),
+        "REPORT_BUILDER_TEST_PAUSE_SECONDS": "1",
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-m", "report_builder", "build", "--project", str(root), "-j", "1", "-q", *ALL],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -533,13 +557,18 @@ def build_stopped_at(root: Path, point: str, signum: int, tmp_path: Path) -> int
 
 
 #: (where the build is stopped, with which signal, the outputs it leaves, its exit code)
-STOPS = [("staged", "SIGINT", "old", 130), ("renaming", "SIGINT", "new", 130), ("renaming", "SIGTERM", "new", -15),
-         ("renaming", "SIGKILL", "old", -9)]
+STOPS = [
+    ("staged", "SIGINT", "old", 130),
+    ("renaming", "SIGINT", "new", 130),
+    ("renaming", "SIGTERM", "new", -15),
+    ("renaming", "SIGKILL", "old", -9),
+]
 
 
 @pytest.mark.parametrize("point, name, kept, code", STOPS)
 def test_a_signal_during_the_commit_leaves_every_output_old_or_every_output_new_and_the_next_build_knows(
-        built, tmp_path, point, name, kept, code):
+    built, tmp_path, point, name, kept, code
+):
     """Stopped before the renames: every output old, all rebuilt next. Interrupted during them
     (SIGINT, SIGTERM are held until they are done): every output new, none rebuilt next."""
     import signal
@@ -549,9 +578,12 @@ def test_a_signal_during_the_commit_leaves_every_output_old_or_every_output_new_
     exit_code = build_stopped_at(built, point, getattr(signal, name), tmp_path)
     after = contents(built)
     rebuilt = set(build(built, formats=ALL).outputs)
-    assert (exit_code, [fmt for fmt in ALL if after[fmt] == before[fmt]], rebuilt,
-            sorted(p.name for p in (built / "build").rglob("*.tmp"))) == (
-        code, list(ALL) if kept == "old" else [], set(ALL) if kept == "old" else set(), [])
+    assert (
+        exit_code,
+        [fmt for fmt in ALL if after[fmt] == before[fmt]],
+        rebuilt,
+        sorted(p.name for p in (built / "build").rglob("*.tmp")),
+    ) == (code, list(ALL) if kept == "old" else [], set(ALL) if kept == "old" else set(), [])
 
 
 def test_a_build_killed_between_two_renames_is_completed_by_the_next_without_an_up_to_date_mixed_set(built, tmp_path):
@@ -564,5 +596,8 @@ def test_a_build_killed_between_two_renames_is_completed_by_the_next_without_an_
     assert [fmt for fmt in ALL if mixed[fmt] == before[fmt]] == list(ALL[1:])  # the first rename landed, no other
     result = build(built, formats=ALL)
     assert (sorted(result.outputs), sorted(result.skipped), contents(built)["pdf"]) == (
-        sorted(ALL[1:]), ["pdf"], mixed["pdf"])
+        sorted(ALL[1:]),
+        ["pdf"],
+        mixed["pdf"],
+    )
     assert build(built, formats=ALL).outputs == {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from functools import lru_cache
+from functools import cache
 
 import pikepdf
 import pytest
@@ -60,22 +60,24 @@ HEADING_TREES = {
 
 # -- reading the PDF -----------------------------------------------------------------
 
-@lru_cache(maxsize=None)
+
+@cache
 def page_lines(path) -> tuple[tuple[str, ...], ...]:
     """Each page's text laid out as on paper, one stripped line per printed line."""
     pages = _pdftotext(path, "-layout")
     return tuple(tuple(line.strip() for line in page.splitlines()) for page in pages)
 
 
-@lru_cache(maxsize=None)
+@cache
 def page_texts(path) -> tuple[str, ...]:
     """Each page's text in drawing order, hyphenation undone and whitespace collapsed."""
     return tuple(_joined(page) for page in _pdftotext(path, "-raw"))
 
 
 def _pdftotext(path, mode):
-    completed = subprocess.run(["pdftotext", "-enc", "UTF-8", mode, str(path), "-"],
-                               capture_output=True, text=True, check=True)
+    completed = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", mode, str(path), "-"], capture_output=True, text=True, check=True
+    )
     return completed.stdout.split("\f")[:-1]
 
 
@@ -147,11 +149,13 @@ def fonts(path) -> list[dict]:
                 continue  # a descendant, described with its Type 0 parent
             described = obj.DescendantFonts[0] if obj.get("/Subtype") == "/Type0" else obj
             descriptor = described.get("/FontDescriptor", pikepdf.Dictionary())
-            found.append({
-                "name": str(obj.get("/BaseFont", "")),
-                "subtype": str(obj.get("/Subtype")),
-                "embedded": any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")),
-            })
+            found.append(
+                {
+                    "name": str(obj.get("/BaseFont", "")),
+                    "subtype": str(obj.get("/Subtype")),
+                    "embedded": any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")),
+                }
+            )
     return found
 
 
@@ -165,11 +169,17 @@ def family(base_font: str) -> str:
 
 def page_sizes(path) -> set[tuple[float, float]]:
     with pikepdf.open(path) as pdf:
-        return {(round(float(page.mediabox[2]) - float(page.mediabox[0]), 1),
-                 round(float(page.mediabox[3]) - float(page.mediabox[1]), 1)) for page in pdf.pages}
+        return {
+            (
+                round(float(page.mediabox[2]) - float(page.mediabox[0]), 1),
+                round(float(page.mediabox[3]) - float(page.mediabox[1]), 1),
+            )
+            for page in pdf.pages
+        }
 
 
 # -- metadata --------------------------------------------------------------------------
+
 
 def test_document_info_carries_title_author_subject_and_keywords_from_report_yaml(built_print):
     with pikepdf.open(built_print("sample").pdf) as pdf:
@@ -178,14 +188,15 @@ def test_document_info_carries_title_author_subject_and_keywords_from_report_yam
         "/Title": "The Smoke and the Rails",
         "/Author": "Briefing Desk",
         "/Subject": "A briefing on the battle for the Donetsk rail hub of Pokrovsk, the civilians who "
-                    "remain there and the manpower strain shaping Ukraine’s defence.",
+        "remain there and the manpower strain shaping Ukraine’s defence.",
         "/Keywords": "Pokrovsk, Donetsk region, Russia–Ukraine war, siege warfare, mobilisation, "
-                     "migration, air defence",
+        "migration, air defence",
     }
 
 
-@pytest.mark.parametrize(("name", "date"), [
-    ("sample", "D:20251105"), ("multilingual", "D:20240615"), ("long-table", "D:20240901")])
+@pytest.mark.parametrize(
+    ("name", "date"), [("sample", "D:20251105"), ("multilingual", "D:20240615"), ("long-table", "D:20240901")]
+)
 def test_creation_and_modification_dates_are_the_report_date(built_print, name, date):
     with pikepdf.open(built_print(name).pdf) as pdf:
         assert (str(pdf.docinfo["/CreationDate"]), str(pdf.docinfo["/ModDate"])) == (date, date)
@@ -210,6 +221,7 @@ def test_pages_are_letter_when_report_yaml_asks_for_it(project):
 
 
 # -- bookmarks and contents ------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", PRINTED)
 def test_bookmarks_mirror_the_heading_tree(built_print, name):
@@ -262,22 +274,30 @@ def test_every_contents_page_number_is_the_page_where_the_heading_lands(built_pr
 
 
 def test_no_contents_page_when_report_yaml_turns_it_off(built_print):
-    assert [number for number, lines in enumerate(page_lines(built_print("long-table").pdf), 1)
-            if "Contents" in lines] == []
+    assert [
+        number for number, lines in enumerate(page_lines(built_print("long-table").pdf), 1) if "Contents" in lines
+    ] == []
 
 
 # -- page furniture --------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", [
-    "sample",
-    "multilingual",
-    "long-table",
-])
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sample",
+        "multilingual",
+        "long-table",
+    ],
+)
 def test_every_page_after_the_cover_carries_the_marking_and_its_page_number(built_print, name):
     pages = page_lines(built_print(name).pdf)
     footers = [[line for line in lines if line][-1] for lines in pages[1:]]
-    wrong = [footer for number, footer in enumerate(footers, 2)
-             if not re.fullmatch(rf"{MARKINGS[name]}\s+Page {number} of {len(pages)}", footer)]
+    wrong = [
+        footer
+        for number, footer in enumerate(footers, 2)
+        if not re.fullmatch(rf"{MARKINGS[name]}\s+Page {number} of {len(pages)}", footer)
+    ]
     assert (len(footers), wrong) == (len(pages) - 1, [])
 
 
@@ -294,10 +314,12 @@ def test_first_article_follows_the_cover_and_contents_with_no_page_between(built
 
 # -- fonts -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", PRINTED)
 def test_every_font_is_embedded_and_subset(built_print, name):
-    problems = [f["name"] for f in fonts(built_print(name).pdf)
-                if not (f["embedded"] and re.match(r"/[A-Z]{6}\+", f["name"]))]
+    problems = [
+        f["name"] for f in fonts(built_print(name).pdf) if not (f["embedded"] and re.match(r"/[A-Z]{6}\+", f["name"]))
+    ]
     assert problems == []
 
 
@@ -313,15 +335,19 @@ def test_all_fonts_are_outline_fonts_with_no_type3_fallback(built_print, name):
 
 # -- text, facts and links -------------------------------------------------------------
 
-@pytest.mark.parametrize("phrase", [
-    "The bus left Київ before dawn.",
-    "“Η Αθήνα είναι η πρωτεύουσα της Ελλάδας”",
-    "compare “Ελλάδας” with “σας”.",
-    "Ґанок and other words",
-    "Ukrainian letters є, і, ї and ґ must survive every output format.",
-    "Запоріжжя 710,052 1.7%",
-    "‘better than last year’s’ – which, all agreed, was not saying much…",
-])
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "The bus left Київ before dawn.",
+        "“Η Αθήνα είναι η πρωτεύουσα της Ελλάδας”",
+        "compare “Ελλάδας” with “σας”.",
+        "Ґанок and other words",
+        "Ukrainian letters є, і, ї and ґ must survive every output format.",
+        "Запоріжжя 710,052 1.7%",
+        "‘better than last year’s’ – which, all agreed, was not saying much…",
+    ],
+)
 def test_cyrillic_greek_and_typographic_punctuation_survive_into_the_pdf_text(built_print, phrase):
     assert phrase in document_text(built_print("multilingual").pdf)
 
@@ -330,10 +356,12 @@ FACTS = [
     # (project, the sentence around an inline {fact}, the table row showing the same figure)
     ("sample", "once home to more than 60,000 people", "Pre-war population of Pokrovsk more than 60,000"),
     ("sample", "now counts roughly 1,200 souls", "Residents remaining roughly 1,200"),
-    ("sample", "development: approximately 200 Russian soldiers",
-     "Russian soldiers infiltrated into the town centre approximately 200"),
-    ("sample", "but still some 6–8 km from a full link-up",
-     "a full link-up with units to the north some 6–8 km"),
+    (
+        "sample",
+        "development: approximately 200 Russian soldiers",
+        "Russian soldiers infiltrated into the town centre approximately 200",
+    ),
+    ("sample", "but still some 6–8 km from a full link-up", "a full link-up with units to the north some 6–8 km"),
     ("sample", "data showed roughly 45,000 men", "Men aged 18–22 entering Poland January–August roughly 45,000"),
     ("sample", "swelled by almost 100,000.", "since the easing Since late August almost 100,000"),
     ("sample", "from around 100 a week in late August", "Germany Late August around 100 a week"),
@@ -360,8 +388,12 @@ def test_external_link_address_is_printed_after_the_link_text(built_print):
 
 def test_external_link_stays_clickable(built_print):
     with pikepdf.open(built_print("sample").pdf) as pdf:
-        uris = [str(annotation.A.URI) for page in pdf.pages for annotation in page.get("/Annots", [])
-                if annotation.get("/Subtype") == "/Link" and "/A" in annotation and "/URI" in annotation.A]
+        uris = [
+            str(annotation.A.URI)
+            for page in pdf.pages
+            for annotation in page.get("/Annots", [])
+            if annotation.get("/Subtype") == "/Link" and "/A" in annotation and "/URI" in annotation.A
+        ]
     assert "https://understandingwar.org" in uris
 
 
@@ -380,8 +412,11 @@ def test_long_table_repeats_its_header_row_on_every_page_it_spans(built_print):
     built = built_print("long-table")
     rows = ledger_rows(built.root)
     texts = page_texts(built.pdf)
-    spanned = [number for number, text in enumerate(texts, 1)
-               if any(row in text for row in rows) and "Every figure in this publication" not in text]
+    spanned = [
+        number
+        for number, text in enumerate(texts, 1)
+        if any(row in text for row in rows) and "Every figure in this publication" not in text
+    ]
     assert len(spanned) >= 3  # the fixture is long enough to need several pages
     assert [number for number in spanned if LEDGER_HEADER not in texts[number - 1]] == []
 
@@ -397,8 +432,11 @@ def test_long_table_splits_no_row_across_pages(built_print):
 
 FOOTNOTES = [
     # (project, the text just before the call followed by the call's number, the note as printed)
-    ("sample", "(https://understandingwar.org)1",
-     "1. The Institute for the Study of War (ISW) is a Washington-based think tank"),
+    (
+        "sample",
+        "(https://understandingwar.org)1",
+        "1. The Institute for the Study of War (ISW) is a Washington-based think tank",
+    ),
     ("sample", "produced by DeepState2", "2. DeepState is an independent Ukrainian mapping project"),
     ("multilingual", "somewhere dry to wait.1", "1. The letter ґ was removed from the official alphabet"),
 ]
@@ -413,6 +451,7 @@ def test_footnote_lands_on_the_page_of_its_call(built_print, name, call, note):
 
 
 # -- validity --------------------------------------------------------------------------
+
 
 @pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf is not installed")
 @pytest.mark.parametrize("name", PRINTED)

@@ -12,12 +12,13 @@ import pikepdf
 import pypdf
 import pytest
 
-import report_builder.writers.pdf_chunks as pdf_chunks
+import report_builder.writers.pdf.chunks as pdf_chunks
 from conftest import copy_project
 from report_builder import build as build_project
 from report_builder.build import load_publication
 from report_builder.project import load_project
-from report_builder.writers.pdf_chunks import MAX_ARTICLES_PER_CHUNK, chunk_parts, plan_chunks
+from report_builder.writers.pdf.chunks import MAX_ARTICLES_PER_CHUNK, chunk_parts, plan_chunks
+from report_builder.writers.pdf.furniture import running_heads
 
 
 def build(root, *args, jobs=None, **kwargs):
@@ -28,7 +29,6 @@ def build(root, *args, jobs=None, **kwargs):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pdf_chunks, "can_chunk", lambda *_args, **_kwargs: False)
         return build_project(root, *args, jobs=1, **kwargs)
-from report_builder.writers.pdf_furniture import running_heads
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +77,11 @@ def _sized(sizes, names=None):
     from types import SimpleNamespace
 
     names = names or [f"a{index:03d}" for index in range(len(sizes))]
-    return SimpleNamespace(articles=[SimpleNamespace(name=name, tokens=[SimpleNamespace(content="x" * size)])
-                                     for name, size in zip(names, sizes)])
+    return SimpleNamespace(
+        articles=[
+            SimpleNamespace(name=name, tokens=[SimpleNamespace(content="x" * size)]) for name, size in zip(names, sizes)
+        ]
+    )
 
 
 def _named(publication, plan):
@@ -103,11 +106,15 @@ def test_an_inserted_or_removed_article_changes_only_a_few_chunks_around_it():
     inserted = names[:10] + ["new"] + names[10:]
     after = _named(_sized([8000] * 41, inserted), plan_chunks(_sized([8000] * 41, inserted)))
     assert ([name for chunk in after for name in chunk], sum(chunk not in before for chunk in after) <= 3) == (
-        inserted, True)
+        inserted,
+        True,
+    )
     removed = names[:10] + names[11:]
     after = _named(_sized([8000] * 39, removed), plan_chunks(_sized([8000] * 39, removed)))
     assert ([name for chunk in after for name in chunk], sum(chunk not in before for chunk in after) <= 3) == (
-        removed, True)
+        removed,
+        True,
+    )
 
 
 def test_chunks_of_a_large_publication_hold_a_few_articles_each_and_never_more_than_the_limit():
@@ -131,8 +138,9 @@ def test_an_edit_that_lengthens_an_article_lays_out_only_its_own_chunk(write_pro
 
 def test_a_publication_without_sources_numbers_its_last_chunks_contents_entries(write_project):
     """With no sources, the last chunk holds articles the contents lists."""
-    body = "\n\n".join(f"## Part {n}\n\n" + "A sentence of the article, long enough to fill lines. " * 60
-                         for n in range(1, 4))
+    body = "\n\n".join(
+        f"## Part {n}\n\n" + "A sentence of the article, long enough to fill lines. " * 60 for n in range(1, 4)
+    )
     files = {f"content/{name}.md": f"---\ntitle: Article {name}\n---\n\n{body}\n" for name in "abc"}
     files["report.yaml"] = "title: T\narticles: [a.md, b.md, c.md]\n"
     texts = []
@@ -170,8 +178,9 @@ def test_chunked_internal_links_reach_the_same_pages_as_a_single_layout(single_a
 
 def test_a_cross_reference_into_a_later_chunk_reaches_its_heading(write_project):
     """A link to a heading another chunk lays out: the merge gives it the real destination."""
-    body = "\n\n".join(f"## Part {n}\n\n" + "A sentence of the article, long enough to fill lines. " * 40
-                         for n in range(1, 3))
+    body = "\n\n".join(
+        f"## Part {n}\n\n" + "A sentence of the article, long enough to fill lines. " * 40 for n in range(1, 3)
+    )
     files = {f"content/{name}.md": f"---\ntitle: Article {name}\n---\n\n{body}\n" for name in "abc"}
     files["content/a.md"] = files["content/a.md"].replace("## Part 2", "See [the end](#c-part-2).\n\n## Part 2")
     files["content/c.md"] = files["content/c.md"].replace("## Part 1", "Back to [the start](#a-part-1).\n\n## Part 1")
@@ -237,7 +246,7 @@ def page_content(path, index):
 def test_drawn_page_numbers_are_an_artifact_in_an_embedded_subset_of_the_footer_font(single_and_chunked):
     _single, chunked = single_and_chunked
     _pdf, page, stream = page_content(chunked, 2)
-    drawn = stream[stream.rindex(b"/Artifact"):]
+    drawn = stream[stream.rindex(b"/Artifact") :]
     assert drawn.startswith(b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC") and drawn.rstrip().endswith(b"EMC")
     name = re.search(rb"/(RBText\d+) [\d.]+ Tf", drawn).group(1).decode()
     font = page.obj.Resources.Font["/" + name]
@@ -283,17 +292,25 @@ def test_chunked_furniture_is_drawn_after_the_content_as_header_and_footer_artif
 
 
 #: a section heading too long for the running head's line, followed by a page and more of text
-LONG_HEADING = ("\n\n## What the drivers said about the northern roads, the weather, the prices and the old bus "
-                "they all called the hedgehog\n\n" + "They said a great deal about all of it. " * 150 + "\n")
+LONG_HEADING = (
+    "\n\n## What the drivers said about the northern roads, the weather, the prices and the old bus "
+    "they all called the hedgehog\n\n" + "They said a great deal about all of it. " * 150 + "\n"
+)
 
 
-@pytest.mark.parametrize("css, heading, why", [
-    ("", LONG_HEADING, "too long for one line"),
-    ('@page { @top-center { content: "DRAFT"; } }', "", "the cover has margin boxes"),
-    ('@page { @top-center { content: "DRAFT"; } } @page cover { @top-center { content: none; } }', "",
-     "margin boxes top-center"),
-    ("@page { @top-right { letter-spacing: 0.1em; } }", "", "@top-right style"),
-])
+@pytest.mark.parametrize(
+    "css, heading, why",
+    [
+        ("", LONG_HEADING, "too long for one line"),
+        ('@page { @top-center { content: "DRAFT"; } }', "", "the cover has margin boxes"),
+        (
+            '@page { @top-center { content: "DRAFT"; } } @page cover { @top-center { content: none; } }',
+            "",
+            "margin boxes top-center",
+        ),
+        ("@page { @top-right { letter-spacing: 0.1em; } }", "", "@top-right style"),
+    ],
+)
 def test_furniture_the_drawing_cannot_reproduce_is_laid_out_like_a_single_layout(tmp_path, css, heading, why):
     pdfs = []
     for jobs in (1, 3):
@@ -315,16 +332,28 @@ def test_running_heads_resolve_named_strings_as_weasyprint_does():
     strings = [[], [["section", "One"], ["section", "Two"]], [], [["section", "Three"]], [["other", "x"]]]
     assert running_heads([["named", "section", "first"]], strings) == ["", "One", "Two", "Three", "Three"]
     assert running_heads([["named", "section", "last"]], strings) == ["", "Two", "Two", "Three", "Three"]
-    assert running_heads([["string", "§ "], ["named", "section", "first-except"]], strings) == \
-        ["§", "§", "§ Two", "§", "§ Three"]
-    assert running_heads([["named", "section", "first"]], [[["section", "  Aid and\n  evac\u00aduation "]]]) == \
-        ["Aid and evacuation"]
+    assert running_heads([["string", "§ "], ["named", "section", "first-except"]], strings) == [
+        "§",
+        "§",
+        "§ Two",
+        "§",
+        "§ Three",
+    ]
+    assert running_heads([["named", "section", "first"]], [[["section", "  Aid and\n  evac\u00aduation "]]]) == [
+        "Aid and evacuation"
+    ]
 
 
-@pytest.mark.parametrize("footer, expected", [
-    ('"p. " counter(page, lower-roman)', lambda number, total: f"p. {'ii iii iv v vi vii viii ix x'.split()[number - 2]}"),
-    ('counter(page) " / " counter(pages)', lambda number, total: f"{number} / {total}"),
-])
+@pytest.mark.parametrize(
+    "footer, expected",
+    [
+        (
+            '"p. " counter(page, lower-roman)',
+            lambda number, total: f"p. {['ii', 'iii', 'iv', 'v', 'vi', 'vii', 'viii', 'ix', 'x'][number - 2]}",
+        ),
+        ('counter(page) " / " counter(pages)', lambda number, total: f"{number} / {total}"),
+    ],
+)
 def test_a_customised_footer_drawn_or_laid_out_matches_a_single_layout(tmp_path, footer, expected):
     css = f"@page {{ @bottom-right {{ content: {footer}; }} }}\n"
     pdfs = []
@@ -418,7 +447,9 @@ def test_chunked_contents_page_numbers_are_tagged_text_in_an_embedded_font(singl
     """Each number fills the span WeasyPrint left for it, as part of the content, not an artifact."""
     _single, chunked = single_and_chunked
     _pdf, page, stream = page_content(chunked, 1)
-    numbers = re.findall(rb"/Span\s*<<\s*/MCID (\d+)\s*>>\s*BDC\s*q BT /(RBContents\d+) [\d.]+ Tf[^E]*ET Q\s*EMC", stream)
+    numbers = re.findall(
+        rb"/Span\s*<<\s*/MCID (\d+)\s*>>\s*BDC\s*q BT /(RBContents\d+) [\d.]+ Tf[^E]*ET Q\s*EMC", stream
+    )
     assert len(numbers) >= 8 and len({mcid for mcid, _font in numbers}) == len(numbers)
     assert stream.index(b"/RBContents") < stream.index(b"/Artifact <</Type /Pagination")
     for name in {font for _mcid, font in numbers}:
@@ -427,11 +458,14 @@ def test_chunked_contents_page_numbers_are_tagged_text_in_an_embedded_font(singl
         assert len(font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()) > 1000
 
 
-@pytest.mark.parametrize("css, why", [
-    (".toc a::after { font-variant-numeric: oldstyle-nums proportional-nums; color: #b3261e; }", None),
-    (".toc-sections a::after { text-align: left; }", None),
-    (".toc a::after { letter-spacing: 0.2em; }", "contents number style: ['letter_spacing']"),
-])
+@pytest.mark.parametrize(
+    "css, why",
+    [
+        (".toc a::after { font-variant-numeric: oldstyle-nums proportional-nums; color: #b3261e; }", None),
+        (".toc-sections a::after { text-align: left; }", None),
+        (".toc a::after { letter-spacing: 0.2em; }", "contents number style: ['letter_spacing']"),
+    ],
+)
 def test_contents_numbers_styled_otherwise_are_drawn_or_laid_out_as_a_single_layout(tmp_path, css, why):
     pdfs = []
     for jobs in (1, 3):
@@ -451,8 +485,9 @@ def test_an_edit_that_adds_pages_lays_out_only_its_chunk_and_renumbers_the_conte
     first = build(root, formats=["pdf"], jobs=3)
     pages = len(page_texts(first.outputs["pdf"]))
     article = root / "content" / "alpha.md"
-    article.write_text(article.read_text(encoding="utf-8") + "\n" + "More to say about the roads. " * 600 + "\n",
-                       encoding="utf-8")
+    article.write_text(
+        article.read_text(encoding="utf-8") + "\n" + "More to say about the roads. " * 600 + "\n", encoding="utf-8"
+    )
     second = build(root, formats=["pdf"], jobs=3)
     assert any("1 chunk(s) laid out" in note for note in second.notes), second.notes
     texts = page_texts(second.outputs["pdf"])
@@ -471,8 +506,11 @@ def _structure(path):
     import subprocess
 
     text = subprocess.run(["pdfinfo", "-struct-text", str(path)], capture_output=True, text=True, check=True).stdout
-    return [re.sub(r"\b\d+-(\d+)-(\d+)\b", r"N-\1-\2", line) for line in text.splitlines()
-            if not line.strip().startswith("Object ")]
+    return [
+        re.sub(r"\b\d+-(\d+)-(\d+)\b", r"N-\1-\2", line)
+        for line in text.splitlines()
+        if not line.strip().startswith("Object ")
+    ]
 
 
 def test_chunked_pdf_is_tagged_with_the_same_structure_tree(single_and_chunked):
@@ -521,8 +559,9 @@ def test_a_pdf_ua_variant_laid_out_in_chunks_passes_the_pdf_ua_rules(tmp_path):
 
     root = copy_project("multilingual", tmp_path / "p")
     config = root / "report.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace("pdf:\n", "pdf:\n  variant: pdf/ua-1\n"),
-                      encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("pdf:\n", "pdf:\n  variant: pdf/ua-1\n"), encoding="utf-8"
+    )
     result = build(root, formats=["pdf"], jobs=2)
     assert any("laid out in parallel" in note for note in result.notes)
     report = page.validate_pdf(str(result.outputs["pdf"]), profile="ua1")
@@ -560,7 +599,8 @@ def test_the_epub_pages_are_rendered_while_the_chunks_are_laid_out(tmp_path, mon
     merge, once, and the book still gets its page-list from the merged layout."""
     import zipfile
 
-    from report_builder.writers import epub, pdf_chunks
+    from report_builder.writers import epub
+    from report_builder.writers.pdf import chunks as pdf_chunks
 
     events = []
     draft, merge = epub.draft_epub, pdf_chunks.merge_pdfs

@@ -40,8 +40,12 @@ def builds(tmp_path_factory):
     elsewhere = copy_project("minimal", tmp_path_factory.mktemp("elsewhere") / "a" / "deeper" / "copy")
     once = build_bytes(first)
     time.sleep(1.1)  # a clock that leaks into an output now shows: its seconds have changed
-    return {"first": once, "again": build_bytes(first, force=True), "elsewhere": build_bytes(elsewhere),
-            "roots": (first, elsewhere)}
+    return {
+        "first": once,
+        "again": build_bytes(first, force=True),
+        "elsewhere": build_bytes(elsewhere),
+        "roots": (first, elsewhere),
+    }
 
 
 def test_every_available_format_was_built(builds):
@@ -70,6 +74,7 @@ def test_a_pdf_laid_out_in_chunks_is_byte_identical_when_built_twice(tmp_path, m
 
 # -- nothing about the machine inside --------------------------------------------------------
 
+
 def readable_parts(fmt: str, data: bytes) -> list[bytes]:
     """The bytes to search: the file itself, every decompressed PDF stream but the embedded fonts'
     (binary glyph data), every EPUB member."""
@@ -81,9 +86,14 @@ def readable_parts(fmt: str, data: bytes) -> list[bytes]:
 
         parts = [data]
         with pikepdf.open(io.BytesIO(data)) as pdf:
-            fonts = {obj.objgen for obj in pdf.objects if isinstance(obj, pikepdf.Dictionary)
-                     for key in ("/FontFile", "/FontFile2", "/FontFile3") if key in obj
-                     for obj in [obj[key]]}
+            fonts = {
+                obj.objgen
+                for obj in pdf.objects
+                if isinstance(obj, pikepdf.Dictionary)
+                for key in ("/FontFile", "/FontFile2", "/FontFile3")
+                if key in obj
+                for obj in [obj[key]]
+            }
             for obj in pdf.objects:
                 if isinstance(obj, pikepdf.Stream) and obj.objgen not in fonts:
                     parts.append(obj.read_bytes())
@@ -117,6 +127,7 @@ def test_no_output_holds_the_host_name(builds, fmt):
 
 # -- dates -------------------------------------------------------------------------------------
 
+
 def dates_in(html: bytes) -> set[str]:
     return set(re.findall(rb"\b(\d{4}-\d{2}-\d{2})\b", html))
 
@@ -139,8 +150,10 @@ def test_another_source_date_epoch_changes_only_the_dates_of_an_undated_publicat
     one = build_bytes(undated_project(tmp_path, "one"), formats=["html"])["html"]
     monkeypatch.setenv("SOURCE_DATE_EPOCH", A_DAY_IN_2001)
     other = build_bytes(undated_project(tmp_path, "other"), formats=["html"])["html"]
-    assert (other.replace(b"2001-09-09", b"2023-11-14").replace(b"9 September 2001", b"14 November 2023")
-            == one, one != other) == (True, True)
+    assert (
+        other.replace(b"2001-09-09", b"2023-11-14").replace(b"9 September 2001", b"14 November 2023") == one,
+        one != other,
+    ) == (True, True)
 
 
 def test_an_undated_publication_without_source_date_epoch_is_dated_1980_never_today(tmp_path, monkeypatch):
@@ -183,8 +196,10 @@ def chunked_project(root: Path) -> Path:
         (root / "content" / f"{name}.md").write_text(CHUNKED_ARTICLE.format(name=name, body=body), encoding="utf-8")
     with open(root / "content" / "b.md", "a", encoding="utf-8") as article:
         article.write('\n![A red dot standing in for a photograph](images/dot.png "A red dot.")\n')
-    (root / "report.yaml").write_text("title: Chunked\nslug: chunked\ndate: 2024-03-01\nlanguage: en-GB\n"
-                                      "articles: [a.md, b.md, c.md, d.md]\n", encoding="utf-8")
+    (root / "report.yaml").write_text(
+        "title: Chunked\nslug: chunked\ndate: 2024-03-01\nlanguage: en-GB\narticles: [a.md, b.md, c.md, d.md]\n",
+        encoding="utf-8",
+    )
     return root
 
 
@@ -192,8 +207,10 @@ def digests(root: Path, jobs: int, force: bool = False) -> tuple[dict[str, str],
     from report_builder import build
 
     result = build(root, formats=FORMATS, jobs=jobs, force=force)
-    return ({fmt: hashlib.sha256(path.read_bytes()).hexdigest() for fmt, path in sorted(result.outputs.items())},
-            result.notes)
+    return (
+        {fmt: hashlib.sha256(path.read_bytes()).hexdigest() for fmt, path in sorted(result.outputs.items())},
+        result.notes,
+    )
 
 
 def after_an_edit_and_its_revert(root: Path, jobs: int) -> tuple[dict[str, str], list[str]]:
@@ -201,8 +218,7 @@ def after_an_edit_and_its_revert(root: Path, jobs: int) -> tuple[dict[str, str],
     digests(root, jobs)
     article = root / "content" / "c.md"
     original = article.read_text(encoding="utf-8")
-    article.write_text(original + "\nAnother paragraph, added and then taken out again. " * 40 + "\n",
-                       encoding="utf-8")
+    article.write_text(original + "\nAnother paragraph, added and then taken out again. " * 40 + "\n", encoding="utf-8")
     digests(root, jobs)
     article.write_text(original, encoding="utf-8")
     return digests(root, jobs)
@@ -211,6 +227,7 @@ def after_an_edit_and_its_revert(root: Path, jobs: int) -> tuple[dict[str, str],
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory):
     """(folder, -j, cache) → (sha256 per output, the build's notes)."""
+
     def fresh(name):
         return chunked_project(tmp_path_factory.mktemp(name) / "x" / name)
 
@@ -225,7 +242,9 @@ def matrix(tmp_path_factory):
 def test_the_matrix_project_is_laid_out_in_chunks(matrix):
     notes = matrix["one folder", 1, "fresh cache"][1] + matrix["another folder", 2, "fresh cache"][1]
     assert [note.split(" (")[0] for note in notes if note.startswith("pdf: laid out")] == [
-        "pdf: laid out in chunks, one after another", "pdf: laid out in parallel on 2 cores"]
+        "pdf: laid out in chunks, one after another",
+        "pdf: laid out in parallel on 2 cores",
+    ]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

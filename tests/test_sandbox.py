@@ -13,7 +13,6 @@ import importlib.util
 import mimetypes
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -79,10 +78,18 @@ def audited(tmp_path_factory):
 
     def run(project: Path, *arguments) -> Audit:
         log = project.parent / "audit.log"
-        environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")]),
-                       "REPORT_BUILDER_TEST_AUDIT_LOG": str(log)}
-        completed = subprocess.run([sys.executable, "-m", "report_builder", *arguments, "--project", str(project)],
-                                   capture_output=True, text=True, env=environment, timeout=300)
+        environment = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")]),
+            "REPORT_BUILDER_TEST_AUDIT_LOG": str(log),
+        }
+        completed = subprocess.run(
+            [sys.executable, "-m", "report_builder", *arguments, "--project", str(project)],
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=300,
+        )
         audit = Audit(completed, log)
         assert audit.opened, "the audit hook recorded nothing: sitecustomize was not imported"
         return audit
@@ -96,9 +103,21 @@ def allowed_roots(project: Path, hook: Path) -> list[Path]:
     from report_builder.fonts import fonts_cache
 
     shared_fonts = fonts_cache(fallback=project / "build" / ".report-builder" / "fonts")  # static instances
-    return [Path(p).resolve() for p in (
-        project, hook, sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-        Path(report_builder.__file__).parent, builtin_dir("templates"), builtin_dir("styles"), shared_fonts)]
+    return [
+        Path(p).resolve()
+        for p in (
+            project,
+            hook,
+            sys.prefix,
+            sys.base_prefix,
+            sys.exec_prefix,
+            sys.base_exec_prefix,
+            Path(report_builder.__file__).parent,
+            builtin_dir("templates"),
+            builtin_dir("styles"),
+            shared_fonts,
+        )
+    ]
 
 
 def outside(audit: Audit, project: Path, hook: Path) -> list[str]:
@@ -128,7 +147,7 @@ def write_canary(tmp_path: Path) -> Path:
 
 # -- a good build ------------------------------------------------------------------------------
 
-PHOTO_MARKDOWN = "\n![A grey square standing in for a photograph](images/square.png \"A grey square.\")\n"
+PHOTO_MARKDOWN = '\n![A grey square standing in for a photograph](images/square.png "A grey square.")\n'
 
 
 @pytest.fixture(scope="module")
@@ -186,20 +205,26 @@ def hostile_images(tmp_path_factory, audited):
 
 def test_an_image_escaping_the_project_with_dot_dots_is_refused_at_its_line(hostile_images):
     _root, _canary, audit = hostile_images
-    assert "content/only.md:42:1: error: image '../../etc/passwd' is outside the project directory" \
+    assert (
+        "content/only.md:42:1: error: image '../../etc/passwd' is outside the project directory"
         in audit.stderr.splitlines()
+    )
 
 
 def test_a_file_url_image_is_refused_at_its_line(hostile_images):
     _root, _canary, audit = hostile_images
-    assert "content/only.md:44:1: error: image 'file:///etc/passwd' must be a file inside the project" \
+    assert (
+        "content/only.md:44:1: error: image 'file:///etc/passwd' must be a file inside the project"
         in audit.stderr.splitlines()
+    )
 
 
 def test_a_remote_image_is_refused_at_its_line(hostile_images):
     _root, _canary, audit = hostile_images
-    assert ("content/only.md:46:1: error: remote image 'http://127.0.0.1:9/x.png' is not allowed; "
-            "put the file in content/images/") in audit.stderr.splitlines()
+    assert (
+        "content/only.md:46:1: error: remote image 'http://127.0.0.1:9/x.png' is not allowed; "
+        "put the file in content/images/"
+    ) in audit.stderr.splitlines()
 
 
 def test_hostile_images_fail_the_build_with_their_three_errors_alone(hostile_images):
@@ -238,11 +263,15 @@ def hostile_stylesheet(tmp_path_factory, audited):
 
 def test_stylesheet_references_outside_the_project_are_refused_at_their_line_and_column(hostile_stylesheet):
     _root, canary, audit = hostile_stylesheet
-    assert (audit.exit_code, audit.stderr) == (1, (
-        "styles/custom.css:1:9: error: refused to fetch 'http://127.0.0.1:9/remote.css': "
-        "network access is off while building\n"
-        "styles/custom.css:2:22: error: refused to read 'file:///etc/passwd': it is outside the project\n"
-        "styles/custom.css:3:33: error: refused to read '../etc/passwd': it is outside the project\n"))
+    assert (audit.exit_code, audit.stderr) == (
+        1,
+        (
+            "styles/custom.css:1:9: error: refused to fetch 'http://127.0.0.1:9/remote.css': "
+            "network access is off while building\n"
+            "styles/custom.css:2:22: error: refused to read 'file:///etc/passwd': it is outside the project\n"
+            "styles/custom.css:3:33: error: refused to read '../etc/passwd': it is outside the project\n"
+        ),
+    )
 
 
 def test_a_hostile_stylesheet_reads_neither_the_canary_nor_the_system_file(hostile_stylesheet):
@@ -257,10 +286,7 @@ def test_a_css_import_of_a_remote_stylesheet_opens_no_socket(hostile_stylesheet)
 
 # -- hostile template -----------------------------------------------------------------------------
 
-HOSTILE_TEMPLATE_LINES = (
-    '<img src="/etc/passwd" alt="">\n'
-    '<img src="../etc/passwd" alt="">\n'
-)
+HOSTILE_TEMPLATE_LINES = '<img src="/etc/passwd" alt="">\n<img src="../etc/passwd" alt="">\n'
 
 
 def hostile_template():
@@ -285,10 +311,13 @@ def template_line(root: Path, needle: str) -> int:
 
 def test_template_images_outside_the_project_fail_the_build_naming_each_file(hostile_templates):
     _root, canary, audit = hostile_templates
-    assert (audit.exit_code, sorted(line.split(": error: ", 1)[1] for line in audit.stderr.splitlines())) == (1, [
-        "refused to read '../etc/passwd': it is outside the project",  # as written, not by the machine's path
-        "refused to read '/etc/passwd': it is outside the project",
-    ])
+    assert (audit.exit_code, sorted(line.split(": error: ", 1)[1] for line in audit.stderr.splitlines())) == (
+        1,
+        [
+            "refused to read '../etc/passwd': it is outside the project",  # as written, not by the machine's path
+            "refused to read '/etc/passwd': it is outside the project",
+        ],
+    )
 
 
 def test_template_images_outside_the_project_are_never_read(hostile_templates):
@@ -301,7 +330,8 @@ def test_template_images_outside_the_project_are_reported_at_the_template_line(h
     line = template_line(root, 'src="/etc/passwd"')
     assert audit.stderr == (
         f"templates/article.html:{line}:11: error: refused to read '/etc/passwd': it is outside the project\n"
-        f"templates/article.html:{line + 1}:11: error: refused to read '../etc/passwd': it is outside the project\n")
+        f"templates/article.html:{line + 1}:11: error: refused to read '../etc/passwd': it is outside the project\n"
+    )
 
 
 def test_the_fetcher_locates_a_refused_address_in_the_template_that_wrote_it(tmp_path):
@@ -312,11 +342,13 @@ def test_the_fetcher_locates_a_refused_address_in_the_template_that_wrote_it(tmp
     with pytest.raises(ValueError):
         fetcher.fetch("file:///etc/passwd")
     line = template_line(root, 'src="/etc/passwd"')
-    assert fetcher.refusals == [Diagnostic("templates/article.html", line, 11,
-                                           "refused to read '/etc/passwd': it is outside the project")]
+    assert fetcher.refusals == [
+        Diagnostic("templates/article.html", line, 11, "refused to read '/etc/passwd': it is outside the project")
+    ]
 
 
 # -- hostile attachment -----------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def hostile_attachment(tmp_path_factory, audited):
@@ -325,8 +357,13 @@ def hostile_attachment(tmp_path_factory, audited):
     root = copy_project("minimal", base / "project")
     (root / "templates").mkdir()
     template = (builtin_dir("templates") / "article.html").read_text(encoding="utf-8")
-    (root / "templates" / "article.html").write_text(template.replace(
-        '<div class="article-body">', '<div class="article-body">\n<a rel="attachment" href="../etc/passwd">x</a>', 1))
+    (root / "templates" / "article.html").write_text(
+        template.replace(
+            '<div class="article-body">',
+            '<div class="article-body">\n<a rel="attachment" href="../etc/passwd">x</a>',
+            1,
+        )
+    )
     return root, canary, audited(root, "build", "pdf", "--quiet")
 
 
@@ -338,11 +375,13 @@ def test_a_pdf_attachment_outside_the_project_is_never_read(hostile_attachment):
 def test_a_pdf_attachment_outside_the_project_fails_the_build(hostile_attachment):
     _root, _canary, audit = hostile_attachment
     assert (audit.exit_code, audit.stderr.splitlines()[-1].split(": error: ", 1)[-1]) == (
-        1, "refused to read '../etc/passwd': it is outside the project")
-
+        1,
+        "refused to read '../etc/passwd': it is outside the project",
+    )
 
 
 # -- paths and links that lead outside ------------------------------------------------------------
+
 
 def test_an_article_listed_outside_the_project_is_refused_and_never_read(tmp_path, audited):
     secret = tmp_path / "secret.md"
@@ -351,19 +390,28 @@ def test_an_article_listed_outside_the_project_is_refused_and_never_read(tmp_pat
     config = root / "report.yaml"
     config.write_text(config.read_text(encoding="utf-8") + f"  - ../../secret.md\n  - {secret}\n", encoding="utf-8")
     audit = audited(root, "check")
-    assert (audit.exit_code, audit.stderr, secret in audit.opened) == (1, (
-        "report.yaml:11:5: error: article '../../secret.md' is outside the project directory\n"
-        "report.yaml:12:5: error: article '../../secret.md' is outside the project directory\n"), False)
+    assert (audit.exit_code, audit.stderr, secret in audit.opened) == (
+        1,
+        (
+            "report.yaml:11:5: error: article '../../secret.md' is outside the project directory\n"
+            "report.yaml:12:5: error: article '../../secret.md' is outside the project directory\n"
+        ),
+        False,
+    )
 
 
-@pytest.mark.parametrize(("link", "command"), [
-    ("content/extra.md", ("check",)),
-    ("content/facts/extra.yaml", ("check",)),
-    ("styles/custom.css", ("build", "html")),
-    ("templates/article.html", ("build", "html")),
-])
+@pytest.mark.parametrize(
+    ("link", "command"),
+    [
+        ("content/extra.md", ("check",)),
+        ("content/facts/extra.yaml", ("check",)),
+        ("styles/custom.css", ("build", "html")),
+        ("templates/article.html", ("build", "html")),
+    ],
+)
 def test_a_project_file_linking_outside_the_project_is_refused_and_its_target_never_read(
-        tmp_path, audited, link, command):
+    tmp_path, audited, link, command
+):
     secret = tmp_path / "secret.txt"
     secret.write_text("title: Secret\n")
     root = copy_project("minimal", tmp_path / "project")
@@ -373,8 +421,10 @@ def test_a_project_file_linking_outside_the_project_is_refused_and_its_target_ne
     (root / link).symlink_to(secret)
     audit = audited(root, *command)
     assert (audit.exit_code, audit.stderr, secret in audit.opened) == (
-        1, f"{link}: error: refused to read '{secret}': it is outside the project; copy the file into the project\n",
-        False)
+        1,
+        f"{link}: error: refused to read '{secret}': it is outside the project; copy the file into the project\n",
+        False,
+    )
 
 
 # -- raw HTML -------------------------------------------------------------------------------------
@@ -426,7 +476,9 @@ def test_raw_html_is_escaped_by_default(tmp_path):
         article.write('\n<script>alert("M-DEFAULT")</script>\n')
     page = lxml_html.fromstring(build(root, formats=["html"]).outputs["html"].read_bytes())
     assert ([p.text for p in page.iter("p") if "M-DEFAULT" in (p.text or "")], page.findall(".//script")) == (
-        ['<script>alert("M-DEFAULT")</script>'], [])
+        ['<script>alert("M-DEFAULT")</script>'],
+        [],
+    )
 
 
 def test_sanitised_raw_html_keeps_no_active_element(raw_html_build):
@@ -437,8 +489,13 @@ def test_sanitised_raw_html_keeps_no_active_element(raw_html_build):
 
 def test_sanitised_raw_html_keeps_no_event_handler(raw_html_build):
     page = lxml_html.fromstring(raw_html_build[0])
-    assert [(e.tag, name) for e in page.iter() if isinstance(e.tag, str) for name in e.attrib
-            if name.lower().startswith("on")] == []
+    assert [
+        (e.tag, name)
+        for e in page.iter()
+        if isinstance(e.tag, str)
+        for name in e.attrib
+        if name.lower().startswith("on")
+    ] == []
 
 
 def test_sanitised_raw_html_keeps_no_javascript_url(raw_html_build):
@@ -457,16 +514,22 @@ def test_sanitised_raw_html_keeps_harmless_markup_and_text(raw_html_build):
     page = lxml_html.fromstring(raw_html_build[0])
     note = page.find_class("note")[0]
     assert (lxml_html.tostring(note, encoding="unicode", with_tail=False), "Details text" in raw_html_build[1]) == (
-        '<div class="note">Boxed <b>note</b> text</div>', True)
+        '<div class="note">Boxed <b>note</b> text</div>',
+        True,
+    )
 
 
 # -- Markdown links and YAML ----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("link", "scheme"), [
-    ("javascript:alert(1)", "javascript"),
-    ("file:///etc/passwd", "file"),
-    ("data:text/html,hi", "data"),
-])
+
+@pytest.mark.parametrize(
+    ("link", "scheme"),
+    [
+        ("javascript:alert(1)", "javascript"),
+        ("file:///etc/passwd", "file"),
+        ("data:text/html,hi", "data"),
+    ],
+)
 def test_a_markdown_link_with_an_unsafe_scheme_is_refused_at_its_line(write_project, link, scheme):
     from report_builder import ReportError, check
 
@@ -475,16 +538,24 @@ def test_a_markdown_link_with_an_unsafe_scheme_is_refused_at_its_line(write_proj
         check(root)
     assert [str(d) for d in raised.value.diagnostics] == [
         f"content/a.md:5:16: error: link '{link}' uses the {scheme}: scheme, which a publication may not link to; "
-        "use an http(s) address or a #heading"]
+        "use an http(s) address or a #heading"
+    ]
 
 
 def test_a_python_object_tag_in_front_matter_is_refused_at_its_line_and_never_run(tmp_path, run_cli):
     marker = tmp_path / "ran"
     root = copy_project("minimal", tmp_path / "project")
     article = root / "content" / "only.md"
-    article.write_text(article.read_text(encoding="utf-8").replace(
-        "title: A Town Takes Stock", f'title: !!python/object/apply:os.system ["touch {marker}"]'), encoding="utf-8")
+    article.write_text(
+        article.read_text(encoding="utf-8").replace(
+            "title: A Town Takes Stock", f'title: !!python/object/apply:os.system ["touch {marker}"]'
+        ),
+        encoding="utf-8",
+    )
     result = run_cli("check", "--project", root)
     assert (result.exit_code, result.stderr, marker.exists()) == (
-        1, "content/only.md:2:8: error: YAML tag '!!python/object/apply:os.system' is not allowed: "
-           "write plain text, numbers, dates, lists and mappings\n", False)
+        1,
+        "content/only.md:2:8: error: YAML tag '!!python/object/apply:os.system' is not allowed: "
+        "write plain text, numbers, dates, lists and mappings\n",
+        False,
+    )

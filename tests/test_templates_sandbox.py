@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 import tinycss2
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from report_builder import templating
 from report_builder.build import check_presentation, load_publication
@@ -57,29 +58,39 @@ def render_errors(root: Path, target: str = "html") -> list[str]:
 
 # -- reaching Python -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("expression", "message"), [
-    ("''.__class__.__mro__[1].__subclasses__()", "access to attribute '__class__' of 'str' object is unsafe."),
-    ("cycler.__init__.__globals__.os.popen('id').read()", "access to attribute '__init__' of 'type' object is unsafe."),
-    ("lipsum.__globals__['os'].system('id')", "access to attribute '__globals__' of 'function' object is unsafe."),
-    ("joiner.__init__.__globals__", "access to attribute '__init__' of 'type' object is unsafe."),
-    ("namespace.__init__.__globals__", "access to attribute '__init__' of 'type' object is unsafe."),
-    ("config.__class__.__init__.__globals__", "access to attribute '__class__' of 'Config' object is unsafe."),
-    ("self._TemplateReference__context", "access to attribute '_TemplateReference__context' of 'TemplateReference' "
-                                         "object is unsafe."),
-    ("()|attr('__class__')", "access to attribute '__class__' of 'tuple' object is unsafe."),
-    ("'{0.__class__}'.format(1)", "access to attribute '__class__' of 'int' object is unsafe."),
-    ("item.article.tokens[0].attrSet('id', 'x')", "access to attribute 'attrSet' of 'Token' object is unsafe."),
-    ("publication.articles.clear()", "access to attribute 'clear' of 'list' object is unsafe."),
-])
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("''.__class__.__mro__[1].__subclasses__()", "access to attribute '__class__' of 'str' object is unsafe."),
+        (
+            "cycler.__init__.__globals__.os.popen('id').read()",
+            "access to attribute '__init__' of 'type' object is unsafe.",
+        ),
+        ("lipsum.__globals__['os'].system('id')", "access to attribute '__globals__' of 'function' object is unsafe."),
+        ("joiner.__init__.__globals__", "access to attribute '__init__' of 'type' object is unsafe."),
+        ("namespace.__init__.__globals__", "access to attribute '__init__' of 'type' object is unsafe."),
+        ("config.__class__.__init__.__globals__", "access to attribute '__class__' of 'Config' object is unsafe."),
+        (
+            "self._TemplateReference__context",
+            "access to attribute '_TemplateReference__context' of 'TemplateReference' object is unsafe.",
+        ),
+        ("()|attr('__class__')", "access to attribute '__class__' of 'tuple' object is unsafe."),
+        ("'{0.__class__}'.format(1)", "access to attribute '__class__' of 'int' object is unsafe."),
+        ("item.article.tokens[0].attrSet('id', 'x')", "access to attribute 'attrSet' of 'Token' object is unsafe."),
+        ("publication.articles.clear()", "access to attribute 'clear' of 'list' object is unsafe."),
+    ],
+)
 def test_a_template_reaching_python_internals_is_refused_at_its_line(write_project, expression, message):
-    root = templated(write_project, "{{ %s }}" % expression)
+    root = templated(write_project, f"{{{{ {expression} }}}}")
     assert render_errors(root) == [f"templates/article.html:3: error: template error: {message}"]
 
 
 def test_a_template_may_not_change_the_publication_the_other_editions_are_rendered_from(write_project):
     root = templated(write_project, "{% set _ = item.article.key_points.append('x') %}")
     assert render_errors(root, "pdf") == [
-        "templates/article.html:3: error: template error: access to attribute 'append' of 'list' object is unsafe."]
+        "templates/article.html:3: error: template error: access to attribute 'append' of 'list' object is unsafe."
+    ]
 
 
 AUDIT_HOOK = '''\
@@ -115,10 +126,18 @@ def audited(tmp_path_factory):
     def run(root: Path, *arguments):
         log = root.parent / "audit.log"
         log.unlink(missing_ok=True)
-        environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")]),
-                       "REPORT_BUILDER_TEST_AUDIT_LOG": str(log)}
-        completed = subprocess.run([sys.executable, "-m", "report_builder", *arguments, "--project", str(root)],
-                                   capture_output=True, text=True, env=environment, timeout=300)
+        environment = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")]),
+            "REPORT_BUILDER_TEST_AUDIT_LOG": str(log),
+        }
+        completed = subprocess.run(
+            [sys.executable, "-m", "report_builder", *arguments, "--project", str(root)],
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=300,
+        )
         events = [tuple(line.split("\t", 1)) for line in log.read_text(encoding="utf-8").splitlines()]
         assert events, "the audit hook recorded nothing"
         return completed, events
@@ -130,8 +149,11 @@ def audited(tmp_path_factory):
 def test_the_audit_hook_sees_a_command_and_a_socket(tmp_path, audited):
     log = tmp_path / "audit.log"
     environment = {**os.environ, "PYTHONPATH": str(audited.hook), "REPORT_BUILDER_TEST_AUDIT_LOG": str(log)}
-    subprocess.run([sys.executable, "-c", "import os, socket; os.system('true'); socket.socket().close()"],
-                   env=environment, check=True)
+    subprocess.run(
+        [sys.executable, "-c", "import os, socket; os.system('true'); socket.socket().close()"],
+        env=environment,
+        check=True,
+    )
     kinds = {line.split("\t", 1)[0] for line in log.read_text(encoding="utf-8").splitlines()}
     assert {"os.system", "socket.__new__"} <= kinds
 
@@ -144,9 +166,21 @@ def opened_outside(events, root: Path, hook: Path) -> list[str]:
 
     import report_builder
 
-    allowed = [Path(p).resolve() for p in (root, hook, sys.prefix, sys.base_prefix, sys.exec_prefix,
-                                           Path(report_builder.__file__).parent, builtin_dir("templates"),
-                                           builtin_dir("styles"), tempfile.gettempdir(), *zoneinfo.TZPATH)]
+    allowed = [
+        Path(p).resolve()
+        for p in (
+            root,
+            hook,
+            sys.prefix,
+            sys.base_prefix,
+            sys.exec_prefix,
+            Path(report_builder.__file__).parent,
+            builtin_dir("templates"),
+            builtin_dir("styles"),
+            tempfile.gettempdir(),
+            *zoneinfo.TZPATH,
+        )
+    ]
     system = {"/dev/null", "/proc/self/statm", *mimetypes.knownfiles}
     found = []
     for kind, value in events:
@@ -158,16 +192,23 @@ def opened_outside(events, root: Path, hook: Path) -> list[str]:
 
 #: (what it tries, the template line, the error it gets)
 ESCAPES = {
-    "file": ("{{ lipsum.__globals__.__builtins__.open('%(canary)s').read() }}",
-             "template error: access to attribute '__globals__' of 'function' object is unsafe."),
-    "command": ("{{ cycler.__init__.__globals__.os.system('touch %(marker)s') }}",
-                "template error: access to attribute '__init__' of 'type' object is unsafe."),
-    "socket": ("{{ joiner.__init__.__globals__.__builtins__.__import__('socket')"
-               ".create_connection(('127.0.0.1', 9)) }}",
-               "template error: access to attribute '__init__' of 'type' object is unsafe."),
-    "include": ("{%% include '../../%(canary_name)s' %%}",
-                "refused to load template '../../%(canary_name)s': only files under templates/ and the "
-                "built-in templates can be loaded"),
+    "file": (
+        "{{ lipsum.__globals__.__builtins__.open('%(canary)s').read() }}",
+        "template error: access to attribute '__globals__' of 'function' object is unsafe.",
+    ),
+    "command": (
+        "{{ cycler.__init__.__globals__.os.system('touch %(marker)s') }}",
+        "template error: access to attribute '__init__' of 'type' object is unsafe.",
+    ),
+    "socket": (
+        "{{ joiner.__init__.__globals__.__builtins__.__import__('socket').create_connection(('127.0.0.1', 9)) }}",
+        "template error: access to attribute '__init__' of 'type' object is unsafe.",
+    ),
+    "include": (
+        "{%% include '../../%(canary_name)s' %%}",
+        "refused to load template '../../%(canary_name)s': only files under templates/ and the "
+        "built-in templates can be loaded",
+    ),
 }
 
 
@@ -180,8 +221,11 @@ def test_a_template_trying_to_escape_fails_at_its_line_and_touches_nothing(tmp_p
     values = {"canary": canary, "marker": marker, "canary_name": canary.name}
     line, message = (text % values for text in ESCAPES[attempt])
     root = tmp_path / "project" / "nested"
-    for relative, text in {"report.yaml": "title: T\narticles:\n  - a.md\n", "content/a.md": ARTICLE,
-                           "templates/article.html": ARTICLE_TEMPLATE % line}.items():
+    for relative, text in {
+        "report.yaml": "title: T\narticles:\n  - a.md\n",
+        "content/a.md": ARTICLE,
+        "templates/article.html": ARTICLE_TEMPLATE % line,
+    }.items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text(text)
     completed, events = audited(root, *command)
@@ -193,24 +237,32 @@ def test_a_template_trying_to_escape_fails_at_its_line_and_touches_nothing(tmp_p
 
 # -- loading -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("statement", "name"), [
-    ('{% include "../report.yaml" %}', "../report.yaml"),
-    ('{% include "partials/../../report.yaml" %}', "partials/../../report.yaml"),
-    ('{% include "/etc/passwd" %}', "/etc/passwd"),
-    ('{% import "/etc/hostname" as m %}', "/etc/hostname"),
-    ('{% from "../../x.html" import y %}', "../../x.html"),
-    ('{% include "../x.html" ignore missing %}', "../x.html"),
-])
+
+@pytest.mark.parametrize(
+    ("statement", "name"),
+    [
+        ('{% include "../report.yaml" %}', "../report.yaml"),
+        ('{% include "partials/../../report.yaml" %}', "partials/../../report.yaml"),
+        ('{% include "/etc/passwd" %}', "/etc/passwd"),
+        ('{% import "/etc/hostname" as m %}', "/etc/hostname"),
+        ('{% from "../../x.html" import y %}', "../../x.html"),
+        ('{% include "../x.html" ignore missing %}', "../x.html"),
+    ],
+)
 def test_a_template_name_outside_templates_is_refused_at_the_line_that_asks_for_it(write_project, statement, name):
     root = templated(write_project, statement)
-    assert render_errors(root) == [f"templates/article.html:3: error: refused to load template '{name}': only files "
-                                   "under templates/ and the built-in templates can be loaded"]
+    assert render_errors(root) == [
+        f"templates/article.html:3: error: refused to load template '{name}': only files "
+        "under templates/ and the built-in templates can be loaded"
+    ]
 
 
 def test_an_extends_outside_templates_is_refused_at_its_line(write_project):
     root = write_project({"content/a.md": ARTICLE, "templates/web.html": '\n{% extends "../web.html" %}\n'})
-    assert render_errors(root) == ["templates/web.html:2: error: refused to load template '../web.html': only files "
-                                   "under templates/ and the built-in templates can be loaded"]
+    assert render_errors(root) == [
+        "templates/web.html:2: error: refused to load template '../web.html': only files "
+        "under templates/ and the built-in templates can be loaded"
+    ]
 
 
 def test_a_link_out_of_templates_is_refused_at_the_include_that_asks_for_it(write_project):
@@ -219,7 +271,8 @@ def test_a_link_out_of_templates_is_refused_at_the_include_that_asks_for_it(writ
     (root / "templates" / "partials" / "x.html").symlink_to(root / "content" / "a.md")
     assert render_errors(root) == [
         "templates/article.html:3: error: refused to load template 'partials/x.html': templates/partials/x.html "
-        "leads to content/a.md, outside templates/"]
+        "leads to content/a.md, outside templates/"
+    ]
 
 
 def test_a_link_out_of_the_project_is_refused_at_the_include_and_never_read(write_project, tmp_path):
@@ -229,7 +282,8 @@ def test_a_link_out_of_the_project_is_refused_at_the_include_and_never_read(writ
     (root / "templates" / "x.html").symlink_to(secret)
     assert render_errors(root) == [
         f"templates/article.html:3: error: refused to load template 'x.html': templates/x.html: refused to read "
-        f"'{secret}': it is outside the project; copy the file into the project"]
+        f"'{secret}': it is outside the project; copy the file into the project"
+    ]
 
 
 def test_a_built_in_name_linked_out_of_templates_is_refused_at_the_link(write_project):
@@ -237,13 +291,15 @@ def test_a_built_in_name_linked_out_of_templates_is_refused_at_the_link(write_pr
     (root / "templates").mkdir()
     (root / "templates" / "article.html").symlink_to(root / "content" / "a.md")
     assert render_errors(root) == [
-        "templates/article.html: error: refused to load this template: it leads to content/a.md, outside templates/"]
+        "templates/article.html: error: refused to load this template: it leads to content/a.md, outside templates/"
+    ]
 
 
 def test_a_folder_named_like_a_template_is_refused(write_project):
     root = write_project({"content/a.md": ARTICLE, "templates/article.html/x": ""})
-    assert render_errors(root) == ["templates/article.html: error: refused to read the file: it is a directory, not "
-                                   "a regular file"]
+    assert render_errors(root) == [
+        "templates/article.html: error: refused to read the file: it is a directory, not a regular file"
+    ]
 
 
 def test_a_template_in_a_subfolder_is_loaded(write_project):
@@ -254,16 +310,23 @@ def test_a_template_in_a_subfolder_is_loaded(write_project):
 
 # -- where mistakes are reported ------------------------------------------------------------------
 
+
 def test_a_syntax_error_in_a_partial_names_the_partial(write_project):
-    root = templated(write_project, '{% include "partials/x.html" %}',
-                     **{"templates/partials/x.html": "one\n{% if %}\n"})
-    assert render_errors(root) == ["templates/partials/x.html:2: error: template syntax error: Expected an expression, "
-                                   "got 'end of statement block'"]
+    root = templated(
+        write_project, '{% include "partials/x.html" %}', **{"templates/partials/x.html": "one\n{% if %}\n"}
+    )
+    assert render_errors(root) == [
+        "templates/partials/x.html:2: error: template syntax error: Expected an expression, "
+        "got 'end of statement block'"
+    ]
 
 
 def test_an_undefined_name_in_a_partial_names_the_partial(write_project):
-    root = templated(write_project, '{% include "partials/x.html" %}',
-                     **{"templates/partials/x.html": "one\ntwo {{ nothing_here }}\n"})
+    root = templated(
+        write_project,
+        '{% include "partials/x.html" %}',
+        **{"templates/partials/x.html": "one\ntwo {{ nothing_here }}\n"},
+    )
     assert render_errors(root) == ["templates/partials/x.html:2: error: template error: 'nothing_here' is undefined"]
 
 
@@ -272,46 +335,57 @@ def test_a_missing_include_is_reported_at_the_include(write_project):
     assert render_errors(root) == ["templates/article.html:3: error: template not found: partials/none.html"]
 
 
-@pytest.mark.parametrize(("expression", "message"), [
-    ("1 / 0", "division by zero"),
-    ("'a' + 1", 'can only concatenate str (not "int") to str'),
-    ("range(10 ** 6) | list", "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000)."),
-    ("2 ** (10 ** 7)", "the result of '**' would have over 100,000 bits; numbers that large are refused"),
-    ("'x' * 10 ** 9", "repeating a str of 1 items 1000000000 times would make over 67,108,864"),
-])
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("1 / 0", "division by zero"),
+        ("'a' + 1", 'can only concatenate str (not "int") to str'),
+        ("range(10 ** 6) | list", "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000)."),
+        ("2 ** (10 ** 7)", "the result of '**' would have over 100,000 bits; numbers that large are refused"),
+        ("'x' * 10 ** 9", "repeating a str of 1 items 1000000000 times would make over 67,108,864"),
+    ],
+)
 def test_an_expression_that_fails_is_a_located_template_error(write_project, expression, message):
-    root = templated(write_project, "{{ %s }}" % expression)
+    root = templated(write_project, f"{{{{ {expression} }}}}")
     assert render_errors(root) == [f"templates/article.html:3: error: template error: {message}"]
 
 
 def test_check_reports_a_sandbox_violation_once_for_both_editions(write_project):
     root = templated(write_project, "{{ ''.__class__ }}")
     assert errors_of(lambda: check_presentation(root, load_publication(load_project(root)))) == [
-        "templates/article.html:3: error: template error: access to attribute '__class__' of 'str' object is unsafe."]
+        "templates/article.html:3: error: template error: access to attribute '__class__' of 'str' object is unsafe."
+    ]
 
 
 def test_epub_templates_render_in_the_sandbox(write_project):
     from report_builder.writers.epub import draft_epub
 
-    root = write_project({"content/a.md": ARTICLE, "templates/epub_titlepage.xhtml":
-                          '{% extends "epub_base.xhtml" %}\n{% block body %}\n{{ config.__class__ }}\n{% endblock %}\n'})
+    root = write_project(
+        {
+            "content/a.md": ARTICLE,
+            "templates/epub_titlepage.xhtml": '{% extends "epub_base.xhtml" %}\n{% block body %}\n{{ config.__class__ }}\n{% endblock %}\n',
+        }
+    )
     project = load_project(root)
     assert errors_of(lambda: draft_epub(load_publication(project), project)) == [
         "templates/epub_titlepage.xhtml:3: error: template error: access to attribute '__class__' of 'Config' object "
-        "is unsafe."]
+        "is unsafe."
+    ]
 
 
 def test_the_page_furniture_template_renders_in_the_sandbox(write_project):
-    from report_builder.writers.pdf_furniture import furniture_html
+    from report_builder.writers.pdf.furniture import furniture_html
 
     root = write_project({"content/a.md": ARTICLE, "templates/print_page_style.html": "<style>\n{{ ''.__class__ }}"})
     project = load_project(root)
     assert errors_of(lambda: furniture_html(load_publication(project), project, "", [[]])) == [
         "templates/print_page_style.html:2: error: template error: access to attribute '__class__' of 'str' object "
-        "is unsafe."]
+        "is unsafe."
+    ]
 
 
 # -- limits --------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def short_limits(monkeypatch):
@@ -326,8 +400,10 @@ def timed_render_errors(root: Path) -> tuple[list[str], float]:
 
 
 LOOP = "{% for i in range(100000) %}{% for j in range(100000) %}BODY{% endfor %}{% endfor %}"
-TIME_UP = "templates/article.html:3: error: template error: rendering took longer than 0.5 s and was stopped " \
-          "(an endless loop?)"
+TIME_UP = (
+    "templates/article.html:3: error: template error: rendering took longer than 0.5 s and was stopped "
+    "(an endless loop?)"
+)
 
 
 @pytest.mark.parametrize("body", ["", "x", "{% if j < 0 %}{{ j }}{% endif %}"], ids=["empty", "text", "expression"])
@@ -338,8 +414,9 @@ def test_an_endless_loop_stops_at_the_time_limit_at_its_line(write_project, shor
 
 
 def test_an_endless_loop_over_a_list_stops_at_the_time_limit(write_project, short_limits):
-    root = templated(write_project, "{% set l = range(100000) | list %}{% for i in l %}{% for j in l %}"
-                                    "{% endfor %}{% endfor %}")
+    root = templated(
+        write_project, "{% set l = range(100000) | list %}{% for i in l %}{% for j in l %}{% endfor %}{% endfor %}"
+    )
     errors, seconds = timed_render_errors(root)
     assert (errors, seconds < 5) == ([TIME_UP], True)
 
@@ -351,16 +428,21 @@ def test_an_endless_loop_in_a_macro_stops_at_the_time_limit(write_project, short
 
 
 def test_an_endless_loop_in_an_included_partial_is_reported_in_the_partial(write_project, short_limits):
-    root = templated(write_project, '{% include "partials/loop.html" %}',
-                     **{"templates/partials/loop.html": "\n" + LOOP.replace("BODY", "x")})
+    root = templated(
+        write_project,
+        '{% include "partials/loop.html" %}',
+        **{"templates/partials/loop.html": "\n" + LOOP.replace("BODY", "x")},
+    )
     errors, seconds = timed_render_errors(root)
     assert (errors, seconds < 5) == ([TIME_UP.replace("article.html:3", "partials/loop.html:2")], True)
 
 
 def test_a_self_calling_macro_is_a_located_error(write_project):
     root = templated(write_project, "{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(1) }}")
-    assert render_errors(root) == ["templates/article.html:3: error: template error: calls nested too deeply (a macro "
-                                   "that calls itself without end?)"]
+    assert render_errors(root) == [
+        "templates/article.html:3: error: template error: calls nested too deeply (a macro "
+        "that calls itself without end?)"
+    ]
 
 
 def test_a_huge_output_stops_at_the_output_limit_at_its_line(write_project):
@@ -368,16 +450,21 @@ def test_a_huge_output_stops_at_the_output_limit_at_its_line(write_project):
     errors, seconds = timed_render_errors(root)
     assert (errors, seconds < 10) == (
         ["templates/article.html:3: error: template error: the output passed 67,108,864 characters and was stopped"],
-        True)
+        True,
+    )
 
 
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="the memory limit needs Linux")
 def test_a_string_doubled_without_end_stops_at_the_memory_limit(write_project, monkeypatch):
     monkeypatch.setattr(templating, "MEMORY_HEADROOM", 256 * 1024 * 1024)
-    root = templated(write_project, '{% set ns = namespace(s="x") %}{% for i in range(64) %}'
-                                    '{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s | length }}')
-    assert render_errors(root) == ["templates/article.html:3: error: template error: rendering needed more than 256 "
-                                   "MiB of memory and was stopped"]
+    root = templated(
+        write_project,
+        '{% set ns = namespace(s="x") %}{% for i in range(64) %}'
+        "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s | length }}",
+    )
+    assert render_errors(root) == [
+        "templates/article.html:3: error: template error: rendering needed more than 256 MiB of memory and was stopped"
+    ]
 
 
 def test_the_memory_limit_is_lifted_after_the_render(write_project, short_limits):
@@ -411,23 +498,29 @@ def test_a_300_article_book_renders_far_within_the_limits(tmp_path):
     publication = load_publication(project)
     started = time.monotonic()
     html = render_document(publication, project, "pdf")
-    assert (len(html) < templating.MAX_OUTPUT_CHARS / 10,
-            time.monotonic() - started < templating.TIME_LIMIT_SECONDS / 10) == (True, True)
+    assert (
+        len(html) < templating.MAX_OUTPUT_CHARS / 10,
+        time.monotonic() - started < templating.TIME_LIMIT_SECONDS / 10,
+    ) == (True, True)
 
 
 # -- CSS -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "css"), [
-    ('say "hi"', r'"say \"hi\""'),
-    ("back\\slash", r'"back\\slash"'),
-    ("it's", r'"it\27 s"'),
-    ("a\nb\rc\fd", r'"a\A b\D c\C d"'),
-    ("nul\0", '"nul\ufffd"'),
-    ("bell\x07 del\x7f", r'"bell\7  del\7F "'),
-    ("</style><script>", r'"\3C /style\3E \3C script\3E "'),
-    ("R&D", r'"R\26 D"'),
-    ("Привет, 世界 🚢", '"Привет, 世界 🚢"'),
-])
+
+@pytest.mark.parametrize(
+    ("text", "css"),
+    [
+        ('say "hi"', r'"say \"hi\""'),
+        ("back\\slash", r'"back\\slash"'),
+        ("it's", r'"it\27 s"'),
+        ("a\nb\rc\fd", r'"a\A b\D c\C d"'),
+        ("nul\0", '"nul\ufffd"'),
+        ("bell\x07 del\x7f", r'"bell\7  del\7F "'),
+        ("</style><script>", r'"\3C /style\3E \3C script\3E "'),
+        ("R&D", r'"R\26 D"'),
+        ("Привет, 世界 🚢", '"Привет, 世界 🚢"'),
+    ],
+)
 def test_css_string_escapes_what_css_and_html_treat_specially(text, css):
     assert str(css_string(text)) == css
 
@@ -438,7 +531,9 @@ def test_css_string_reads_back_as_the_same_text_and_cannot_end_a_style_element(t
     tokens = tinycss2.parse_component_value_list(written)
     expected = re.sub("[\0\ud800-\udfff]", "\ufffd", text)
     assert ([(t.type, t.value) for t in tokens], re.search(r"[<>\x00-\x1f\x7f']", written)) == (
-        [("string", expected)], None)
+        [("string", expected)],
+        None,
+    )
 
 
 @given(st.text(min_size=1).filter(lambda text: text != "-"))
@@ -452,7 +547,9 @@ def test_style_text_cannot_end_its_element_and_reads_the_same():
     css = 'a::after { content: "</style>" } /* </STYLE> */ b { background: url(</x>) }'
     written = str(style_text(css))
     assert ("</" in written, tinycss2.serialize(tinycss2.parse_stylesheet(written, skip_comments=True))) == (
-        False, tinycss2.serialize(tinycss2.parse_stylesheet(css, skip_comments=True)))
+        False,
+        tinycss2.serialize(tinycss2.parse_stylesheet(css, skip_comments=True)),
+    )
 
 
 def test_every_template_that_writes_text_into_css_escapes_it():
@@ -466,9 +563,11 @@ def test_every_template_that_writes_text_into_css_escapes_it():
     assert unescaped == []
 
 
-HOSTILE_CSS = ('p { color: red }\n/* </style><script>alert("comment")</script> */\n'
-               '.x::after { content: "</style><script>alert(\'string\')</script>" }\n'
-               '</style><script>alert("bare")</script>\n')
+HOSTILE_CSS = (
+    'p { color: red }\n/* </style><script>alert("comment")</script> */\n'
+    ".x::after { content: \"</style><script>alert('string')</script>\" }\n"
+    '</style><script>alert("bare")</script>\n'
+)
 
 
 def test_project_css_cannot_end_its_style_element_in_the_html_edition(write_project):
@@ -482,13 +581,15 @@ def test_project_css_cannot_end_its_style_element_in_the_html_edition(write_proj
     namespace = {"h": "http://www.w3.org/1999/xhtml"}
     styles = {style.get("data-source"): style.text for style in document.iterfind(".//h:style", namespace)}
     assert (document.findall(".//h:script", namespace), styles["custom.css"].strip()) == (
-        [], HOSTILE_CSS.replace("</", "<\\/").strip())
+        [],
+        HOSTILE_CSS.replace("</", "<\\/").strip(),
+    )
 
 
 # -- report.yaml text in the PDF -------------------------------------------------------------------
 
 #: form feed and NUL never get this far: report.yaml refuses them (test_bounded); css_string still escapes them
-HOSTILE_MARKING = 'M "q" \\ \'s\' </style><script>x()</script> C\rR end'
+HOSTILE_MARKING = "M \"q\" \\ 's' </style><script>x()</script> C\rR end"
 HOSTILE_TITLE = 'T "q" \\ </style><script>alert(1)</script> end'
 HOSTILE_HEADING = 'Part "q" \\ </style> end'
 
@@ -499,20 +600,37 @@ def hostile_pdf(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("hostile-strings") / "project"
     (root / "content").mkdir(parents=True)
-    quoted = lambda text: '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "\\r").replace(
-        "\f", "\\f").replace("\0", "\\0") + '"'
-    (root / "report.yaml").write_text(f"title: {quoted(HOSTILE_TITLE)}\nslug: hostile\nmarking: {quoted(HOSTILE_MARKING)}"
-                                      "\narticles:\n  - a.md\n  - b.md\n")
+
+    def quoted(text):
+        return (
+            '"'
+            + text.replace("\\", "\\\\")
+            .replace('"', '\\"')
+            .replace("\r", "\\r")
+            .replace("\f", "\\f")
+            .replace("\0", "\\0")
+            + '"'
+        )
+
+    (root / "report.yaml").write_text(
+        f"title: {quoted(HOSTILE_TITLE)}\nslug: hostile\nmarking: {quoted(HOSTILE_MARKING)}"
+        "\narticles:\n  - a.md\n  - b.md\n"
+    )
     for name in "ab":
-        (root / "content" / f"{name}.md").write_text(f"---\ntitle: {name.upper()}\n---\n\nText.\n\n"
-                                                     f"## {HOSTILE_HEADING}\n\n" + "Filler. " * 600 + "\n")
+        (root / "content" / f"{name}.md").write_text(
+            f"---\ntitle: {name.upper()}\n---\n\nText.\n\n## {HOSTILE_HEADING}\n\n" + "Filler. " * 600 + "\n"
+        )
     result = build(root, formats=["pdf"], jobs=2)
     return result.outputs["pdf"]
 
 
 def page_lines(pdf: Path, page: int) -> list[str]:
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
-                          capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 

@@ -25,8 +25,13 @@ class Watcher:
         environment = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "report_builder", "watch", "pdf", "html", "--project", str(root)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-            env=environment, cwd=root)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+            env=environment,
+            cwd=root,
+        )
         self.lines: queue.Queue = queue.Queue()
         self.seen: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -81,17 +86,20 @@ def replace_in_article(root, old, new):
 def test_watch_builds_every_output_before_it_starts_watching(watching):
     root, watcher = watching
     assert [line for line in watcher.seen if not line.startswith("  ")] == [
-        "pdf: wrote build/minimal.pdf", "html: wrote build/minimal.html",
-        f"watching {root} for changes (Ctrl-C to stop)"]
+        "pdf: wrote build/minimal.pdf",
+        "html: wrote build/minimal.html",
+        f"watching {root} for changes (Ctrl-C to stop)",
+    ]
 
 
 def test_watch_rebuilds_after_an_article_is_edited(watching):
     root, watcher = watching
     replace_in_article(root, "sweeping their steps", "painting their doors")
     lines = watcher.wait_for("html: wrote")
-    assert ([line for line in lines if not line.startswith("  ")],
-            "painting their doors" in (root / "build" / "minimal.html").read_text()) == (
-        ["changed: content/only.md", "pdf: wrote build/minimal.pdf", "html: wrote build/minimal.html"], True)
+    assert (
+        [line for line in lines if not line.startswith("  ")],
+        "painting their doors" in (root / "build" / "minimal.html").read_text(),
+    ) == (["changed: content/only.md", "pdf: wrote build/minimal.pdf", "html: wrote build/minimal.html"], True)
 
 
 def test_watch_reports_a_content_error_and_keeps_running(watching):
@@ -100,7 +108,9 @@ def test_watch_reports_a_content_error_and_keeps_running(watching):
     lines = watcher.wait_for("build failed")
     time.sleep(0.5)
     assert (lines[-2:], watcher.process.poll()) == (
-        [ERROR, "build failed; previous outputs kept. Waiting for the next change."], None)
+        [ERROR, "build failed; previous outputs kept. Waiting for the next change."],
+        None,
+    )
 
 
 def test_watch_rebuilds_once_the_error_is_fixed(watching):
@@ -115,8 +125,11 @@ def test_watch_ignores_a_change_no_output_uses(watching):
     root, watcher = watching
     (root / "content" / "notes.txt").write_text("to do\n")
     assert [line for line in watcher.wait_for("nothing to do") if not line.startswith("  ")] == [
-        "changed: content/notes.txt", "pdf: up to date (build/minimal.pdf)", "html: up to date (build/minimal.html)",
-        "nothing to do"]
+        "changed: content/notes.txt",
+        "pdf: up to date (build/minimal.pdf)",
+        "html: up to date (build/minimal.html)",
+        "nothing to do",
+    ]
 
 
 def test_watch_does_not_react_to_its_own_outputs(watching):

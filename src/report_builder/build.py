@@ -10,16 +10,16 @@ import shutil
 import sys
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
+from . import readlog
 from .config import Config, load_config
 from .deadline import Deadline, build_deadline
 from .errors import Collector, Diagnostic, ReportError
 from .fonts import PrintFonts, declared_fonts_only, fonts_cache
-from . import readlog
 from .output import Commit, remove_stale_temporaries
 from .project import Project, load_project
 from .stamps import STATE_DIR, Inputs, State, current_versions, list_files
@@ -57,16 +57,20 @@ def load_publication(project: Project, config: Config | None = None):
     tables = load_fact_tables(project, config.babel_locale, errors)
     names = _article_files(project, config)
     try:
-        articles, facts_used = load_articles(project, names, tables, config.babel_locale,
-                                             allow_html=config.raw_html)
+        articles, facts_used = load_articles(project, names, tables, config.babel_locale, allow_html=config.raw_html)
     except ReportError as exc:
         errors.extend(exc.diagnostics)
         articles, facts_used = [], []
     if not errors.diagnostics and not articles:
         errors.error("report.yaml", None, None, "no articles: add Markdown files to content/")
     errors.raise_if_any()
-    return Publication(config=config, articles=articles, tables=tables, facts_used=facts_used,
-                       date_text=format_date(config.date, "long", locale=config.babel_locale))
+    return Publication(
+        config=config,
+        articles=articles,
+        tables=tables,
+        facts_used=facts_used,
+        date_text=format_date(config.date, "long", locale=config.babel_locale),
+    )
 
 
 def _article_files(project, config):
@@ -88,7 +92,7 @@ def check_presentation(directory: str | Path, publication) -> list[Diagnostic]:
     Nothing is laid out and nothing is written.
     """
     from .render import render_document, style_files
-    from .writers.pdf import check_stylesheets
+    from .writers.pdf.layout import check_stylesheets
 
     project = load_project(directory)
     errors = Collector()
@@ -119,9 +123,16 @@ def output_path(out_dir: Path, config: Config, fmt: str) -> Path:
     return out_dir / f"{config.slug}.{fmt}"
 
 
-def build(directory: str | Path = ".", formats=None, out: str | Path | None = None,
-          force: bool = False, jobs: int | None = None, keep_intermediate: bool = False,
-          progress: Progress | None = None, strict: bool = False) -> BuildResult:
+def build(
+    directory: str | Path = ".",
+    formats=None,
+    out: str | Path | None = None,
+    force: bool = False,
+    jobs: int | None = None,
+    keep_intermediate: bool = False,
+    progress: Progress | None = None,
+    strict: bool = False,
+) -> BuildResult:
     """Build the stale outputs of a project; nothing is written unless every output succeeds
     (and, when `strict`, unless there was no warning either).
 
@@ -131,7 +142,9 @@ def build(directory: str | Path = ".", formats=None, out: str | Path | None = No
         return _build(directory, formats, out, force, jobs, keep_intermediate, progress, strict, deadline)
 
 
-def _build(directory, formats, out, force, jobs, keep_intermediate, progress, strict, deadline: Deadline) -> BuildResult:
+def _build(
+    directory, formats, out, force, jobs, keep_intermediate, progress, strict, deadline: Deadline
+) -> BuildResult:
     say = progress or (lambda message: None)
     project = load_project(directory)
     config = load_config(project)
@@ -155,8 +168,11 @@ def _build(directory, formats, out, force, jobs, keep_intermediate, progress, st
         result.reasons = stale
         jobs = jobs or os.cpu_count() or 1
         fonts_dir = fonts_cache(fallback=out_dir / STATE_DIR / "fonts")
-        with declared_fonts_only(fonts_dir), readlog.recording() as reads, \
-                _layout_workers(project, config, stale, jobs) as workers:
+        with (
+            declared_fonts_only(fonts_dir),
+            readlog.recording() as reads,
+            _layout_workers(project, config, stale, jobs) as workers,
+        ):
             say("loading content")
             publication = load_publication(project, config)
             deadline.check()
@@ -166,8 +182,18 @@ def _build(directory, formats, out, force, jobs, keep_intermediate, progress, st
             # now, before rendering reads them (see _stamp_reads).
             snapshots = {fmt: state.snapshot(project.root, inputs_of(publication, project, fmt)) for fmt in stale}
             with source_date_epoch(config):
-                data = _render_outputs(publication, project, list(stale), jobs, keep_intermediate, out_dir, result,
-                                       say, use_cache=not force, workers=workers)
+                data = _render_outputs(
+                    publication,
+                    project,
+                    list(stale),
+                    jobs,
+                    keep_intermediate,
+                    out_dir,
+                    result,
+                    say,
+                    use_cache=not force,
+                    workers=workers,
+                )
         if strict and result.warnings:
             raise ReportError(as_errors(result.warnings))
         _refuse_changed_inputs(project, reads)
@@ -221,9 +247,17 @@ def _refuse_changed_inputs(project: Project, reads) -> None:
     """A file that gave two readers of this build different bytes (saved while it was built):
     the editions would disagree, so none replaces the previous ones."""
     if reads.changed:
-        raise ReportError([Diagnostic(project.display(Path(path)), None, None,
-                                      "changed while the build was reading it; the previous outputs were kept: "
-                                      "build again") for path in sorted(reads.changed)])
+        raise ReportError(
+            [
+                Diagnostic(
+                    project.display(Path(path)),
+                    None,
+                    None,
+                    "changed while the build was reading it; the previous outputs were kept: build again",
+                )
+                for path in sorted(reads.changed)
+            ]
+        )
 
 
 def _stamp_reads(snapshot: dict, root: Path, reads) -> None:
@@ -237,8 +271,8 @@ def _stamp_reads(snapshot: dict, root: Path, reads) -> None:
 @contextmanager
 def _layout_workers(project, config, stale, jobs):
     """The worker processes of a chunked print layout, when the build will have one; they start
-    before the content is loaded (see pdf_chunks.LayoutWorkers)."""
-    from .writers.pdf_chunks import LayoutWorkers, can_chunk
+    before the content is loaded (see chunks.LayoutWorkers)."""
+    from .writers.pdf.chunks import LayoutWorkers, can_chunk
 
     articles = len(_article_files(project, config))
     if not ({"pdf", "epub"} & set(stale)) or not can_chunk(config, articles):
@@ -254,8 +288,9 @@ def _layout_workers(project, config, stale, jobs):
     workers.shutdown()  # idle by now, they exit at once and are reaped: none outlives the build
 
 
-def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_dir, result, say, use_cache=True,
-                    workers=None):
+def _render_outputs(
+    publication, project, formats, jobs, keep_intermediate, out_dir, result, say, use_cache=True, workers=None
+):
     """Render every stale output to bytes; the print layout is shared by PDF and EPUB."""
     pending: dict[str, bytes] = {}
     html_job = None
@@ -275,16 +310,28 @@ def _render_outputs(publication, project, formats, jobs, keep_intermediate, out_
                 drafts["epub"] = draft_epub(publication, project)
 
             meanwhile = render_epub_pages if "epub" in formats else None
-            pdf_bytes, layout = _print_layout(publication, project, jobs, keep_intermediate, out_dir, result, say,
-                                              use_cache, workers, meanwhile, pending)
+            pdf_bytes, layout = _print_layout(
+                publication,
+                project,
+                jobs,
+                keep_intermediate,
+                out_dir,
+                result,
+                say,
+                use_cache,
+                workers,
+                meanwhile,
+                pending,
+            )
             if "pdf" in formats:
                 pending["pdf"] = pdf_bytes
             if "epub" in formats:
                 from .writers.epub import write_epub
 
                 say("assembling EPUB")
-                pending["epub"] = write_epub(publication, project, layout, pdf_bytes=pdf_bytes,
-                                             draft=drafts.get("epub"))
+                pending["epub"] = write_epub(
+                    publication, project, layout, pdf_bytes=pdf_bytes, draft=drafts.get("epub")
+                )
         if "html" in formats:
             say("rendering HTML edition")
             if html_job is not None:
@@ -315,15 +362,26 @@ def kill_workers(pool) -> None:
             process.kill()
 
 
-def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result, say, use_cache=True, workers=None,
-                  meanwhile=None, pending=None):
+def _print_layout(
+    publication,
+    project,
+    jobs,
+    keep_intermediate,
+    out_dir,
+    result,
+    say,
+    use_cache=True,
+    workers=None,
+    meanwhile=None,
+    pending=None,
+):
     """Lay out the print edition once: in chunks on several cores when it can, else in one go.
 
     `meanwhile` is work for the main process while the workers lay out; a single layout leaves it.
     """
     from .render import render_document, style_files
-    from .writers.pdf import check_stylesheets, layout_pdf, write_pdf
-    from .writers.pdf_chunks import layout_chunked
+    from .writers.pdf.chunks import layout_chunked
+    from .writers.pdf.layout import check_stylesheets, layout_pdf, write_pdf
 
     config = publication.config
     own_styles = [path for path in style_files(project, "pdf") if project.root in path.resolve().parents]
@@ -344,12 +402,17 @@ def _print_layout(publication, project, jobs, keep_intermediate, out_dir, result
         readlog.merge(layout.fetched)
         result.warnings.extend(layout.warnings)
         how = f"in parallel on {jobs} cores" if jobs > 1 else "in chunks, one after another"
-        result.notes.append(f"pdf: laid out {how} ({layout.chunks_laid_out} chunk(s) laid out, "
-                            "the rest from the cache)")
+        result.notes.append(
+            f"pdf: laid out {how} ({layout.chunks_laid_out} chunk(s) laid out, the rest from the cache)"
+        )
         result.notes.extend(layout.notes)
         return layout.pdf, layout
     if jobs > 1 and len(publication.articles) > 1:
-        reason = "duplex pages depend on where a chunk starts" if config.pdf.duplex else f"{config.pdf.variant} is not merged"
+        reason = (
+            "duplex pages depend on where a chunk starts"
+            if config.pdf.duplex
+            else f"{config.pdf.variant} is not merged"
+        )
         result.notes.append(f"pdf: laid out in one process ({reason})")
     say("laying out pages")
     layout = layout_pdf(print_html, project, config.identifier, variant=config.pdf.variant, fonts_dir=fonts.directory)
@@ -368,8 +431,8 @@ def font_warnings(publication, project: Project, out_dir: Path) -> list[Diagnost
     """A warning for each character of the printed sources no declared font covers (see fonts.py)."""
     from .facts import export_text
     from .fonts import covered_characters, font_face_files, uncovered_in
+    from .inputs import read_text
     from .render import style_files
-    from .sources import read_text
 
     extra = []
     for path in style_files(project, "pdf"):
@@ -381,8 +444,11 @@ def font_warnings(publication, project: Project, out_dir: Path) -> list[Diagnost
     for shown in sorted(inputs_of(publication, project, "pdf").files):
         kind = _TEXT_KINDS.get(Path(shown).suffix.lower())
         if kind is not None:
-            text = (export_text(project, project.root / shown) if shown.endswith((".csv", ".tsv"))
-                    else read_text(project.root / shown, shown, inside=project.root))
+            text = (
+                export_text(project, project.root / shown)
+                if shown.endswith((".csv", ".tsv"))
+                else read_text(project.root / shown, shown, inside=project.root)
+            )
             warnings.extend(uncovered_in(text, shown, covered, kind))
             if shown == "report.yaml":
                 warnings.extend(_generated_text_warnings(publication, text, covered))
@@ -395,17 +461,31 @@ def _generated_text_warnings(publication, report_yaml: str, covered) -> list[Dia
 
     dates = "\n".join(sorted({publication.date_text, *(article.date_text for article in publication.articles)}))
     where = re.search(r"^language[ \t]*:[ \t]*", report_yaml, re.MULTILINE)
-    line, col = ((report_yaml.count("\n", 0, where.end()) + 1, where.end() - where.start() + 1) if where
-                 else (None, None))
+    line, col = (
+        (report_yaml.count("\n", 0, where.end()) + 1, where.end() - where.start() + 1) if where else (None, None)
+    )
     language = publication.config.language
-    return [replace(d, line=line, col=col, message=f"{d.message}, in dates written in {language!r}")
-            for d in uncovered_in(dates, "report.yaml", covered)]
+    return [
+        replace(d, line=line, col=col, message=f"{d.message}, in dates written in {language!r}")
+        for d in uncovered_in(dates, "report.yaml", covered)
+    ]
 
 
 #: how the printed sources spell characters (see fonts.uncovered_in); other inputs are not text
-_TEXT_KINDS = {".md": "markdown", ".yaml": "yaml", ".yml": "yaml", ".csv": "text", ".tsv": "text",
-               ".html": "text", ".xhtml": "text", ".xml": "text", ".j2": "text", ".jinja": "text", ".txt": "text",
-               ".svg": "text"}
+_TEXT_KINDS = {
+    ".md": "markdown",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".csv": "text",
+    ".tsv": "text",
+    ".html": "text",
+    ".xhtml": "text",
+    ".xml": "text",
+    ".j2": "text",
+    ".jinja": "text",
+    ".txt": "text",
+    ".svg": "text",
+}
 
 
 def print_fonts(project: Project, own_styles: list[Path], directory: Path) -> PrintFonts:
@@ -413,8 +493,11 @@ def print_fonts(project: Project, own_styles: list[Path], directory: Path) -> Pr
     from .fonts import font_face_css, static_faces, weights_in
     from .render import style_files
 
-    builtin = [path for path in style_files(project, "pdf") if path not in own_styles
-               and project.root not in path.absolute().parents]
+    builtin = [
+        path
+        for path in style_files(project, "pdf")
+        if path not in own_styles and project.root not in path.absolute().parents
+    ]
     texts = [readlog.read_bytes(path).decode("utf-8", errors="replace") for path in (*builtin, *own_styles)]
     faces = static_faces(directory, weights_in(texts))
     return PrintFonts(font_face_css(faces), directory, tuple(faces))
@@ -453,8 +536,8 @@ def _render_html_in_worker() -> tuple[bytes, dict[str, str]]:
 
 def inputs_of(publication, project: Project, fmt: str) -> Inputs:
     """Every file one output was built from (see stamps.py)."""
-    from .render import STYLESHEETS, style_files, template_files
     from .fonts import font_paths
+    from .render import STYLESHEETS, style_files, template_files
 
     config = publication.config
     inputs = Inputs(versions=current_versions())
@@ -479,9 +562,12 @@ def inputs_of(publication, project: Project, fmt: str) -> Inputs:
             # a project file of a built-in template's name would replace it
             inputs.listings[f"templates/{path.name}"] = list_files(root, f"templates/{path.name}")
     # an override may include or extend any other file under templates/, in any subfolder
-    inputs.files.update(name for name in list_files(root, "templates/**/*")
-                        if ("/" in name.removeprefix("templates/") or not Path(name).name.startswith(excluded))
-                        and _inside(project, name))
+    inputs.files.update(
+        name
+        for name in list_files(root, "templates/**/*")
+        if ("/" in name.removeprefix("templates/") or not Path(name).name.startswith(excluded))
+        and _inside(project, name)
+    )
     style_targets = ("pdf", "epub") if fmt == "epub" else (fmt,)  # the EPUB page-list comes from the print layout
     for target in style_targets:
         # a project stylesheet of one of these names would replace or extend the built-in ones
@@ -522,7 +608,7 @@ def source_date_epoch(config: Config):
     inherit it.
     """
     previous = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = datetime.datetime.combine(config.date, datetime.time(), datetime.timezone.utc)
+    moment = datetime.datetime.combine(config.date, datetime.time(), datetime.UTC)
     os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
     try:
         yield
@@ -558,8 +644,11 @@ def build_lock(out_dir: Path, say: Progress):
         try:
             fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except (BlockingIOError, PermissionError):
-            print("report-builder: another build of this project is running; waiting for it to finish",
-                  file=sys.stderr, flush=True)
+            print(
+                "report-builder: another build of this project is running; waiting for it to finish",
+                file=sys.stderr,
+                flush=True,
+            )
             fcntl.lockf(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -54,13 +54,16 @@ def render_chart(table: FactTable, options: dict, locale: str, ident: str = "") 
         label = _shorten(row.cells.get(x_key, row.id), 20)
         parts.append(
             f'<text x="{LABEL_WIDTH - PADDING}" y="{y + ROW_HEIGHT * 0.62:.1f}" text-anchor="end" '
-            f'font-size="{FONT_SIZE}" fill="currentColor">{escape(label)}</text>')
+            f'font-size="{FONT_SIZE}" fill="currentColor">{escape(label)}</text>'
+        )
         parts.append(
             f'<rect x="{LABEL_WIDTH}" y="{y + 5}" width="{width:.1f}" height="{ROW_HEIGHT - 10}" '
-            f'fill="currentColor" fill-opacity="0.55"/>')
+            f'fill="currentColor" fill-opacity="0.55"/>'
+        )
         parts.append(
             f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{y + ROW_HEIGHT * 0.62:.1f}" font-size="{FONT_SIZE}" '
-            f'fill="currentColor">{escape(_number(row.values[y_key], column_type, locale))}</text>')
+            f'fill="currentColor">{escape(_number(row.values[y_key], column_type, locale))}</text>'
+        )
     parts.append("</svg>")
     return Chart(title=title, svg="".join(parts), id=ident)
 

@@ -22,23 +22,34 @@ def _format(value: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="report-builder",
-                                     description="Build a PDF briefing, an EPUB and an HTML edition from Markdown and fact tables.")
+    parser = argparse.ArgumentParser(
+        prog="report-builder",
+        description="Build a PDF briefing, an EPUB and an HTML edition from Markdown and fact tables.",
+    )
     parser.add_argument("--version", action="version", version=f"report-builder {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(sub):
         sub.add_argument("--project", default=".", metavar="DIR", help="project folder (default: current)")
         sub.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-        sub.add_argument("-v", "--verbose", action="store_true", help="say why each output is rebuilt; tracebacks on internal errors")
+        sub.add_argument(
+            "-v", "--verbose", action="store_true", help="say why each output is rebuilt; tracebacks on internal errors"
+        )
 
     build = commands.add_parser("build", help="build outputs that are out of date")
-    build.add_argument("formats", nargs="*", type=_format, metavar="FORMAT",
-                       help="pdf, epub, html (default: the formats in report.yaml)")
+    build.add_argument(
+        "formats",
+        nargs="*",
+        type=_format,
+        metavar="FORMAT",
+        help="pdf, epub, html (default: the formats in report.yaml)",
+    )
     build.add_argument("--out", metavar="DIR", help="output folder (default: PROJECT/build)")
     build.add_argument("--force", action="store_true", help="rebuild even when up to date")
     build.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="parallel jobs (default: CPUs)")
-    build.add_argument("--keep-intermediate", action="store_true", help="also write the print HTML under the output folder")
+    build.add_argument(
+        "--keep-intermediate", action="store_true", help="also write the print HTML under the output folder"
+    )
     common(build)
     check = commands.add_parser("check", help="validate content without building")
     common(check)
@@ -90,8 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the one place unexpected errors are caught
         if args.verbose:
             traceback.print_exc()
-        print(f"report-builder: internal error: {type(exc).__name__}: {exc}"
-              + ("" if args.verbose else " (run with --verbose for the traceback)"), file=sys.stderr)
+        print(
+            f"report-builder: internal error: {type(exc).__name__}: {exc}"
+            + ("" if args.verbose else " (run with --verbose for the traceback)"),
+            file=sys.stderr,
+        )
         return EXIT_ERROR
 
 
@@ -163,9 +177,16 @@ def _run(args) -> int:
 
         step, stop = _progress(args)
         try:
-            result = build(args.project, formats=args.formats or None, out=args.out, force=args.force,
-                           jobs=args.jobs, keep_intermediate=args.keep_intermediate, progress=step,
-                           strict=args.strict)
+            result = build(
+                args.project,
+                formats=args.formats or None,
+                out=args.out,
+                force=args.force,
+                jobs=args.jobs,
+                keep_intermediate=args.keep_intermediate,
+                progress=step,
+                strict=args.strict,
+            )
         finally:
             stop()
         _report_build(args, result)
@@ -201,6 +222,7 @@ def _run(args) -> int:
     if args.command == "watch":
         from .watch import watch
 
-        return watch(args.project, formats=args.formats or None, out=args.out,
-                     report=lambda result: _report_build(args, result))
+        return watch(
+            args.project, formats=args.formats or None, out=args.out, report=lambda result: _report_build(args, result)
+        )
     return EXIT_USAGE

@@ -11,20 +11,52 @@ import uuid
 from dataclasses import dataclass, field
 
 from .errors import Collector, Diagnostic, ReportError, shorten
+from .inputs import LocatedDict, parse_yaml, read_text
 from .project import Project
-from .sources import LocatedDict, parse_yaml, read_text
 
 FORMATS = ("pdf", "epub", "html")
 PAGE_SIZES = ("A4", "Letter")
 #: the PDF variants WeasyPrint 70 writes (weasyprint.pdf.VARIANTS), named without importing it
-PDF_VARIANTS = ("pdf/a-1a", "pdf/a-1b", "pdf/a-2a", "pdf/a-2b", "pdf/a-2u", "pdf/a-3a", "pdf/a-3b",
-                "pdf/a-3u", "pdf/a-4e", "pdf/a-4f", "pdf/a-4u", "pdf/ua-1", "pdf/ua-2",
-                "pdf/x-1a", "pdf/x-3", "pdf/x-4", "pdf/x-5g")
+PDF_VARIANTS = (
+    "pdf/a-1a",
+    "pdf/a-1b",
+    "pdf/a-2a",
+    "pdf/a-2b",
+    "pdf/a-2u",
+    "pdf/a-3a",
+    "pdf/a-3b",
+    "pdf/a-3u",
+    "pdf/a-4e",
+    "pdf/a-4f",
+    "pdf/a-4u",
+    "pdf/ua-1",
+    "pdf/ua-2",
+    "pdf/x-1a",
+    "pdf/x-3",
+    "pdf/x-4",
+    "pdf/x-5g",
+)
 
 _TOP_KEYS = {
-    "title", "subtitle", "slug", "authors", "publisher", "language", "date", "identifier",
-    "marking", "keywords", "description", "articles", "formats", "pdf", "epub", "html",
-    "accessibility", "allow_remote_images", "raw_html",
+    "title",
+    "subtitle",
+    "slug",
+    "authors",
+    "publisher",
+    "language",
+    "date",
+    "identifier",
+    "marking",
+    "keywords",
+    "description",
+    "articles",
+    "formats",
+    "pdf",
+    "epub",
+    "html",
+    "accessibility",
+    "allow_remote_images",
+    "raw_html",
 }
 _PDF_KEYS = {"page_size", "duplex", "variant", "toc"}
 _EPUB_KEYS = {"cover", "split_level", "conforms_to"}
@@ -150,14 +182,21 @@ def parse_config(data, shown: str, project: Project | None = None) -> Config:
         fail(epub, "split_level", f"epub.split_level must be a whole number such as 1, not {shorten(split_level)}")
         split_level = 1
     elif split_level != 1:
-        fail(epub, "split_level", f"epub.split_level {split_level} is not supported: "
-                                  "the EPUB has one file per article (split_level: 1)")
+        fail(
+            epub,
+            "split_level",
+            f"epub.split_level {split_level} is not supported: the EPUB has one file per article (split_level: 1)",
+        )
         split_level = 1
     cover = _cover(epub, project, fail)
     conforms_to = epub.get("conforms_to")
     if conforms_to is not None and not isinstance(conforms_to, str):
-        fail(epub, "conforms_to", "epub.conforms_to must be text: the address or name of the standard the "
-                                  "EPUB meets, such as 'EPUB Accessibility 1.1 - WCAG 2.1 Level AA'")
+        fail(
+            epub,
+            "conforms_to",
+            "epub.conforms_to must be text: the address or name of the standard the "
+            "EPUB meets, such as 'EPUB Accessibility 1.1 - WCAG 2.1 Level AA'",
+        )
         conforms_to = None
     _section(data, "html", _HTML_KEYS, errors, shown)
     # the remaining values are read while building the Config: raise only after that
@@ -213,8 +252,9 @@ def _cover(epub, project, fail) -> str | None:
     if cover is None:
         return None
     if not isinstance(cover, str) or not cover.strip():
-        fail(epub, "cover", "epub.cover must be the path of an image in the project, such as "
-                            "'content/images/cover.png'")
+        fail(
+            epub, "cover", "epub.cover must be the path of an image in the project, such as 'content/images/cover.png'"
+        )
         return None
     if project is None:
         return cover
@@ -238,7 +278,7 @@ def _cover(epub, project, fail) -> str | None:
 def _cover_pixels(path) -> int | None:
     """Width × height of the cover from its header (nothing is decoded); None when unreadable."""
     from .images import raster_pixels
-    from .sources import open_regular
+    from .inputs import open_regular
 
     try:
         with open_regular(path) as handle:
@@ -332,11 +372,21 @@ def source_date() -> dt.date:
     try:
         if not re.fullmatch(r"[0-9]{1,12}", epoch):
             raise ValueError(epoch)
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
     except (ValueError, OverflowError, OSError):
-        raise ReportError([Diagnostic(TOOL, None, None, (
-            f"SOURCE_DATE_EPOCH={shorten(epoch)} is not a time from 1970 to 9999: set it to the seconds since "
-            "1970-01-01 00:00 UTC (date +%s), or give report.yaml a date"))]) from None
+        raise ReportError(
+            [
+                Diagnostic(
+                    TOOL,
+                    None,
+                    None,
+                    (
+                        f"SOURCE_DATE_EPOCH={shorten(epoch)} is not a time from 1970 to 9999: set it to the seconds since "
+                        "1970-01-01 00:00 UTC (date +%s), or give report.yaml a date"
+                    ),
+                )
+            ]
+        ) from None
 
 
 def _slugify(text: str) -> str:

@@ -24,10 +24,10 @@ from mdit_py_plugins.myst_role import myst_role_plugin
 from .errors import Collector, Diagnostic, ReportError, shorten
 from .facts import fact_table_files
 from .images import ImageRefused, ImageUnreadable, check_image_file
+from .inputs import LocatedDict, LocatedList, parse_yaml, read_text
 from .model import Article, FactTable, FactUse, Heading, Image
 from .project import Project, stem_problem
 from .sanitize import sanitize_html, sanitize_inline_tag, sanitize_style, without_dropped_content
-from .sources import LocatedDict, LocatedList, parse_yaml, read_text
 
 _FRONT_MATTER_KEYS = {"title", "subtitle", "byline", "dateline", "date", "summary", "key_points", "lang"}
 DIRECTIVES = ("facts", "chart")
@@ -46,8 +46,20 @@ _ROLE = re.compile(r"\{fact\}`([^`]*)`")
 #: an id an author writes with `{#id}`: a valid XML id and CSS identifier
 AUTHOR_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,127}")
 #: ids of the publication's own parts, and the prefixes of the ids of its fact tables and charts
-GENERATED_IDS = frozenset({"contents", "contents-title", "sources", "sources-title", "main", "titlepage-title",
-                           "landmarks", "landmarks-title", "page-list", "page-list-title"})
+GENERATED_IDS = frozenset(
+    {
+        "contents",
+        "contents-title",
+        "sources",
+        "sources-title",
+        "main",
+        "titlepage-title",
+        "landmarks",
+        "landmarks-title",
+        "page-list",
+        "page-list-title",
+    }
+)
 GENERATED_PREFIXES = ("chart-", "facts-", "fact-", "source-", "sources-", "toc-", "page-")
 #: what follows an article's name in the ids made for it: title, notes, numbered blocks
 _ARTICLE_ID_SUFFIX = re.compile(r"-(title|fn\d+|fnref\d+(-\d+)?|(p|li|q|t|r)\d+_*)")
@@ -73,13 +85,19 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
     end = re.search(r"^(---|\.\.\.)[ \t]*$", text[4:], re.MULTILINE)
     if end is None:
         return text[4:], "", text.count("\n") + 1
-    front = text[4:4 + end.start()]
-    body = text[4 + end.end():].removeprefix("\n")
+    front = text[4 : 4 + end.start()]
+    body = text[4 + end.end() :].removeprefix("\n")
     return front, body, front.count("\n") + 2
 
 
-def load_article(project: Project, path: Path, tables: dict[str, FactTable],
-                 locale: str, parser: MarkdownIt, allow_html: bool = False):
+def load_article(
+    project: Project,
+    path: Path,
+    tables: dict[str, FactTable],
+    locale: str,
+    parser: MarkdownIt,
+    allow_html: bool = False,
+):
     """Parse one article: it, the facts it uses, its ids and links still to check, and its problems so far.
 
     An unreadable file or front matter raises ReportError; an article that parsed is returned with
@@ -252,18 +270,26 @@ class _Walker:
     def _too_many_footnotes(self, tokens, index):
         """Refuse the first footnote over the limit, at its definition."""
         label = tokens[index].meta.get("label", "")
-        block = next((t for t in tokens[index + 1:index + 3] if t.map), tokens[index])
+        block = next((t for t in tokens[index + 1 : index + 3] if t.map), tokens[index])
         line, col = self.locate(block, f"[^{label}]:") if block.map else (None, None)
-        self.errors.error(self.shown, line, col,
-                          f"footnote [^{label}] is one too many: an article may have at most "
-                          f"{MAX_FOOTNOTES_PER_ARTICLE:,} footnotes; split the article")
+        self.errors.error(
+            self.shown,
+            line,
+            col,
+            f"footnote [^{label}] is one too many: an article may have at most "
+            f"{MAX_FOOTNOTES_PER_ARTICLE:,} footnotes; split the article",
+        )
 
     def _check_table_rows(self, token):
         """A Markdown table has one line per row: its header, its delimiter row, its body rows."""
         if token.map and token.map[1] - token.map[0] - 2 > MAX_TABLE_ROWS:
             rows = token.map[1] - token.map[0] - 2
-            self.errors.error(self.shown, self.line_of(token), 1,
-                              f"this table has {rows:,} rows; a table may have at most {MAX_TABLE_ROWS:,}")
+            self.errors.error(
+                self.shown,
+                self.line_of(token),
+                1,
+                f"this table has {rows:,} rows; a table may have at most {MAX_TABLE_ROWS:,}",
+            )
 
     def _check_nested_footnotes(self, tokens, start):
         """A footnote may not cite a footnote: the PDF sets each note at the foot of its page."""
@@ -277,8 +303,9 @@ class _Walker:
                 if child.type == "footnote_ref":
                     label = child.meta.get("label", "")
                     line, col = self._locate_citation(tokens[index - 1] if tokens[index - 1].map else token, label)
-                    self.errors.error(self.shown, line, col,
-                                      f"footnote [^{label}] is cited inside a footnote; footnotes cannot nest")
+                    self.errors.error(
+                        self.shown, line, col, f"footnote [^{label}] is cited inside a footnote; footnotes cannot nest"
+                    )
 
     def _locate_citation(self, block, label):
         """(line, col) of `[^label]` used as a citation, not as the `[^label]:` that defines a note."""
@@ -344,8 +371,12 @@ class _Walker:
                 self.article.tables.append(table.name)
             return
         if len(table.rows) > MAX_TABLE_ROWS:
-            self.error(token, f"fact table '{table.name}' has {len(table.rows):,} rows; an embedded table or chart "
-                              f"may have at most {MAX_TABLE_ROWS:,}", needle=argument)
+            self.error(
+                token,
+                f"fact table '{table.name}' has {len(table.rows):,} rows; an embedded table or chart "
+                f"may have at most {MAX_TABLE_ROWS:,}",
+                needle=argument,
+            )
             return
         self.anchors.directives.append(token)
         self._check_chart(token, table, options)
@@ -360,7 +391,9 @@ class _Walker:
             match = re.fullmatch(r":([\w-]+):\s*(.*)", line)
             source_line = (token.map[0] + 2 + number + self.offset) if token.map else None
             if not match:
-                self.errors.error(self.shown, source_line, 1, f"expected an option line such as ':type: bar', found {line!r}")
+                self.errors.error(
+                    self.shown, source_line, 1, f"expected an option line such as ':type: bar', found {line!r}"
+                )
                 continue
             options[match.group(1)] = (match.group(2).strip(), source_line)
         return options
@@ -376,14 +409,20 @@ class _Walker:
         known = [c.key for c in table.columns]
         for key in options:
             if key not in FACTS_OPTIONS:
-                self.errors.error(self.shown, options[key][1], 2, f"unknown {{facts}} option ':{key}:'{_hint(key, FACTS_OPTIONS)} (expected one of: "
-                           f"{', '.join(':' + o + ':' for o in FACTS_OPTIONS)})")
+                self.errors.error(
+                    self.shown,
+                    options[key][1],
+                    2,
+                    f"unknown {{facts}} option ':{key}:'{_hint(key, FACTS_OPTIONS)} (expected one of: "
+                    f"{', '.join(':' + o + ':' for o in FACTS_OPTIONS)})",
+                )
         columns = None
         if "columns" in options:
             names = [name.strip() for name in options["columns"][0].split(",") if name.strip()]
             if not names:
-                error("columns", "':columns:' lists columns separated by commas, e.g. "
-                                 f"':columns: {', '.join(known[:2])}'")
+                error(
+                    "columns", f"':columns:' lists columns separated by commas, e.g. ':columns: {', '.join(known[:2])}'"
+                )
             missing = [name for name in names if table.column(name) is None]
             for name in missing:
                 error("columns", f"table '{table.name}' has no column '{name}'{_hint(name, known)}", needle=name)
@@ -394,8 +433,11 @@ class _Walker:
             name = match.group(1).strip() if match else ""
             descending = bool(match and match.group(2) and match.group(2).lower() == "desc")
             if table.column(name) is None:
-                error("sort", f"':sort:' names a column and optionally 'asc' or 'desc'; table '{table.name}' has no "
-                              f"column '{name}'{_hint(name, known)}")
+                error(
+                    "sort",
+                    f"':sort:' names a column and optionally 'asc' or 'desc'; table '{table.name}' has no "
+                    f"column '{name}'{_hint(name, known)}",
+                )
             else:
                 sort = table.column(name).key
         limit = None
@@ -406,9 +448,13 @@ class _Walker:
             else:
                 limit = int(text)
         elif len(table.rows) > MAX_SHOWN_ROWS:
-            self.error(token, f"fact table '{table.name}' has {len(table.rows):,} rows, too many to show whole (at most "
-                              f"{MAX_SHOWN_ROWS:,}); show the first ones with ':limit: 20' on the next line "
-                              "(and ':sort: COLUMN desc' for the top ones)", needle=argument)
+            self.error(
+                token,
+                f"fact table '{table.name}' has {len(table.rows):,} rows, too many to show whole (at most "
+                f"{MAX_SHOWN_ROWS:,}); show the first ones with ':limit: 20' on the next line "
+                "(and ':sort: COLUMN desc' for the top ones)",
+                needle=argument,
+            )
         if len(self.errors.diagnostics) > before:
             return None
         return columns, sort, descending, limit
@@ -421,20 +467,31 @@ class _Walker:
         return found + 1 if found >= 0 else 2
 
     def _check_chart(self, token, table, options):
-        for key, (value, line) in options.items():
+        for key, (_value, line) in options.items():
             if key not in CHART_OPTIONS:
                 self.errors.error(self.shown, line, 2, f"unknown chart option ':{key}:'{_hint(key, CHART_OPTIONS)}")
         chart_type = options.get("type", ("bar", None))
         if chart_type[0] not in CHART_TYPES:
-            self.errors.error(self.shown, chart_type[1], 1, f"unknown chart type {chart_type[0]!r} (expected one of: {', '.join(CHART_TYPES)})")
+            self.errors.error(
+                self.shown,
+                chart_type[1],
+                1,
+                f"unknown chart type {chart_type[0]!r} (expected one of: {', '.join(CHART_TYPES)})",
+            )
         for key, default in (("x", "label"), ("y", "value")):
             column_key, line = options.get(key, (default, self.line_of(token)))
             column = table.column(column_key)
             if column is None:
-                self.errors.error(self.shown, line, None,
-                                  f"table '{table.name}' has no column '{column_key}'{_hint(column_key, [c.key for c in table.columns])}")
+                self.errors.error(
+                    self.shown,
+                    line,
+                    None,
+                    f"table '{table.name}' has no column '{column_key}'{_hint(column_key, [c.key for c in table.columns])}",
+                )
             elif key == "y" and column.type not in ("number", "percent"):
-                self.errors.error(self.shown, line, None, f"chart values need a number column; '{column_key}' is {column.type}")
+                self.errors.error(
+                    self.shown, line, None, f"chart values need a number column; '{column_key}' is {column.type}"
+                )
 
     def _table(self, token, name, needle):
         if not name:
@@ -477,11 +534,21 @@ class _Walker:
 
     def _explicit_id(self, token, block) -> bool:
         ident = str(token.attrGet("id"))
-        where = next((pos for needle in (f"#{ident}", f"id={ident}", f'id="{ident}"', f"id='{ident}'")
-                      if (pos := self._locate_next(block, needle))[1] is not None), self.locate(block, "{"))
+        where = next(
+            (
+                pos
+                for needle in (f"#{ident}", f"id={ident}", f'id="{ident}"', f"id='{ident}'")
+                if (pos := self._locate_next(block, needle))[1] is not None
+            ),
+            self.locate(block, "{"),
+        )
         if not AUTHOR_ID.fullmatch(ident):
-            self.errors.error(self.shown, *where, f"id '{_cut(ident)}' is not a valid id: use ASCII letters, "
-                                                  "digits, '-' and '_', starting with a letter, at most 128 characters")
+            self.errors.error(
+                self.shown,
+                *where,
+                f"id '{_cut(ident)}' is not a valid id: use ASCII letters, "
+                "digits, '-' and '_', starting with a letter, at most 128 characters",
+            )
             return False
         self.anchors.explicit.append((ident, *where))
         return True
@@ -496,8 +563,10 @@ class _Walker:
 
         scheme = re.match(r"\s*([a-zA-Z][a-zA-Z0-9+.-]+):", href)  # one letter is a drive: C:/x
         if scheme and scheme.group(1).lower() in UNSAFE_LINK_SCHEMES:
-            error(f"link '{_cut(written)}' uses the {scheme.group(1).lower()}: scheme, which a publication "
-                  "may not link to; use an http(s) address or a #heading")
+            error(
+                f"link '{_cut(written)}' uses the {scheme.group(1).lower()}: scheme, which a publication "
+                "may not link to; use an http(s) address or a #heading"
+            )
             return
         if scheme:
             return  # an address on the web (https:, mailto:, …): no file of this machine
@@ -508,8 +577,10 @@ class _Walker:
         elif not path:
             self.anchors.links.append(_Link(token, None, fragment, written, where))
         elif path.startswith(("/", "\\")) or re.match(r"[a-zA-Z]:", path) or "\\" in path:
-            error(f"link '{_cut(written)}' is an absolute path; link to another article by its file name "
-                  "(other.md, other.md#heading)")
+            error(
+                f"link '{_cut(written)}' is an absolute path; link to another article by its file name "
+                "(other.md, other.md#heading)"
+            )
         elif (target := self.project.resolve_inside(self.path.parent, path)) is None:
             error(f"link '{_cut(written)}' points outside the project directory")
         else:
@@ -535,7 +606,9 @@ class _Walker:
             return
         parts = token.content.strip().split(".")
         if len(parts) not in (2, 3) or not all(parts):
-            self.error(block, f"a fact reference reads table.row or table.row.column, not {token.content!r}", needle=needle)
+            self.error(
+                block, f"a fact reference reads table.row or table.row.column, not {token.content!r}", needle=needle
+            )
             return
         table = self._table(block, parts[0], needle=needle)
         if table is None:
@@ -543,8 +616,12 @@ class _Walker:
         if not table.key:
             sidecar = Path(table.path).with_suffix(".yaml").name
             first = table.columns[0].key if table.columns else "COLUMN"
-            self.error(block, f"fact table '{table.name}' has no key column naming its rows; to reference rows, name "
-                              f"one in {sidecar}: \"key: {first}\"", needle=needle)
+            self.error(
+                block,
+                f"fact table '{table.name}' has no key column naming its rows; to reference rows, name "
+                f'one in {sidecar}: "key: {first}"',
+                needle=needle,
+            )
             return
         row = table.row(parts[1])
         if row is None:
@@ -555,16 +632,25 @@ class _Walker:
         column = table.column(column_key) if column_key else None
         if column is None:
             wanted = column_key or "value"
-            self.error(block, f"fact table '{table.name}' has no column '{wanted}'{_hint(wanted, [c.key for c in table.columns])}", needle=needle)
+            self.error(
+                block,
+                f"fact table '{table.name}' has no column '{wanted}'{_hint(wanted, [c.key for c in table.columns])}",
+                needle=needle,
+            )
             return
         text = row.cells.get(column.key, "")
         if not text:
             self.error(block, f"row '{row.id}' of '{table.name}' has no value in column '{column.key}'", needle=needle)
             return
         label_column = table.label_column
-        use = FactUse(table=table.name, row=row.id, column=column.key, text=text,
-                      label=row.cells.get(label_column.key, row.id) if label_column.key != column.key else row.id,
-                      source=row.source or table.source)
+        use = FactUse(
+            table=table.name,
+            row=row.id,
+            column=column.key,
+            text=text,
+            label=row.cells.get(label_column.key, row.id) if label_column.key != column.key else row.id,
+            source=row.source or table.source,
+        )
         token.meta["fact"] = use
         self.facts_used.append(use)
 
@@ -618,9 +704,17 @@ class _Walker:
 
     def _mark_figure(self, tokens, index):
         inline = tokens[index]
-        children = [c for c in inline.children or [] if not (c.type in ("softbreak",) or (c.type == "text" and not c.content.strip()))]
-        if (len(children) == 1 and children[0].type == "image" and index > 0
-                and tokens[index - 1].type == "paragraph_open"):
+        children = [
+            c
+            for c in inline.children or []
+            if not (c.type in ("softbreak",) or (c.type == "text" and not c.content.strip()))
+        ]
+        if (
+            len(children) == 1
+            and children[0].type == "image"
+            and index > 0
+            and tokens[index - 1].type == "paragraph_open"
+        ):
             tokens[index - 1].meta["figure"] = True
             tokens[index + 1].meta["figure"] = True
             children[0].meta["figure"] = True
@@ -655,7 +749,11 @@ class _Walker:
             for child in token.children or []:
                 if child.type == "text":
                     for match in re.finditer(r"\[\^([^\]\s]+)\]", child.content):
-                        self.error(token, f"footnote [^{match.group(1)}] has no definition; add '[^{match.group(1)}]: text' below", needle=match.group(0))
+                        self.error(
+                            token,
+                            f"footnote [^{match.group(1)}] has no definition; add '[^{match.group(1)}]: text' below",
+                            needle=match.group(0),
+                        )
 
 
 def _hint(word, choices) -> str:
@@ -711,9 +809,15 @@ def _name_problems(articles) -> list[Diagnostic]:
         if article.name in seen:
             problems.append(Diagnostic(article.path, 1, 1, f"article file name clashes with {seen[article.name]}"))
         elif _is_generated(article.name, names - {article.name}) or article.name in _PART_NAMES:
-            problems.append(Diagnostic(article.path, None, None,
-                                       f"article file name '{article.name}' is taken by an id the publication makes "
-                                       "(its contents, sources, notes, numbered blocks, fact tables or charts); rename the file"))
+            problems.append(
+                Diagnostic(
+                    article.path,
+                    None,
+                    None,
+                    f"article file name '{article.name}' is taken by an id the publication makes "
+                    "(its contents, sources, notes, numbered blocks, fact tables or charts); rename the file",
+                )
+            )
         seen[article.name] = article.path
     return problems
 
@@ -726,8 +830,11 @@ def _is_generated(ident: str, names) -> bool:
     """Is `ident` an id the publication makes: one of its parts, or an article's title, note or block?"""
     if ident in GENERATED_IDS or ident.startswith(GENERATED_PREFIXES) or ident in names:
         return True
-    return any(ident[:cut] in names and _ARTICLE_ID_SUFFIX.fullmatch(ident[cut:])
-               for cut in range(1, len(ident)) if ident[cut] == "-")
+    return any(
+        ident[:cut] in names and _ARTICLE_ID_SUFFIX.fullmatch(ident[cut:])
+        for cut in range(1, len(ident))
+        if ident[cut] == "-"
+    )
 
 
 def _assign_ids(loaded, tables, errors) -> None:
@@ -745,7 +852,7 @@ def _assign_ids(loaded, tables, errors) -> None:
                 token.attrSet("id", ident)
                 heading = article.headings[index]
                 article.headings[index] = Heading(heading.level, heading.text, ident)
-    for article, anchors in loaded:
+    for _article, anchors in loaded:
         for token in anchors.directives:
             token.meta["suffix"] = _embed_suffix(token.meta, tables[token.meta["table"]], used)
     first = {}
@@ -755,11 +862,18 @@ def _assign_ids(loaded, tables, errors) -> None:
                 where = ":".join(str(part) for part in first[ident] if part is not None)
                 errors.error(article.path, line, col, f"id '{ident}' is already used at {where}; ids must be unique")
             elif ident in names:
-                errors.error(article.path, line, col, f"id '{ident}' is the id of the article '{ident}'; choose another")
+                errors.error(
+                    article.path, line, col, f"id '{ident}' is the id of the article '{ident}'; choose another"
+                )
             elif _is_generated(ident, names):
-                errors.error(article.path, line, col, f"id '{ident}' has the form of the ids the publication makes "
-                                                      "(contents, sources, notes, numbered blocks, fact tables, charts); "
-                                                      "choose another")
+                errors.error(
+                    article.path,
+                    line,
+                    col,
+                    f"id '{ident}' has the form of the ids the publication makes "
+                    "(contents, sources, notes, numbered blocks, fact tables, charts); "
+                    "choose another",
+                )
             elif ident in used:
                 errors.error(article.path, line, col, f"id '{ident}' is a heading's id; choose another")
             first.setdefault(ident, (article.path, line, col))
@@ -771,10 +885,15 @@ def _embed_suffix(meta, table, used) -> str:
     while True:
         suffix = "" if number == 1 else f"-{number}"
         if meta["directive"] == "facts":
-            ids = [f"facts-{table.name}{suffix}"] + [f"fact-{table.name}-{row.anchor}{suffix}"
-                                                     for row in table.rows if row.anchor]
+            ids = [f"facts-{table.name}{suffix}"] + [
+                f"fact-{table.name}-{row.anchor}{suffix}" for row in table.rows if row.anchor
+            ]
         else:
-            ids = [f"chart-{table.name}{suffix}", f"chart-{table.name}{suffix}-title", f"chart-{table.name}{suffix}-desc"]
+            ids = [
+                f"chart-{table.name}{suffix}",
+                f"chart-{table.name}{suffix}-title",
+                f"chart-{table.name}{suffix}-desc",
+            ]
         if not any(ident in used for ident in ids):
             used.update(ids)
             return suffix
@@ -791,10 +910,19 @@ def _resolve_links(project, loaded, published, errors) -> None:
         for link in anchors.links:
             name = article.name if link.target is None else published.get(link.target)
             if name is None:
-                kind = "a folder" if link.target.is_dir() else "not a published article" if link.target.exists() else "not found"
-                errors.error(article.path, *link.where,
-                             f"link '{_cut(link.written)}' is {kind}; a link may point to an article (other.md, "
-                             "other.md#heading), a #heading of this article or a web address")
+                kind = (
+                    "a folder"
+                    if link.target.is_dir()
+                    else "not a published article"
+                    if link.target.exists()
+                    else "not found"
+                )
+                errors.error(
+                    article.path,
+                    *link.where,
+                    f"link '{_cut(link.written)}' is {kind}; a link may point to an article (other.md, "
+                    "other.md#heading), a #heading of this article or a web address",
+                )
                 continue
             if name not in by_name:
                 continue  # an article that did not load has its own errors
@@ -806,8 +934,11 @@ def _resolve_links(project, loaded, published, errors) -> None:
             if ident is None:
                 where = "no article has a" if link.target is None else f"article '{target.path}' has no"
                 hint = _hint(fragment, [key for key in targets if key])
-                errors.error(article.path, *link.where, f"link '{_cut(link.written)}': {where} heading "
-                                                         f"or id '{_cut(fragment)}'{hint}")
+                errors.error(
+                    article.path,
+                    *link.where,
+                    f"link '{_cut(link.written)}': {where} heading or id '{_cut(fragment)}'{hint}",
+                )
                 continue
             link.token.attrSet("href", f"#{ident}")
 

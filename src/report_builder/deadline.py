@@ -37,9 +37,13 @@ class BuildTimeout(BaseException):
 
 
 def timeout_diagnostic(seconds: float) -> Diagnostic:
-    return Diagnostic("build", None, None,
-                      f"the build took longer than {seconds:g} s and was stopped; set {LIMIT_VARIABLE} to the "
-                      "seconds a build may take (0 for no limit)")
+    return Diagnostic(
+        "build",
+        None,
+        None,
+        f"the build took longer than {seconds:g} s and was stopped; set {LIMIT_VARIABLE} to the "
+        "seconds a build may take (0 for no limit)",
+    )
 
 
 def limit_seconds() -> float:
@@ -52,8 +56,16 @@ def limit_seconds() -> float:
     except ValueError:
         seconds = float("nan")
     if not (0 <= seconds < 10**9):
-        raise ReportError([Diagnostic("build", None, None, f"{LIMIT_VARIABLE} must be a number of seconds "
-                                                           f"(0 for no limit), not '{text[:40]}'")])
+        raise ReportError(
+            [
+                Diagnostic(
+                    "build",
+                    None,
+                    None,
+                    f"{LIMIT_VARIABLE} must be a number of seconds (0 for no limit), not '{text[:40]}'",
+                )
+            ]
+        )
     return seconds
 
 
@@ -79,7 +91,7 @@ class Deadline:
         self._armed = False
         self._previous = None
 
-    def start(self) -> "Deadline":
+    def start(self) -> Deadline:
         if self.seconds <= 0:
             return self
         os.environ[_DEADLINE_VARIABLE] = f"{self.at!r} {self.seconds!r}"
@@ -126,8 +138,11 @@ def time_limit():
     Where the build's own timer is armed (its main process) this adds nothing.
     """
     left = remaining()
-    if (left is None or threading.current_thread() is not threading.main_thread()
-            or signal.getitimer(signal.ITIMER_REAL)[0] > 0):
+    if (
+        left is None
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getitimer(signal.ITIMER_REAL)[0] > 0
+    ):
         yield
         return
     seconds, limit = left

@@ -73,7 +73,7 @@ def shorten(value, limit: int = QUOTED_LENGTH) -> str:
         text = repr(value[:limit])
         return text if len(value) <= limit else f"{text[:-1]}…{text[-1]}"
     text = _QUOTER.repr(value)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _Quoter(reprlib.Repr):

@@ -24,13 +24,19 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
-from babel.numbers import NumberFormatError, format_currency, format_decimal, format_percent, parse_decimal, parse_pattern
+from babel.numbers import (
+    NumberFormatError,
+    format_currency,
+    format_decimal,
+    format_percent,
+    parse_decimal,
+    parse_pattern,
+)
 
 from .errors import Collector, Diagnostic, ReportError, shorten
+from .inputs import LocatedDict, LocatedList, parse_yaml, read_input, read_text
 from .model import Column, FactTable, Row
 from .project import Project, stem_problem
-from .sources import (LocatedDict, LocatedList, parse_yaml,
-                      read_input, read_text)
 
 #: row keys that describe the row rather than fill a column; `type` overrides the
 #: type of the `value` column for one row (a table of mixed measures)
@@ -40,7 +46,7 @@ EXPORT_SUFFIXES = (".csv", ".tsv", ".xlsx")
 _TABLE_KEYS = {"title", "as_of", "source", "note", "columns", "rows", "key", "locale"}
 _SIDECAR_KEYS = (_TABLE_KEYS - {"rows"}) | {"delimiter", "encoding", "sheet", "header_row", "footer_rows", "missing"}
 _COLUMN_KEYS = {"key", "title", "type", "unit", "decimals", "format", "currency"}
-#: digits of a number in a cell (YAML integers are bounded by sources.MAX_INTEGER_DIGITS); also the
+#: digits of a number in a cell (YAML integers are bounded by inputs.MAX_INTEGER_DIGITS); also the
 #: largest exponent and the most decimals a number may have: `1e999` is refused, not printed
 MAX_NUMBER_DIGITS = 30
 #: messages per file; the rest are counted in one last line
@@ -59,6 +65,7 @@ class _CellError(ValueError):
 
 # -- numbers ---------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SheetNumber:
     """A spreadsheet number as Excel shows it: its value and, from its number format, decimals and percent."""
@@ -72,8 +79,10 @@ def _finite(number: Decimal, written) -> Decimal:
         raise _CellError(f"{shorten(str(written))} is not a finite number; write the figure, or leave the cell empty")
     exponent = number.as_tuple().exponent
     if number and (number.adjusted() >= MAX_NUMBER_DIGITS or exponent < -MAX_NUMBER_DIGITS):
-        raise _CellError(f"{shorten(str(written))} is out of range: a number has at most {MAX_NUMBER_DIGITS} "
-                         "digits before and after the decimal mark")
+        raise _CellError(
+            f"{shorten(str(written))} is out of range: a number has at most {MAX_NUMBER_DIGITS} "
+            "digits before and after the decimal mark"
+        )
     return number
 
 
@@ -200,8 +209,10 @@ def parse_date(value, date_format: str = ""):
             raise _CellError(f"expected a date written {date_format}, not {shorten(value)}")
         fits = next((form for form in _DATE_FORMS if _fits(text, form)), None)
         if fits:
-            raise _CellError(f"expected a date written YYYY-MM-DD, not {shorten(value)}; "
-                             f"if the column's dates are written {fits}, declare it: format: '{fits}'")
+            raise _CellError(
+                f"expected a date written YYYY-MM-DD, not {shorten(value)}; "
+                f"if the column's dates are written {fits}, declare it: format: '{fits}'"
+            )
     raise _CellError(f"expected a date written YYYY-MM-DD, not {shorten(value)}")
 
 
@@ -247,8 +258,13 @@ def format_value(value, column_type: str, locale: str, decimals: int | None = No
         number = _quantized(to_decimal(value), decimals)
         if not currency:
             return format_number(number, locale)
-        return format_currency(number, currency, format=_pattern(locale, "currency", _decimals(number)),
-                               locale=_parsed_locale(locale), currency_digits=False)
+        return format_currency(
+            number,
+            currency,
+            format=_pattern(locale, "currency", _decimals(number)),
+            locale=_parsed_locale(locale),
+            currency_digits=False,
+        )
     if column_type == "range":
         return f"{format_number(value[0], locale, decimals)}–{format_number(value[1], locale, decimals)}"
     if column_type == "ratio":
@@ -278,8 +294,9 @@ def _quantized(number: Decimal, decimals: int | None) -> Decimal:
 def _pattern(locale: str, kind: str, decimals: int):
     """The locale's number, percent or currency pattern with exactly `decimals` decimals, parsed once."""
     loc = _parsed_locale(locale)
-    base = {"decimal": loc.decimal_formats, "percent": loc.percent_formats,
-            "currency": loc.currency_formats}[kind].get(None if kind != "currency" else "standard")
+    base = {"decimal": loc.decimal_formats, "percent": loc.percent_formats, "currency": loc.currency_formats}[kind].get(
+        None if kind != "currency" else "standard"
+    )
     text = base.pattern.split(";")[0]
     text = re.sub(r"\.[0#]+", "", text)
     if decimals:
@@ -362,6 +379,7 @@ class _RowValues:
 
 # -- problems --------------------------------------------------------------------------------------
 
+
 @dataclass
 class _Problems:
     """A table's problems: one per kind, counted across rows, at most MAX_MESSAGES_PER_FILE per file."""
@@ -399,12 +417,19 @@ def _capped(found: list[Diagnostic]) -> list[Diagnostic]:
         kept.extend(items[:MAX_MESSAGES_PER_FILE])
         if len(items) > MAX_MESSAGES_PER_FILE:
             first = items[MAX_MESSAGES_PER_FILE]
-            kept.append(Diagnostic(path, first.line, first.col,
-                                   f"… and {len(items) - MAX_MESSAGES_PER_FILE:,} more problems in this file"))
+            kept.append(
+                Diagnostic(
+                    path,
+                    first.line,
+                    first.col,
+                    f"… and {len(items) - MAX_MESSAGES_PER_FILE:,} more problems in this file",
+                )
+            )
     return kept
 
 
 # -- loading ---------------------------------------------------------------------------------------
+
 
 def fact_table_files(project: Project) -> list[Path]:
     directory = project.facts_dir
@@ -431,8 +456,12 @@ def load_fact_tables(project: Project, locale: str, problems: Collector | None =
             errors.error(project.display(path), None, None, f"fact table {stem_problem(path)}")
             continue
         if path.stem in seen:
-            errors.error(project.display(path), None, None, f"fact table '{path.stem}' is also "
-                         f"{project.display(seen[path.stem])}; keep one of the two files")
+            errors.error(
+                project.display(path),
+                None,
+                None,
+                f"fact table '{path.stem}' is also {project.display(seen[path.stem])}; keep one of the two files",
+            )
             continue
         seen[path.stem] = path
         found = _Problems()
@@ -479,8 +508,11 @@ def _load_table(project, path, locale, problems):
                 return None
             _check_keys(meta, _SIDECAR_KEYS, meta_shown, problems)
         source_locale = _locale_setting(meta, locale, meta_shown, problems)
-        grid = (_xlsx_grid(project, path, shown, meta, meta_shown, problems) if path.suffix == ".xlsx"
-                else _text_grid(project, path, shown, meta, meta_shown, problems))
+        grid = (
+            _xlsx_grid(project, path, shown, meta, meta_shown, problems)
+            if path.suffix == ".xlsx"
+            else _text_grid(project, path, shown, meta, meta_shown, problems)
+        )
         if grid is None:
             return None
         return _export_table(path.stem, grid, meta, shown, meta_shown, locale, source_locale, problems)
@@ -514,7 +546,9 @@ def _locale_setting(meta, locale, meta_shown, problems) -> str:
         return str(Locale.parse(str(value).replace("-", "_")))
     except (UnknownLocaleError, ValueError):
         line, col = meta.value_pos["locale"]
-        problems.add(meta_shown, line, col, f"unknown locale {shorten(value)}; write a language code such as 'de' or 'en_US'")
+        problems.add(
+            meta_shown, line, col, f"unknown locale {shorten(value)}; write a language code such as 'de' or 'en_US'"
+        )
         return locale
 
 
@@ -547,7 +581,9 @@ def _check_keys(mapping, allowed, shown, problems):
     for key in mapping:
         if key not in allowed:
             line, col = mapping.key_pos[key]
-            problems.add(shown, line, col, f"unknown key {shorten(key)} (expected one of: {', '.join(sorted(allowed))})")
+            problems.add(
+                shown, line, col, f"unknown key {shorten(key)} (expected one of: {', '.join(sorted(allowed))})"
+            )
 
 
 def _yaml_columns(data, shown, problems):
@@ -580,30 +616,44 @@ def _column(item, pos, shown, problems, key=None, title=None):
     column_type = item.get("type", "text")
     if not isinstance(column_type, str) or column_type not in COLUMN_TYPES:
         line, col = item.value_pos["type"]
-        problems.add(shown, line, col,
-                     f"unknown column type {shorten(column_type)} (expected one of: {', '.join(COLUMN_TYPES)})")
+        problems.add(
+            shown, line, col, f"unknown column type {shorten(column_type)} (expected one of: {', '.join(COLUMN_TYPES)})"
+        )
         column_type = "text"
     decimals = item.get("decimals")
-    if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int)
-                                 or not 0 <= decimals <= MAX_NUMBER_DIGITS):
+    if decimals is not None and (
+        isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= MAX_NUMBER_DIGITS
+    ):
         line, col = item.value_pos["decimals"]
-        problems.add(shown, line, col, f"decimals must be a whole number from 0 to {MAX_NUMBER_DIGITS}, not {shorten(decimals)}")
+        problems.add(
+            shown, line, col, f"decimals must be a whole number from 0 to {MAX_NUMBER_DIGITS}, not {shorten(decimals)}"
+        )
         decimals = None
     currency = str(item.get("currency") or "")
     if currency and not re.fullmatch(r"[A-Z]{3}", currency):
         line, col = item.value_pos["currency"]
-        problems.add(shown, line, col, f"currency must be a three-letter ISO 4217 code such as EUR, not {shorten(currency)}")
+        problems.add(
+            shown, line, col, f"currency must be a three-letter ISO 4217 code such as EUR, not {shorten(currency)}"
+        )
         currency = ""
     if column_type == "currency" and not currency:
-        problems.add(shown, pos[0], pos[1], f"column {shorten(key)} (currency) needs its currency, e.g. 'currency: EUR'")
+        problems.add(
+            shown, pos[0], pos[1], f"column {shorten(key)} (currency) needs its currency, e.g. 'currency: EUR'"
+        )
     date_format = str(item.get("format") or "")
     if date_format and not re.search(r"%[dmYyBbj]", date_format):
         line, col = item.value_pos["format"]
         problems.add(shown, line, col, f"format {shorten(date_format)} is not a date format such as '%d/%m/%Y'")
     explicit = item.get("title")
-    column = Column(key=key, title=str(explicit) if explicit else (title or key.replace("_", " ").capitalize()),
-                    type=column_type, unit=str(item.get("unit") or ""), slug=slug(key), decimals=decimals,
-                    currency=currency)
+    column = Column(
+        key=key,
+        title=str(explicit) if explicit else (title or key.replace("_", " ").capitalize()),
+        type=column_type,
+        unit=str(item.get("unit") or ""),
+        slug=slug(key),
+        decimals=decimals,
+        currency=currency,
+    )
     return column, date_format
 
 
@@ -621,8 +671,9 @@ def _yaml_rows(raw_rows, columns, shown, source_locale, locale, problems):
         row_type = raw.get("type") or None
         if row_type is not None and (not isinstance(row_type, str) or row_type not in COLUMN_TYPES):
             t_line, t_col = raw.value_pos.get("type", raw.pos)
-            problems.add(shown, t_line, t_col,
-                         f"unknown type {shorten(row_type)} (expected one of: {', '.join(COLUMN_TYPES)})")
+            problems.add(
+                shown, t_line, t_col, f"unknown type {shorten(row_type)} (expected one of: {', '.join(COLUMN_TYPES)})"
+            )
             row_type = None
         values = {}
         for column in columns:
@@ -638,9 +689,17 @@ def _yaml_rows(raw_rows, columns, shown, source_locale, locale, problems):
                 problems.add(shown, v_line, v_col, f"column '{column.key}' ({column_type}): {exc}")
                 values[column.key] = None
         row_values = _RowValues(values, str(raw.get("qualifier") or ""), str(raw.get("unit") or ""), row_type)
-        rows.append(Row(id=row_id, values=values, cells=Cells(row_values, table_format),
-                        source=str(raw.get("source") or ""), note=str(raw.get("note") or ""), line=line,
-                        anchor=_anchor(row_id, anchors)))
+        rows.append(
+            Row(
+                id=row_id,
+                values=values,
+                cells=Cells(row_values, table_format),
+                source=str(raw.get("source") or ""),
+                note=str(raw.get("note") or ""),
+                line=line,
+                anchor=_anchor(row_id, anchors),
+            )
+        )
     return rows
 
 
@@ -650,12 +709,24 @@ def _row_id(value, where, line, seen, shown, problems, key_name, fix=""):
         return None
     row_id = str(value).strip()
     if "." in row_id or "`" in row_id or not row_id.isprintable():
-        problems.add(shown, where[0], where[1], f"{key_name} {shorten(row_id)} cannot be referenced: a row id may not "
-                     "contain '.', '`' or control characters", group=("bad id", key_name))
+        problems.add(
+            shown,
+            where[0],
+            where[1],
+            f"{key_name} {shorten(row_id)} cannot be referenced: a row id may not "
+            "contain '.', '`' or control characters",
+            group=("bad id", key_name),
+        )
         return None
     if row_id in seen:
-        problems.add(shown, where[0], where[1], f"duplicate {key_name} {shorten(row_id)} (first used on line {seen[row_id]})",
-                     group=("duplicate", key_name), fix=fix)
+        problems.add(
+            shown,
+            where[0],
+            where[1],
+            f"duplicate {key_name} {shorten(row_id)} (first used on line {seen[row_id]})",
+            group=("duplicate", key_name),
+            fix=fix,
+        )
         return None
     seen[row_id] = line
     return row_id
@@ -673,6 +744,7 @@ def _anchor(row_id, anchors) -> str:
 
 
 # -- reading exports -------------------------------------------------------------------------------
+
 
 @dataclass
 class _Grid:
@@ -697,12 +769,19 @@ def _decode(data: bytes, meta, shown, meta_shown, problems) -> str | None:
             text = data.decode(str(encoding))
         except LookupError:
             line, col = meta.value_pos["encoding"]
-            problems.add(meta_shown, line, col, f"unknown encoding {shorten(encoding)}; write one such as 'cp1252' or 'latin-1'")
+            problems.add(
+                meta_shown, line, col, f"unknown encoding {shorten(encoding)}; write one such as 'cp1252' or 'latin-1'"
+            )
             return None
         except UnicodeDecodeError as exc:
             line, col = _byte_position(data, exc.start)
-            problems.add(shown, line, col, f"byte 0x{data[exc.start]:02x} is not {encoding}, the encoding "
-                         f"{sidecar} declares; declare the encoding the file was saved in")
+            problems.add(
+                shown,
+                line,
+                col,
+                f"byte 0x{data[exc.start]:02x} is not {encoding}, the encoding "
+                f"{sidecar} declares; declare the encoding the file was saved in",
+            )
             return None
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16 with its BOM
         text = data.decode("utf-16")
@@ -712,9 +791,14 @@ def _decode(data: bytes, meta, shown, meta_shown, problems) -> str | None:
         except UnicodeDecodeError as exc:
             line, col = _byte_position(data, exc.start)
             guess = "cp1252" if re.search(rb"[\x80-\x9f]", data) else "latin-1"
-            problems.add(shown, line, col, f"byte 0x{data[exc.start]:02x} is not UTF-8; if the file was saved "
-                         f"as {'Windows-1252' if guess == 'cp1252' else 'Latin-1'}, add this line to {sidecar}: "
-                         f"\"encoding: {guess}\" (or save the file as UTF-8)")
+            problems.add(
+                shown,
+                line,
+                col,
+                f"byte 0x{data[exc.start]:02x} is not UTF-8; if the file was saved "
+                f"as {'Windows-1252' if guess == 'cp1252' else 'Latin-1'}, add this line to {sidecar}: "
+                f'"encoding: {guess}" (or save the file as UTF-8)',
+            )
             return None
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
@@ -728,8 +812,13 @@ def export_text(project: Project, path: Path) -> str:
     if not isinstance(meta, LocatedDict):
         meta = LocatedDict()
     problems = _Problems()
-    text = _decode(_read_bytes(project, path, project.display(path)), meta, project.display(path),
-                   project.display(sidecar), problems)
+    text = _decode(
+        _read_bytes(project, path, project.display(path)),
+        meta,
+        project.display(path),
+        project.display(sidecar),
+        problems,
+    )
     if text is None:
         raise ReportError(problems.diagnostics())
     return text
@@ -767,8 +856,11 @@ def _text_grid(project, path, shown, meta, meta_shown, problems) -> _Grid | None
             start = reader.line_num + 1
     except csv.Error as exc:  # a field longer than csv.field_size_limit(), 131,072 characters
         limit = csv.field_size_limit()
-        problem = (f"a field is longer than {limit:,} characters, the limit for a CSV cell"
-                   if "field limit" in str(exc) else f"cannot read the CSV: {shorten(str(exc), 80)}")
+        problem = (
+            f"a field is longer than {limit:,} characters, the limit for a CSV cell"
+            if "field limit" in str(exc)
+            else f"cannot read the CSV: {shorten(str(exc), 80)}"
+        )
         problems.add(shown, start, 1, problem)
         return None
 
@@ -815,7 +907,7 @@ def _cell_position(lines, start, delimiter, cell) -> tuple[int, int]:
         if at_start and char == '"':
             quoted, at_start = True, False
         elif quoted and char == '"':
-            if text[pos + 1:pos + 2] == '"':
+            if text[pos + 1 : pos + 2] == '"':
                 pos, col = pos + 1, col + 1
             else:
                 quoted = False
@@ -828,10 +920,11 @@ def _cell_position(lines, start, delimiter, cell) -> tuple[int, int]:
 
 
 def _xlsx_grid(project, path, shown, meta, meta_shown, problems) -> _Grid | None:
-    import openpyxl  # imported when a spreadsheet is read: a build without one does not pay for it
-    from openpyxl.utils.exceptions import InvalidFileException
     import zipfile
     from zipfile import BadZipFile
+
+    import openpyxl  # imported when a spreadsheet is read: a build without one does not pay for it
+    from openpyxl.utils.exceptions import InvalidFileException
 
     data = _read_bytes(project, path, shown)
     try:
@@ -840,8 +933,13 @@ def _xlsx_grid(project, path, shown, meta, meta_shown, problems) -> _Grid | None
         problems.add(shown, None, None, f"cannot read the spreadsheet: {str(exc)[:80]}; save it as .xlsx")
         return None
     if unpacked > MAX_XLSX_UNPACKED:
-        problems.add(shown, None, None, f"the spreadsheet unpacks to {unpacked:,} bytes; the limit is "
-                     f"{MAX_XLSX_UNPACKED:,}: save the table in a workbook of its own")
+        problems.add(
+            shown,
+            None,
+            None,
+            f"the spreadsheet unpacks to {unpacked:,} bytes; the limit is "
+            f"{MAX_XLSX_UNPACKED:,}: save the table in a workbook of its own",
+        )
         return None
     try:
         # read-only: the sheet is streamed; data_only: the values Excel saved, never a formula;
@@ -858,15 +956,25 @@ def _xlsx_grid(project, path, shown, meta, meta_shown, problems) -> _Grid | None
             sheet = book[str(sheet_name)]
         else:
             line, col = meta.value_pos["sheet"]
-            problems.add(meta_shown, line, col, f"the workbook has no sheet {shorten(sheet_name)} "
-                         f"(its sheets: {', '.join(map(repr, book.sheetnames[:10]))})")
+            problems.add(
+                meta_shown,
+                line,
+                col,
+                f"the workbook has no sheet {shorten(sheet_name)} "
+                f"(its sheets: {', '.join(map(repr, book.sheetnames[:10]))})",
+            )
             return None
         records, cells = [], 0
         for row in sheet.iter_rows(min_row=1, min_col=1):
             cells += len(row)
             if cells > MAX_XLSX_CELLS:
-                problems.add(shown, len(records) + 1, 1, f"the sheet has more than {MAX_XLSX_CELLS:,} cells, the "
-                             "limit for a spreadsheet; save the table on a sheet of its own")
+                problems.add(
+                    shown,
+                    len(records) + 1,
+                    1,
+                    f"the sheet has more than {MAX_XLSX_CELLS:,} cells, the "
+                    "limit for a spreadsheet; save the table on a sheet of its own",
+                )
                 return None
             records.append([_sheet_value(c) for c in row])
     finally:
@@ -889,8 +997,11 @@ def _sheet_value(cell):
         percent = "%" in number_format
         shown = re.search(r"0\.(0+)", number_format)
         if shown:
-            number = number.scaleb(2 if percent else 0).quantize(Decimal(1).scaleb(-len(shown.group(1))),
-                                                                 rounding=ROUND_HALF_UP).scaleb(-2 if percent else 0)
+            number = (
+                number.scaleb(2 if percent else 0)
+                .quantize(Decimal(1).scaleb(-len(shown.group(1))), rounding=ROUND_HALF_UP)
+                .scaleb(-2 if percent else 0)
+            )
         elif number_format != "General" and re.fullmatch(r"[#,]*0%?", number_format.split(";")[0]):
             number = number.scaleb(2 if percent else 0).quantize(Decimal(1)).scaleb(-2 if percent else 0)
         return SheetNumber(number, percent)
@@ -898,6 +1009,7 @@ def _sheet_value(cell):
 
 
 # -- an export's table -----------------------------------------------------------------------------
+
 
 def _setting_int(meta, key, default, minimum, meta_shown, problems) -> int:
     value = meta.get(key, default)
@@ -919,8 +1031,13 @@ def _export_table(name, grid, meta, shown, meta_shown, locale, source_locale, pr
         index = next((i for i, record in enumerate(records) if any(_filled(v) for v in record)), len(records))
     if index >= len(records) or not any(_filled(v) for v in records[index]):
         line = grid.lines[index] if index < len(grid.lines) else (grid.lines[-1] if grid.lines else 1)
-        problems.add(shown, line, 1, "a fact table needs a header row" +
-                     (f" (header_row: {header_row} in {sidecar})" if "header_row" in meta else ""))
+        problems.add(
+            shown,
+            line,
+            1,
+            "a fact table needs a header row"
+            + (f" (header_row: {header_row} in {sidecar})" if "header_row" in meta else ""),
+        )
         return None
     body = [i for i in range(index + 1, len(records)) if any(_filled(v) for v in records[i])]
     if footer_rows:
@@ -930,8 +1047,22 @@ def _export_table(name, grid, meta, shown, meta_shown, locale, source_locale, pr
     keep = _header_columns(grid, index, header, body, shown, problems)
     columns, formats = _export_columns(header, keep, meta, meta_shown, shown, problems)
     _check_field_counts(grid, index, header, keep, body, shown, sidecar, problems)
-    return _export_rows(name, grid, header, keep, columns, formats, body, meta, shown, meta_shown, sidecar,
-                        locale, source_locale, problems)
+    return _export_rows(
+        name,
+        grid,
+        header,
+        keep,
+        columns,
+        formats,
+        body,
+        meta,
+        shown,
+        meta_shown,
+        sidecar,
+        locale,
+        source_locale,
+        problems,
+    )
 
 
 def _blank_missing(records, body, meta, meta_shown, problems):
@@ -942,7 +1073,9 @@ def _blank_missing(records, body, meta, meta_shown, problems):
     markers = [value] if isinstance(value, (str, int, float)) and not isinstance(value, bool) else value
     if not isinstance(markers, list) or not all(isinstance(m, (str, int, float)) for m in markers):
         line, col = meta.value_pos["missing"]
-        problems.add(meta_shown, line, col, "missing lists what an empty cell is written as, e.g. missing: [':', 'n/a']")
+        problems.add(
+            meta_shown, line, col, "missing lists what an empty cell is written as, e.g. missing: [':', 'n/a']"
+        )
         return
     markers = frozenset(str(m).strip() for m in markers)
     for i in body:
@@ -975,13 +1108,23 @@ def _header_columns(grid, index, header, body, shown, problems) -> list[int]:
             if has_data is not None:
                 line, col = grid.where(index, cell)
                 d_line = grid.where(has_data, cell)[0]
-                problems.add(shown, line, col, f"column {cell + 1} has no header but has data (first on line "
-                             f"{d_line}); give it a header, or delete the column")
+                problems.add(
+                    shown,
+                    line,
+                    col,
+                    f"column {cell + 1} has no header but has data (first on line "
+                    f"{d_line}); give it a header, or delete the column",
+                )
             continue
         if title in first:
             line, col = grid.where(index, cell)
-            problems.add(shown, line, col, f"header {shorten(title)} repeats the header of column {first[title] + 1}; "
-                         "give each column its own header")
+            problems.add(
+                shown,
+                line,
+                col,
+                f"header {shorten(title)} repeats the header of column {first[title] + 1}; "
+                "give each column its own header",
+            )
             continue
         first[title] = cell
         keep.append(cell)
@@ -993,10 +1136,19 @@ def _check_field_counts(grid, index, header, keep, body, shown, sidecar, problem
     wanted = len(header)
     for i in body:
         record = grid.records[i]
-        if len(record) < wanted and len(record) <= last_kept or (
-                len(record) > wanted and any(_filled(v) for v in record[wanted:])):
-            problems.add(shown, grid.lines[i], 1, f"expected {wanted} fields, found {len(record)}",
-                         group=("fields", len(record)), fix=_layout_hint(grid, index, body, wanted, sidecar))
+        if (
+            len(record) < wanted
+            and len(record) <= last_kept
+            or (len(record) > wanted and any(_filled(v) for v in record[wanted:]))
+        ):
+            problems.add(
+                shown,
+                grid.lines[i],
+                1,
+                f"expected {wanted} fields, found {len(record)}",
+                group=("fields", len(record)),
+                fix=_layout_hint(grid, index, body, wanted, sidecar),
+            )
 
 
 def _layout_hint(grid, index, body, wanted, sidecar) -> str:
@@ -1005,14 +1157,16 @@ def _layout_hint(grid, index, body, wanted, sidecar) -> str:
     modal, many = counts.most_common(1)[0] if counts else (wanted, 0)
     if modal != wanted and many > 1:
         first = next(i for i in body if len(grid.records[i]) == modal)
-        return f"if the header is line {grid.lines[first]}, add this line to {sidecar}: \"header_row: {grid.lines[first]}\""
+        return (
+            f'if the header is line {grid.lines[first]}, add this line to {sidecar}: "header_row: {grid.lines[first]}"'
+        )
     trailing = 0
     for i in reversed(body):
         if len(grid.records[i]) == wanted:
             break
         trailing += 1
     if trailing and trailing < len(body):
-        return f"if the last {trailing} rows are notes, add this line to {sidecar}: \"footer_rows: {trailing}\""
+        return f'if the last {trailing} rows are notes, add this line to {sidecar}: "footer_rows: {trailing}"'
     return ""
 
 
@@ -1030,13 +1184,23 @@ def _export_columns(header, keep, meta, meta_shown, shown, problems):
     for item, pos in zip(declared or [], getattr(declared, "item_pos", [])):
         key = item.get("key") if isinstance(item, LocatedDict) else None
         cell = by_name.get(key, by_slug.get(slug(str(key)))) if isinstance(key, str) and key else None
-        if cell is None:
-            if isinstance(key, str) and key:
-                problems.add(meta_shown, pos[0], pos[1], f"column {shorten(key)} is not in the header of "
-                             f"{Path(shown).name}{_close(key, [header[c] for c in keep])}")
-                continue
-        found = _column(item, pos, meta_shown, problems, key=header[cell] if cell is not None else None,
-                        title=header[cell] if cell is not None else None)
+        if cell is None and isinstance(key, str) and key:
+            problems.add(
+                meta_shown,
+                pos[0],
+                pos[1],
+                f"column {shorten(key)} is not in the header of "
+                f"{Path(shown).name}{_close(key, [header[c] for c in keep])}",
+            )
+            continue
+        found = _column(
+            item,
+            pos,
+            meta_shown,
+            problems,
+            key=header[cell] if cell is not None else None,
+            title=header[cell] if cell is not None else None,
+        )
         if found and cell is not None:
             described[cell] = found
     return described, {cell: fmt for cell, (_column_, fmt) in described.items()}
@@ -1049,8 +1213,9 @@ def _close(word, options) -> str:
     return f"; did you mean {match[0]!r}?" if match else ""
 
 
-def _export_rows(name, grid, header, keep, declared, formats, body, meta, shown, meta_shown, sidecar,
-                 locale, source_locale, problems):
+def _export_rows(
+    name, grid, header, keep, declared, formats, body, meta, shown, meta_shown, sidecar, locale, source_locale, problems
+):
     key_name = meta.get("key")
     key_cell = None
     slugs = {slug(header[c]): c for c in reversed(keep)}
@@ -1058,12 +1223,20 @@ def _export_rows(name, grid, header, keep, declared, formats, body, meta, shown,
         key_cell = next((c for c in keep if header[c] == str(key_name)), slugs.get(slug(str(key_name))))
         if key_cell is None:
             line, col = meta.value_pos["key"]
-            problems.add(meta_shown, line, col, f"key {shorten(key_name)} is not a column of {Path(shown).name}"
-                         f"{_close(str(key_name), [header[c] for c in keep])}")
+            problems.add(
+                meta_shown,
+                line,
+                col,
+                f"key {shorten(key_name)} is not a column of {Path(shown).name}"
+                f"{_close(str(key_name), [header[c] for c in keep])}",
+            )
     id_cell = next((c for c in keep if header[c] == "id"), None)
     has_value = any(header[c] == "value" for c in keep)
-    attributes = {header[c]: c for c in keep if header[c] in ROW_ATTRIBUTES[1:]
-                  and (header[c] != "type" or has_value) and c != key_cell}
+    attributes = {
+        header[c]: c
+        for c in keep
+        if header[c] in ROW_ATTRIBUTES[1:] and (header[c] != "type" or has_value) and c != key_cell
+    }
     hidden = set(attributes.values()) | ({id_cell} if id_cell is not None and key_cell is None else set())
     if key_cell is None and key_name is None:
         key_cell = id_cell
@@ -1075,7 +1248,8 @@ def _export_rows(name, grid, header, keep, declared, formats, body, meta, shown,
             column, date_format = declared[cell]
         else:
             column, preparsed[cell] = _inferred(
-                header[cell], [records[i][cell] if cell < len(records[i]) else None for i in body], source_locale)
+                header[cell], [records[i][cell] if cell < len(records[i]) else None for i in body], source_locale
+            )
             date_format = ""
         columns[cell] = column
         parsers[cell] = (COLUMN_TYPES[column.type], date_format)
@@ -1089,14 +1263,27 @@ def _export_rows(name, grid, header, keep, declared, formats, body, meta, shown,
         row_id = None
         if key_cell is not None:
             raw_id = record[key_cell] if key_cell < len(record) else None
-            row_id = _row_id(_header_text(raw_id) if raw_id is not None else None, grid.where(i, key_cell),
-                             line, seen, shown, problems, "row id" if key_label == "id" else f"{key_label} value",
-                             fix="" if key_label == "id" else "to reference rows, each needs its own key: name a "
-                                 f"column of unique values with \"key:\" in {sidecar}")
+            row_id = _row_id(
+                _header_text(raw_id) if raw_id is not None else None,
+                grid.where(i, key_cell),
+                line,
+                seen,
+                shown,
+                problems,
+                "row id" if key_label == "id" else f"{key_label} value",
+                fix=""
+                if key_label == "id"
+                else "to reference rows, each needs its own key: name a "
+                f'column of unique values with "key:" in {sidecar}',
+            )
         row_type = _text_at(record, type_cell) or None
         if row_type is not None and row_type not in COLUMN_TYPES:
-            problems.add(shown, *grid.where(i, type_cell), f"unknown type {shorten(row_type)} "
-                         f"(expected one of: {', '.join(COLUMN_TYPES)})", group=("row type",))
+            problems.add(
+                shown,
+                *grid.where(i, type_cell),
+                f"unknown type {shorten(row_type)} (expected one of: {', '.join(COLUMN_TYPES)})",
+                group=("row type",),
+            )
             row_type = None
         values = {}
         for cell in shown_cells:
@@ -1116,16 +1303,38 @@ def _export_rows(name, grid, header, keep, declared, formats, body, meta, shown,
                 values[column.key] = parser(raw, source_locale, date_format)
             except _CellError as exc:
                 values[column.key] = None
-                problems.add(shown, *grid.where(i, cell), f"column {shorten(column.key)} ({column_type}): {exc}",
-                             group=("cell", cell, column_type, _kind(str(exc))),
-                             fix=_cell_fix(str(exc), meta, sidecar))
-        row_values = _RowValues(values, _text_at(record, attributes.get("qualifier")),
-                                _text_at(record, attributes.get("unit")), row_type)
-        rows.append(Row(id=row_id, values=values, cells=Cells(row_values, table_format),
-                        source=_text_at(record, attributes.get("source")), note=_text_at(record, attributes.get("note")),
-                        line=line, anchor=_anchor(row_id, anchors)))
-    table = _table(name, meta, [columns[c] for c in shown_cells], rows, shown, meta_shown, locale, problems,
-                   key=key_label if key_cell is not None else "")
+                problems.add(
+                    shown,
+                    *grid.where(i, cell),
+                    f"column {shorten(column.key)} ({column_type}): {exc}",
+                    group=("cell", cell, column_type, _kind(str(exc))),
+                    fix=_cell_fix(str(exc), meta, sidecar),
+                )
+        row_values = _RowValues(
+            values, _text_at(record, attributes.get("qualifier")), _text_at(record, attributes.get("unit")), row_type
+        )
+        rows.append(
+            Row(
+                id=row_id,
+                values=values,
+                cells=Cells(row_values, table_format),
+                source=_text_at(record, attributes.get("source")),
+                note=_text_at(record, attributes.get("note")),
+                line=line,
+                anchor=_anchor(row_id, anchors),
+            )
+        )
+    table = _table(
+        name,
+        meta,
+        [columns[c] for c in shown_cells],
+        rows,
+        shown,
+        meta_shown,
+        locale,
+        problems,
+        key=key_label if key_cell is not None else "",
+    )
     return table
 
 
@@ -1136,7 +1345,7 @@ def _kind(message: str) -> str:
 
 def _cell_fix(message, meta, sidecar) -> str:
     if "writes them" in message and "locale" not in meta:
-        return f"if the figures are written in another language's style, add e.g. \"locale: de\" to {sidecar}"
+        return f'if the figures are written in another language\'s style, add e.g. "locale: de" to {sidecar}'
     return ""
 
 
@@ -1152,8 +1361,11 @@ def _inferred(title, cells, source_locale) -> tuple[Column, list]:
     Years (four digits, 1000–2999) and codes written with leading zeros stay text: `2021` is not `2,021`."""
     filled = [c for c in cells if _filled(c)]
     column_type, values = "text", None
-    if filled and not any(c.__class__ is str and _LEADING_ZERO.fullmatch(c) for c in filled) and not all(
-            c.__class__ is str and _YEAR.fullmatch(c) for c in filled):
+    if (
+        filled
+        and not any(c.__class__ is str and _LEADING_ZERO.fullmatch(c) for c in filled)
+        and not all(c.__class__ is str and _YEAR.fullmatch(c) for c in filled)
+    ):
         for candidate in ("number", "percent", "date"):
             values = _all_parsed(candidate, cells, source_locale)
             if values is not None:
@@ -1201,6 +1413,7 @@ def describe_table(table: FactTable) -> str:
 
 # -- parts of a table shown ------------------------------------------------------------------------
 
+
 def table_view(table: FactTable, columns=None, sort=None, descending=False, limit=None) -> FactTable:
     """The table as a `{facts}` shows it: some columns in a given order, rows sorted, the first `limit`."""
     if not columns and not sort and limit is None:
@@ -1215,8 +1428,18 @@ def table_view(table: FactTable, columns=None, sort=None, descending=False, limi
     if limit is not None:
         rows = rows[:limit]
     shown = [table.column(c) for c in columns] if columns else table.columns
-    return FactTable(name=table.name, title=table.title, columns=shown, rows=list(rows), path=table.path,
-                     source=table.source, as_of=table.as_of, as_of_text=table.as_of_text, note=table.note, key=table.key)
+    return FactTable(
+        name=table.name,
+        title=table.title,
+        columns=shown,
+        rows=list(rows),
+        path=table.path,
+        source=table.source,
+        as_of=table.as_of,
+        as_of_text=table.as_of_text,
+        note=table.note,
+        key=table.key,
+    )
 
 
 def _sort_value(value):

@@ -22,8 +22,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from . import readlog
 from .errors import Diagnostic
 from .images import MAX_RESOURCE_BYTES, ImageRefused, check_image, read_local
+from .inputs import FileTooLarge, NotRegularFile, read_regular
 from .project import Project, builtin_dir
-from .sources import FileTooLarge, NotRegularFile, read_regular
 
 _FONT_TYPES = ("application/font-woff", "application/x-font-ttf", "application/vnd.ms-opentype")
 
@@ -35,17 +35,19 @@ _REFERENCE = re.compile(
     r"""|\b(?:src|href|data|poster|xlink:href)\s*=\s*(['"])(?P<attribute>[^'"]*)\5"""
     r"""|\]\(\s*<?(?P<markdown>[^)\s>]+)"""
     r"""|^[ ]{0,3}\[[^\]]+\]:[ \t]*<?(?P<definition>[^\s>]+)""",
-    re.IGNORECASE | re.MULTILINE)
+    re.IGNORECASE | re.MULTILINE,
+)
 _GROUPS = ("css", "import", "attribute", "markdown", "definition")
 
 
-def project_sandbox(project: Project, extra_roots: list[Path] = ()) -> "SandboxFetcher":
+def project_sandbox(project: Project, extra_roots: list[Path] = ()) -> SandboxFetcher:
     """The fetcher for one project: its files, the built-in templates and styles, the fonts
     (and `extra_roots`: the folder of the static font instances)."""
     from .fonts import fonts_roots
 
-    return SandboxFetcher([project.root, builtin_dir("styles"), builtin_dir("templates"), *fonts_roots(),
-                           *extra_roots], project=project)
+    return SandboxFetcher(
+        [project.root, builtin_dir("styles"), builtin_dir("templates"), *fonts_roots(), *extra_roots], project=project
+    )
 
 
 def base_url(project: Project) -> str:
@@ -152,8 +154,9 @@ class SandboxFetcher(URLFetcher):
             try:
                 return read_local(url, MAX_RESOURCE_BYTES)
             except FileTooLarge:
-                raise ImageRefused(f"refused to read '{self._shown(url)}': larger than {MAX_RESOURCE_BYTES} "
-                                   "bytes") from None
+                raise ImageRefused(
+                    f"refused to read '{self._shown(url)}': larger than {MAX_RESOURCE_BYTES} bytes"
+                ) from None
             except NotRegularFile as exc:
                 raise ImageRefused(f"refused to read '{self._shown(url)}': {exc}") from None
             except (OSError, ValueError):
@@ -209,7 +212,6 @@ def locate_reference(project: Project, url: str) -> tuple[str, int | None, int |
     return find_reference(project, url)[:3]
 
 
-
 def find_reference(project: Project, url: str) -> tuple[str, int | None, int | None, str | None]:
     """(file, line, col, address as written) of the first place the project writes an address
     that resolves to `url`: a Markdown image (at its `![`), `cover:` in report.yaml, its templates
@@ -221,8 +223,12 @@ def find_reference(project: Project, url: str) -> tuple[str, int | None, int | N
     if found:
         return found
     document = base_url(project)
-    for folder, pattern, own_base in ((project.templates_dir, "**/*", False), (project.styles_dir, "**/*.css", False),
-                                      (project.content_dir, "**/*.md", True), (project.content_dir, "**/*.svg", True)):
+    for folder, pattern, own_base in (
+        (project.templates_dir, "**/*", False),
+        (project.styles_dir, "**/*.css", False),
+        (project.content_dir, "**/*.md", True),
+        (project.content_dir, "**/*.svg", True),
+    ):
         if not folder.is_dir():
             continue
         for path in sorted(folder.glob(pattern)):
@@ -280,7 +286,11 @@ def _locate_in_articles(project: Project, url: str):
             address = unquote(match.group("angle") or match.group("plain"))
             target = project.resolve_inside(path.parent, address)
             if target is not None and target == _local_path(url).resolve():
-                return (project.display(path), *_position(text, match.start()), match.group("angle") or match.group("plain"))
+                return (
+                    project.display(path),
+                    *_position(text, match.start()),
+                    match.group("angle") or match.group("plain"),
+                )
     return None
 
 

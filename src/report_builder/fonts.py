@@ -130,10 +130,13 @@ def font_face_css(faces: list[StaticFace] | None = None) -> str:
     if faces:
         return "\n".join(
             f"@font-face {{ font-family: '{face.family}'; src: url('{face.path.as_uri()}'); "
-            f"font-style: {face.style}; font-weight: {face.weight}; }}" for face in faces)
+            f"font-style: {face.style}; font-weight: {face.weight}; }}"
+            for face in faces
+        )
     return "\n".join(
         f"@font-face {{ font-family: '{family}'; src: url('{path.as_uri()}'); font-style: {style}; }}"
-        for (family, _package, _name, style), path in zip(FONT_FILES, font_paths()))
+        for (family, _package, _name, style), path in zip(FONT_FILES, font_paths())
+    )
 
 
 def _instance(data: bytes, weight: int) -> bytes:
@@ -164,9 +167,18 @@ def _digest(source: Path) -> str:
 
 #: CSS generic families and the declared family each one stands for in print
 GENERIC_FAMILIES = {
-    "serif": "Noto Serif", "sans-serif": "Noto Sans", "monospace": "Noto Sans", "cursive": "Noto Serif",
-    "fantasy": "Noto Serif", "system-ui": "Noto Sans", "ui-serif": "Noto Serif", "ui-sans-serif": "Noto Sans",
-    "ui-monospace": "Noto Sans", "ui-rounded": "Noto Sans", "math": "Noto Serif", "emoji": "Noto Sans",
+    "serif": "Noto Serif",
+    "sans-serif": "Noto Sans",
+    "monospace": "Noto Sans",
+    "cursive": "Noto Serif",
+    "fantasy": "Noto Serif",
+    "system-ui": "Noto Sans",
+    "ui-serif": "Noto Serif",
+    "ui-sans-serif": "Noto Sans",
+    "ui-monospace": "Noto Sans",
+    "ui-rounded": "Noto Sans",
+    "math": "Noto Serif",
+    "emoji": "Noto Sans",
     "fangsong": "Noto Serif",
 }
 #: the family drawn when a stylesheet names one no declared font has
@@ -180,14 +192,16 @@ def fontconfig_file(directory: Path) -> Path:
     from xml.sax.saxutils import escape
 
     aliases = "\n".join(
-        f"  <alias binding=\"same\"><family>{generic}</family><prefer><family>{family}</family></prefer></alias>"
-        for generic, family in GENERIC_FAMILIES.items())
+        f'  <alias binding="same"><family>{generic}</family><prefer><family>{family}</family></prefer></alias>'
+        for generic, family in GENERIC_FAMILIES.items()
+    )
     text = (
         '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
         "<!-- report-builder: only the fonts a document declares; no system font folder -->\n<fontconfig>\n"
         f"  <cachedir>{escape(str(directory / 'fontconfig'))}</cachedir>\n{aliases}\n"
-        "  <match target=\"pattern\"><edit name=\"family\" mode=\"append_last\">"
-        f"<string>{DEFAULT_FAMILY}</string></edit></match>\n</fontconfig>\n").encode("utf-8")
+        '  <match target="pattern"><edit name="family" mode="append_last">'
+        f"<string>{DEFAULT_FAMILY}</string></edit></match>\n</fontconfig>\n"
+    ).encode()
     path = directory / "fonts.conf"
     try:
         if path.read_bytes() == text:
@@ -252,8 +266,7 @@ def _covered(sources: tuple, directory: Path) -> frozenset[int]:
     key = hashlib.sha256(json.dumps(sources).encode("utf-8")).hexdigest()[:16]
     cached = directory / f"coverage-{key}.json"
     try:
-        return frozenset(code for start, end in json.loads(cached.read_text("ascii"))
-                         for code in range(start, end + 1))
+        return frozenset(code for start, end in json.loads(cached.read_text("ascii")) for code in range(start, end + 1))
     except (OSError, ValueError, TypeError):
         pass
     codes = set()
@@ -320,13 +333,21 @@ def uncovered_in(text: str, shown: str, covered: frozenset[int], kind: str = "te
     if first and kind in ("yaml", "markdown"):
         first = _outside_yaml_comments(text, first, kind)
     places = sorted((index, char) for char, index in first.items())
-    warnings = [Diagnostic(shown, *_line_col(text, index), f"no font covers '{char}' (U+{ord(char):04X})", "warning")
-                for index, char in places[:MAX_FONT_WARNINGS_PER_FILE]]
+    warnings = [
+        Diagnostic(shown, *_line_col(text, index), f"no font covers '{char}' (U+{ord(char):04X})", "warning")
+        for index, char in places[:MAX_FONT_WARNINGS_PER_FILE]
+    ]
     if len(places) > MAX_FONT_WARNINGS_PER_FILE:  # a paragraph in another script: one more line, not one a letter
         index, _char = places[MAX_FONT_WARNINGS_PER_FILE]
         more = len(places) - MAX_FONT_WARNINGS_PER_FILE
-        warnings.append(Diagnostic(shown, *_line_col(text, index), f"… and {more} more character{'s' if more > 1 else ''}"
-                                   " no font covers in this file", "warning"))
+        warnings.append(
+            Diagnostic(
+                shown,
+                *_line_col(text, index),
+                f"… and {more} more character{'s' if more > 1 else ''} no font covers in this file",
+                "warning",
+            )
+        )
     return warnings
 
 
@@ -356,9 +377,11 @@ def _outside_yaml_comments(text: str, first: dict[str, int], kind: str) -> dict[
     if not any(index < end for index in first.values()):
         return first
     try:
-        spans = [(token.start_mark.index + offset, token.end_mark.index + offset)
-                 for token in yaml.scan(text[offset:end], Loader=yaml.SafeLoader)
-                 if isinstance(token, yaml.ScalarToken)]
+        spans = [
+            (token.start_mark.index + offset, token.end_mark.index + offset)
+            for token in yaml.scan(text[offset:end], Loader=yaml.SafeLoader)
+            if isinstance(token, yaml.ScalarToken)
+        ]
     except yaml.YAMLError:
         return first
     kept = {}
@@ -366,8 +389,15 @@ def _outside_yaml_comments(text: str, first: dict[str, int], kind: str) -> dict[
         if index >= end:
             kept[char] = index
             continue
-        found = next((position for start, stop in spans
-                      for position in [_find(text, char, start, stop, _YAML_ESCAPE, "yaml")] if position >= 0), -1)
+        found = next(
+            (
+                position
+                for start, stop in spans
+                for position in [_find(text, char, start, stop, _YAML_ESCAPE, "yaml")]
+                if position >= 0
+            ),
+            -1,
+        )
         if found < 0 and kind == "markdown":
             found = _find(text, char, end, len(text), _ENTITY, "markdown")
         if found >= 0:
@@ -395,8 +425,9 @@ DECLARED_FAMILIES = frozenset(family.lower() for family, _p, _n, _s in FONT_FILE
 #: values of font-family that name no font
 _KEYWORDS = frozenset({"inherit", "initial", "unset", "revert", "revert-layer", "default"})
 #: system fonts the `font` shorthand may name instead of a size and families
-_SIZE_KEYWORDS = frozenset({"xx-small", "x-small", "small", "medium", "large", "x-large", "xx-large",
-                            "xxx-large", "larger", "smaller"})
+_SIZE_KEYWORDS = frozenset(
+    {"xx-small", "x-small", "small", "medium", "large", "x-large", "xx-large", "xxx-large", "larger", "smaller"}
+)
 
 
 @dataclass(frozen=True)
@@ -438,12 +469,16 @@ def families_in(declaration) -> list[FontFamily]:
             groups[-1].append(token)
     if declaration.lower_name == "font":
         first = groups[0]
-        sizes = [i for i, token in enumerate(first) if token.type in ("dimension", "percentage", "number")
-                 or (token.type == "literal" and token.value == "/")
-                 or (token.type == "ident" and token.lower_value in _SIZE_KEYWORDS)]
+        sizes = [
+            i
+            for i, token in enumerate(first)
+            if token.type in ("dimension", "percentage", "number")
+            or (token.type == "literal" and token.value == "/")
+            or (token.type == "ident" and token.lower_value in _SIZE_KEYWORDS)
+        ]
         if not sizes:  # a system font (`font: caption`) or a keyword names no family
             return []
-        groups[0] = first[sizes[-1] + 1:]
+        groups[0] = first[sizes[-1] + 1 :]
     families = []
     for group in groups:
         words = [token for token in group if token.type != "whitespace"]
@@ -461,9 +496,12 @@ def families_in(declaration) -> list[FontFamily]:
 
 def font_face_families(css: str) -> set[str]:
     """The families a stylesheet's @font-face rules declare, lower-cased."""
-    return {family.name.lower() for context, declaration in declarations(css)
-            if context == "font-face" and declaration.lower_name == "font-family"
-            for family in families_in(declaration)}
+    return {
+        family.name.lower()
+        for context, declaration in declarations(css)
+        if context == "font-face" and declaration.lower_name == "font-family"
+        for family in families_in(declaration)
+    }
 
 
 def font_face_files(css: str, root: Path) -> list[Path]:
@@ -490,9 +528,17 @@ def font_face_files(css: str, root: Path) -> list[Path]:
 def undeclared_families(css: str, shown: str, declared: set[str]) -> list[Diagnostic]:
     """A warning for each family a rule names that is neither declared nor generic."""
     known = DECLARED_FAMILIES | declared | GENERIC_FAMILIES.keys() | _KEYWORDS
-    return [Diagnostic(shown, family.line, family.col,
-                       f"font-family '{family.name}' is not a declared font (the print edition uses only "
-                       "Noto Serif, Noto Sans and fonts the project declares with @font-face)", "warning")
-            for context, declaration in declarations(css)
-            if context != "font-face" and declaration.lower_name in ("font-family", "font")
-            for family in families_in(declaration) if family.name.lower() not in known]
+    return [
+        Diagnostic(
+            shown,
+            family.line,
+            family.col,
+            f"font-family '{family.name}' is not a declared font (the print edition uses only "
+            "Noto Serif, Noto Sans and fonts the project declares with @font-face)",
+            "warning",
+        )
+        for context, declaration in declarations(css)
+        if context != "font-face" and declaration.lower_name in ("font-family", "font")
+        for family in families_in(declaration)
+        if family.name.lower() not in known
+    ]

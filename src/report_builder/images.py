@@ -15,8 +15,8 @@ import binascii
 import io
 import struct
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 from urllib.parse import unquote_to_bytes, urljoin, urlsplit
 from xml.etree import ElementTree
 
@@ -86,12 +86,12 @@ def _check_pixels(pixels: int, shown: str) -> None:
 def data_url_header(url: str) -> bytes:
     """The first bytes of a data: URI's content, decoding no more than an image header needs."""
     meta, _, payload = urlsplit(url)._replace(scheme="").geturl().partition(",")
-    payload = payload[:_HEADER_BYTES * 2]
+    payload = payload[: _HEADER_BYTES * 2]
     if meta.lower().endswith(";base64"):
         text = unquote_to_bytes(payload).translate(None, b" \t\r\n")
-        text = text[:len(text) // 4 * 4]
+        text = text[: len(text) // 4 * 4]
         try:
-            return base64.b64decode(text[:_HEADER_BYTES // 3 * 4])
+            return base64.b64decode(text[: _HEADER_BYTES // 3 * 4])
         except binascii.Error:
             return b""
     return unquote_to_bytes(payload)[:_HEADER_BYTES]
@@ -113,8 +113,9 @@ def _svg_cost(data, url, shown, read, depth):
         if key in active:  # WeasyPrint draws a cyclic <use> once
             return 0
         if level > MAX_SVG_DEPTH:
-            raise ImageRefused(f"image '{shown}' nests SVG elements and <use> references more than "
-                               f"{MAX_SVG_DEPTH} levels deep")
+            raise ImageRefused(
+                f"image '{shown}' nests SVG elements and <use> references more than {MAX_SVG_DEPTH} levels deep"
+            )
         active.add(key)
         total = 1 + sum(cost(child, active, level + 1) for child in element)
         tag = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
@@ -125,8 +126,10 @@ def _svg_cost(data, url, shown, read, depth):
             total += nested.cost(href)
         active.discard(key)
         if total > MAX_SVG_ELEMENTS:
-            raise ImageRefused(f"image '{shown}' draws more than {MAX_SVG_ELEMENTS:,} SVG elements once its "
-                               f"<use> and <image> references are expanded; the limit is {MAX_SVG_ELEMENTS:,}")
+            raise ImageRefused(
+                f"image '{shown}' draws more than {MAX_SVG_ELEMENTS:,} SVG elements once its "
+                f"<use> and <image> references are expanded; the limit is {MAX_SVG_ELEMENTS:,}"
+            )
         costs[key] = total
         return total
 
@@ -164,10 +167,10 @@ class _NestedImages:
 
 
 def read_local(url: str, limit: int) -> bytes:
-    """The bytes behind a file: or data: URL (see sources.read_regular)."""
+    """The bytes behind a file: or data: URL (see inputs.read_regular)."""
     from urllib.request import url2pathname
 
-    from .sources import read_regular
+    from .inputs import read_regular
 
     parts = urlsplit(url)
     if parts.scheme.lower() == "data":
@@ -191,7 +194,7 @@ def check_image_file(path: Path, shown: str, root: Path) -> None:
     A raster image's header alone is read; an SVG is parsed with what it refers to, which must be
     inside `root`. Non-regular files are refused before anything is opened.
     """
-    from .sources import FileTooLarge, NotRegularFile, open_regular, read_regular
+    from .inputs import FileTooLarge, NotRegularFile, open_regular, read_regular
 
     try:
         if path.suffix.lower() == ".svg":
@@ -212,7 +215,7 @@ def project_reader(root: Path) -> Reader:
     """Read what an SVG refers to: data: URIs and regular files inside `root`, nothing else."""
     from urllib.request import url2pathname
 
-    from .sources import FileTooLarge, NotRegularFile
+    from .inputs import FileTooLarge, NotRegularFile
 
     def read(url: str) -> bytes:
         parts = urlsplit(url)

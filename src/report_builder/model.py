@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from .config import Config
@@ -67,8 +67,9 @@ class FactTable:
 
     def column(self, key: str) -> Column | None:
         """The column headed `key` as written, or else the one whose slug it is."""
-        return (next((c for c in self.columns if c.key == key), None)
-                or next((c for c in self.columns if c.slug and c.slug == key), None))
+        return next((c for c in self.columns if c.key == key), None) or next(
+            (c for c in self.columns if c.slug and c.slug == key), None
+        )
 
 
 @dataclass(frozen=True)

@@ -59,8 +59,7 @@ def write_temporary(path: Path, data: bytes, shown: str | None = None) -> Path:
 
 
 def _write_error(path: Path, shown: str | None, exc: OSError) -> ReportError:
-    return ReportError([Diagnostic(shown or str(path), None, None,
-                                   f"cannot write the output: {exc.strerror or exc}")])
+    return ReportError([Diagnostic(shown or str(path), None, None, f"cannot write the output: {exc.strerror or exc}")])
 
 
 def atomic_write(path: Path, data: bytes) -> None:

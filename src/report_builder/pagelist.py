@@ -21,12 +21,47 @@ _JOINING = "-\u00ad\u2010\u2011\u2012\u2013\u2014/"
 _WORD_START = re.compile(r"\s\S")
 
 #: XHTML elements that start a new block: a word never runs across their start
-BLOCK_TAGS = frozenset({
-    "address", "article", "aside", "blockquote", "body", "caption", "dd", "div", "dl", "dt",
-    "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
-    "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead",
-    "tr", "ul", "br",
-})
+BLOCK_TAGS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "caption",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+        "br",
+    }
+)
 #: XHTML subtrees whose text is not laid out as text in print (inline SVG is an image there)
 SKIPPED_TAGS = frozenset({"svg", "math", "script", "style"})
 
@@ -47,6 +82,7 @@ def _breaks_word(line_end: str) -> bool:
 
 
 # -- print side: the WeasyPrint layout ----------------------------------------------------------
+
 
 def find_page_starts(document) -> list[list[list]]:
     """For each page of a laid-out WeasyPrint document, where it begins (see the module doc)."""
@@ -87,8 +123,12 @@ class _LayoutWalker:
         ident = element.get("id") if element is not None else None
         if ident and (not anchors or anchors[-1][1] is not element):
             anchors = anchors + [(ident, element)]
-        if isinstance(box, boxes.BlockContainerBox) and not isinstance(box, boxes.LineBox) \
-                and element is not None and id(element) not in self.seen_blocks:
+        if (
+            isinstance(box, boxes.BlockContainerBox)
+            and not isinstance(box, boxes.LineBox)
+            and element is not None
+            and id(element) not in self.seen_blocks
+        ):
             self.seen_blocks.add(id(element))
             self.after_space, self.line_end = True, ""  # a new block: its first word starts afresh
         if isinstance(box, boxes.LineBox):
@@ -116,6 +156,7 @@ class _LayoutWalker:
 
 
 # -- EPUB side: an lxml XHTML tree ---------------------------------------------------------------
+
 
 def local_name(element) -> str:
     tag = element.tag

@@ -13,8 +13,10 @@ CONFIG_NAME = "report.yaml"
 #: EPUBCheck warns of other file names in a book (PKG-012) and every id must be a valid XML id
 MAX_STEM_LENGTH = 64
 _STEM = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{MAX_STEM_LENGTH - 1}}}")
-STEM_RULE = (f"use only ASCII letters, digits, '-' and '_', starting with a letter or digit, "
-             f"at most {MAX_STEM_LENGTH} characters")
+STEM_RULE = (
+    f"use only ASCII letters, digits, '-' and '_', starting with a letter or digit, "
+    f"at most {MAX_STEM_LENGTH} characters"
+)
 
 
 def stem_problem(path: Path) -> str | None:

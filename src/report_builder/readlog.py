@@ -31,7 +31,7 @@ class ReadLog:
             self._data[key] = data
             self.note(key, hashlib.sha256(data).hexdigest())
         elif limit is not None and len(data) > limit:
-            from .sources import FileTooLarge
+            from .inputs import FileTooLarge
 
             raise FileTooLarge(len(data), limit)
         return data
@@ -77,13 +77,13 @@ def merge(digests: dict[str, str]) -> None:
 def read_bytes(path: Path, limit: int | None = None) -> bytes:
     """The bytes of `path`: the same ones for every reader within a build (see the module docstring).
 
-    Only a regular file is read, at most `limit` bytes of it (sources.read_regular).
+    Only a regular file is read, at most `limit` bytes of it (inputs.read_regular).
     """
     log = _active
     return log.read(path, limit) if log is not None else _read_regular(Path(path), limit)
 
 
 def _read_regular(path: Path, limit: int | None) -> bytes:
-    from .sources import read_regular  # sources reads through this module
+    from .inputs import read_regular  # inputs reads through this module
 
     return read_regular(path, limit)

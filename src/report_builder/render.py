@@ -23,8 +23,7 @@ from .content import make_parser
 from .errors import ReportError
 from .model import Article, Publication
 from .project import Project, builtin_dir
-from .templating import (css_string, make_environment, render_template, style_text, template_files,  # noqa: F401
-                         within_limits)
+from .templating import css_string, make_environment, render_template, style_text, template_files, within_limits  # noqa: F401
 
 TARGETS = ("pdf", "epub", "html")
 
@@ -39,7 +38,7 @@ class RenderedArticle:
 class BriefingRenderer(RendererHTML):
     """markdown-it renderer for one target; methods named after token types are rules."""
 
-    def __init__(self, target: str, article: Article, context: "RenderContext"):
+    def __init__(self, target: str, article: Article, context: RenderContext):
         super().__init__()
         self.target = target
         self.article = article
@@ -55,8 +54,10 @@ class BriefingRenderer(RendererHTML):
         if self.target == "pdf":
             return f'<span class="footnote">{self.context.footnote_html[self.article.name][meta["id"]]}</span>'
         if self.target == "epub":
-            return (f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{ref_id}" '
-                    f'href="#{note_id}">{number}</a>')
+            return (
+                f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{ref_id}" '
+                f'href="#{note_id}">{number}</a>'
+            )
         return f'<sup class="footnote-ref"><a id="{ref_id}" href="#{note_id}" role="doc-noteref">{number}</a></sup>'
 
     # -- facts, figures, quotes ----------------------------------------------
@@ -64,7 +65,7 @@ class BriefingRenderer(RendererHTML):
         use = tokens[idx].meta.get("fact")
         if use is None:
             return escapeHtml(tokens[idx].content)
-        source = f" title=\"{escapeHtml('Source: ' + use.source)}\"" if use.source and self.target != "pdf" else ""
+        source = f' title="{escapeHtml("Source: " + use.source)}"' if use.source and self.target != "pdf" else ""
         return f'<span class="fact" data-fact="{escapeHtml(use.table)}.{escapeHtml(use.row)}"{source}>{escapeHtml(use.text)}</span>'
 
     def fence(self, tokens, idx, options, env):
@@ -122,7 +123,7 @@ class BriefingRenderer(RendererHTML):
         img = f'<img src="{src}" alt="{alt}"{extra} />'
         caption = token.attrGet("title")
         if token.meta.get("figure") and caption:
-            return f'{img}<figcaption>{escapeHtml(caption)}</figcaption>'
+            return f"{img}<figcaption>{escapeHtml(caption)}</figcaption>"
         return img
 
     def table_open(self, tokens, idx, options, env):
@@ -135,7 +136,10 @@ class BriefingRenderer(RendererHTML):
         token = tokens[idx]
         href = token.attrGet("href") or ""
         # the tokens are shared by every target, so mark a link once however often it is rendered
-        if href.startswith(("http://", "https://", "mailto:")) and "external" not in (token.attrGet("class") or "").split():
+        if (
+            href.startswith(("http://", "https://", "mailto:"))
+            and "external" not in (token.attrGet("class") or "").split()
+        ):
             token.attrJoin("class", "external")
         return self.renderToken(tokens, idx, options, env)
 
@@ -207,8 +211,7 @@ def render_article(article: Article, target: str, context: RenderContext) -> Ren
 
 #: body blocks that get a stable id, the same in every target, so that where a printed page
 #: begins (found in the PDF layout) can be located in the EPUB: see pagelist.py
-BLOCK_IDS = {"paragraph_open": "p", "list_item_open": "li", "blockquote_open": "q", "table_open": "t",
-             "tr_open": "r"}
+BLOCK_IDS = {"paragraph_open": "p", "list_item_open": "li", "blockquote_open": "q", "table_open": "t", "tr_open": "r"}
 
 
 def _number_blocks(article: Article, tokens) -> None:
@@ -266,9 +269,24 @@ class PrintPart:
 
 
 #: WeasyPrint lays out and draws a page's margin boxes in this order
-MARGIN_BOXES = ("top-left", "top-center", "top-right", "bottom-left", "bottom-center", "bottom-right",
-                "left-top", "left-middle", "left-bottom", "right-top", "right-middle", "right-bottom",
-                "top-left-corner", "top-right-corner", "bottom-left-corner", "bottom-right-corner")
+MARGIN_BOXES = (
+    "top-left",
+    "top-center",
+    "top-right",
+    "bottom-left",
+    "bottom-center",
+    "bottom-right",
+    "left-top",
+    "left-middle",
+    "left-bottom",
+    "right-top",
+    "right-middle",
+    "right-bottom",
+    "top-left-corner",
+    "top-right-corner",
+    "bottom-left-corner",
+    "bottom-right-corner",
+)
 
 
 def margin_boxes_none(keep: tuple[str, ...] = (), pages: str = "") -> str:
@@ -277,8 +295,13 @@ def margin_boxes_none(keep: tuple[str, ...] = (), pages: str = "") -> str:
     return f"@page {pages + ' ' if pages else ''}{{ {rules} }}"
 
 
-def render_document(publication: Publication, project: Project, target: str,
-                    extra_styles: list[tuple[str, str]] = (), part: PrintPart = PrintPart()) -> str:
+def render_document(
+    publication: Publication,
+    project: Project,
+    target: str,
+    extra_styles: list[tuple[str, str]] = (),
+    part: PrintPart = PrintPart(),
+) -> str:
     """The single HTML document for the PDF ('print.html') or the web edition ('web.html')."""
     template = {"pdf": "print.html", "html": "web.html"}[target]
     return within_limits(template, _render_document, publication, project, target, extra_styles, part)
@@ -291,9 +314,18 @@ def _render_document(publication, project, target, extra_styles, part) -> str:
     articles = [render_article(a, target, context) for a in chosen]
     template = {"pdf": "print.html", "html": "web.html"}[target]
     styles = [(name, style_text(css)) for name, css in extra_styles] + _styles(project, target)
-    return render_template(jinja, template, publication=publication, config=publication.config,
-                           articles=articles, target=target, styles=styles, part=part,
-                           toc_pages=dict(part.toc_pages or ()), no_margin_boxes=margin_boxes_none())
+    return render_template(
+        jinja,
+        template,
+        publication=publication,
+        config=publication.config,
+        articles=articles,
+        target=target,
+        styles=styles,
+        part=part,
+        toc_pages=dict(part.toc_pages or ()),
+        no_margin_boxes=margin_boxes_none(),
+    )
 
 
 STYLESHEETS = {
@@ -319,7 +351,7 @@ def style_files(project: Project, target: str) -> list[Path]:
 
 def _styles(project, target):
     """(name, CSS) of each stylesheet; a project's print stylesheet may not point outside the project."""
-    from .sources import read_text
+    from .inputs import read_text
 
     styles, problems = [], []
     for path in style_files(project, target):
@@ -328,8 +360,9 @@ def _styles(project, target):
         if own and target in ("pdf", "epub"):  # the web edition's references are the reader's browser's business
             from .fetcher import base_url, check_stylesheet_references, project_sandbox
 
-            problems.extend(check_stylesheet_references(css, project.display(path), project_sandbox(project),
-                                                        base_url(project)))
+            problems.extend(
+                check_stylesheet_references(css, project.display(path), project_sandbox(project), base_url(project))
+            )
         styles.append((path.name, style_text(css)))  # its `</style>` ends no element
     if problems:
         raise ReportError(problems)

@@ -13,21 +13,80 @@ import re
 import tinycss2
 from lxml import etree, html
 
-DROPPED_ELEMENTS = {"script", "style", "iframe", "frame", "frameset", "object", "embed", "applet",
-                    "form", "input", "button", "select", "textarea", "link", "meta", "base", "svg",
-                    "math", "template", "noscript", "audio", "video", "source", "track", "img", "picture"}
+DROPPED_ELEMENTS = {
+    "script",
+    "style",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "form",
+    "input",
+    "button",
+    "select",
+    "textarea",
+    "link",
+    "meta",
+    "base",
+    "svg",
+    "math",
+    "template",
+    "noscript",
+    "audio",
+    "video",
+    "source",
+    "track",
+    "img",
+    "picture",
+}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "background", "poster", "srcset", "data"}
 _SAFE_HREF = re.compile(r"^(#|https?://|mailto:)", re.IGNORECASE)
 #: what a `style` attribute may set: how text looks and where it sits, nothing that loads,
 #: runs, places it over the page or draws text of its own
 STYLE_PROPERTIES = {
-    "color", "background-color", "font-style", "font-weight", "font-variant", "font-size", "line-height",
-    "text-align", "text-decoration", "text-transform", "text-indent", "letter-spacing", "word-spacing",
-    "white-space", "vertical-align", "width", "min-width", "max-width", "height", "min-height", "max-height",
-    "margin", "margin-top", "margin-right", "margin-bottom", "margin-left",
-    "padding", "padding-top", "padding-right", "padding-bottom", "padding-left",
-    "border", "border-top", "border-right", "border-bottom", "border-left", "border-color", "border-style",
-    "border-width", "border-radius", "border-collapse",
+    "color",
+    "background-color",
+    "font-style",
+    "font-weight",
+    "font-variant",
+    "font-size",
+    "line-height",
+    "text-align",
+    "text-decoration",
+    "text-transform",
+    "text-indent",
+    "letter-spacing",
+    "word-spacing",
+    "white-space",
+    "vertical-align",
+    "width",
+    "min-width",
+    "max-width",
+    "height",
+    "min-height",
+    "max-height",
+    "margin",
+    "margin-top",
+    "margin-right",
+    "margin-bottom",
+    "margin-left",
+    "padding",
+    "padding-top",
+    "padding-right",
+    "padding-bottom",
+    "padding-left",
+    "border",
+    "border-top",
+    "border-right",
+    "border-bottom",
+    "border-left",
+    "border-color",
+    "border-style",
+    "border-width",
+    "border-radius",
+    "border-collapse",
 }
 #: functions a declaration's value may call: colours only (no url(), image(), expression(), attr() …)
 STYLE_FUNCTIONS = {"rgb", "rgba", "hsl", "hsla"}
@@ -38,8 +97,11 @@ def sanitize_style(text: str) -> str:
     """A `style` attribute's declarations that are plain presentation; '' when none is."""
     kept = []
     for declaration in tinycss2.parse_blocks_contents(text, skip_comments=True, skip_whitespace=True):
-        if (declaration.type == "declaration" and declaration.lower_name in STYLE_PROPERTIES
-                and _is_plain_value(declaration.value)):
+        if (
+            declaration.type == "declaration"
+            and declaration.lower_name in STYLE_PROPERTIES
+            and _is_plain_value(declaration.value)
+        ):
             value = tinycss2.serialize(declaration.value).strip()
             kept.append(f"{declaration.lower_name}: {value}{' !important' if declaration.important else ''}")
     return "; ".join(kept)
@@ -88,9 +150,12 @@ def _clean(root):
             style = sanitize_style(element.attrib[name]) if lowered == "style" else ""
             if style:
                 element.attrib[name] = style
-            elif lowered.startswith("on") or lowered == "style":
-                del element.attrib[name]
-            elif lowered in URL_ATTRIBUTES and not (lowered == "href" and _SAFE_HREF.match(element.attrib[name].strip())):
+            elif (
+                lowered.startswith("on")
+                or lowered == "style"
+                or lowered in URL_ATTRIBUTES
+                and not (lowered == "href" and _SAFE_HREF.match(element.attrib[name].strip()))
+            ):
                 del element.attrib[name]
 
 
@@ -99,8 +164,22 @@ def _escape(text: str) -> str:
 
 
 #: elements without content or closing tag: dropping one drops nothing after it
-VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-                 "source", "track", "wbr"}
+VOID_ELEMENTS = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "param",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 def without_dropped_content(children: list) -> list:
@@ -122,7 +201,7 @@ def without_dropped_content(children: list) -> list:
                         open_elements.append(name)
                         continue
                     if name in open_elements:
-                        del open_elements[len(open_elements) - 1 - open_elements[::-1].index(name):]
+                        del open_elements[len(open_elements) - 1 - open_elements[::-1].index(name) :]
                         continue
         if not open_elements:
             kept.append(child)

@@ -13,8 +13,9 @@ SCAFFOLD = Path(__file__).resolve().parent / "starter"
 def init_project(directory: str | Path) -> Path:
     target = Path(directory).resolve()
     if (target / "report.yaml").exists():
-        raise ReportError([Diagnostic(str(target / "report.yaml"), None, None,
-                                      "a project already exists here; nothing was changed")])
+        raise ReportError(
+            [Diagnostic(str(target / "report.yaml"), None, None, "a project already exists here; nothing was changed")]
+        )
     target.mkdir(parents=True, exist_ok=True)
     for source in sorted(SCAFFOLD.rglob("*")):
         if source.is_dir() or "__pycache__" in source.parts:

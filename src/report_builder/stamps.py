@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .sources import read_regular
+from .inputs import read_regular
 
 #: bump when the state format changes: every output is then rebuilt once
 STAMP_VERSION = 2
@@ -117,8 +117,10 @@ class State:
         A build killed between replacing two outputs leaves both records: each output is then
         judged by the one its bytes match (see `_record_for`), never by the other.
         """
-        self.records[fmt] = {**{k: v for k, v in self.records.get(fmt, {}).items() if k != "pending"},
-                             "pending": record}
+        self.records[fmt] = {
+            **{k: v for k, v in self.records.get(fmt, {}).items() if k != "pending"},
+            "pending": record,
+        }
 
     def settle(self, fmt: str, record: dict):
         """After `fmt`'s output was replaced: `record` is the output's record."""
@@ -143,8 +145,11 @@ class State:
         if record is None or "pending" not in record:
             return record
         pending = record["pending"]
-        if pending.get("output") == output.name and output.is_file() \
-                and self.file_hash(output) == pending.get("output_sha256"):
+        if (
+            pending.get("output") == output.name
+            and output.is_file()
+            and self.file_hash(output) == pending.get("output_sha256")
+        ):
             return pending
         settled = {k: v for k, v in record.items() if k != "pending"}
         return settled or None
@@ -188,8 +193,16 @@ def _package_versions() -> tuple:
     from importlib.metadata import PackageNotFoundError, version
 
     found = []
-    for package in ("weasyprint", "ebooklib", "markdown-it-py", "mdit-py-plugins", "babel", "jinja2",
-                    "fontpkg-noto-serif", "fontpkg-noto-sans"):
+    for package in (
+        "weasyprint",
+        "ebooklib",
+        "markdown-it-py",
+        "mdit-py-plugins",
+        "babel",
+        "jinja2",
+        "fontpkg-noto-serif",
+        "fontpkg-noto-sans",
+    ):
         try:
             found.append((package, version(package)))
         except PackageNotFoundError:
@@ -201,5 +214,9 @@ def current_versions() -> dict[str, str]:
     """Versions that change outputs: ours, the renderers', and SOURCE_DATE_EPOCH."""
     from . import __version__
 
-    return {"report-builder": __version__, "stamp": str(STAMP_VERSION),
-            "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", ""), **dict(_package_versions())}
+    return {
+        "report-builder": __version__,
+        "stamp": str(STAMP_VERSION),
+        "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", ""),
+        **dict(_package_versions()),
+    }

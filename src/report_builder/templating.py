@@ -69,6 +69,7 @@ class TemplateRefused(jinja2.TemplateError):
 
 # -- the environment -----------------------------------------------------------------------------
 
+
 def make_environment(project: Project) -> jinja2.Environment:
     """The sandboxed Jinja2 of a project: autoescape, StrictUndefined, its templates before the built-ins.
 
@@ -101,15 +102,24 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**"})
 
     def __init__(self, project: Project):
-        super().__init__(loader=_Templates(project), autoescape=True, undefined=jinja2.StrictUndefined,
-                         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        super().__init__(
+            loader=_Templates(project),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
         self.project = project
         self.filters["css_string"] = css_string
         self.filters["css_ident"] = css_ident
 
     def is_safe_attribute(self, obj, attr, value) -> bool:
-        return (super().is_safe_attribute(obj, attr, value)
-                and not isinstance(obj, _OPAQUE) and not isinstance(value, _OPAQUE))
+        return (
+            super().is_safe_attribute(obj, attr, value)
+            and not isinstance(obj, _OPAQUE)
+            and not isinstance(value, _OPAQUE)
+        )
 
     def getattr(self, obj, attribute):
         # Jinja's checks depend only on the types and the name (and are slow: they test ABCs),
@@ -125,14 +135,16 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         if plain is None:
             if len(_PLAIN_ATTRIBUTES) > 10_000:
                 _PLAIN_ATTRIBUTES.clear()
-            plain = _PLAIN_ATTRIBUTES[key] = (self.wrap_str_format(value) is None
-                                              and self.is_safe_attribute(obj, attribute, value))
+            plain = _PLAIN_ATTRIBUTES[key] = self.wrap_str_format(value) is None and self.is_safe_attribute(
+                obj, attribute, value
+            )
         return value if plain else super().getattr(obj, attribute)
 
     def unsafe_undefined(self, obj, attribute):
         # at once, not when the value is used: a chain of them would name the last one
-        raise jinja2.sandbox.SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} object "
-                                           "is unsafe.")
+        raise jinja2.sandbox.SecurityError(
+            f"access to attribute {attribute!r} of {type(obj).__name__!r} object is unsafe."
+        )
 
     def call_binop(self, context, operator, left, right):
         _check_size(operator, left, right)
@@ -171,17 +183,23 @@ def _check_size(operator: str, left, right) -> None:
             bits = left.bit_length() + right.bit_length()
         if bits > MAX_INT_BITS:
             raise jinja2.sandbox.SecurityError(
-                f"the result of '{operator}' would have over {MAX_INT_BITS:,} bits; numbers that large are refused")
+                f"the result of '{operator}' would have over {MAX_INT_BITS:,} bits; numbers that large are refused"
+            )
     elif operator == "*":
         for sequence, times in ((left, right), (right, left)):
-            if isinstance(sequence, (str, list, tuple)) and isinstance(times, int) \
-                    and len(sequence) * times > MAX_OUTPUT_CHARS:
+            if (
+                isinstance(sequence, (str, list, tuple))
+                and isinstance(times, int)
+                and len(sequence) * times > MAX_OUTPUT_CHARS
+            ):
                 raise jinja2.sandbox.SecurityError(
                     f"repeating a {type(sequence).__name__} of {len(sequence):,} items {_cut(str(times))} times "
-                    f"would make over {MAX_OUTPUT_CHARS:,}")
+                    f"would make over {MAX_OUTPUT_CHARS:,}"
+                )
 
 
 # -- the loader ----------------------------------------------------------------------------------
+
 
 class _Templates(jinja2.BaseLoader):
     """Templates by name: the project's templates/ folder (subfolders included), then the built-ins.
@@ -201,12 +219,15 @@ class _Templates(jinja2.BaseLoader):
         builtin = builtin_dir("templates").joinpath(*pieces)
         if os.path.isfile(builtin):
             mtime = builtin.stat().st_mtime
-            return (builtin.read_text(encoding="utf-8"), str(builtin),
-                    lambda: os.path.isfile(builtin) and builtin.stat().st_mtime == mtime)
+            return (
+                builtin.read_text(encoding="utf-8"),
+                str(builtin),
+                lambda: os.path.isfile(builtin) and builtin.stat().st_mtime == mtime,
+            )
         raise jinja2.TemplateNotFound(template)
 
     def _project_source(self, template, path: Path):
-        from .sources import read_text
+        from .inputs import read_text
 
         shown = path.relative_to(self.project.root).as_posix()  # the link itself, not where it leads
         resolved = Path(os.path.realpath(path))  # a link that loops resolves to itself, not a file
@@ -219,13 +240,19 @@ class _Templates(jinja2.BaseLoader):
                 raise TemplateRefused(template, f"{shown}: {message}", shown, message) from None
         if os.path.realpath(self.project.templates_dir) not in map(str, resolved.parents):
             where = self.project.display(resolved)
-            raise TemplateRefused(template, f"{shown} leads to {where}, outside templates/", shown,
-                                  f"refused to load this template: it leads to {where}, outside templates/")
+            raise TemplateRefused(
+                template,
+                f"{shown} leads to {where}, outside templates/",
+                shown,
+                f"refused to load this template: it leads to {where}, outside templates/",
+            )
         if not os.path.isfile(path):
-            from .sources import not_regular
+            from .inputs import not_regular
 
             kind = not_regular(path) or "not a regular file"
-            refusal = f"it is {kind}, not a regular file" if kind != "not a regular file" else "it is not a regular file"
+            refusal = (
+                f"it is {kind}, not a regular file" if kind != "not a regular file" else "it is not a regular file"
+            )
             raise TemplateRefused(template, f"{shown}: {refusal}", shown, f"refused to read the file: {refusal}")
         text = read_text(path, shown, inside=self.project.root)
         mtime = path.stat().st_mtime
@@ -262,6 +289,7 @@ def template_files(project: Project) -> list[Path]:
 
 # -- rendering -----------------------------------------------------------------------------------
 
+
 def _time_message() -> str:
     return f"rendering took longer than {TIME_LIMIT_SECONDS:g} s and was stopped (an endless loop?)"
 
@@ -275,8 +303,9 @@ def render_template(env: jinja2.Environment, name: str, **values) -> str:
     try:
         return within_limits(name, lambda: _streamed(env.get_template(name), values))
     except jinja2.TemplateSyntaxError as exc:
-        raise _located(env, name, exc, f"template syntax error: {_cut(exc.message or '', 300)}",
-                       (exc.filename, exc.lineno)) from None
+        raise _located(
+            env, name, exc, f"template syntax error: {_cut(exc.message or '', 300)}", (exc.filename, exc.lineno)
+        ) from None
     except jinja2.UndefinedError as exc:
         # "'report_builder.model.Article object' has no attribute 'x'" → "'Article' has no attribute 'x'"
         message = re.sub(r"'(?:[\w]+\.)*(\w+) object'", r"'\1'", exc.message or "undefined value")
@@ -292,14 +321,23 @@ def render_template(env: jinja2.Environment, name: str, **values) -> str:
         # SecurityError, `1/0`, `range(10**6)`, `[].pop()`, `"a" + 1`, `"{:d}".format("x")` …
         raise _located(env, name, exc, f"template error: {_cut(str(exc) or type(exc).__name__)}") from None
     except RecursionError as exc:
-        raise _located(env, name, exc, "template error: calls nested too deeply (a macro that calls itself "
-                                       "without end?)") from None
+        raise _located(
+            env, name, exc, "template error: calls nested too deeply (a macro that calls itself without end?)"
+        ) from None
     except MemoryError as exc:
         raise _located(env, name, exc, f"template error: {_memory_message()}") from None
     except _OutputTooLarge as exc:
         path, line = exc.where or (f"templates/{name}", None)
-        raise ReportError([Diagnostic(path, line, None, f"template error: the output passed {MAX_OUTPUT_CHARS:,} "
-                                                        "characters and was stopped")]) from None
+        raise ReportError(
+            [
+                Diagnostic(
+                    path,
+                    line,
+                    None,
+                    f"template error: the output passed {MAX_OUTPUT_CHARS:,} characters and was stopped",
+                )
+            ]
+        ) from None
 
 
 class _OutputTooLarge(Exception):
@@ -382,10 +420,11 @@ def _suspended_at(generator) -> tuple[str, int] | None:
 
 
 def _cut(text: str, limit: int = 160) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # -- the time and memory limits ------------------------------------------------------------------
+
 
 def within_limits(name: str, render, *args):
     """`render(*args)` stopped once it passes the time or memory limit; a located ReportError then.
@@ -456,7 +495,7 @@ class _Alarm:
         self.fired = False
         self.where = None
 
-    def __lt__(self, other: "_Alarm") -> bool:
+    def __lt__(self, other: _Alarm) -> bool:
         return self.deadline < other.deadline
 
 
@@ -525,8 +564,14 @@ def _frame_line(frame, lineno, lasti) -> tuple[str, int] | None:
     if template is None or not template.filename or not isinstance(template.environment, _Sandbox):
         return None
     if lineno is None:  # a frame running between two lines (a loop's jump back): the line before
-        lineno = next((line for start, _end, line in reversed(list(frame.f_code.co_lines()))
-                       if start <= lasti and line is not None), None)
+        lineno = next(
+            (
+                line
+                for start, _end, line in reversed(list(frame.f_code.co_lines()))
+                if start <= lasti and line is not None
+            ),
+            None,
+        )
     if lineno is None:
         return None
     return template.environment.display(template.filename), template.get_corresponding_lineno(lineno)
@@ -534,8 +579,9 @@ def _frame_line(frame, lineno, lasti) -> tuple[str, int] | None:
 
 def _raise_in(thread_id: int, exception) -> None:
     """Have `thread_id` raise `exception` at its next bytecode (None: forget a pending one)."""
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id),
-                                               None if exception is None else ctypes.py_object(exception))
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread_id), None if exception is None else ctypes.py_object(exception)
+    )
 
 
 _WATCHDOG: list[_Watchdog] = []
@@ -648,8 +694,11 @@ def css_ident(value) -> Markup:
     text = str(value).replace("\0", "\ufffd")
     out = []
     for index, char in enumerate(text):
-        if "\x01" <= char <= "\x1f" or char == "\x7f" or (char.isdigit() and char.isascii() and (
-                index == 0 or (index == 1 and text[0] == "-"))):
+        if (
+            "\x01" <= char <= "\x1f"
+            or char == "\x7f"
+            or (char.isdigit() and char.isascii() and (index == 0 or (index == 1 and text[0] == "-")))
+        ):
             out.append(f"\\{ord(char):X} ")
         elif char.isascii() and not (char.isalnum() or char in "-_") or (index == 0 and text == "-"):
             out.append("\\" + char)

@@ -30,8 +30,14 @@ def watch(directory, formats=None, out=None, report=print) -> int:
     try:
         # The watcher yields an empty set once it is listening: build and announce only then, so an
         # edit saved during the first build, or right after "watching" appears, is never missed.
-        for changes in watch_changes(project.root, watch_filter=relevant, debounce=DEBOUNCE_MS,
-                                     rust_timeout=READY_MS, yield_on_timeout=True, raise_interrupt=False):
+        for changes in watch_changes(
+            project.root,
+            watch_filter=relevant,
+            debounce=DEBOUNCE_MS,
+            rust_timeout=READY_MS,
+            yield_on_timeout=True,
+            raise_interrupt=False,
+        ):
             if not started:
                 started = True
                 _build_once(directory, formats, out, report)

@@ -20,8 +20,7 @@ from lxml import etree
 from ..errors import Diagnostic, ReportError
 from ..pagelist import find_page_starts, insert_at_word, local_name
 from ..project import Project
-from ..render import (RenderContext, epub_image_name, make_environment, render_article, render_template,
-                      style_files)
+from ..render import RenderContext, epub_image_name, make_environment, render_article, render_template, style_files
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -32,8 +31,13 @@ NS = {"x": XHTML_NS, "epub": EPUB_NS}
 #: raster cover made from the PDF's first page: its height in pixels (stores ask for ≥ 1400)
 COVER_HEIGHT = 1600
 #: core media types a cover named in report.yaml may have
-COVER_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-               ".webp": "image/webp"}
+COVER_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
 IMAGE_TYPES = {**COVER_TYPES, ".svg": "image/svg+xml"}
 #: headings listed in the table of contents: article titles, ## sections and ### subsections
 TOC_LEVELS = 3
@@ -85,16 +89,19 @@ def draft_epub(publication, project: Project) -> EpubDraft:
     """
     config = publication.config
     if config.epub.split_level != 1:
-        _fail(project, "split_level", f"epub.split_level {config.epub.split_level} is not supported: "
-                                      "the EPUB has one file per article (split_level: 1)")
+        _fail(
+            project,
+            "split_level",
+            f"epub.split_level {config.epub.split_level} is not supported: "
+            "the EPUB has one file per article (split_level: 1)",
+        )
     context = RenderContext(publication, project, make_environment(project))
     articles = [render_article(article, "epub", context) for article in publication.articles]
     cover = _cover(publication, project)
     from ..readlog import read_bytes
 
     styles = [(f"styles/{path.name}", read_bytes(path)) for path in style_files(project, "epub")]
-    values = dict(publication=publication, config=config, target="epub",
-                  stylesheets=[name for name, _data in styles])
+    values = dict(publication=publication, config=config, target="epub", stylesheets=[name for name, _data in styles])
     pages = _pages(publication, context, articles, cover, values)
     _link_across_pages(pages)
     if cover.from_print:  # rendered once the layout is done: load the renderer while it runs
@@ -103,8 +110,9 @@ def draft_epub(publication, project: Project) -> EpubDraft:
     return EpubDraft(context, articles, styles, pages, cover, _ids(pages))
 
 
-def write_epub(publication, project: Project, layout, pdf_bytes: bytes | None = None,
-               draft: EpubDraft | None = None) -> bytes:
+def write_epub(
+    publication, project: Project, layout, pdf_bytes: bytes | None = None, draft: EpubDraft | None = None
+) -> bytes:
     """The EPUB bytes; `layout` is the print layout the PDF was written from (never laid out again).
 
     `draft` is what draft_epub made of this publication, if it ran already; it is used up here.
@@ -121,28 +129,51 @@ def write_epub(publication, project: Project, layout, pdf_bytes: bytes | None = 
     from ..readlog import read_bytes
 
     images = [(href, read_bytes(project.root / path)) for path, href in sorted(draft.context.epub_images.items())]
-    book = _book(publication, pages, images, draft.styles, cover, _ncx(publication, toc, breaks),
-                 _summary(publication, draft.articles, len(breaks)))
+    book = _book(
+        publication,
+        pages,
+        images,
+        draft.styles,
+        cover,
+        _ncx(publication, toc, breaks),
+        _summary(publication, draft.articles, len(breaks)),
+    )
     return _write(book, modified_time(config.date))
 
 
 # -- the XHTML files -----------------------------------------------------------------------------
+
 
 def _pages(publication, context, articles, cover, values) -> list[Page]:
     """Cover, title page, contents, one file per article, sources: the reading order."""
     jinja = context.jinja
     contents = dict(toc=table_of_contents(publication), landmarks=_landmarks(publication))
     pages = [
-        _page(jinja, "cover.xhtml", "cover", "epub_cover.xhtml", values, cover=cover,
-              cover_alt=_cover_alt(publication, cover)),
+        _page(
+            jinja,
+            "cover.xhtml",
+            "cover",
+            "epub_cover.xhtml",
+            values,
+            cover=cover,
+            cover_alt=_cover_alt(publication, cover),
+        ),
         _page(jinja, "titlepage.xhtml", "titlepage", "epub_titlepage.xhtml", values),
         _page(jinja, "nav.xhtml", "nav", "epub_nav.xhtml", values, **contents),
     ]
     pages[2].properties.append("nav")
     pages[2].linear = publication.show_toc()  # as in print: a contents page only when it has one
     for item in articles:
-        pages.append(_page(jinja, article_file(item.article), f"article-{item.article.name}",
-                           "epub_article.xhtml", values, item=item))
+        pages.append(
+            _page(
+                jinja,
+                article_file(item.article),
+                f"article-{item.article.name}",
+                "epub_article.xhtml",
+                values,
+                item=item,
+            )
+        )
     if publication.sources:
         pages.append(_page(jinja, "sources.xhtml", "sources", "epub_sources.xhtml", values))
     for page in pages:
@@ -165,17 +196,21 @@ def _page(jinja, name, uid, template, values, **extra) -> Page:
     try:
         tree = etree.ElementTree(etree.fromstring(text.encode("utf-8"), parser))
     except etree.XMLSyntaxError as exc:  # a project template, or raw HTML, that is not XHTML
-        raise ReportError([Diagnostic(f"templates/{template}", None, None,
-                                      f"{name} in the EPUB is not well-formed XHTML: {exc.msg}")]) from None
+        raise ReportError(
+            [Diagnostic(f"templates/{template}", None, None, f"{name} in the EPUB is not well-formed XHTML: {exc.msg}")]
+        ) from None
     return Page(name=name, uid=uid, tree=tree)
 
 
 def _landmarks(publication) -> list[tuple[str, str, str]]:
     """(epub:type, href, label) of the landmarks: cover, title page, contents, first article."""
     first = publication.articles[0]
-    return [("cover", "cover.xhtml", "Cover"), ("titlepage", "titlepage.xhtml", "Title page"),
-            ("toc", "nav.xhtml#contents", "Contents"),
-            ("bodymatter", article_file(first), first.title)]
+    return [
+        ("cover", "cover.xhtml", "Cover"),
+        ("titlepage", "titlepage.xhtml", "Title page"),
+        ("toc", "nav.xhtml#contents", "Contents"),
+        ("bodymatter", article_file(first), first.title),
+    ]
 
 
 def _link_across_pages(pages: list[Page]) -> None:
@@ -220,6 +255,7 @@ def table_of_contents(publication) -> list[dict]:
 
 # -- page-list -----------------------------------------------------------------------------------
 
+
 def _print_page_starts(layout) -> list[list]:
     """Where each printed page begins: computed from the layout, or handed over with it."""
     starts = getattr(layout, "page_starts", None)  # a layout made in parts found them in each part
@@ -260,9 +296,10 @@ def place_page_breaks(pages: list[Page], starts: list[list], index: dict | None 
 
 
 def _marker(number: int, tag: str = "span") -> etree._Element:
-    marker = etree.Element(f"{{{XHTML_NS}}}{tag}", {
-        f"{{{EPUB_NS}}}type": "pagebreak", "role": "doc-pagebreak", "id": f"page-{number}",
-        "aria-label": str(number)})
+    marker = etree.Element(
+        f"{{{XHTML_NS}}}{tag}",
+        {f"{{{EPUB_NS}}}type": "pagebreak", "role": "doc-pagebreak", "id": f"page-{number}", "aria-label": str(number)},
+    )
     marker.text = ""  # written <span …></span>: safe for reading systems that parse it as HTML
     return marker
 
@@ -327,6 +364,7 @@ def _fill_page_list(nav: Page, breaks: list[PageBreak]) -> None:
 
 
 # -- cover ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Cover:
@@ -405,7 +443,7 @@ def _fail(project, key, message):
 
 def _setting_position(project, key):
     """Line and column of `epub.<key>` in report.yaml, for messages about it."""
-    from ..sources import LocatedDict, parse_yaml, read_text
+    from ..inputs import LocatedDict, parse_yaml, read_text
 
     try:
         data = parse_yaml(read_text(project.config_file, "report.yaml"), "report.yaml")
@@ -417,10 +455,11 @@ def _setting_position(project, key):
 
 # -- package: metadata, NCX, zip ------------------------------------------------------------------
 
+
 def modified_time(content_date: dt.date) -> dt.datetime:
     """`dcterms:modified` and the zip times: midnight UTC of the publication date (report.yaml,
     else SOURCE_DATE_EPOCH's day: see config.py), so a dated book never depends on the build."""
-    return dt.datetime.combine(content_date, dt.time(0, 0), dt.timezone.utc)
+    return dt.datetime.combine(content_date, dt.time(0, 0), dt.UTC)
 
 
 def _book(publication, pages, images, styles, cover, ncx, summary):
@@ -428,23 +467,27 @@ def _book(publication, pages, images, styles, cover, ncx, summary):
     _metadata(book, publication, summary)
     items = {}
     for page in pages:
-        item = epub.EpubItem(uid=page.uid, file_name=page.name, media_type="application/xhtml+xml",
-                             content=page.content())
+        item = epub.EpubItem(
+            uid=page.uid, file_name=page.name, media_type="application/xhtml+xml", content=page.content()
+        )
         item.properties = page.properties
         items[page.uid] = book.add_item(item)
     for number, (name, data) in enumerate(images, 1):
         if name != cover.name:
-            book.add_item(epub.EpubItem(uid=f"image-{number}", file_name=name,
-                                        media_type=IMAGE_TYPES.get(os.path.splitext(name)[1].lower(), ""),
-                                        content=data))
-    cover_item = epub.EpubItem(uid="cover-image", file_name=cover.name, media_type=cover.media_type,
-                               content=cover.data)
+            book.add_item(
+                epub.EpubItem(
+                    uid=f"image-{number}",
+                    file_name=name,
+                    media_type=IMAGE_TYPES.get(os.path.splitext(name)[1].lower(), ""),
+                    content=data,
+                )
+            )
+    cover_item = epub.EpubItem(uid="cover-image", file_name=cover.name, media_type=cover.media_type, content=cover.data)
     cover_item.properties = ["cover-image"]
     book.add_item(cover_item)
     for number, (name, data) in enumerate(styles, 1):
         book.add_item(epub.EpubItem(uid=f"style-{number}", file_name=name, media_type="text/css", content=data))
-    book.add_item(epub.EpubItem(uid="ncx", file_name="toc.ncx", media_type="application/x-dtbncx+xml",
-                                content=ncx))
+    book.add_item(epub.EpubItem(uid="ncx", file_name="toc.ncx", media_type="application/x-dtbncx+xml", content=ncx))
     book.spine = [(items[page.uid], "yes" if page.linear else "no") for page in pages]
     return book
 
@@ -465,8 +508,9 @@ def _metadata(book, publication, summary) -> None:
     book.set_language(config.language)
     for number, author in enumerate(config.authors, 1):
         book.add_metadata("DC", "creator", author, {"id": f"creator-{number}"})
-        book.add_metadata(None, "meta", "aut", {"refines": f"#creator-{number}", "property": "role",
-                                                 "scheme": "marc:relators"})
+        book.add_metadata(
+            None, "meta", "aut", {"refines": f"#creator-{number}", "property": "role", "scheme": "marc:relators"}
+        )
     for name, value in (("publisher", config.publisher), ("description", config.description)):
         if value:
             book.add_metadata("DC", name, value)
@@ -489,8 +533,16 @@ def accessibility_metadata(publication, summary: str) -> list[tuple[str, str]]:
     images = [image for article in publication.articles for image in article.images]
     visual = publication.has_images
     described = visual and all(image.alt.strip() for image in images)  # charts carry title and desc
-    features = ["structuralNavigation", "tableOfContents", "readingOrder", "pageNavigation",
-                "printPageNumbers", "pageBreakMarkers", "ARIA", "displayTransformability"]
+    features = [
+        "structuralNavigation",
+        "tableOfContents",
+        "readingOrder",
+        "pageNavigation",
+        "printPageNumbers",
+        "pageBreakMarkers",
+        "ARIA",
+        "displayTransformability",
+    ]
     if described:
         features.append("alternativeText")
     meta = [("schema:accessMode", "textual")]
@@ -500,8 +552,11 @@ def accessibility_metadata(publication, summary: str) -> list[tuple[str, str]]:
     if not visual or described:
         meta.append(("schema:accessModeSufficient", "textual"))
     meta += [("schema:accessibilityFeature", feature) for feature in features]
-    meta += [("schema:accessibilityHazard", "none"), ("schema:accessibilitySummary", summary),
-             ("pageBreakSource", _page_source(config))]
+    meta += [
+        ("schema:accessibilityHazard", "none"),
+        ("schema:accessibilitySummary", summary),
+        ("pageBreakSource", _page_source(config)),
+    ]
     return meta
 
 
@@ -519,13 +574,17 @@ def _summary(publication, articles, page_count: int) -> str:
     charts = sum(len(a.charts) for a in pubs)
     images = sum(len(a.images) for a in pubs)
     notes = sum(len(item.footnotes) for item in articles)
-    text = [f"This EPUB is reflowable: text size, font and colours follow the reader's settings. "
-            f"Its {_count(len(pubs), 'article')} and {_count(sections, 'section')} have headings in order and "
-            f"are listed in the table of contents. Page-break markers and a page list give the page numbers "
-            f"of the {page_count}-page printed edition."]
+    text = [
+        f"This EPUB is reflowable: text size, font and colours follow the reader's settings. "
+        f"Its {_count(len(pubs), 'article')} and {_count(sections, 'section')} have headings in order and "
+        f"are listed in the table of contents. Page-break markers and a page list give the page numbers "
+        f"of the {page_count}-page printed edition."
+    ]
     if tables:
-        text.append(f"{_count(tables, 'fact table').capitalize()} {'is a data table' if tables == 1 else 'are data tables'} "
-                    "with column and row headers; every figure's source is listed under Sources.")
+        text.append(
+            f"{_count(tables, 'fact table').capitalize()} {'is a data table' if tables == 1 else 'are data tables'} "
+            "with column and row headers; every figure's source is listed under Sources."
+        )
     if images:
         text.append(f"{_every(images, 'image')} has a text description.")
     if charts:
@@ -533,7 +592,9 @@ def _summary(publication, articles, page_count: int) -> str:
     if not images and not charts:
         text.append("It has no images.")
     if notes:
-        text.append(f"{_count(notes, 'footnote').capitalize()} {'is' if notes == 1 else 'are'} linked to and from the text.")
+        text.append(
+            f"{_count(notes, 'footnote').capitalize()} {'is' if notes == 1 else 'are'} linked to and from the text."
+        )
     return " ".join(text)
 
 
@@ -563,8 +624,12 @@ def _ncx(publication, toc, breaks) -> bytes:
     root = etree.Element(f"{{{NCX_NS}}}ncx", nsmap={None: NCX_NS}, version="2005-1")
     root.set(f"{{{XML_NS}}}lang", config.language)
     head = etree.SubElement(root, f"{{{NCX_NS}}}head")
-    for name, value in (("dtb:uid", config.identifier), ("dtb:depth", str(_depth(toc))),
-                        ("dtb:totalPageCount", str(len(breaks))), ("dtb:maxPageNumber", str(len(breaks)))):
+    for name, value in (
+        ("dtb:uid", config.identifier),
+        ("dtb:depth", str(_depth(toc))),
+        ("dtb:totalPageCount", str(len(breaks))),
+        ("dtb:maxPageNumber", str(len(breaks))),
+    ):
         etree.SubElement(head, f"{{{NCX_NS}}}meta", name=name, content=value)
     _ncx_text(etree.SubElement(root, f"{{{NCX_NS}}}docTitle"), config.title)
     nav_map = etree.SubElement(root, f"{{{NCX_NS}}}navMap")
@@ -573,8 +638,9 @@ def _ncx(publication, toc, breaks) -> bytes:
     page_list = etree.SubElement(root, f"{{{NCX_NS}}}pageList")
     _ncx_text(etree.SubElement(page_list, f"{{{NCX_NS}}}navLabel"), "Pages")
     for entry in breaks:
-        target = etree.SubElement(page_list, f"{{{NCX_NS}}}pageTarget", id=f"ncx-{entry.id}", type="normal",
-                                  value=str(entry.number))
+        target = etree.SubElement(
+            page_list, f"{{{NCX_NS}}}pageTarget", id=f"ncx-{entry.id}", type="normal", value=str(entry.number)
+        )
         _ncx_text(etree.SubElement(target, f"{{{NCX_NS}}}navLabel"), str(entry.number))
         etree.SubElement(target, f"{{{NCX_NS}}}content", src=f"{entry.page}#{entry.id}")
     return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)
@@ -608,11 +674,12 @@ class _BookWriter(epub.EpubWriter):
     """ebooklib's writer plus `xml:lang` on <package> and a zip that is the same every build."""
 
     def __init__(self, out, book, modified: dt.datetime):
-        super().__init__(out, book, {"mtime": modified, "epub2_guide": False, "epub3_landmark": False,
-                                     "epub3_pages": False})
+        super().__init__(
+            out, book, {"mtime": modified, "epub2_guide": False, "epub3_landmark": False, "epub3_pages": False}
+        )
         # a zip's DOS dates run from 1980 to 2107: a book dated outside them is zipped at the nearer end
-        earliest = dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)
-        latest = dt.datetime(2107, 12, 31, tzinfo=dt.timezone.utc)
+        earliest = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+        latest = dt.datetime(2107, 12, 31, tzinfo=dt.UTC)
         self.zip_time = min(max(modified, earliest), latest).timetuple()[:6]
 
     def _write_opf_file(self, root):

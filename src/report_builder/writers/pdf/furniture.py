@@ -7,7 +7,7 @@ single layout puts them, read off a sample document of blank pages in the same p
 - constant boxes (the title at the top left, the marking at the bottom left) are stamped as
   forms WeasyPrint drew once;
 - the running head (`string(section)` at the top right) and the page numbers are drawn as
-  text (see pdf_text.py), from the named strings each chunk's pages set;
+  text (see overlay.py), from the named strings each chunk's pages set;
 - anything the drawing cannot reproduce (another margin box, a footer with roman numerals, a
   running head too long for one line or in a script the font lacks) comes from a document of
   blank pages that sets the same strings, laid out after the chunks and stamped page on page.
@@ -24,30 +24,42 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..project import load_project
-from ..render import _styles, make_environment, margin_boxes_none, render_template
-from .pdf import layout_pdf
+from ...project import load_project
+from ...render import _styles, make_environment, margin_boxes_none, render_template
+from .layout import layout_pdf
 
 #: what the sample's running head says; its width is compared with what HarfBuzz measures
 SAMPLE_HEAD = "Sample running head, 2026"
 #: the margin boxes the drawing reproduces; a page style with any other one is laid out
 DRAWN_BOXES = ("top-left", "top-right", "bottom-left", "bottom-right")
 #: the text properties the drawing reproduces; any other value is laid out instead
-PLAIN_TEXT = {"letter_spacing": "normal", "word_spacing": 0, "text_transform": "none",
-               "font_feature_settings": "normal", "font_variant_numeric": "normal", "font_variant_ligatures": "normal",
-               "font_variant_caps": "normal", "font_variant_position": "normal", "font_stretch": "normal",
-               "font_kerning": "auto", "direction": "ltr", "text_decoration_line": "none"}
+PLAIN_TEXT = {
+    "letter_spacing": "normal",
+    "word_spacing": 0,
+    "text_transform": "none",
+    "font_feature_settings": "normal",
+    "font_variant_numeric": "normal",
+    "font_variant_ligatures": "normal",
+    "font_variant_caps": "normal",
+    "font_variant_position": "normal",
+    "font_stretch": "normal",
+    "font_kerning": "auto",
+    "direction": "ltr",
+    "text_decoration_line": "none",
+}
 _COLLAPSIBLE = re.compile(r"[ \t\n\r\f]+")
 
 
 # -- in the main process: the documents the workers lay out ---------------------------------------
 
+
 def furniture_html(publication, project, fonts_css: str, pages: list, only: str = "") -> str:
     """Blank pages in the print page style, each setting the named strings `pages` lists for it."""
     jinja = make_environment(project)
     styles = [("fonts.css", fonts_css)] + _styles(project, "pdf")
-    return render_template(jinja, "page_furniture.html", config=publication.config, styles=styles, pages=pages,
-                           only=only)
+    return render_template(
+        jinja, "page_furniture.html", config=publication.config, styles=styles, pages=pages, only=only
+    )
 
 
 #: the sample's pages: the cover, a page with all its furniture, then the same page with only
@@ -59,8 +71,11 @@ def sample_html(publication, project, fonts_css: str) -> str:
     """The sample document: every named string the stylesheets set holds SAMPLE_HEAD on its full page."""
     names = string_names(css for _name, css in _styles(project, "pdf"))
     pages = [[], [[name, SAMPLE_HEAD] for name in names], [], []]
-    only = (margin_boxes_none(keep=("top-left",), pages=f":nth({HEAD_PAGE + 1})") + "\n"
-            + margin_boxes_none(keep=("bottom-left",), pages=f":nth({FOOT_PAGE + 1})"))
+    only = (
+        margin_boxes_none(keep=("top-left",), pages=f":nth({HEAD_PAGE + 1})")
+        + "\n"
+        + margin_boxes_none(keep=("bottom-left",), pages=f":nth({FOOT_PAGE + 1})")
+    )
     return furniture_html(publication, project, fonts_css, pages, only)
 
 
@@ -77,10 +92,11 @@ def string_names(stylesheets) -> list[str]:
 
 # -- in a worker: the samples read ----------------------------------------------------------------
 
+
 def layout_furniture_sample(root: str, html: str, identifier: str, fonts_dir: Path | None, faces) -> tuple[dict, bytes]:
     """Worker: how the furniture looks (see read_furniture), and the sample's PDF, whose pages
     the furniture's "head" and "foot" name are stamped as forms."""
-    from .pdf import write_pdf
+    from .layout import write_pdf
 
     layout = layout_pdf(html, load_project(root), identifier, fonts_dir=fonts_dir)
     furniture = read_furniture(layout.document, faces)
@@ -162,8 +178,9 @@ def _running_head(box, faces, _pages: int) -> dict | None:
         else:
             return {"kind": "layout", "why": f"running head content {kind}"}
     # the sample page sets every name: first-except shows nothing there
-    sample = "".join(part[1] if part[0] == "string" else "" if part[2] == "first-except" else SAMPLE_HEAD
-                     for part in parts)
+    sample = "".join(
+        part[1] if part[0] == "string" else "" if part[2] == "first-except" else SAMPLE_HEAD for part in parts
+    )
     return _line(box, faces, sample, parts)
 
 
@@ -183,11 +200,21 @@ def _line(box, faces, expected: str, parts) -> dict | None:
     align = {"start": "left", "end": "right"}.get(box.style["text_align_all"], box.style["text_align_all"])
     if unusual or face is None or alpha != 1 or align not in ("left", "center", "right"):
         return {"kind": "layout", "why": f"@{box.at_keyword[1:]} style: {unusual or align if face else 'font'}"}
-    x = {"left": text.position_x, "center": text.position_x + text.width / 2,
-         "right": text.position_x + text.width}[align]
-    return {"kind": "text", "parts": parts, "align": align, "x": x, "baseline": text.position_y + text.baseline,
-            "font": str(face.path), "size": style["font_size"], "color": [red, green, blue],
-            "sample": text.text, "sample_width": text.width}
+    x = {"left": text.position_x, "center": text.position_x + text.width / 2, "right": text.position_x + text.width}[
+        align
+    ]
+    return {
+        "kind": "text",
+        "parts": parts,
+        "align": align,
+        "x": x,
+        "baseline": text.position_y + text.baseline,
+        "font": str(face.path),
+        "size": style["font_size"],
+        "color": [red, green, blue],
+        "sample": text.text,
+        "sample_width": text.width,
+    }
 
 
 def _fit(page_box, boxes) -> dict | None:
@@ -227,11 +254,12 @@ def page_strings(document) -> list[list[list[str]]]:
 
 # -- in the main process: the furniture drawn --------------------------------------------------
 
+
 def checked(furniture: dict) -> dict:
     """Draw text only when HarfBuzz measures each sample line as WeasyPrint laid it out."""
     if furniture["kind"] != "drawn":
         return furniture
-    from .pdf_text import ShapedFont
+    from .overlay import ShapedFont
 
     for key in ("running", "footer"):
         line = furniture[key]
@@ -290,12 +318,15 @@ class DrawnFurniture:
     def apply(self, merged, pages) -> None:
         import pikepdf
 
-        from .pdf_text import PX, TextStamps, TextStyle
+        from .overlay import PX, TextStamps, TextStyle
 
         furniture, stamps = self.furniture, TextStamps()
         forms = pikepdf.open(io.BytesIO(self.forms)) if self.forms else None
-        shared = {key: merged.copy_foreign(forms.pages[furniture[key]].as_form_xobject())
-                  for key in ("head", "foot") if furniture[key] is not None}
+        shared = {
+            key: merged.copy_foreign(forms.pages[furniture[key]].as_form_xobject())
+            for key in ("head", "foot")
+            if furniture[key] is not None
+        }
 
         def line(index, spec, text, part):
             style = TextStyle(spec["font"], spec["size"] * PX, tuple(spec["color"]))
@@ -324,7 +355,7 @@ def drawable_heads(furniture: dict, strings) -> tuple[list[str] | None, str]:
     running = furniture["running"]
     if running is None:
         return [""] * len(strings), ""
-    from .pdf_text import ShapedFont
+    from .overlay import ShapedFont
 
     font = ShapedFont(running["font"])
     fit = running["fit"]
@@ -363,12 +394,13 @@ class StampedFurniture:
             page.obj.Resources.XObject[name] = form
             # the page's own content leaves its coordinate system flipped: isolate it first
             page.contents_add(pikepdf.Stream(merged, b"q\n"), prepend=True)
-            page.contents_add(pikepdf.Stream(merged, b"\nQ\n/Artifact BMC q " + bytes(name) + b" Do Q EMC\n"),
-                              prepend=False)
+            page.contents_add(
+                pikepdf.Stream(merged, b"\nQ\n/Artifact BMC q " + bytes(name) + b" Do Q EMC\n"), prepend=False
+            )
 
 
 def layout_furniture(root: str, html: str, identifier: str, fonts_dir: Path | None) -> bytes:
     """Worker: lay out the furniture document; untagged, its pages are stamped as artifacts."""
-    from .pdf import write_pdf
+    from .layout import write_pdf
 
     return write_pdf(layout_pdf(html, load_project(root), identifier, fonts_dir=fonts_dir), identifier, tagged=False)

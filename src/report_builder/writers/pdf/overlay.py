@@ -9,7 +9,7 @@ glyph ids kept, widths from the font, a ToUnicode map so the text is searchable 
 written); constant furniture is a form XObject WeasyPrint drew once. Both are marked as
 pagination artifacts (header or footer), in the order a single layout draws its margin boxes.
 
-Text can also fill marked content WeasyPrint left empty (see pdf_contents.py): it is then drawn
+Text can also fill marked content WeasyPrint left empty (see contents.py): it is then drawn
 in the page's own coordinates, inside the tagged span, as part of the content.
 """
 
@@ -80,7 +80,7 @@ class ShapedFont:
         glyphs = []
         for info, position in zip(buffer.glyph_infos, buffer.glyph_positions):
             end = starts[starts.index(info.cluster) + 1]
-            self.used.setdefault(info.codepoint, text[info.cluster:end])
+            self.used.setdefault(info.codepoint, text[info.cluster : end])
             glyphs.append((info.codepoint, position.x_advance))
         return glyphs
 
@@ -113,8 +113,9 @@ class TextStamps:
     def add(self, page: int, style: TextStyle, x: float, y: float, text: str, part: str = "Footer") -> None:
         """Draw `text` on page `page` with its baseline starting at (x, y), in points from the
         page's bottom-left corner."""
-        self.lines.setdefault(page, []).append(_Line(style, x, y, self.font(style.font).shape(text, style.features),
-                                                     part))
+        self.lines.setdefault(page, []).append(
+            _Line(style, x, y, self.font(style.font).shape(text, style.features), part)
+        )
 
     def fill(self, page: int, mcid: int, style: TextStyle, x: float, y: float, text: str) -> None:
         """Draw `text` inside the empty marked-content sequence `mcid` of page `page`, its baseline
@@ -137,8 +138,14 @@ class TextStamps:
             fonts = _dictionary(_dictionary(page.obj, "/Resources"), "/Font")
             for line in fills.values():
                 fonts[names[line.style.font]] = embedded[line.style.font]
-            _fill_marked_content(pdf, page, {mcid: _draw(line, names[line.style.font], self.fonts[line.style.font])
-                                             for mcid, line in fills.items()})
+            _fill_marked_content(
+                pdf,
+                page,
+                {
+                    mcid: _draw(line, names[line.style.font], self.fonts[line.style.font])
+                    for mcid, line in fills.items()
+                },
+            )
         for index, items in sorted(self.lines.items()):
             page = pages[index]
             resources = _dictionary(page.obj, "/Resources")
@@ -209,8 +216,16 @@ def _draw(line: _Line, name, font: ShapedFont) -> bytes:
             items.append(_number(shift))
     red, green, blue = line.style.color
     return b"q BT %s %s Tf %s %s %s rg 1 0 0 %s %s %s Tm [%s] TJ ET Q\n" % (
-        bytes(name), _number(line.style.size), _number(red), _number(green), _number(blue),
-        b"-1" if line.part == "" else b"1", _number(line.x), _number(line.y), b" ".join(items))
+        bytes(name),
+        _number(line.style.size),
+        _number(red),
+        _number(green),
+        _number(blue),
+        b"-1" if line.part == "" else b"1",
+        _number(line.x),
+        _number(line.y),
+        b" ".join(items),
+    )
 
 
 def _number(value: float) -> bytes:
@@ -230,34 +245,54 @@ def _embed(pdf, font: ShapedFont):
     # a subset's name: six capitals of its own, from what is in it (reproducible)
     tag = "".join(chr(65 + byte % 26) for byte in hashlib.sha256(repr(font.used).encode("utf-8")).digest()[:6])
     names = uharfbuzz.OTNameIdPredefined
-    family = (font.face.get_name(names.TYPOGRAPHIC_FAMILY) or font.face.get_name(names.FONT_FAMILY)
-              or Path(font.path).stem)  # named as WeasyPrint names its subsets: Noto-Sans
+    family = (
+        font.face.get_name(names.TYPOGRAPHIC_FAMILY) or font.face.get_name(names.FONT_FAMILY) or Path(font.path).stem
+    )  # named as WeasyPrint names its subsets: Noto-Sans
     base = pikepdf.Name("/" + tag + "+" + "".join(c for c in family.replace(" ", "-") if c.isalnum() or c in "-_"))
     scale = 1000 / font.upem
     x_min, y_min, x_max, y_max = struct.unpack(">4h", font.face.reference_table("head").data[36:44])
     extents = font.font.get_font_extents("ltr")
     cap_height = font.font.get_metric_position_with_fallback(uharfbuzz.OTMetricsTag.CAP_HEIGHT)
-    descriptor = pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.FontDescriptor, FontName=base, Flags=4,
-        FontBBox=[round(v * scale) for v in (x_min, y_min, x_max, y_max)],
-        ItalicAngle=round(font.font.get_style_value(uharfbuzz.StyleTag.SLANT_ANGLE), 2),
-        Ascent=round(extents.ascender * scale), Descent=round(extents.descender * scale),
-        CapHeight=round(cap_height * scale), StemV=80,
-        FontFile2=pdf.make_stream(program, Length1=len(program)),
-    ))
+    descriptor = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.FontDescriptor,
+            FontName=base,
+            Flags=4,
+            FontBBox=[round(v * scale) for v in (x_min, y_min, x_max, y_max)],
+            ItalicAngle=round(font.font.get_style_value(uharfbuzz.StyleTag.SLANT_ANGLE), 2),
+            Ascent=round(extents.ascender * scale),
+            Descent=round(extents.descender * scale),
+            CapHeight=round(cap_height * scale),
+            StemV=80,
+            FontFile2=pdf.make_stream(program, Length1=len(program)),
+        )
+    )
     widths = pikepdf.Array()
     for glyph in glyphs:
         widths.extend([glyph, pikepdf.Array([font.advance_1000(glyph)])])
-    descendant = pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType2, BaseFont=base,
-        CIDSystemInfo=pikepdf.Dictionary(Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"),
-                                         Supplement=0),
-        FontDescriptor=descriptor, W=widths, CIDToGIDMap=pikepdf.Name.Identity,
-    ))
-    return pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=base, Encoding=pikepdf.Name("/Identity-H"),
-        DescendantFonts=[descendant], ToUnicode=pdf.make_stream(_to_unicode(font.used)),
-    ))
+    descendant = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.CIDFontType2,
+            BaseFont=base,
+            CIDSystemInfo=pikepdf.Dictionary(
+                Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"), Supplement=0
+            ),
+            FontDescriptor=descriptor,
+            W=widths,
+            CIDToGIDMap=pikepdf.Name.Identity,
+        )
+    )
+    return pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.Type0,
+            BaseFont=base,
+            Encoding=pikepdf.Name("/Identity-H"),
+            DescendantFonts=[descendant],
+            ToUnicode=pdf.make_stream(_to_unicode(font.used)),
+        )
+    )
 
 
 def _to_unicode(used: dict[int, str]) -> bytes:
@@ -265,12 +300,14 @@ def _to_unicode(used: dict[int, str]) -> bytes:
     pairs = [(glyph, text) for glyph, text in sorted(used.items()) if text]
     blocks = []
     for start in range(0, len(pairs), 100):  # at most 100 entries per block
-        chunk = pairs[start:start + 100]
+        chunk = pairs[start : start + 100]
         entries = "\n".join(f"<{glyph:04x}> <{text.encode('utf-16-be').hex()}>" for glyph, text in chunk)
         blocks.append(f"{len(chunk)} beginbfchar\n{entries}\nendbfchar")
-    return ("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
-            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-            "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-            "1 begincodespacerange\n<0000> <ffff>\nendcodespacerange\n"
-            + "\n".join(blocks) +
-            "\nendcmap\nCMapName currentdict /CMapResource defineresource pop\nend\nend\n").encode("ascii")
+    return (
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+        "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+        "1 begincodespacerange\n<0000> <ffff>\nendcodespacerange\n"
+        + "\n".join(blocks)
+        + "\nendcmap\nCMapName currentdict /CMapResource defineresource pop\nend\nend\n"
+    ).encode("ascii")

@@ -7,9 +7,9 @@ restored after the merge:
 
 - the page furniture (running heads, marking, "Page X of Y") is left out of the chunks and
   drawn on the merged pages where a sample in the same page style shows a single layout puts
-  it (see pdf_furniture.py);
+  it (see furniture.py);
 - the contents is laid out first, its page numbers hidden stand-ins, and the real numbers are
-  drawn in their place after the merge (see pdf_contents.py);
+  drawn in their place after the merge (see contents.py);
 - named destinations of every chunk are merged, so contents and cross-chunk links work;
 - the bookmark tree is rebuilt from the chunks' outlines with merged page numbers.
 
@@ -37,15 +37,24 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Diagnostic
-from ..project import load_project
-from ..readlog import read_bytes
-from ..render import PrintPart, render_document
-from ..fonts import PrintFonts, allow_empty_fontconfig, font_face_css
-from .pdf import layout_pdf
-from .pdf_contents import HIDDEN_NUMBERS_CSS, STAND_IN, DrawnNumbers, read_numbers
-from .pdf_furniture import (DrawnFurniture, StampedFurniture, checked, drawable_heads, furniture_html,
-                            layout_furniture, layout_furniture_sample, page_strings, sample_html)
+from ...errors import Diagnostic
+from ...fonts import PrintFonts, allow_empty_fontconfig, font_face_css
+from ...project import load_project
+from ...readlog import read_bytes
+from ...render import PrintPart, render_document
+from .contents import HIDDEN_NUMBERS_CSS, STAND_IN, DrawnNumbers, read_numbers
+from .furniture import (
+    DrawnFurniture,
+    StampedFurniture,
+    checked,
+    drawable_heads,
+    furniture_html,
+    layout_furniture,
+    layout_furniture_sample,
+    page_strings,
+    sample_html,
+)
+from .layout import layout_pdf
 
 #: articles per chunk at most and at least (but the last) in a large publication; more chunks
 #: balance better and cache finer, fewer cost less: each chunk is rendered, laid out and merged on
@@ -68,8 +77,8 @@ class ChunkResult:
     page_starts: list = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     strings: list = field(default_factory=list)  # per page: the [name, value] of each string-set
-    furniture: dict | None = None  # the furniture sample only: see pdf_furniture.read_furniture
-    numbers: dict | None = None  # the front only: see pdf_contents.read_numbers
+    furniture: dict | None = None  # the furniture sample only: see furniture.read_furniture
+    numbers: dict | None = None  # the front only: see contents.read_numbers
     fetched: dict[str, str] = field(default_factory=dict)  # project file → sha256, as laid out (not cached)
     _opened: object = field(default=None, repr=False, compare=False)
 
@@ -149,7 +158,7 @@ class LayoutWorkers(ProcessPoolExecutor):
 
 
 def _prepare_worker(parent: int, loaded, early) -> None:
-    from ..build import exit_with_parent
+    from ...build import exit_with_parent
 
     exit_with_parent(parent)
     if not early.acquire(block=False):
@@ -157,8 +166,8 @@ def _prepare_worker(parent: int, loaded, early) -> None:
     gc.disable()  # the import makes objects by the hundred thousand and frees none: no collections
     allow_empty_fontconfig()  # the build's FONTCONFIG_FILE (fonts.py) is inherited with the environment
     try:
-        from ..fetcher import SandboxFetcher  # noqa: F401 - imports WeasyPrint
-        from ..pagelist import find_page_starts  # noqa: F401
+        from ...fetcher import SandboxFetcher  # noqa: F401 - imports WeasyPrint
+        from ...pagelist import find_page_starts  # noqa: F401
     finally:
         gc.freeze()  # the modules stay: later collections need not look at them
         gc.enable()
@@ -182,8 +191,11 @@ def plan_chunks(publication, jobs: int | None = None) -> list[tuple[int, ...]]:
     chunks, current = [], []
     for index, name in enumerate(names):
         current.append(index)
-        if len(current) >= MAX_ARTICLES_PER_CHUNK or index == len(names) - 1 \
-                or (len(current) >= MIN_ARTICLES_PER_CHUNK and _cut_after(name, ARTICLES_BETWEEN_CUTS)):
+        if (
+            len(current) >= MAX_ARTICLES_PER_CHUNK
+            or index == len(names) - 1
+            or (len(current) >= MIN_ARTICLES_PER_CHUNK and _cut_after(name, ARTICLES_BETWEEN_CUTS))
+        ):
             chunks.append(tuple(current))
             current = []
     return chunks
@@ -195,8 +207,15 @@ def _cut_after(name: str, spacing: int) -> bool:
     return int.from_bytes(digest[:8], "big") % spacing == 0
 
 
-def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, print_fonts: PrintFonts | None,
-                   workers: LayoutWorkers, meanwhile: Callable[[], None] | None = None) -> ChunkedLayout:
+def layout_chunked(
+    publication,
+    project,
+    jobs: int,
+    cache_dir: Path | None,
+    print_fonts: PrintFonts | None,
+    workers: LayoutWorkers,
+    meanwhile: Callable[[], None] | None = None,
+) -> ChunkedLayout:
     """Lay the publication out in chunks on `workers` (see LayoutWorkers; the caller shuts them down).
 
     `meanwhile` runs in this process once every chunk is handed to the workers, which it would
@@ -221,7 +240,7 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
 
     work = _Jobs(workers, cache_dir, str(project.root), config.identifier, variant, print_fonts.directory)
     # How the page furniture looks, from samples in the page style; the cover and the contents,
-    # its page numbers left to draw after the merge (see pdf_contents.py).
+    # its page numbers left to draw after the merge (see contents.py).
     sample_job = work.furniture_sample(sample_html(publication, project, print_fonts.css), print_fonts.faces)
     stand_ins = tuple((heading_id, STAND_IN) for heading_id in _toc_ids(publication))
     front_job = work.front(*contents(stand_ins, hidden_numbers=True), print_fonts.faces)
@@ -259,9 +278,17 @@ def layout_chunked(publication, project, jobs: int, cache_dir: Path | None, prin
         page_starts.extend(result.page_starts)
     reported = [w for r in [front] + results for w in r.warnings]
     fetched = {path: digest for r in [front] + results for path, digest in r.fetched.items()}
-    return ChunkedLayout(pdf=merged, page_count=total, anchors=anchors, page_starts=page_starts,
-                         warnings=_unique(reported), laid_out=laid_out, notes=_unique(notes),
-                         chunks_laid_out=len(stale), fetched=fetched)
+    return ChunkedLayout(
+        pdf=merged,
+        page_count=total,
+        anchors=anchors,
+        page_starts=page_starts,
+        warnings=_unique(reported),
+        laid_out=laid_out,
+        notes=_unique(notes),
+        chunks_laid_out=len(stale),
+        fetched=fetched,
+    )
 
 
 def _numbered_contents(work, contents, front, results, stand_ins):
@@ -287,14 +314,17 @@ def _furnished(publication, project, print_fonts, work, front, results, total, n
     if heads is not None:
         return DrawnFurniture(furniture, sample.pdf, heads, total, strings)
     notes.append(f"pdf: page furniture laid out, not drawn: {why}")
-    return StampedFurniture(work.finish(work.furniture(furniture_html(publication, project, print_fonts.css,
-                                                                      strings))).pdf)
+    return StampedFurniture(
+        work.finish(work.furniture(furniture_html(publication, project, print_fonts.css, strings))).pdf
+    )
 
 
 def chunk_parts(publication, jobs: int | None = None) -> list[PrintPart]:
     """The chunks to lay out: groups of articles (see plan_chunks), then the sources alone."""
-    parts = [PrintPart(articles=group, cover=False, toc=False, sources=False, margin_boxes=False)
-             for group in plan_chunks(publication)]
+    parts = [
+        PrintPart(articles=group, cover=False, toc=False, sources=False, margin_boxes=False)
+        for group in plan_chunks(publication)
+    ]
     if publication.sources:
         parts.append(PrintPart(articles=(), cover=False, toc=False, sources=True, margin_boxes=False))
     return parts
@@ -316,7 +346,7 @@ class _Jobs:
         return self._start(key, _layout_chunk, self.root, html, self.identifier, self.variant, self.fonts_dir)
 
     def front(self, html: str, key: str, faces) -> tuple[str, ChunkResult | Future]:
-        """The cover and the contents, with where its page numbers go (see pdf_contents.py)."""
+        """The cover and the contents, with where its page numbers go (see contents.py)."""
         return self._start(key, _layout_front, self.root, html, self.identifier, self.variant, self.fonts_dir, faces)
 
     def furniture(self, html: str) -> tuple[str, ChunkResult | Future]:
@@ -324,8 +354,9 @@ class _Jobs:
 
     def furniture_sample(self, html: str, faces) -> tuple[str, ChunkResult | Future]:
         # the HTML's @font-face rules name every face file, so the key covers `faces` too
-        return self._start(_cache_key(html), _layout_furniture_sample, self.root, html, self.identifier,
-                           self.fonts_dir, faces)
+        return self._start(
+            _cache_key(html), _layout_furniture_sample, self.root, html, self.identifier, self.fonts_dir, faces
+        )
 
     def _start(self, key, worker, *args):
         self.keys.add(key)
@@ -371,26 +402,34 @@ def _unique(diagnostics):
     return unique
 
 
-def _layout_chunk(root: str, html: str, identifier: str, variant: str | None = None,
-                  fonts_dir: Path | None = None) -> ChunkResult:
+def _layout_chunk(
+    root: str, html: str, identifier: str, variant: str | None = None, fonts_dir: Path | None = None
+) -> ChunkResult:
     """Worker: lay out one chunk; return its PDF and where its anchors landed."""
     return _laid_out(root, html, identifier, variant, fonts_dir)[0]
 
 
 def _laid_out(root: str, html: str, identifier: str, variant: str | None, fonts_dir: Path | None):
-    from ..pagelist import find_page_starts
-    from .pdf import write_pdf
+    from ...pagelist import find_page_starts
+    from .layout import write_pdf
 
     layout = layout_pdf(html, load_project(root), identifier, variant=variant, fonts_dir=fonts_dir)
     anchors = _anchor_pages(layout.document)
     _keep_links_to_other_chunks(layout.document, anchors)
-    return ChunkResult(pdf=write_pdf(layout, identifier, variant=variant), pages=layout.page_count,
-                       anchors=anchors, page_starts=find_page_starts(layout.document), warnings=layout.warnings,
-                       strings=page_strings(layout.document), fetched=dict(layout.fetcher.fetched)), layout
+    return ChunkResult(
+        pdf=write_pdf(layout, identifier, variant=variant),
+        pages=layout.page_count,
+        anchors=anchors,
+        page_starts=find_page_starts(layout.document),
+        warnings=layout.warnings,
+        strings=page_strings(layout.document),
+        fetched=dict(layout.fetcher.fetched),
+    ), layout
 
 
-def _layout_front(root: str, html: str, identifier: str, variant: str | None, fonts_dir: Path | None,
-                  faces) -> ChunkResult:
+def _layout_front(
+    root: str, html: str, identifier: str, variant: str | None, fonts_dir: Path | None, faces
+) -> ChunkResult:
     """Worker: lay out the cover and the contents, its page numbers hidden; and read where they go."""
     result, layout = _laid_out(root, html, identifier, variant, fonts_dir)
     result.numbers = read_numbers(layout.document, result.pdf, faces)
@@ -398,7 +437,7 @@ def _layout_front(root: str, html: str, identifier: str, variant: str | None, fo
 
 
 def _layout_furniture(root: str, html: str, identifier: str, fonts_dir: Path | None) -> ChunkResult:
-    """Worker: the furniture document's PDF (see pdf_furniture.StampedFurniture)."""
+    """Worker: the furniture document's PDF (see furniture.StampedFurniture)."""
     return ChunkResult(pdf=layout_furniture(root, html, identifier, fonts_dir), pages=0, anchors={})
 
 
@@ -421,8 +460,12 @@ def _keep_links_to_other_chunks(document, anchors):
 
     The merge replaces each stand-in with the real destination from the chunk that holds it.
     """
-    missing = {name for page in document.pages for kind, name, _rect, _box in page.links
-               if kind == "internal" and name not in anchors}
+    missing = {
+        name
+        for page in document.pages
+        for kind, name, _rect, _box in page.links
+        if kind == "internal" and name not in anchors
+    }
     if missing and document.pages:
         for name in sorted(missing):
             document.pages[0].anchors[name] = (0, 0, 0, 0)
@@ -430,7 +473,7 @@ def _keep_links_to_other_chunks(document, anchors):
 
 def _cache_key(html: str, variant: str | None = None, images: str = "") -> str:
     """A chunk's identity: its HTML (styles inlined), the bytes of the images it names, the tools."""
-    from ..stamps import current_versions
+    from ...stamps import current_versions
 
     versions = json.dumps(current_versions(), sort_keys=True)
     text = f"{CHUNK_CACHE_VERSION}\n{variant}\n{versions}\n{images}\n{html}"
@@ -453,8 +496,15 @@ def _cached(cache_dir: Path | None, key: str) -> ChunkResult | None:
     try:
         meta = json.loads((cache_dir / f"{key}.json").read_text(encoding="utf-8"))
         pdf = (cache_dir / f"{key}.pdf").read_bytes()
-        return ChunkResult(pdf=pdf, pages=meta["pages"], anchors=meta["anchors"], page_starts=meta["page_starts"],
-                           strings=meta["strings"], furniture=meta["furniture"], numbers=meta["numbers"])
+        return ChunkResult(
+            pdf=pdf,
+            pages=meta["pages"],
+            anchors=meta["anchors"],
+            page_starts=meta["page_starts"],
+            strings=meta["strings"],
+            furniture=meta["furniture"],
+            numbers=meta["numbers"],
+        )
     except (OSError, ValueError, KeyError, TypeError):  # missing or damaged
         return None
 
@@ -462,11 +512,17 @@ def _cached(cache_dir: Path | None, key: str) -> ChunkResult | None:
 def _store(cache_dir: Path | None, key: str, result: ChunkResult) -> None:
     if cache_dir is None:
         return
-    from ..output import atomic_write
+    from ...output import atomic_write
 
     atomic_write(cache_dir / f"{key}.pdf", result.pdf)
-    meta = {"pages": result.pages, "anchors": result.anchors, "page_starts": result.page_starts,
-            "strings": result.strings, "furniture": result.furniture, "numbers": result.numbers}
+    meta = {
+        "pages": result.pages,
+        "anchors": result.anchors,
+        "page_starts": result.page_starts,
+        "strings": result.strings,
+        "furniture": result.furniture,
+        "numbers": result.numbers,
+    }
     atomic_write(cache_dir / f"{key}.json", json.dumps(meta).encode("utf-8"))
 
 
@@ -479,8 +535,9 @@ def prune_cache(cache_dir: Path, keep: set[str]) -> None:
             path.unlink(missing_ok=True)
 
 
-def merge_pdfs(chunks: list[ChunkResult], furniture: StampedFurniture | DrawnFurniture,
-               numbers: DrawnNumbers | None = None) -> bytes:
+def merge_pdfs(
+    chunks: list[ChunkResult], furniture: StampedFurniture | DrawnFurniture, numbers: DrawnNumbers | None = None
+) -> bytes:
     """Concatenate the chunk PDFs, merging structure, destinations and outlines; draw the
     contents' page numbers, when they are left to draw; add the page furniture."""
     import pikepdf
@@ -517,8 +574,7 @@ def merge_pdfs(chunks: list[ChunkResult], furniture: StampedFurniture | DrawnFur
         numbers.apply(merged, pages)
     furniture.apply(merged, pages)
     out = io.BytesIO()
-    merged.save(out, deterministic_id=True, compress_streams=True,
-                object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    merged.save(out, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
 
 
@@ -636,8 +692,12 @@ def _outline_entries(document, start):
 
 def _entry(item, document, start):
     page_index, top = _destination(item, document)
-    return (item.title, start + page_index if page_index is not None else None, top,
-            [_entry(child, document, start) for child in item.children])
+    return (
+        item.title,
+        start + page_index if page_index is not None else None,
+        top,
+        [_entry(child, document, start) for child in item.children],
+    )
 
 
 def _destination(item, document):
@@ -661,8 +721,9 @@ def _write_outline(merged, pages, entries):
     def build(entry):
         title, page, top, children = entry
         # the destination pikepdf would make from the page index, without looking the index up
-        destination = pikepdf.Array([pages[page if page is not None else 0].obj, pikepdf.Name.XYZ, 0,
-                                     top if top is not None else 0, 0])
+        destination = pikepdf.Array(
+            [pages[page if page is not None else 0].obj, pikepdf.Name.XYZ, 0, top if top is not None else 0, 0]
+        )
         item = pikepdf.OutlineItem(title, destination)
         item.children.extend(build(child) for child in children)
         return item

@@ -36,8 +36,12 @@ _SCALAR = (1, 0)  # a scalar's (values, levels)
 _MERGE = "tag:yaml.org,2002:merge"
 #: tags that build something other than text, numbers, dates, lists and mappings (or that
 #: skip the bounds above): refused like every custom tag
-_REFUSED_TAGS = ("tag:yaml.org,2002:binary", "tag:yaml.org,2002:omap", "tag:yaml.org,2002:pairs",
-                 "tag:yaml.org,2002:set")
+_REFUSED_TAGS = (
+    "tag:yaml.org,2002:binary",
+    "tag:yaml.org,2002:omap",
+    "tag:yaml.org,2002:pairs",
+    "tag:yaml.org,2002:set",
+)
 
 
 class Located:
@@ -120,8 +124,11 @@ class _BoundedConstructor:
         mark, exact = self.alias_marks.get((id(parent), slot), (parent.start_mark, False))
         self.repeated += shape[0]
         if self.repeated > MAX_YAML_REPEATS:
-            raise _Refused(f"aliases and merge keys repeat more than {MAX_YAML_REPEATS:,} values; "
-                           "write the data without them", mark, exact)
+            raise _Refused(
+                f"aliases and merge keys repeat more than {MAX_YAML_REPEATS:,} values; write the data without them",
+                mark,
+                exact,
+            )
         if self.depth + shape[1] > MAX_YAML_DEPTH:
             raise _Refused(_too_deep(), mark, exact)
         return self.constructed_objects[node], shape
@@ -149,8 +156,11 @@ class _BoundedConstructor:
                 self.flatten_mapping(source, depth + 1)
                 self.repeated += len(source.value)
                 if self.repeated > MAX_YAML_REPEATS:
-                    raise _Refused(f"aliases and merge keys repeat more than {MAX_YAML_REPEATS:,} values; "
-                                   "write the data without them", key_node.start_mark)
+                    raise _Refused(
+                        f"aliases and merge keys repeat more than {MAX_YAML_REPEATS:,} values; "
+                        "write the data without them",
+                        key_node.start_mark,
+                    )
                 for pair in source.value:
                     if id(pair[0].value) not in seen:
                         seen.add(id(pair[0].value))
@@ -160,8 +170,7 @@ class _BoundedConstructor:
 
 
 def _unpublishable(char: str) -> str:
-    return (f"character U+{ord(char):04X} cannot be published (no edition can carry a control character); "
-            "remove it")
+    return f"character U+{ord(char):04X} cannot be published (no edition can carry a control character); remove it"
 
 
 def _too_deep() -> str:
@@ -228,14 +237,16 @@ def _construct_int(loader, node):
     text = loader.construct_scalar(node)
     if len(text) <= MAX_INTEGER_DIGITS and text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1):
         return int(text)  # the common case; 012 is octal in YAML 1.1
-    digits = sum(c.isalnum() for c in text.lower().lstrip("+-").removeprefix("0x").removeprefix("0b")
-                 .removeprefix("0o"))
+    digits = sum(
+        c.isalnum() for c in text.lower().lstrip("+-").removeprefix("0x").removeprefix("0b").removeprefix("0o")
+    )
     if digits > MAX_INTEGER_DIGITS:  # never computed: Python cannot print it, and 1:1:1:… is 60 ** n
         raise _Refused(f"integer has {digits:,} digits; the limit is {MAX_INTEGER_DIGITS}", node.start_mark)
     value = _scalar(yaml.SafeLoader.construct_yaml_int, loader, node, "a whole number")
-    if abs(value) >= 10 ** MAX_INTEGER_DIGITS:  # 0x and 30 hexadecimal digits, or 1:2:3:…
-        raise _Refused(f"integer has more than {MAX_INTEGER_DIGITS} digits; the limit is {MAX_INTEGER_DIGITS}",
-                       node.start_mark)
+    if abs(value) >= 10**MAX_INTEGER_DIGITS:  # 0x and 30 hexadecimal digits, or 1:2:3:…
+        raise _Refused(
+            f"integer has more than {MAX_INTEGER_DIGITS} digits; the limit is {MAX_INTEGER_DIGITS}", node.start_mark
+        )
     return value
 
 
@@ -267,8 +278,9 @@ def _scalar(construct, loader, node, kind):
 
 def _construct_refused(loader, node):
     tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-    raise _Refused(f"YAML tag {shorten(tag)} is not allowed: write plain text, numbers, dates, "
-                   "lists and mappings", node.start_mark)
+    raise _Refused(
+        f"YAML tag {shorten(tag)} is not allowed: write plain text, numbers, dates, lists and mappings", node.start_mark
+    )
 
 
 def _register(loader_class) -> None:
@@ -279,8 +291,10 @@ def _register(loader_class) -> None:
     add("tag:yaml.org,2002:timestamp", _construct_timestamp)
     add("tag:yaml.org,2002:int", _construct_int)
     add("tag:yaml.org,2002:float", _construct_float)
-    add("tag:yaml.org,2002:bool",
-        lambda loader, node: _scalar(yaml.SafeLoader.construct_yaml_bool, loader, node, "true or false"))
+    add(
+        "tag:yaml.org,2002:bool",
+        lambda loader, node: _scalar(yaml.SafeLoader.construct_yaml_bool, loader, node, "true or false"),
+    )
     add(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
     add(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
@@ -320,6 +334,7 @@ class _PythonLoader(_BoundedConstructor, yaml.SafeLoader):
 
 _register(_PythonLoader)
 if hasattr(yaml, "CSafeLoader"):
+
     class _LibyamlLoader(_BoundedConstructor, yaml.CSafeLoader):
         """libyaml's parser and composer (PyYAML's wheels have it): several times the speed of
         Python's, with the same marks; its errors are terser, so errors are parsed again."""
@@ -372,7 +387,7 @@ def _too_deep_at(mark, text: str) -> _Refused:
     """
     depth = 0
     try:
-        for event in yaml.parse(text[:mark.index], Loader=_FastLoader):
+        for event in yaml.parse(text[: mark.index], Loader=_FastLoader):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_YAML_DEPTH:
@@ -392,8 +407,13 @@ def _located(exc, text, path, line_offset) -> ReportError:
     return ReportError([Diagnostic(path, line, col, message)])
 
 
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 class NotRegularFile(OSError):
@@ -468,8 +488,16 @@ def read_input(file: Path, display: str, inside: Path | None = None) -> bytes:
     if inside is not None:
         resolved = file.resolve()
         if resolved != inside and inside not in resolved.parents:
-            raise ReportError([Diagnostic(display, None, None, f"refused to read '{resolved}': it is outside the "
-                                                               "project; copy the file into the project")])
+            raise ReportError(
+                [
+                    Diagnostic(
+                        display,
+                        None,
+                        None,
+                        f"refused to read '{resolved}': it is outside the project; copy the file into the project",
+                    )
+                ]
+            )
     try:
         return readlog.read_bytes(file, MAX_INPUT_BYTES)
     except NotRegularFile as exc:
@@ -488,14 +516,22 @@ def read_text(file: Path, display: str, inside: Path | None = None) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ReportError([Diagnostic(
-            display, line, col,
-            f"invalid UTF-8 byte 0x{data[exc.start]:02x}; save the file as UTF-8")]) from None
+        raise ReportError(
+            [Diagnostic(display, line, col, f"invalid UTF-8 byte 0x{data[exc.start]:02x}; save the file as UTF-8")]
+        ) from None
     # a lone CR ends a line for Markdown and YAML too: count lines the way they do
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     control = _UNPUBLISHABLE.search(text)
     if control is not None:
         start = control.start()
-        raise ReportError([Diagnostic(display, text.count("\n", 0, start) + 1, start - (text.rfind("\n", 0, start) + 1) + 1,
-                                      _unpublishable(control.group()))])
+        raise ReportError(
+            [
+                Diagnostic(
+                    display,
+                    text.count("\n", 0, start) + 1,
+                    start - (text.rfind("\n", 0, start) + 1) + 1,
+                    _unpublishable(control.group()),
+                )
+            ]
+        )
     return text

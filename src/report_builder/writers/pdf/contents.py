@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .pdf_furniture import PLAIN_TEXT, print_face
+from .furniture import PLAIN_TEXT, print_face
 
 #: the stand-in page number: digits of different widths, so that proportional figures show
 STAND_IN = 108
@@ -24,11 +24,15 @@ STAND_IN = 108
 HIDDEN_NUMBERS_CSS = ".toc a[data-page]::after { visibility: hidden !important; }"
 #: the text properties drawing reproduces: the furniture's, the font features aside (they are
 #: read from the style and shaped with)
-_PLAIN_TEXT = {name: plain for name, plain in PLAIN_TEXT.items()
-               if not name.startswith(("font_feature", "font_variant", "font_kerning"))}
+_PLAIN_TEXT = {
+    name: plain
+    for name, plain in PLAIN_TEXT.items()
+    if not name.startswith(("font_feature", "font_variant", "font_kerning"))
+}
 
 
 # -- in a worker: where the numbers go --------------------------------------------------------
+
 
 def read_numbers(document, pdf: bytes, faces) -> dict:
     """{"kind": "drawn", "entries": [...]}: each stand-in number's page, MCID, anchor and how it
@@ -37,13 +41,18 @@ def read_numbers(document, pdf: bytes, faces) -> dict:
 
     import pikepdf
 
-    from .pdf_text import EMPTY_MARKED_CONTENT
+    from .overlay import EMPTY_MARKED_CONTENT
 
     opened = pikepdf.open(io.BytesIO(pdf))
     entries = []
     for index, page in enumerate(document.pages):
-        numbers = [box for box in _boxes(page._page_box) if type(box).__name__ == "TextBox"
-                   and box.element_tag == "a::after" and box.element.get("data-page") is not None]
+        numbers = [
+            box
+            for box in _boxes(page._page_box)
+            if type(box).__name__ == "TextBox"
+            and box.element_tag == "a::after"
+            and box.element.get("data-page") is not None
+        ]
         if not numbers:
             continue
         spans = [int(found.group(2)) for found in EMPTY_MARKED_CONTENT.finditer(_content(opened.pages[index]))]
@@ -75,7 +84,7 @@ def _number_entry(text, faces) -> dict:
     """How to draw one stand-in number (its text box): font, size, colour, features, alignment."""
     from weasyprint.text.fonts import font_features
 
-    from .pdf_text import ShapedFont
+    from .overlay import ShapedFont
 
     if text.text != str(STAND_IN) or text.style["visibility"] == "visible":
         return {"why": f"a contents number reads {text.text!r}, or shows"}
@@ -86,20 +95,37 @@ def _number_entry(text, faces) -> dict:
     align = {"start": "left", "end": "right"}.get(style["text_align_all"], style["text_align_all"])
     if unusual or face is None or alpha != 1 or align not in ("left", "center", "right"):
         return {"why": f"contents number style: {unusual or align if face else 'font'}"}
-    features = sorted(font_features(
-        style["font_kerning"], style["font_variant_ligatures"], style["font_variant_position"],
-        style["font_variant_caps"], style["font_variant_numeric"], style["font_variant_alternates"],
-        style["font_variant_east_asian"], style["font_feature_settings"]).items())
+    features = sorted(
+        font_features(
+            style["font_kerning"],
+            style["font_variant_ligatures"],
+            style["font_variant_position"],
+            style["font_variant_caps"],
+            style["font_variant_numeric"],
+            style["font_variant_alternates"],
+            style["font_variant_east_asian"],
+            style["font_feature_settings"],
+        ).items()
+    )
     width = ShapedFont(str(face.path)).width(text.text, style["font_size"], tuple(features))
     if abs(width - text.width) > 0.05:  # CSS px
         return {"why": f"contents number measures {width:.2f}px, laid out {text.width:.2f}px"}
-    x = {"left": text.position_x, "center": text.position_x + text.width / 2,
-         "right": text.position_x + text.width}[align]
-    return {"x": x, "align": align, "baseline": text.position_y + text.baseline, "font": str(face.path),
-            "size": style["font_size"], "color": [red, green, blue], "features": features}
+    x = {"left": text.position_x, "center": text.position_x + text.width / 2, "right": text.position_x + text.width}[
+        align
+    ]
+    return {
+        "x": x,
+        "align": align,
+        "baseline": text.position_y + text.baseline,
+        "font": str(face.path),
+        "size": style["font_size"],
+        "color": [red, green, blue],
+        "features": features,
+    }
 
 
 # -- in the main process: the numbers drawn ---------------------------------------------------
+
 
 @dataclass
 class DrawnNumbers:
@@ -109,15 +135,19 @@ class DrawnNumbers:
     anchors: dict[str, int]  # element id → page index in the merged PDF
 
     def apply(self, merged, pages) -> None:
-        from .pdf_text import TextStamps, TextStyle
+        from .overlay import TextStamps, TextStyle
 
         stamps = TextStamps(prefix="RBContents")
         for entry in self.entries:
             if entry["anchor"] not in self.anchors:
                 continue  # nothing to point to: a single layout prints no number either
             text = str(self.anchors[entry["anchor"]] + 1)
-            style = TextStyle(entry["font"], entry["size"], tuple(entry["color"]),
-                              tuple((tag, value) for tag, value in entry["features"]))
+            style = TextStyle(
+                entry["font"],
+                entry["size"],
+                tuple(entry["color"]),
+                tuple((tag, value) for tag, value in entry["features"]),
+            )
             width = stamps.width(style, text)
             x = entry["x"] - {"left": 0, "center": width / 2, "right": width}[entry["align"]]
             stamps.fill(entry["page"], entry["mcid"], style, x, entry["baseline"], text)

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..deadline import time_limit
-from ..errors import Diagnostic, ReportError
-from ..project import Project
+from ...deadline import time_limit
+from ...errors import Diagnostic, ReportError
+from ...project import Project
 
 if TYPE_CHECKING:  # importing the fetcher imports WeasyPrint, which a parallel build leaves to its workers
-    from ..fetcher import SandboxFetcher
+    from ...fetcher import SandboxFetcher
+
 
 @contextmanager
 def gc_paused():
@@ -69,8 +70,8 @@ def check_stylesheets(project: Project, paths) -> list[Diagnostic]:
         return []
     import weasyprint
 
-    from ..fonts import font_face_families, undeclared_families
-    from ..sources import read_text
+    from ...fonts import font_face_families, undeclared_families
+    from ...inputs import read_text
 
     warnings, errors, texts = [], [], []
     for path in paths:
@@ -107,13 +108,14 @@ def check_stylesheets(project: Project, paths) -> list[Diagnostic]:
 
 
 def _sandbox(project: Project, fonts_dir: Path | None = None) -> SandboxFetcher:
-    from ..fetcher import project_sandbox
+    from ...fetcher import project_sandbox
 
     return project_sandbox(project, [fonts_dir] if fonts_dir else [])
 
 
-def layout_pdf(html: str, project: Project, identifier: str, variant: str | None = None,
-               fonts_dir: Path | None = None) -> Layout:
+def layout_pdf(
+    html: str, project: Project, identifier: str, variant: str | None = None, fonts_dir: Path | None = None
+) -> Layout:
     """Lay out the print HTML; refused resources and WeasyPrint errors become diagnostics.
 
     `fonts_dir` holds the static font instances the HTML declares (see fonts.py).
@@ -121,7 +123,7 @@ def layout_pdf(html: str, project: Project, identifier: str, variant: str | None
     """
     import weasyprint
 
-    from .layout_fixes import apply_footnote_fix
+    from .weasy import apply_footnote_fix
 
     apply_footnote_fix()
     name_images_by_content()
@@ -132,7 +134,8 @@ def layout_pdf(html: str, project: Project, identifier: str, variant: str | None
     try:
         with time_limit(), gc_paused():  # the build's deadline, in a worker process
             document = weasyprint.HTML(string=html, base_url=str(project.root) + "/", url_fetcher=fetcher).render(
-                pdf_variant=variant, pdf_tags=True)
+                pdf_variant=variant, pdf_tags=True
+            )
     finally:
         logger.removeHandler(capture)
     errors = list(fetcher.refusals)
@@ -145,8 +148,9 @@ def layout_pdf(html: str, project: Project, identifier: str, variant: str | None
             continue
         message = record.getMessage()
         if not message.startswith(_REPORTED_WITH_THEIR_FILE):
-            warnings.append(Diagnostic("build", None, None, f"PDF layout: {_without_paths(message, project)}",
-                                       "warning"))
+            warnings.append(
+                Diagnostic("build", None, None, f"PDF layout: {_without_paths(message, project)}", "warning")
+            )
     errors.extend(d for d in _local_links(document, project) if d not in errors)
     if errors:
         raise ReportError(errors)
@@ -156,16 +160,29 @@ def layout_pdf(html: str, project: Project, identifier: str, variant: str | None
 def _local_links(document, project: Project) -> list[Diagnostic]:
     """A link that WeasyPrint resolved to a local file (a template's relative `href`): an error where
     it is written, never a `file:` address in the PDF. Links between articles are `#id` by then."""
-    from ..fetcher import find_reference
+    from ...fetcher import find_reference
 
-    targets = sorted({target for page in document.pages for kind, target, _rect, _box in page.links
-                      if kind == "external" and target.lower().startswith("file:")})
+    targets = sorted(
+        {
+            target
+            for page in document.pages
+            for kind, target, _rect, _box in page.links
+            if kind == "external" and target.lower().startswith("file:")
+        }
+    )
     problems = []
     for target in targets:
         where, line, col, written = find_reference(project, target)
         shown = written or _without_paths(target, project)
-        problems.append(Diagnostic(where, line, col, f"link '{shown}' points at a file, not at a web address or an "
-                                                     "article; link to an article by its file name (other.md)"))
+        problems.append(
+            Diagnostic(
+                where,
+                line,
+                col,
+                f"link '{shown}' points at a file, not at a web address or an "
+                "article; link to an article by its file name (other.md)",
+            )
+        )
     return problems
 
 
@@ -181,7 +198,7 @@ _FAILED_RESOURCE = {
 def _layout_error(record, project: Project, fetcher: SandboxFetcher) -> Diagnostic | None:
     """A WeasyPrint error as a diagnostic at the line that named the resource, with the reason;
     None when the fetcher refused the resource (it reported that already)."""
-    from ..fetcher import find_reference
+    from ...fetcher import find_reference
 
     kind = _FAILED_RESOURCE.get(record.msg)
     args = record.args if isinstance(record.args, tuple) else ()
@@ -258,9 +275,9 @@ def write_pdf(layout: Layout, identifier: str, tagged: bool = True, variant: str
     """
     already = len(layout.fetcher.refusals) if layout.fetcher else 0
     with gc_paused():
-        data = layout.document.write_pdf(pdf_identifier=identifier.encode("utf-8"), pdf_tags=tagged,
-                                         pdf_variant=variant)
+        data = layout.document.write_pdf(
+            pdf_identifier=identifier.encode("utf-8"), pdf_tags=tagged, pdf_variant=variant
+        )
     if layout.fetcher and len(layout.fetcher.refusals) > already:
         raise ReportError(layout.fetcher.refusals[already:])
     return data
-
