@@ -109,7 +109,11 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            extensions=["jinja2.ext.i18n"],
         )
+        # Generated labels are written {{ _("Contents") }} (or {% trans %}) in the templates;
+        # they are translated into the publication's language where a catalogue has them.
+        self.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
         self.project = project
         self.filters["css_string"] = css_string
         self.filters["css_ident"] = css_ident
