@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import dataclasses
 import importlib
 import importlib.util
 import os
@@ -279,7 +280,7 @@ def test_an_output_edited_by_hand_is_rebuilt(built):
 
 def test_an_edit_saved_while_rendering_is_rebuilt_next_time(built, monkeypatch):
     engine = importlib.import_module("report_builder.build")  # the module, not the function it exports
-    render = engine._render_outputs
+    render = engine._write_outputs
 
     def render_while_the_editor_saves(*args, **kwargs):
         rendered = render(*args, **kwargs)
@@ -287,7 +288,7 @@ def test_an_edit_saved_while_rendering_is_rebuilt_next_time(built, monkeypatch):
         return rendered
 
     (built / "build" / "minimal.html").unlink()
-    monkeypatch.setattr(engine, "_render_outputs", render_while_the_editor_saves)
+    monkeypatch.setattr(engine, "_write_outputs", render_while_the_editor_saves)
     build(built, formats=["html"])
     monkeypatch.undo()
     assert build(built, formats=["html"]).reasons == {"html": "content/only.md changed"}
@@ -496,16 +497,17 @@ def test_a_file_that_gave_two_readers_of_one_build_different_bytes_fails_it_and_
     """The HTML edition's process read the article after it was saved again: nothing is replaced."""
     import report_builder.readlog as readlog
 
-    engine = importlib.import_module("report_builder.build")
-    render = engine._render_html
+    from report_builder.writers import WRITERS
 
-    def render_as_if_the_file_had_changed(publication, project):
-        readlog.active().digests[str((project.root / "content" / "only.md").resolve())] = "0" * 64
-        return render(publication, project)
+    write = WRITERS["html"].write
+
+    def render_as_if_the_file_had_changed(job):
+        readlog.active().digests[str((job.project.root / "content" / "only.md").resolve())] = "0" * 64
+        return write(job)
 
     before = contents(built)
     edit(built / "content" / "only.md", "sweeping their steps", "painting their doors")
-    monkeypatch.setattr(engine, "_render_html", render_as_if_the_file_had_changed)
+    monkeypatch.setitem(WRITERS, "html", dataclasses.replace(WRITERS["html"], write=render_as_if_the_file_had_changed))
     with pytest.raises(ReportError) as failure:
         build(built, formats=ALL, jobs=2)
     assert ([str(d) for d in failure.value.diagnostics], contents(built)) == (

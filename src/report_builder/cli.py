@@ -10,14 +10,14 @@ from pathlib import Path
 
 from . import __version__
 from .errors import ReportError
+from .writers import FORMATS
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-FORMAT_CHOICES = ("pdf", "epub", "html")
 
 
 def _format(value: str) -> str:
-    if value not in FORMAT_CHOICES:
-        raise argparse.ArgumentTypeError(f"unknown format {value!r} (choose from {', '.join(FORMAT_CHOICES)})")
+    if value not in FORMATS:
+        raise argparse.ArgumentTypeError(f"unknown format {value!r} (choose from {', '.join(FORMATS)})")
     return value
 
 
@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
         nargs="*",
         type=_format,
         metavar="FORMAT",
-        help="pdf, epub, html (default: the formats in report.yaml)",
+        help=f"{', '.join(FORMATS)} (default: the formats in report.yaml)",
     )
     build.add_argument("--out", metavar="DIR", help="output folder (default: PROJECT/build)")
     build.add_argument("--force", action="store_true", help="rebuild even when up to date")
@@ -126,10 +126,10 @@ def _file_problem(exc: OSError, args) -> str:
 def _output_folder(args) -> Path | None:
     if args.command not in ("build", "clean", "watch"):
         return None
-    from .build import output_dir
+    from .output import output_dir
     from .project import load_project
 
-    return output_dir(load_project(args.project), args.out)
+    return output_dir(load_project(args.project).root, args.out)
 
 
 def _report_build(args, result):

@@ -8,13 +8,15 @@ import hashlib
 import os
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from .errors import Collector, Diagnostic, ReportError, shorten
 from .inputs import LocatedDict, parse_yaml, read_text
 from .project import Project
+from .writers import FORMATS
 
-FORMATS = ("pdf", "epub", "html")
 PAGE_SIZES = ("A4", "Letter")
 #: the PDF variants WeasyPrint 70 writes (weasyprint.pdf.VARIANTS), named without importing it
 PDF_VARIANTS = (
@@ -387,6 +389,26 @@ def source_date() -> dt.date:
                 )
             ]
         ) from None
+
+
+@contextmanager
+def source_date_epoch(config: Config) -> Iterator[None]:
+    """Pin SOURCE_DATE_EPOCH to the publication date while rendering.
+
+    Libraries below us stamp the clock unless it is set (fontTools writes it into every font
+    subset of the PDF); the publication date is what the outputs must carry. Worker processes
+    inherit it.
+    """
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = dt.datetime.combine(config.date, dt.time(), dt.UTC)
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
 def _slugify(text: str) -> str:

@@ -542,3 +542,81 @@ def undeclared_families(css: str, shown: str, declared: set[str]) -> list[Diagno
         for family in families_in(declaration)
         if family.name.lower() not in known
     ]
+
+
+# -- the fonts of one build -------------------------------------------------------------------------
+
+
+def print_fonts(project, own_styles: list[Path], directory: Path) -> PrintFonts:
+    """Static instances of the print fonts at the weights the stylesheets use."""
+    from . import readlog
+    from .render import style_files
+
+    builtin = [
+        path
+        for path in style_files(project, "pdf")
+        if path not in own_styles and project.root not in path.absolute().parents
+    ]
+    texts = [readlog.read_bytes(path).decode("utf-8", errors="replace") for path in (*builtin, *own_styles)]
+    faces = static_faces(directory, weights_in(texts))
+    return PrintFonts(font_face_css(faces), directory, tuple(faces))
+
+
+def font_warnings(publication, project, printed: list[str], directory: Path) -> list[Diagnostic]:
+    """A warning for each character of the printed sources (project files) no declared font covers."""
+    from .facts import export_text
+    from .inputs import read_text
+    from .render import style_files
+
+    extra = []
+    for path in style_files(project, "pdf"):
+        if project.root in path.resolve().parents:
+            text = read_text(path, project.display(path), inside=project.root)
+            extra.extend(font_face_files(text, project.root))
+    covered = covered_characters(directory, tuple(extra))
+    found = []
+    for shown in sorted(printed):
+        kind = _TEXT_KINDS.get(Path(shown).suffix.lower())
+        if kind is not None:
+            text = (
+                export_text(project, project.root / shown)
+                if shown.endswith((".csv", ".tsv"))
+                else read_text(project.root / shown, shown, inside=project.root)
+            )
+            found.extend(uncovered_in(text, shown, covered, kind))
+            if shown == "report.yaml":
+                found.extend(_generated_text_warnings(publication, text, covered))
+    return found
+
+
+def _generated_text_warnings(publication, report_yaml: str, covered) -> list[Diagnostic]:
+    """Dates are written in the publication's language (month names): reported at `language:`."""
+    from dataclasses import replace
+
+    dates = "\n".join(sorted({publication.date_text, *(article.date_text for article in publication.articles)}))
+    where = re.search(r"^language[ \t]*:[ \t]*", report_yaml, re.MULTILINE)
+    line, col = (
+        (report_yaml.count("\n", 0, where.end()) + 1, where.end() - where.start() + 1) if where else (None, None)
+    )
+    language = publication.config.language
+    return [
+        replace(d, line=line, col=col, message=f"{d.message}, in dates written in {language!r}")
+        for d in uncovered_in(dates, "report.yaml", covered)
+    ]
+
+
+#: how the printed sources spell characters (see uncovered_in); other inputs are not text
+_TEXT_KINDS = {
+    ".md": "markdown",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".csv": "text",
+    ".tsv": "text",
+    ".html": "text",
+    ".xhtml": "text",
+    ".xml": "text",
+    ".j2": "text",
+    ".jinja": "text",
+    ".txt": "text",
+    ".svg": "text",
+}

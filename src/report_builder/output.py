@@ -15,15 +15,20 @@ ever removed as leftovers, never a file the tool did not write.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
+import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import Diagnostic, ReportError
 
+#: the build state's folder inside the output folder (state.json, the lock, the chunk cache)
+STATE_DIR = ".report-builder"
 #: the marker in every temporary file's name; nothing else is removed as a leftover
 TEMPORARY_TAG = "report-builder-"
 _DEFERRED = (signal.SIGINT, signal.SIGTERM)
@@ -177,3 +182,39 @@ def remove_stale_temporaries(directory: Path) -> None:
                 leftover.unlink()
         except OSError:
             pass
+
+
+def output_dir(root: Path, out: str | Path | None) -> Path:
+    """The output folder: `--out`, else the project's `build/`."""
+    return Path(out).resolve() if out else root / "build"
+
+
+def shown_path(path: Path) -> str:
+    """A path as messages show it: relative to the working folder when inside it."""
+    relative = os.path.relpath(path)
+    return relative if not relative.startswith("..") else str(path)
+
+
+@contextmanager
+def build_lock(out_dir: Path) -> Iterator[None]:
+    """One build per output folder at a time; the OS frees the lock if a build is killed.
+
+    A POSIX record lock (lockf) belongs to the process alone: worker processes forked during the
+    build do not inherit it, so a worker outliving a killed build cannot keep the next one waiting.
+    """
+    lock_dir = out_dir / STATE_DIR
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / "lock", "w") as handle:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except (BlockingIOError, PermissionError):
+            print(
+                "report-builder: another build of this project is running; waiting for it to finish",
+                file=sys.stderr,
+                flush=True,
+            )
+            fcntl.lockf(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.lockf(handle, fcntl.LOCK_UN)

@@ -25,8 +25,6 @@ from .model import Article, Publication
 from .project import Project, builtin_dir
 from .templating import css_string, make_environment, render_template, style_text, template_files, within_limits  # noqa: F401
 
-TARGETS = ("pdf", "epub", "html")
-
 
 @dataclass
 class RenderedArticle:

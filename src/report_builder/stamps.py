@@ -17,12 +17,18 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .errors import Diagnostic, ReportError
 from .inputs import read_regular
+from .output import STATE_DIR
+
+if TYPE_CHECKING:
+    from .project import Project
+    from .readlog import ReadLog
 
 #: bump when the state format changes: every output is then rebuilt once
 STAMP_VERSION = 2
-STATE_DIR = ".report-builder"
 STATE_FILE = "state.json"
 #: a file modified this recently may change again within the same timestamp tick, so its
 #: hash is not trusted on mtime and size alone next time (git's "racy clean" problem)
@@ -181,6 +187,89 @@ class State:
             if path is None or self.file_hash(Path(path)) != digest:
                 return f"{label} changed"
         return None
+
+
+def inputs_of(publication, project: Project, fmt: str) -> Inputs:
+    """Every file one output was built from (see stamps.py)."""
+    from .fonts import font_paths
+    from .render import STYLESHEETS, style_files, template_files
+
+    config = publication.config
+    inputs = Inputs(versions=current_versions())
+    root = project.root
+    inputs.files.add("report.yaml")
+    for article in publication.articles:
+        inputs.files.add(article.path)
+        inputs.files.update(image.src for image in article.images)
+    used_tables = {u.table for u in publication.facts_used}
+    used_tables.update(name for article in publication.articles for name in (*article.tables, *article.charts))
+    for table in (publication.tables[name] for name in sorted(used_tables)):
+        inputs.files.add(table.path)
+        sidecar = (root / table.path).with_suffix(".yaml")
+        if table.path.endswith((".csv", ".tsv", ".xlsx")) and sidecar.is_file():
+            inputs.files.add(project.display(sidecar))
+    if config.articles is None:
+        inputs.listings["content/*.md"] = list_files(root, "content/*.md")
+    excluded = {"pdf": ("web.html", "epub_"), "html": ("print.html", "epub_"), "epub": ("web.html",)}[fmt]
+    for path in template_files(project):
+        if not path.name.startswith(excluded):
+            _add_file(inputs, project, path, "built-in template")
+            # a project file of a built-in template's name would replace it
+            inputs.listings[f"templates/{path.name}"] = list_files(root, f"templates/{path.name}")
+    # an override may include or extend any other file under templates/, in any subfolder
+    inputs.files.update(
+        name
+        for name in list_files(root, "templates/**/*")
+        if ("/" in name.removeprefix("templates/") or not Path(name).name.startswith(excluded))
+        and _inside(project, name)
+    )
+    style_targets = ("pdf", "epub") if fmt == "epub" else (fmt,)  # the EPUB page-list comes from the print layout
+    for target in style_targets:
+        # a project stylesheet of one of these names would replace or extend the built-in ones
+        for name in (*STYLESHEETS[target], "custom.css", f"custom-{target}.css"):
+            inputs.listings[f"styles/{name}"] = list_files(root, f"styles/{name}")
+    styles = {path for target in style_targets for path in style_files(project, target)}
+    if fmt in ("pdf", "epub"):
+        for font in font_paths():
+            inputs.outside[f"font {font.name}"] = str(font)
+    for path in styles:
+        _add_file(inputs, project, path, "built-in style")
+    if fmt == "epub" and config.epub.cover:
+        inputs.files.add(project.display(project.root / config.epub.cover))
+    return inputs
+
+
+def _add_file(inputs, project, path, label):
+    resolved = path.resolve()
+    if resolved == project.root or project.root in resolved.parents:
+        inputs.files.add(project.display(resolved))
+    elif project.root in path.absolute().parents:
+        pass  # a project file linking outside: refused when rendered, never read for a stamp
+    else:
+        inputs.outside[f"{label} {resolved.name}"] = str(resolved)
+
+
+def _inside(project, name: str) -> bool:
+    resolved = (project.root / name).resolve()
+    return project.root in resolved.parents
+
+
+def stamp_reads(snapshot: dict, root: Path, reads: ReadLog) -> None:
+    """Stamp each input with the digest of the bytes the build used, where it read the file."""
+    for name in snapshot["files"]:
+        digest = reads.digest(root / name)
+        if digest is not None:
+            snapshot["files"][name] = digest
+
+
+def refuse_changed_inputs(project: Project, reads: ReadLog) -> None:
+    """A file that gave two readers of this build different bytes (saved while it was built):
+    the editions would disagree, so none replaces the previous ones."""
+    if reads.changed:
+        message = "changed while the build was reading it; the previous outputs were kept: build again"
+        raise ReportError(
+            [Diagnostic(project.display(Path(path)), None, None, message) for path in sorted(reads.changed)]
+        )
 
 
 def list_files(root: Path, pattern: str) -> list[str]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .build import build, output_dir
+from .build import build
 from .errors import ReportError
+from .output import STATE_DIR, output_dir
 from .project import load_project
-from .stamps import STATE_DIR
 
 DEBOUNCE_MS = 300
 READY_MS = 200  # how often the watcher wakes when nothing changed
@@ -18,7 +18,7 @@ def watch(directory, formats=None, out=None, report=print) -> int:
     from watchfiles import watch as watch_changes
 
     project = load_project(directory)
-    out_dir = output_dir(project, out)
+    out_dir = output_dir(project.root, out)
 
     def relevant(_change, path: str) -> bool:
         candidate = Path(path)

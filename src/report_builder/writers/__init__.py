@@ -1,1 +1,87 @@
-"""One writer per output format."""
+"""One writer per output format, in `WRITERS`: the one list of the formats a project can have.
+
+Every writer has the same small shape (`Writer`): a name, whether it needs the print layout
+(the EPUB takes its page-list from the printed pages), and `write`, which makes the output's
+bytes from a `Job`. A writer may also `prepare` work that needs no layout: a chunked build runs
+it while the layout workers are busy. Writers are imported when they are first used, so reading
+this module (config.py does) loads none of their libraries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..errors import Diagnostic
+    from ..model import Publication
+    from ..project import Project
+
+
+@dataclass(frozen=True)
+class PrintEdition:
+    """The print layout made once for every writer that needs it: the PDF's bytes and the layout."""
+
+    pdf: bytes
+    layout: Any  # writers.pdf.layout.Layout, or chunks.ChunkedLayout when laid out in chunks
+    warnings: tuple[Diagnostic, ...] = ()
+    notes: tuple[str, ...] = ()  # how it was laid out, for --verbose
+    chunks: int = 0  # chunks the print document was split into (0: laid out in one go)
+    chunks_laid_out: int = 0  # … of which this build laid out (the rest came from the cache)
+    print_html: str | None = None  # the print HTML, when asked to keep it (--keep-intermediate)
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a writer is given: the loaded publication and, when it needs it, the print edition."""
+
+    publication: Publication
+    project: Project
+    print: PrintEdition | None = None
+    prepared: Any = None  # what the writer's `prepare` returned, when it ran
+
+
+@dataclass(frozen=True)
+class Writer:
+    name: str  # the format and the output's suffix: `SLUG.NAME`
+    needs_print_layout: bool
+    write: Callable[[Job], bytes]
+    prepare: Callable[[Publication, Project], Any] | None = None
+
+
+def _write_pdf(job: Job) -> bytes:
+    assert job.print is not None
+    return job.print.pdf
+
+
+def _prepare_epub(publication: Publication, project: Project) -> Any:
+    from .epub import draft_epub
+
+    return draft_epub(publication, project)
+
+
+def _write_epub(job: Job) -> bytes:
+    from .epub import write_epub
+
+    assert job.print is not None
+    return write_epub(job.publication, job.project, job.print.layout, pdf_bytes=job.print.pdf, draft=job.prepared)
+
+
+def _write_html(job: Job) -> bytes:
+    from ..render import render_document
+    from .html import write_html
+
+    return write_html(render_document(job.publication, job.project, "html"))
+
+
+WRITERS: dict[str, Writer] = {
+    writer.name: writer
+    for writer in (
+        Writer("pdf", needs_print_layout=True, write=_write_pdf),
+        Writer("epub", needs_print_layout=True, write=_write_epub, prepare=_prepare_epub),
+        Writer("html", needs_print_layout=False, write=_write_html),
+    )
+}
+#: every format, in the order outputs are built and listed
+FORMATS: tuple[str, ...] = tuple(WRITERS)

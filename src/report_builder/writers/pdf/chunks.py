@@ -158,7 +158,7 @@ class LayoutWorkers(ProcessPoolExecutor):
 
 
 def _prepare_worker(parent: int, loaded, early) -> None:
-    from ...build import exit_with_parent
+    from ...processes import exit_with_parent
 
     exit_with_parent(parent)
     if not early.acquire(block=False):
