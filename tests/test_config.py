@@ -148,3 +148,47 @@ def test_every_problem_in_report_yaml_is_reported_together(write_project):
         "report.yaml:5:8: error: pdf.toc must be true or false",
         "report.yaml:6:11: error: 'subtitle' must be text",
     ]
+
+
+# -- the options table ------------------------------------------------------------------
+
+
+def readme_keys() -> list[str]:
+    """The keys of the README's report.yaml table, in its order."""
+    from conftest import REPO
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    table = text.split("### report.yaml\n", 1)[1].strip().split("\n\n", 1)[0]
+    return [line.split("|")[1].strip().strip("`") for line in table.splitlines()[2:]]
+
+
+def test_the_readme_table_lists_every_report_yaml_key_and_no_other():
+    from report_builder.config import options
+
+    assert readme_keys() == [option.key for option in options()]
+
+
+def test_every_key_has_a_line_of_documentation():
+    from report_builder.config import options
+
+    assert [option.key for option in options() if not option.doc.strip()] == []
+
+
+def test_a_key_that_was_never_read_is_refused_with_what_to_do(write_project):
+    assert errors_of(write_project, "title: T\naccessibility:\n  summary: yes\n") == [
+        "report.yaml:2:1: error: 'accessibility' is not read: the EPUB's accessibility metadata is derived from "
+        "the content; remove the key"
+    ]
+
+
+def test_the_html_layout_is_single_by_default_and_accepts_single(write_project):
+    assert (
+        config_of(write_project, "title: T\n").html.layout,
+        config_of(write_project, "title: T\nhtml: {layout: single}\n").html.layout,
+    ) == ("single", "single")
+
+
+def test_another_html_layout_is_an_error_at_its_value(write_project):
+    assert errors_of(write_project, "title: T\nhtml: {layout: pages}\n") == [
+        "report.yaml:2:16: error: layout must be one of single, not 'pages'"
+    ]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import os
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import Collector, Diagnostic, ReportError, shorten
 from .inputs import LocatedDict, parse_yaml, read_text
@@ -39,76 +39,288 @@ PDF_VARIANTS = (
     "pdf/x-5g",
 )
 
-_TOP_KEYS = {
-    "title",
-    "subtitle",
-    "slug",
-    "authors",
-    "publisher",
-    "language",
-    "date",
-    "identifier",
-    "marking",
-    "keywords",
-    "description",
-    "articles",
-    "formats",
-    "pdf",
-    "epub",
-    "html",
-    "accessibility",
-    "allow_remote_images",
-    "raw_html",
-}
-_PDF_KEYS = {"page_size", "duplex", "variant", "toc"}
-_EPUB_KEYS = {"cover", "split_level", "conforms_to"}
-_HTML_KEYS = {"layout"}
 #: what an EPUB cover may be (see writers/epub.py COVER_TYPES, which names their media types)
 COVER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+#: the ways the HTML edition can be laid out
+HTML_LAYOUTS = ("single",)
 #: a word longer than this gets no "did you mean" (it is no misspelling, and matching costs its length)
 _SUGGESTED_UP_TO = 64
+#: keys that were accepted once and are refused now, with what to do instead
+REMOVED_KEYS = {
+    "accessibility": "'accessibility' is not read: the EPUB's accessibility metadata is derived from the content; "
+    "remove the key",
+}
+
+
+# -- the options: each report.yaml key is one field below, with its type, default and doc ----------
+#
+# A key is added by adding one field to Config or to its section (PdfSettings, EpubSettings,
+# HtmlSettings) with `option(default, doc)`; its type annotation says how its value is checked
+# (str, bool, bool | None, int, tuple[str, ...]), or `parse=` names a function that reads it.
+# The README's report.yaml table lists every key (tests/test_config.py compares them).
+
+
+def option(default: Any, doc: str, parse: Callable | None = None) -> Any:
+    """A report.yaml key: its default, one line of documentation, and how its value is read."""
+    return field(default=default, metadata={"doc": doc, "parse": parse})
+
+
+def section(settings: type, doc: str) -> Any:
+    """A report.yaml mapping of keys (`pdf:`), read into `settings`."""
+    return field(default_factory=settings, metadata={"doc": doc, "section": settings})
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str  # as written in report.yaml: `title`, `pdf.page_size`
+    type: str
+    default: Any
+    doc: str
+
+
+class _Reader:
+    """Reads one mapping of report.yaml into values, collecting every problem with its place."""
+
+    def __init__(self, mapping: LocatedDict, prefix: str, errors: Collector, shown: str, project: Project | None):
+        self.mapping, self.prefix, self.errors, self.shown, self.project = mapping, prefix, errors, shown, project
+
+    def fail(self, key: str, message: str) -> None:
+        line, col = self.mapping.value_pos.get(key, self.mapping.pos)
+        self.errors.error(self.shown, line, col, message)
+
+    def name(self, key: str) -> str:
+        """How a message names the key: `'subtitle'` at the top, `pdf.duplex` in a section."""
+        return f"{self.prefix}{key}" if self.prefix else f"'{key}'"
+
+
+def _text(reader: _Reader, key: str, value: Any) -> str:
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        reader.fail(key, f"{reader.name(key)} must be text")
+        return ""
+    return str(value)
+
+
+def _texts(reader: _Reader, key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        reader.fail(key, f"{reader.name(key)} must be a list of text")
+        return ()
+    return tuple(value)
+
+
+def _switch(reader: _Reader, key: str, value: Any) -> bool | None:
+    if not isinstance(value, bool):
+        reader.fail(key, f"{reader.name(key)} must be true or false")
+        return None
+    return value
+
+
+def _choice(choices: tuple[str, ...]) -> Callable:
+    def parse(reader: _Reader, key: str, value: Any) -> str | None:
+        if value not in choices:
+            reader.fail(key, f"{key} must be one of {', '.join(choices)}, not {shorten(value)}")
+            return None
+        return value
+
+    return parse
+
+
+def _language(reader: _Reader, key: str, value: Any) -> str | None:
+    language = _text(reader, key, value)
+    if not language:
+        return None
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", language):
+        reader.fail(key, f"language {shorten(language)} is not a BCP 47 tag such as 'en-GB'")
+        return None
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(language.replace("-", "_"))
+    except (ValueError, LookupError, UnknownLocaleError):
+        reader.fail(key, f"unknown language {shorten(language)}")
+        return None
+    return language
+
+
+def _slug(reader: _Reader, key: str, value: Any) -> str:
+    slug = _text(reader, key, value)
+    if slug and not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", slug):
+        reader.fail(key, f"slug {shorten(slug)} must use lowercase letters, digits, '.', '_' and '-'")
+    return slug
+
+
+def _date(reader: _Reader, key: str, value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    reader.fail(key, f"'{key}' must be a date written YYYY-MM-DD, not {shorten(value)}")
+    return None
+
+
+def _formats(reader: _Reader, key: str, value: Any) -> tuple[str, ...] | None:
+    if not isinstance(value, list) or any(f not in FORMATS for f in value):
+        reader.fail(key, f"formats must be a list drawn from {', '.join(FORMATS)}")
+        return None
+    return tuple(value)
+
+
+def _articles(reader: _Reader, key: str, value: Any) -> tuple[str, ...] | None:
+    if not (isinstance(value, list) and all(isinstance(a, str) for a in value)):
+        reader.fail(key, "articles must be a list of file names in content/")
+        return None
+    return tuple(value)
+
+
+def _variant(reader: _Reader, key: str, value: Any) -> str | None:
+    if value not in PDF_VARIANTS:
+        hint = _did_you_mean(value, PDF_VARIANTS) if isinstance(value, str) else ""
+        reader.fail(key, f"unknown PDF variant {shorten(value)}{hint}")
+        return None
+    return value
+
+
+def _split_level(reader: _Reader, key: str, value: Any) -> int | None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        reader.fail(key, f"epub.split_level must be a whole number such as 1, not {shorten(value)}")
+    elif value != 1:
+        reader.fail(
+            key, f"epub.split_level {value} is not supported: the EPUB has one file per article (split_level: 1)"
+        )
+    return None
+
+
+def _conforms_to(reader: _Reader, key: str, value: Any) -> str | None:
+    if not isinstance(value, str):
+        reader.fail(
+            key,
+            "epub.conforms_to must be text: the address or name of the standard the "
+            "EPUB meets, such as 'EPUB Accessibility 1.1 - WCAG 2.1 Level AA'",
+        )
+        return None
+    return value or None
+
+
+def _cover_option(reader: _Reader, key: str, value: Any) -> str | None:
+    return _cover(value, reader.project, lambda message: reader.fail(key, message))
+
+
+_BY_TYPE: dict[str, Callable] = {
+    "str": _text,
+    "tuple[str, ...]": _texts,
+    "bool": _switch,
+    "bool | None": _switch,
+}
 
 
 @dataclass(frozen=True)
 class PdfSettings:
-    page_size: str = "A4"
-    duplex: bool = False
-    variant: str | None = None
-    toc: bool | None = None  # None: only when there is more than one article
+    page_size: str = option("A4", "`A4` or `Letter`", _choice(PAGE_SIZES))
+    duplex: bool = option(False, "`true`: mirrored margins for two-sided printing")
+    variant: str | None = option(
+        None, "a PDF variant such as `pdf/ua-1` (PDF/UA-1); PDF/A and PDF/X are not merged", _variant
+    )
+    toc: bool | None = option(None, "`true`/`false`: the contents page (default: only with more than one article)")
 
 
 @dataclass(frozen=True)
 class EpubSettings:
-    cover: str | None = None
-    split_level: int = 1
-    conforms_to: str | None = None
+    cover: str | None = option(
+        None, "a PNG, JPEG, GIF or WebP image in the project (default: the PDF's cover page)", _cover_option
+    )
+    split_level: int = option(1, "`1`: one XHTML file per article (the only value)", _split_level)
+    conforms_to: str | None = option(None, "the standard the EPUB meets, only if you claim it", _conforms_to)
+
+
+@dataclass(frozen=True)
+class HtmlSettings:
+    layout: str = option("single", "`single`: the edition is one page", _choice(HTML_LAYOUTS))
 
 
 @dataclass(frozen=True)
 class Config:
-    title: str
-    slug: str
-    language: str
-    date: dt.date
-    subtitle: str = ""
-    authors: tuple[str, ...] = ()
-    publisher: str = ""
-    identifier: str = ""
-    marking: str = ""
-    keywords: tuple[str, ...] = ()
-    description: str = ""
-    articles: tuple[str, ...] | None = None
-    formats: tuple[str, ...] = FORMATS
-    pdf: PdfSettings = field(default_factory=PdfSettings)
-    epub: EpubSettings = field(default_factory=EpubSettings)
-    allow_remote_images: bool = False
-    raw_html: bool = False  # raw HTML in Markdown: escaped unless true, then sanitised
+    title: str = option("", "the publication's title")
+    subtitle: str = option("", "publication metadata (PDF info, EPUB OPF, HTML meta)")
+    slug: str = option("", "output file stem (default: from the title)", _slug)
+    authors: tuple[str, ...] = option((), "a name or a list of names")
+    publisher: str = option("", "publication metadata")
+    language: str = option("en-GB", "BCP 47 tag, e.g. `en-GB`; numbers, dates and hyphenation follow it", _language)
+    date: dt.date = option(
+        None, "`YYYY-MM-DD`; without it, `SOURCE_DATE_EPOCH`, else 1980-01-01, never the clock", _date
+    )
+    identifier: str = option("", "stable book identifier (default: a UUID derived from the slug)")
+    marking: str = option("", 'e.g. "For internal distribution", printed on every PDF page')
+    keywords: tuple[str, ...] = option((), "a word or a list of words (EPUB subjects, HTML and PDF keywords)")
+    description: str = option("", "a sentence or two (EPUB, HTML meta)")
+    articles: tuple[str, ...] | None = option(
+        None, "ordered list of files in `content/` (default: all `*.md` by name)", _articles
+    )
+    formats: tuple[str, ...] = option(FORMATS, "the formats built by default, drawn from `[pdf, epub, html]`", _formats)
+    pdf: PdfSettings = section(PdfSettings, "the print edition")
+    epub: EpubSettings = section(EpubSettings, "the EPUB")
+    html: HtmlSettings = section(HtmlSettings, "the web edition")
+    allow_remote_images: bool = option(
+        False, "reserved; remote images are refused either way (download them into `content/images/`)"
+    )
+    raw_html: bool = option(False, "`true` lets raw HTML through Markdown, sanitised (see below)")
     #: (line, col) of each entry of `articles` in report.yaml, for "not found" messages
     article_positions: tuple = field(default=(), compare=False, repr=False)
 
     @property
     def babel_locale(self) -> str:
         return self.language.replace("-", "_")
+
+
+def options(settings: type = Config, prefix: str = "") -> list[Option]:
+    """Every report.yaml key, as declared above: the table the README's is checked against."""
+    found = []
+    for spec in dataclasses.fields(settings):
+        if "section" in spec.metadata:
+            found.extend(options(spec.metadata["section"], f"{prefix}{spec.name}."))
+        elif "doc" in spec.metadata:
+            found.append(Option(f"{prefix}{spec.name}", str(spec.type), spec.default, spec.metadata["doc"]))
+    return found
+
+
+def _read(settings: type, reader: _Reader) -> dict[str, Any]:
+    """The values of `settings`' keys that the mapping gives and that are valid; sections read in turn."""
+    _check_keys(reader, settings)
+    values: dict[str, Any] = {}
+    for spec in dataclasses.fields(settings):
+        if "section" in spec.metadata:
+            values[spec.name] = spec.metadata["section"](**_read_section(reader, spec.name, spec.metadata["section"]))
+            continue
+        if "doc" not in spec.metadata or reader.mapping.get(spec.name) is None:
+            continue
+        parse = spec.metadata["parse"] or _BY_TYPE[str(spec.type)]
+        value = parse(reader, spec.name, reader.mapping[spec.name])
+        if value is not None:
+            values[spec.name] = value
+    return values
+
+
+def _read_section(reader: _Reader, key: str, settings: type) -> dict[str, Any]:
+    value = reader.mapping.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, LocatedDict):
+        reader.fail(key, f"'{key}' must be a mapping")
+        return {}
+    return _read(settings, _Reader(value, f"{reader.prefix}{key}.", reader.errors, reader.shown, reader.project))
+
+
+def _check_keys(reader: _Reader, settings: type) -> None:
+    allowed = {spec.name for spec in dataclasses.fields(settings) if spec.metadata}
+    for key in reader.mapping:
+        if key in allowed:
+            continue
+        line, col = reader.mapping.key_pos[key]
+        if not reader.prefix and key in REMOVED_KEYS:
+            reader.errors.error(reader.shown, line, col, REMOVED_KEYS[key])
+            continue
+        hint = _did_you_mean(key, allowed, reader.prefix)
+        reader.errors.error(reader.shown, line, col, f"unknown key {shorten(f'{reader.prefix}{key}')}{hint}")
 
 
 def load_config(project: Project) -> Config:
@@ -128,114 +340,26 @@ def parse_config(data, shown: str, project: Project | None = None) -> Config:
     if not isinstance(data, LocatedDict):
         errors.error(shown, 1, 1, "report.yaml must be a mapping of keys to values")
         errors.raise_if_any()
-
-    def at(mapping, key):
-        return mapping.value_pos.get(key, mapping.pos)
-
-    def fail(mapping, key, message):
-        line, col = at(mapping, key)
-        errors.error(shown, line, col, message)
-
-    _check_keys(data, _TOP_KEYS, "", errors, shown)
-    title = _string(data, "title", errors, shown, required=True)
-    language = _string(data, "language", errors, shown) or "en-GB"
-    before = len(errors.diagnostics)
-    if language and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", language):
-        fail(data, "language", f"language {shorten(language)} is not a BCP 47 tag such as 'en-GB'")
-    else:
-        from babel import Locale, UnknownLocaleError
-
-        try:
-            Locale.parse(language.replace("-", "_"))
-        except (ValueError, LookupError, UnknownLocaleError):
-            fail(data, "language", f"unknown language {shorten(language)}")
-    language_ok = len(errors.diagnostics) == before
-    slug = _string(data, "slug", errors, shown) or _slugify(title or "report")
-    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", slug):
-        fail(data, "slug", f"slug {shorten(slug)} must use lowercase letters, digits, '.', '_' and '-'")
-    date = _date(data, "date", errors, shown)
-    formats = data.get("formats", list(FORMATS))
-    if not isinstance(formats, list) or any(f not in FORMATS for f in formats):
-        fail(data, "formats", f"formats must be a list drawn from {', '.join(FORMATS)}")
-        formats = list(FORMATS)
-    articles = data.get("articles")
-    if articles is not None and not (isinstance(articles, list) and all(isinstance(a, str) for a in articles)):
-        fail(data, "articles", "articles must be a list of file names in content/")
-        articles = None
-    pdf = _section(data, "pdf", _PDF_KEYS, errors, shown)
-    page_size = pdf.get("page_size", "A4")
-    if page_size not in PAGE_SIZES:
-        fail(pdf, "page_size", f"page_size must be one of {', '.join(PAGE_SIZES)}, not {shorten(page_size)}")
-        page_size = "A4"
-    switches = {"duplex": False, "toc": None}
-    for key in switches:
-        if key in pdf and not isinstance(pdf[key], bool):
-            fail(pdf, key, f"pdf.{key} must be true or false")
-        elif key in pdf:
-            switches[key] = pdf[key]
-    variant = pdf.get("variant")
-    if variant is not None and variant not in PDF_VARIANTS:
-        hint = _did_you_mean(variant, PDF_VARIANTS) if isinstance(variant, str) else ""
-        fail(pdf, "variant", f"unknown PDF variant {shorten(variant)}{hint}")
-        variant = None
-    epub = _section(data, "epub", _EPUB_KEYS, errors, shown)
-    split_level = epub.get("split_level", 1)
-    if not isinstance(split_level, int) or isinstance(split_level, bool) or split_level < 1:
-        fail(epub, "split_level", f"epub.split_level must be a whole number such as 1, not {shorten(split_level)}")
-        split_level = 1
-    elif split_level != 1:
-        fail(
-            epub,
-            "split_level",
-            f"epub.split_level {split_level} is not supported: the EPUB has one file per article (split_level: 1)",
-        )
-        split_level = 1
-    cover = _cover(epub, project, fail)
-    conforms_to = epub.get("conforms_to")
-    if conforms_to is not None and not isinstance(conforms_to, str):
-        fail(
-            epub,
-            "conforms_to",
-            "epub.conforms_to must be text: the address or name of the standard the "
-            "EPUB meets, such as 'EPUB Accessibility 1.1 - WCAG 2.1 Level AA'",
-        )
-        conforms_to = None
-    _section(data, "html", _HTML_KEYS, errors, shown)
-    # the remaining values are read while building the Config: raise only after that
-    config = Config(
-        title=title,
-        subtitle=_string(data, "subtitle", errors, shown),
-        slug=slug,
-        language=language,
-        date=date,
-        authors=_strings(data, "authors", errors, shown),
-        publisher=_string(data, "publisher", errors, shown),
-        identifier=_string(data, "identifier", errors, shown) or _derived_identifier(slug),
-        marking=_string(data, "marking", errors, shown),
-        keywords=_strings(data, "keywords", errors, shown),
-        description=_string(data, "description", errors, shown),
-        articles=tuple(articles) if articles is not None else None,
-        formats=tuple(formats),
-        pdf=PdfSettings(page_size=page_size, duplex=switches["duplex"], variant=variant, toc=switches["toc"]),
-        epub=EpubSettings(cover=cover, split_level=split_level, conforms_to=conforms_to or None),
-        allow_remote_images=_flag(data, "allow_remote_images", errors, shown),
-        raw_html=_flag(data, "raw_html", errors, shown),
-        article_positions=tuple(data["articles"].item_pos) if articles is not None else (),
-    )
+    values = _read(Config, _Reader(data, "", errors, shown, project))
+    if not values.get("title"):
+        if data.get("title") is None:
+            line, col = data.pos
+            errors.error(shown, line, col, "missing required key 'title'")
+        values["title"] = ""
+    language_ok = "language" not in data or "language" in values
+    values["slug"] = values.get("slug") or _slugify(values["title"] or "report")
+    values["identifier"] = values.get("identifier") or _derived_identifier(values["slug"])
+    if "date" not in values:
+        values["date"] = _source_date(errors)
+    if "articles" in values:
+        values["article_positions"] = tuple(data["articles"].item_pos)
+    config = Config(**values)
     if errors.diagnostics:
         # Content is still checked with what could be read, so one run reports everything.
         error = ReportError(errors.diagnostics)
         error.partial_config = config if language_ok else dataclasses.replace(config, language="en-GB")
         raise error
     return config
-
-
-def _check_keys(mapping, allowed, prefix, errors, shown):
-    for key in mapping:
-        if key not in allowed:
-            line, col = mapping.key_pos[key]
-            hint = _did_you_mean(key, allowed, prefix)
-            errors.error(shown, line, col, f"unknown key {shorten(f'{prefix}{key}')}{hint}")
 
 
 def _did_you_mean(word, choices, prefix=""):
@@ -248,15 +372,10 @@ def _did_you_mean(word, choices, prefix=""):
     return f"; did you mean '{prefix}{close[0]}'?" if close else ""
 
 
-def _cover(epub, project, fail) -> str | None:
+def _cover(cover: Any, project: Project | None, fail: Callable[[str], None]) -> str | None:
     """epub.cover, checked as the EPUB writer will use it: a raster image inside the project."""
-    cover = epub.get("cover")
-    if cover is None:
-        return None
     if not isinstance(cover, str) or not cover.strip():
-        fail(
-            epub, "cover", "epub.cover must be the path of an image in the project, such as 'content/images/cover.png'"
-        )
+        fail("epub.cover must be the path of an image in the project, such as 'content/images/cover.png'")
         return None
     if project is None:
         return cover
@@ -273,7 +392,7 @@ def _cover(epub, project, fail) -> str | None:
         problem = f"has {pixels:,} pixels; the limit is {MAX_IMAGE_PIXELS:,}"
     else:
         return cover
-    fail(epub, "cover", f"epub.cover {shorten(cover)} {problem}")
+    fail(f"epub.cover {shorten(cover)} {problem}")
     return None
 
 
@@ -287,67 +406,6 @@ def _cover_pixels(path) -> int | None:
             return raster_pixels(handle)
     except OSError:
         return None
-
-
-def _section(data, key, allowed, errors, shown):
-    value = data.get(key)
-    if value is None:
-        return LocatedDict()
-    if not isinstance(value, LocatedDict):
-        line, col = data.value_pos[key]
-        errors.error(shown, line, col, f"'{key}' must be a mapping")
-        return LocatedDict()
-    _check_keys(value, allowed, f"{key}.", errors, shown)
-    return value
-
-
-def _string(data, key, errors, shown, required=False):
-    value = data.get(key)
-    if value is None:
-        if required:
-            line, col = data.pos
-            errors.error(shown, line, col, f"missing required key '{key}'")
-        return ""
-    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        line, col = data.value_pos[key]
-        errors.error(shown, line, col, f"'{key}' must be text")
-        return ""
-    return str(value)
-
-
-def _flag(data, key, errors, shown):
-    value = data.get(key, False)
-    if not isinstance(value, bool):
-        line, col = data.value_pos[key]
-        errors.error(shown, line, col, f"'{key}' must be true or false")
-        return False
-    return value
-
-
-def _strings(data, key, errors, shown):
-    value = data.get(key)
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        line, col = data.value_pos[key]
-        errors.error(shown, line, col, f"'{key}' must be a list of text")
-        return ()
-    return tuple(value)
-
-
-def _date(data, key, errors, shown):
-    value = data.get(key)
-    if value is None:
-        return _source_date(errors)
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    line, col = data.value_pos[key]
-    errors.error(shown, line, col, f"'{key}' must be a date written YYYY-MM-DD, not {shorten(value)}")
-    return _source_date(errors)
 
 
 def _source_date(errors) -> dt.date:
@@ -419,7 +477,3 @@ def _slugify(text: str) -> str:
 def _derived_identifier(slug: str) -> str:
     """A stable urn:uuid derived from the slug, so identifiers never change between builds."""
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'report-builder:' + slug)}"
-
-
-def config_digest(config: Config) -> str:
-    return hashlib.sha256(repr(config).encode()).hexdigest()
