@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import dataclasses
+import hashlib
 import importlib
 import importlib.util
 import os
@@ -496,7 +496,6 @@ def test_a_build_after_clean_rebuilds_every_output(built):
 def test_a_file_that_gave_two_readers_of_one_build_different_bytes_fails_it_and_keeps_every_output(built, monkeypatch):
     """The HTML edition's process read the article after it was saved again: nothing is replaced."""
     import report_builder.readlog as readlog
-
     from report_builder.writers import WRITERS
 
     write = WRITERS["html"].write
