@@ -211,6 +211,35 @@ def test_editing_a_template_override_rebuilds_every_output(built):
     assert build(built, formats=ALL).reasons == reasons(*ALL, why="templates/parts/base.html changed")
 
 
+def test_editing_a_template_only_the_print_edition_includes_rebuilds_only_the_print_outputs(built):
+    (built / "templates" / "parts").mkdir(parents=True)
+    (built / "templates" / "parts" / "note.html").write_text("<p>For the printed copy.</p>\n")
+    text = (builtin_dir("templates") / "print.html").read_text()
+    (built / "templates" / "print.html").write_text(text.replace("</body>", '{% include "parts/note.html" %}\n</body>'))
+    assert build(built, formats=ALL).reasons == reasons(*PRINT, why="templates/print.html added")
+    edit(built / "templates" / "parts" / "note.html", "printed copy", "printed edition")
+    assert build(built, formats=ALL).reasons == reasons(*PRINT, why="templates/parts/note.html changed")
+
+
+def test_the_html_edition_is_stamped_with_the_templates_it_read_and_no_print_template(built):
+    record = State(built / "build").records["html"]
+    templates = sorted(name for name in record["files"] if name.startswith("templates/"))
+    probed = sorted(pattern for pattern in record["listings"] if pattern.startswith("templates/"))
+    assert (templates, "templates/web.html" in probed, "templates/print.html" in probed) == ([], True, False)
+
+
+def test_every_output_is_stamped_with_the_versions_of_the_packages_that_shape_it(built):
+    from importlib.metadata import version
+
+    records = State(built / "build").records
+    assert (
+        records["pdf"]["versions"]["weasyprint"],
+        records["epub"]["versions"]["ebooklib"],
+        records["html"]["versions"]["markdown-it-py"],
+        "weasyprint" in records["html"]["versions"],
+    ) == (version("weasyprint"), version("ebooklib"), version("markdown-it-py"), False)
+
+
 def test_adding_custom_pdf_css_rebuilds_only_the_print_outputs(built):
     (built / "styles").mkdir()
     (built / "styles" / "custom-pdf.css").write_text("h1 { letter-spacing: 0.01em; }\n")

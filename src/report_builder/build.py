@@ -18,11 +18,11 @@ from . import readlog
 from .config import Config, load_config, source_date_epoch
 from .deadline import build_deadline
 from .errors import Collector, Diagnostic, ReportError
-from .fonts import declared_fonts_only, font_warnings, fonts_cache
+from .fonts import declared_fonts_only, font_warnings, fonts_cache, printed_sources
 from .output import STATE_DIR, Commit, build_lock, output_dir, remove_stale_temporaries, shown_path
 from .processes import start_forked, stop_forked
 from .project import Project, load_project
-from .stamps import State, inputs_of, refuse_changed_inputs, stamp_reads
+from .stamps import State, refuse_changed_inputs
 from .writers import FORMATS, WRITERS, Job, PrintEdition, Writer
 from .writers.print_layout import PrintSettings, lay_out_print, print_workers
 
@@ -77,9 +77,9 @@ def build(
     )
     say = progress or (lambda message: None)
     result = BuildResult()
-    with build_deadline() as deadline:
+    with build_deadline() as deadline, readlog.recording(FORMATS) as reads:
         project = load_project(directory)
-        config = load_config(project)
+        config = load_config(project)  # read for every output
         out_dir = output_dir(project.root, out)
         with build_lock(out_dir):
             remove_stale_temporaries(out_dir)
@@ -94,17 +94,13 @@ def build(
             articles = len(_article_files(project, config)) if needs_layout else 0
             with (
                 declared_fonts_only(fonts_dir),
-                readlog.recording() as reads,
                 print_workers(project, config, articles, options.jobs) as workers,
             ):
                 say("loading content")
-                publication = load_publication(project, config)
+                publication = load_publication(project, config)  # read for every output
                 deadline.check()
                 if workers is not None:
                     workers.content_loaded()
-                # Files read while loading are stamped with the bytes read; the others with their
-                # hash now, before rendering reads them (see stamps.stamp_reads).
-                snapshots = {fmt: state.snapshot(project.root, inputs_of(publication, project, fmt)) for fmt in stale}
                 settings = PrintSettings(
                     options.jobs, out_dir / STATE_DIR / "chunks", fonts_dir, not force, keep_intermediate
                 )
@@ -113,11 +109,10 @@ def build(
             if strict and result.warnings:
                 raise ReportError(as_errors(result.warnings))
             refuse_changed_inputs(project, reads)
-            for snapshot in snapshots.values():
-                stamp_reads(snapshot, project.root, reads)
+            stamps = {fmt: state.stamp(fmt, project.root, reads.record_for(fmt)) for fmt in stale}
             deadline.check()
             deadline.stop()  # from here on, nothing stops the build between one replaced output and the next
-            result.outputs = _commit(out_dir, config, state, data, snapshots)
+            result.outputs = _commit(out_dir, config, state, data, stamps)
     return result
 
 
@@ -157,15 +152,17 @@ def _write_outputs(publication, project, formats, settings: PrintSettings, worke
     data: dict[str, bytes] = {}
     failed = True
     try:
-        edition, prepared = _print_edition(publication, project, printed, settings, workers, say, result)
+        with readlog.reading_for(writer.name for writer in printed):
+            edition, prepared = _print_edition(publication, project, printed, settings, workers, say, result)
         for writer in writers:
             if writer.name in _STEPS:
                 say(_STEPS[writer.name])
-            if writer.name in forked:
-                data[writer.name], digests = forked[writer.name][1].result()
-                readlog.merge(digests)
-            else:
-                data[writer.name] = writer.write(Job(publication, project, edition, prepared.get(writer.name)))
+            with readlog.reading_for([writer.name]):
+                if writer.name in forked:
+                    data[writer.name], record = forked[writer.name][1].result()
+                    readlog.absorb(record)
+                else:
+                    data[writer.name] = writer.write(Job(publication, project, edition, prepared.get(writer.name)))
         if edition is not None and edition.print_html is not None:
             data[INTERMEDIATE] = edition.print_html.encode("utf-8")  # written with the outputs (see _commit)
         failed = False
@@ -179,9 +176,13 @@ def _write_outputs(publication, project, formats, settings: PrintSettings, worke
 _STEPS = {"epub": "assembling EPUB", "html": "rendering HTML edition"}
 
 
-def _write_alone(writer: Writer, publication, project: Project) -> bytes:
-    """A writer that needs no print layout, in a forked process (see processes.start_forked)."""
-    return writer.write(Job(publication, project))
+def _write_alone(writer: Writer, publication, project: Project) -> tuple[bytes, readlog.Record | None]:
+    """A writer that needs no print layout, in a forked process (see processes.start_forked):
+    its bytes, and what it used (see readlog.Record)."""
+    with readlog.reading_for([writer.name]):
+        data = writer.write(Job(publication, project))
+    log = readlog.active()
+    return data, log.record_for(writer.name) if log is not None else None
 
 
 def _print_edition(
@@ -192,14 +193,16 @@ def _print_edition(
     if not printed:
         return None, {}
     if any(writer.name == "pdf" for writer in printed):
-        printed_files = sorted(inputs_of(publication, project, "pdf").files)
-        result.warnings.extend(font_warnings(publication, project, printed_files, settings.fonts))
+        result.warnings.extend(
+            font_warnings(publication, project, printed_sources(publication, project), settings.fonts)
+        )
     prepared = {}
 
     def prepare() -> None:
         for writer in printed:
             if writer.prepare is not None:
-                prepared[writer.name] = writer.prepare(publication, project)
+                with readlog.reading_for([writer.name]):
+                    prepared[writer.name] = writer.prepare(publication, project)
 
     meanwhile = prepare if any(writer.prepare for writer in printed) else None
     edition = lay_out_print(publication, project, settings, workers, meanwhile, say)
@@ -282,6 +285,7 @@ def load_publication(project: Project, config: Config | None = None):
 
 def _article_files(project, config):
     if config.articles is None:
+        readlog.probe(project.root, "content/*.md")  # a new article is a new input
         return [(p, (None, None)) for p in sorted(project.content_dir.glob("*.md"))]
     positions = config.article_positions or [(None, None)] * len(config.articles)
     return [(project.content_dir / name, pos) for name, pos in zip(config.articles, positions)]
@@ -317,8 +321,7 @@ def check_presentation(directory: str | Path, publication) -> list[Diagnostic]:
         except ReportError as exc:
             errors.extend(d for d in exc.diagnostics if d not in errors.diagnostics)
     if "pdf" in publication.config.formats:
-        printed_files = sorted(inputs_of(publication, project, "pdf").files)
-        warnings.extend(font_warnings(publication, project, printed_files, fonts_dir))
+        warnings.extend(font_warnings(publication, project, printed_sources(publication, project), fonts_dir))
     if errors.diagnostics:
         raise ReportError(errors.diagnostics + warnings)  # the warnings are news too
     return warnings

@@ -562,6 +562,30 @@ def print_fonts(project, own_styles: list[Path], directory: Path) -> PrintFonts:
     return PrintFonts(font_face_css(faces), directory, tuple(faces))
 
 
+def printed_sources(publication, project) -> list[str]:
+    """The project files whose text is printed: report.yaml, the articles, their images, the fact
+    tables used (and their sidecars) and the project's print templates; the ones checked for glyphs."""
+    names = {"report.yaml"}
+    for article in publication.articles:
+        names.add(article.path)
+        names.update(image.src for image in article.images)
+    used = {u.table for u in publication.facts_used}
+    used.update(name for article in publication.articles for name in (*article.tables, *article.charts))
+    for table in (publication.tables[name] for name in sorted(used)):
+        names.add(table.path)
+        sidecar = (project.root / table.path).with_suffix(".yaml")
+        if table.path.endswith((".csv", ".tsv", ".xlsx")) and sidecar.is_file():
+            names.add(project.display(sidecar))
+    templates = project.templates_dir
+    if templates.is_dir():
+        for path in sorted(templates.rglob("*")):
+            resolved = path.resolve()
+            top_level_other = path.parent == templates and path.name.startswith(("web.html", "epub_"))
+            if path.is_file() and not top_level_other and project.root in resolved.parents:
+                names.add(path.relative_to(project.root).as_posix())
+    return sorted(names)
+
+
 def font_warnings(publication, project, printed: list[str], directory: Path) -> list[Diagnostic]:
     """A warning for each character of the printed sources (project files) no declared font covers."""
     from .facts import export_text

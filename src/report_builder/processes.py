@@ -10,8 +10,6 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-from . import readlog
-
 
 def exit_with_parent(parent: int) -> None:
     """Pool initializer: a worker whose build was killed exits instead of waiting for work forever
@@ -36,8 +34,8 @@ def kill_workers(pool: ProcessPoolExecutor) -> None:
 _FORKED: list[Any] = []
 
 
-def start_forked(function: Callable[..., bytes], *args: Any) -> tuple[ProcessPoolExecutor, Future] | None:
-    """`function(*args)` in a forked process; its future gives (bytes, digests of what it read).
+def start_forked(function: Callable[..., Any], *args: Any) -> tuple[ProcessPoolExecutor, Future] | None:
+    """`function(*args)` in a forked process; its future gives what the call returns.
 
     None where processes are not forked: the caller then makes the call itself.
     """
@@ -56,7 +54,6 @@ def stop_forked(pool: ProcessPoolExecutor, failed: bool) -> None:
     _FORKED.clear()
 
 
-def _run_forked() -> tuple[bytes, dict[str, str]]:
+def _run_forked() -> Any:
     function, args = _FORKED
-    log = readlog.active()
-    return function(*args), dict(log.digests) if log is not None else {}
+    return function(*args)

@@ -1,26 +1,47 @@
-"""What one build read: each project file's bytes, read once, and their sha256.
+"""What one build read: each file's bytes, read once, their sha256, and which outputs used them.
 
 During a build (`recording`) every reader of project files goes through `read_bytes`: the
 first read of a file keeps its bytes, later reads in the build get the same bytes, so every
 edition is made from one version of each file even when an editor saves it meanwhile. The
 build state records these digests (the bytes that were used), not a second read of the file.
 
+The log is also the record of what each output depends on (stamps.py makes the outputs'
+stamps from it): every read, every file used without being read here (`depend`: built-in
+templates, the fonts) and every place looked in that could hold a new input (`probe`: a
+project template or stylesheet that would replace a built-in one) is noted for the outputs
+being made at that moment (`reading_for`).
+
 Processes forked during the build inherit the log; what they read themselves (the HTML
-edition's templates, the layout workers' images) comes back as digests (`note`), and a file
-that gave different bytes to two readers is reported (`changed`), so the build replaces nothing.
+edition's templates, the layout workers' images) comes back as digests (`merge`) or as a
+whole `Record` (`absorb`), and a file that gave different bytes to two readers is reported
+(`changed`), so the build replaces nothing.
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
+@dataclass
+class Record:
+    """What some outputs used: digests of the bytes read, files used unread, and listings."""
+
+    digests: dict[str, str] = field(default_factory=dict)  # resolved path → sha256 of the bytes used
+    depends: set[str] = field(default_factory=set)  # resolved paths used without being read here
+    listings: dict[str, list[str]] = field(default_factory=dict)  # glob (relative to the project) → matches
+
+
 class ReadLog:
-    def __init__(self):
+    def __init__(self) -> None:
         self.digests: dict[str, str] = {}  # resolved path → sha256 of the bytes used
         self.changed: set[str] = set()  # resolved paths that gave two readers different bytes
+        self.scope: frozenset[str] = frozenset()  # the outputs being made now
+        self.records: dict[str, Record] = {}  # output → what it used
         self._data: dict[str, bytes] = {}
 
     def read(self, path: Path, limit: int | None = None) -> bytes:
@@ -30,10 +51,12 @@ class ReadLog:
             data = _read_regular(Path(key), limit)
             self._data[key] = data
             self.note(key, hashlib.sha256(data).hexdigest())
-        elif limit is not None and len(data) > limit:
-            from .inputs import FileTooLarge
+        else:
+            if limit is not None and len(data) > limit:
+                from .inputs import FileTooLarge
 
-            raise FileTooLarge(len(data), limit)
+                raise FileTooLarge(len(data), limit)
+            self._used(key)
         return data
 
     def note(self, key: str, digest: str) -> None:
@@ -41,13 +64,57 @@ class ReadLog:
         known = self.digests.setdefault(key, digest)
         if known != digest:
             self.changed.add(key)
+        self._used(key)
 
     def merge(self, digests: dict[str, str]) -> None:
         for key, digest in digests.items():
             self.note(key, digest)
 
+    def depend(self, path: Path) -> None:
+        """The outputs being made use `path`, read elsewhere (by a library, or once per machine)."""
+        key = str(Path(path).resolve())
+        for output in self.scope:
+            self._record(output).depends.add(key)
+
+    def probe(self, root: Path, pattern: str) -> None:
+        """The outputs being made depend on which files under `root` match `pattern` (a new one may be an input)."""
+        for output in self.scope:
+            listings = self._record(output).listings
+            if pattern not in listings:
+                listings[pattern] = list_files(root, pattern)
+
+    def absorb(self, record: Record) -> None:
+        """What a forked process recorded for the outputs being made (see `record_for`)."""
+        self.merge(record.digests)
+        for output in self.scope:
+            mine = self._record(output)
+            mine.depends.update(record.depends)
+            for pattern, names in record.listings.items():
+                mine.listings.setdefault(pattern, names)
+
+    def use(self, path: Path) -> None:
+        """The outputs being made use `path` again: read earlier in this build, else as `depend`."""
+        key = str(Path(path).resolve())
+        if key in self.digests:
+            self._used(key)
+        else:
+            self.depend(path)
+
     def digest(self, path: Path) -> str | None:
         return self.digests.get(str(Path(path).resolve()))
+
+    def record_for(self, output: str) -> Record:
+        """What `output` used, each file with the digest of the bytes this process got from it."""
+        record = self._record(output)
+        digests = {key: self.digests[key] for key in record.digests}
+        return Record(digests, set(record.depends), dict(record.listings))
+
+    def _used(self, key: str) -> None:
+        for output in self.scope:
+            self._record(output).digests[key] = self.digests[key]
+
+    def _record(self, output: str) -> Record:
+        return self.records.setdefault(output, Record())
 
 
 _active: ReadLog | None = None
@@ -58,20 +125,70 @@ def active() -> ReadLog | None:
 
 
 @contextmanager
-def recording():
-    """Route every read of a project file through one ReadLog for the duration of a build."""
+def recording(outputs: Iterable[str] = ()) -> Iterator[ReadLog]:
+    """Route every read of a project file through one ReadLog for the duration of a build;
+    what is read is used by `outputs` until `reading_for` says otherwise."""
     global _active
     previous, _active = _active, ReadLog()
+    _active.scope = frozenset(outputs)
     try:
         yield _active
     finally:
         _active = previous
 
 
+@contextmanager
+def reading_for(outputs: Iterable[str]) -> Iterator[None]:
+    """What is read, used or probed meanwhile is used by `outputs` (outside a build: nothing is noted)."""
+    log = _active
+    if log is None:
+        yield
+        return
+    previous, log.scope = log.scope, frozenset(outputs)
+    try:
+        yield
+    finally:
+        log.scope = previous
+
+
 def merge(digests: dict[str, str]) -> None:
     """Note what another process of this build read (outside a build: nothing to note)."""
     if _active is not None:
         _active.merge(digests)
+
+
+def absorb(record: Record | None) -> None:
+    """Note what a forked process of this build recorded (see ReadLog.absorb)."""
+    if _active is not None and record is not None:
+        _active.absorb(record)
+
+
+def depend(path: Path) -> None:
+    """Note a file the outputs being made use without reading it here (see ReadLog.depend)."""
+    if _active is not None:
+        _active.depend(path)
+
+
+def probe(root: Path, pattern: str) -> None:
+    """Note a place looked in for an input, found or not (see ReadLog.probe)."""
+    if _active is not None:
+        _active.probe(root, pattern)
+
+
+def probe_file(root: Path, path: Path) -> None:
+    """Note that a file of this name under `root` would be an input, whether it exists or not."""
+    if _active is not None:
+        try:
+            relative = Path(path).relative_to(root).as_posix()
+        except ValueError:
+            return
+        _active.probe(root, glob.escape(relative))
+
+
+def use(path: Path) -> None:
+    """Note that the outputs being made use a file again (see ReadLog.use)."""
+    if _active is not None:
+        _active.use(path)
 
 
 def read_bytes(path: Path, limit: int | None = None) -> bytes:
@@ -81,6 +198,11 @@ def read_bytes(path: Path, limit: int | None = None) -> bytes:
     """
     log = _active
     return log.read(path, limit) if log is not None else _read_regular(Path(path), limit)
+
+
+def list_files(root: Path, pattern: str) -> list[str]:
+    """The files matching `pattern` under `root`, relative to it: a new one may be a new input."""
+    return sorted(p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file())
 
 
 def _read_regular(path: Path, limit: int | None) -> bytes:

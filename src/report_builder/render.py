@@ -19,6 +19,7 @@ import jinja2
 from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 
+from . import readlog
 from .content import make_parser
 from .errors import ReportError
 from .model import Article, Publication
@@ -339,9 +340,15 @@ def style_files(project: Project, target: str) -> list[Path]:
     files = []
     for name in STYLESHEETS[target]:
         own = project.styles_dir / name
-        files.append(own if own.exists() else builtin_dir("styles") / name)  # a FIFO is refused when read
+        readlog.probe_file(project.root, own)  # the output depends on whether it exists
+        if own.exists():
+            files.append(own)  # a FIFO is refused when read
+        else:
+            files.append(builtin_dir("styles") / name)
+            readlog.depend(files[-1])
     for extra in ("custom.css", f"custom-{target}.css"):
         own = project.styles_dir / extra
+        readlog.probe_file(project.root, own)
         if own.exists():
             files.append(own)
     return files

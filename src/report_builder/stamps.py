@@ -1,7 +1,9 @@
 """Input hashes → is this output current, and if not, why.
 
 Each output records the content hash of every file it was built from, the directory
-listings that could add a new input, and the versions of the tools that made it. An
+listings that could add a new input, and the versions of the tools that made it: what the
+build's read log (readlog.py) saw the loaders, the template loader, the resource fetcher and
+the writers read while that output was made, not a guess made beforehand. An
 output is current when its file still exists and none of these changed. Hashes of
 unchanged files (same mtime and size) are reused from the state, so a bare `touch`
 costs one re-hash and rebuilds nothing. Paths are recorded relative to the project and
@@ -15,34 +17,25 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import Diagnostic, ReportError
 from .inputs import read_regular
 from .output import STATE_DIR
+from .readlog import Record, list_files
 
 if TYPE_CHECKING:
     from .project import Project
     from .readlog import ReadLog
 
 #: bump when the state format changes: every output is then rebuilt once
-STAMP_VERSION = 2
+STAMP_VERSION = 3
 STATE_FILE = "state.json"
 #: a file modified this recently may change again within the same timestamp tick, so its
 #: hash is not trusted on mtime and size alone next time (git's "racy clean" problem)
 RACY_WINDOW_NS = 2_000_000_000
-
-
-@dataclass
-class Inputs:
-    """What one output depends on: files (relative to the project root), listings, versions."""
-
-    files: set[str] = field(default_factory=set)
-    listings: dict[str, list[str]] = field(default_factory=dict)  # glob → the matching files
-    versions: dict[str, str] = field(default_factory=dict)
-    outside: dict[str, str] = field(default_factory=dict)  # label → absolute path (built-ins, fonts)
 
 
 @dataclass
@@ -99,17 +92,28 @@ class State:
         self.hashes[key] = FileHash(digest, info.st_mtime_ns if settled else -1, info.st_size)
         return digest
 
-    def snapshot(self, root: Path, inputs: Inputs) -> dict:
-        """The hashes of every input now: take it before rendering (the build then puts in the
-        digests of the bytes it read, see build._stamp_reads) and record it after writing."""
-        files = {name: self.file_hash(root / name) for name in sorted(inputs.files)}
-        outside = {label: self.file_hash(Path(p)) for label, p in sorted(inputs.outside.items())}
+    def stamp(self, fmt: str, root: Path, record: Record) -> dict:
+        """What `fmt`'s output was built from (see readlog.Record): project files relative to
+        `root` with the digests of the bytes used, other files with their hash now, the listings
+        looked at, and the versions that shape its bytes."""
+        files, outside = {}, {}
+        for key, digest in record.digests.items():
+            name = _inside(root, Path(key))
+            if name is None:
+                outside[key] = digest
+            else:
+                files[name] = digest
+        for key in record.depends:
+            name = _inside(root, Path(key))
+            if name is None:
+                outside.setdefault(key, self.file_hash(Path(key)))
+            else:
+                files.setdefault(name, self.file_hash(root / name))
         return {
-            "files": files,
-            "outside": outside,
-            "outside_paths": dict(sorted(inputs.outside.items())),
-            "listings": dict(sorted(inputs.listings.items())),
-            "versions": dict(sorted(inputs.versions.items())),
+            "files": dict(sorted(files.items())),
+            "outside": dict(sorted(outside.items())),
+            "listings": dict(sorted(record.listings.items())),
+            "versions": current_versions(fmt),
         }
 
     @staticmethod
@@ -131,9 +135,6 @@ class State:
     def settle(self, fmt: str, record: dict):
         """After `fmt`'s output was replaced: `record` is the output's record."""
         self.records[fmt] = record
-
-    def forget(self, fmt: str):
-        self.records.pop(fmt, None)
 
     def outputs(self) -> list[str]:
         """The file names of every output the state lists, replaced or about to be."""
@@ -169,7 +170,7 @@ class State:
             return f"{output.name} is missing"
         if self.file_hash(output) != record.get("output_sha256"):
             return f"{output.name} was changed outside the build"
-        if record.get("versions") != current_versions():
+        if record.get("versions") != current_versions(fmt):
             return "tool versions changed"
         for pattern, names in record.get("listings", {}).items():
             now = list_files(root, pattern)
@@ -182,84 +183,18 @@ class State:
         for name, digest in record.get("files", {}).items():
             if self.file_hash(root / name) != digest:
                 return f"{name} changed"
-        for label, digest in record.get("outside", {}).items():
-            path = record.get("outside_paths", {}).get(label)
-            if path is None or self.file_hash(Path(path)) != digest:
-                return f"{label} changed"
+        for path, digest in record.get("outside", {}).items():
+            if self.file_hash(Path(path)) != digest:
+                return f"{path} changed"
         return None
 
 
-def inputs_of(publication, project: Project, fmt: str) -> Inputs:
-    """Every file one output was built from (see stamps.py)."""
-    from .fonts import font_paths
-    from .render import STYLESHEETS, style_files, template_files
-
-    config = publication.config
-    inputs = Inputs(versions=current_versions())
-    root = project.root
-    inputs.files.add("report.yaml")
-    for article in publication.articles:
-        inputs.files.add(article.path)
-        inputs.files.update(image.src for image in article.images)
-    used_tables = {u.table for u in publication.facts_used}
-    used_tables.update(name for article in publication.articles for name in (*article.tables, *article.charts))
-    for table in (publication.tables[name] for name in sorted(used_tables)):
-        inputs.files.add(table.path)
-        sidecar = (root / table.path).with_suffix(".yaml")
-        if table.path.endswith((".csv", ".tsv", ".xlsx")) and sidecar.is_file():
-            inputs.files.add(project.display(sidecar))
-    if config.articles is None:
-        inputs.listings["content/*.md"] = list_files(root, "content/*.md")
-    excluded = {"pdf": ("web.html", "epub_"), "html": ("print.html", "epub_"), "epub": ("web.html",)}[fmt]
-    for path in template_files(project):
-        if not path.name.startswith(excluded):
-            _add_file(inputs, project, path, "built-in template")
-            # a project file of a built-in template's name would replace it
-            inputs.listings[f"templates/{path.name}"] = list_files(root, f"templates/{path.name}")
-    # an override may include or extend any other file under templates/, in any subfolder
-    inputs.files.update(
-        name
-        for name in list_files(root, "templates/**/*")
-        if ("/" in name.removeprefix("templates/") or not Path(name).name.startswith(excluded))
-        and _inside(project, name)
-    )
-    style_targets = ("pdf", "epub") if fmt == "epub" else (fmt,)  # the EPUB page-list comes from the print layout
-    for target in style_targets:
-        # a project stylesheet of one of these names would replace or extend the built-in ones
-        for name in (*STYLESHEETS[target], "custom.css", f"custom-{target}.css"):
-            inputs.listings[f"styles/{name}"] = list_files(root, f"styles/{name}")
-    styles = {path for target in style_targets for path in style_files(project, target)}
-    if fmt in ("pdf", "epub"):
-        for font in font_paths():
-            inputs.outside[f"font {font.name}"] = str(font)
-    for path in styles:
-        _add_file(inputs, project, path, "built-in style")
-    if fmt == "epub" and config.epub.cover:
-        inputs.files.add(project.display(project.root / config.epub.cover))
-    return inputs
-
-
-def _add_file(inputs, project, path, label):
-    resolved = path.resolve()
-    if resolved == project.root or project.root in resolved.parents:
-        inputs.files.add(project.display(resolved))
-    elif project.root in path.absolute().parents:
-        pass  # a project file linking outside: refused when rendered, never read for a stamp
-    else:
-        inputs.outside[f"{label} {resolved.name}"] = str(resolved)
-
-
-def _inside(project, name: str) -> bool:
-    resolved = (project.root / name).resolve()
-    return project.root in resolved.parents
-
-
-def stamp_reads(snapshot: dict, root: Path, reads: ReadLog) -> None:
-    """Stamp each input with the digest of the bytes the build used, where it read the file."""
-    for name in snapshot["files"]:
-        digest = reads.digest(root / name)
-        if digest is not None:
-            snapshot["files"][name] = digest
+def _inside(root: Path, path: Path) -> str | None:
+    """`path` relative to the project root, or None when it is not in the project."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return None
 
 
 def refuse_changed_inputs(project: Project, reads: ReadLog) -> None:
@@ -272,40 +207,27 @@ def refuse_changed_inputs(project: Project, reads: ReadLog) -> None:
         )
 
 
-def list_files(root: Path, pattern: str) -> list[str]:
-    """The files matching `pattern` under `root`, relative to it: a new one may be a new input."""
-    return sorted(p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file())
-
-
-@functools.lru_cache(maxsize=1)
-def _package_versions() -> tuple:
+@functools.cache
+def _package_version(package: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
-    found = []
-    for package in (
-        "weasyprint",
-        "ebooklib",
-        "markdown-it-py",
-        "mdit-py-plugins",
-        "babel",
-        "jinja2",
-        "fontpkg-noto-serif",
-        "fontpkg-noto-sans",
-    ):
-        try:
-            found.append((package, version(package)))
-        except PackageNotFoundError:
-            found.append((package, "absent"))
-    return tuple(found)
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "absent"
 
 
-def current_versions() -> dict[str, str]:
-    """Versions that change outputs: ours, the renderers', and SOURCE_DATE_EPOCH."""
+def current_versions(fmt: str | None = None) -> dict[str, str]:
+    """Versions that shape `fmt`'s bytes (every output's when None): ours, the stamp format's,
+    SOURCE_DATE_EPOCH, and those of the packages its writer names (writers.Writer.packages)."""
     from . import __version__
+    from .writers import WRITERS
 
+    writers = [WRITERS[fmt]] if fmt is not None else list(WRITERS.values())
+    packages = sorted({package for writer in writers for package in writer.packages}, key=str.lower)
     return {
         "report-builder": __version__,
         "stamp": str(STAMP_VERSION),
         "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", ""),
-        **dict(_package_versions()),
+        **{package: _package_version(package) for package in packages},
     }

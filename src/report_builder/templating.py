@@ -41,6 +41,7 @@ import jinja2
 import jinja2.sandbox
 from markupsafe import Markup
 
+from . import readlog
 from .errors import Diagnostic, ReportError
 from .project import Project, builtin_dir
 
@@ -218,16 +219,20 @@ class _Templates(jinja2.BaseLoader):
     def get_source(self, environment, template):
         pieces = _name_pieces(template)
         own = self.project.templates_dir.joinpath(*pieces)
+        readlog.probe_file(self.project.root, own)  # a project file of this name would replace a built-in one
         if os.path.lexists(own):
             return self._project_source(template, own)
         builtin = builtin_dir("templates").joinpath(*pieces)
         if os.path.isfile(builtin):
+            readlog.depend(builtin)
             mtime = builtin.stat().st_mtime
-            return (
-                builtin.read_text(encoding="utf-8"),
-                str(builtin),
-                lambda: os.path.isfile(builtin) and builtin.stat().st_mtime == mtime,
-            )
+
+            def builtin_uptodate() -> bool:  # Jinja asks before each reuse: the output uses it again
+                readlog.probe_file(self.project.root, own)
+                readlog.depend(builtin)
+                return os.path.isfile(builtin) and builtin.stat().st_mtime == mtime
+
+            return builtin.read_text(encoding="utf-8"), str(builtin), builtin_uptodate
         raise jinja2.TemplateNotFound(template)
 
     def _project_source(self, template, path: Path):
@@ -260,7 +265,13 @@ class _Templates(jinja2.BaseLoader):
             raise TemplateRefused(template, f"{shown}: {refusal}", shown, f"refused to read the file: {refusal}")
         text = read_text(path, shown, inside=self.project.root)
         mtime = path.stat().st_mtime
-        return text, str(path), lambda: os.path.isfile(path) and path.stat().st_mtime == mtime
+
+        def uptodate() -> bool:  # Jinja asks before each reuse: the output uses it again
+            readlog.probe_file(self.project.root, path)
+            readlog.use(path)
+            return os.path.isfile(path) and path.stat().st_mtime == mtime
+
+        return text, str(path), uptodate
 
     def list_templates(self):
         root = self.project.templates_dir

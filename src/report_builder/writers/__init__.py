@@ -47,7 +47,28 @@ class Writer:
     name: str  # the format and the output's suffix: `SLUG.NAME`
     needs_print_layout: bool
     write: Callable[[Job], bytes]
+    packages: tuple[str, ...]  # the distributions whose versions shape its bytes (see stamps.py)
     prepare: Callable[[Publication, Project], Any] | None = None
+
+
+#: what every output is made with: the content loaders, the templates, the HTML sanitiser, image sizes
+_CONTENT = (
+    "markdown-it-py",
+    "mdit-py-plugins",
+    "jinja2",
+    "markupsafe",
+    "babel",
+    "pyyaml",
+    "openpyxl",
+    "lxml",
+    "Pillow",
+)
+#: … and the print layout: WeasyPrint and what it draws and writes with, the fonts, the merge
+_PRINT = (
+    *_CONTENT,
+    *("weasyprint", "pydyf", "tinycss2", "cssselect2", "fonttools", "pikepdf", "uharfbuzz"),
+    *("fontpkg-noto-serif", "fontpkg-noto-sans"),
+)
 
 
 def _write_pdf(job: Job) -> bytes:
@@ -78,9 +99,15 @@ def _write_html(job: Job) -> bytes:
 WRITERS: dict[str, Writer] = {
     writer.name: writer
     for writer in (
-        Writer("pdf", needs_print_layout=True, write=_write_pdf),
-        Writer("epub", needs_print_layout=True, write=_write_epub, prepare=_prepare_epub),
-        Writer("html", needs_print_layout=False, write=_write_html),
+        Writer("pdf", needs_print_layout=True, write=_write_pdf, packages=_PRINT),
+        Writer(
+            "epub",
+            needs_print_layout=True,  # the page-list and the printed cover
+            write=_write_epub,
+            packages=(*_PRINT, "ebooklib", "pypdfium2"),
+            prepare=_prepare_epub,
+        ),
+        Writer("html", needs_print_layout=False, write=_write_html, packages=_CONTENT),
     )
 }
 #: every format, in the order outputs are built and listed

@@ -64,13 +64,15 @@ def lay_out_print(
 
     `meanwhile` is work for this process while the workers lay out; a single layout leaves it.
     """
-    from ..fonts import print_fonts
+    from ..fonts import font_paths, print_fonts
     from ..render import render_document, style_files
     from .pdf.layout import check_stylesheets
 
     own_styles = [path for path in style_files(project, "pdf") if project.root in path.resolve().parents]
     warnings = check_stylesheets(project, own_styles)
     fonts = print_fonts(project, own_styles, settings.fonts)
+    for font in font_paths():  # the static instances are made from them, once per machine
+        readlog.depend(font)
     print_html = None
     if settings.keep_html or workers is None:
         say("rendering print HTML")
