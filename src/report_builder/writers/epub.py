@@ -3,7 +3,7 @@
 XHTML files come from the `epub_*.xhtml` templates (one per article, plus cover, title page,
 contents and sources); page-break markers are placed where the printed pages begin
 (pagelist.py); ebooklib packages the book, with the additions EPUB 3 and reproducible builds
-need (`_BookWriter`).
+need, in a zip written the same every build (`_write`).
 """
 
 from __future__ import annotations
@@ -663,49 +663,48 @@ def _depth(entries) -> int:
 
 
 def _write(book, modified: dt.datetime) -> bytes:
+    """The book's bytes: ebooklib writes the package (its public `write_epub`), and the zip is
+    written again here, the same every build: `mimetype` first and stored, then every entry in
+    ebooklib's order, one fixed date, fixed attributes, and `xml:lang` on <package>."""
+    packed = io.BytesIO()
+    options = {
+        "mtime": modified,
+        "epub2_guide": False,
+        "epub3_landmark": False,
+        "epub3_pages": False,
+        "compresslevel": 0,  # read back at once below: compressed once, there
+        "raise_exceptions": True,
+    }
+    epub.write_epub(packed, book, options)
+    with zipfile.ZipFile(packed) as written:
+        entries = [(info.filename, written.read(info)) for info in written.infolist()]
     out = io.BytesIO()
-    writer = _BookWriter(out, book, modified)
-    writer.process()
-    writer.write()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in sorted(entries, key=lambda entry: entry[0] != "mimetype"):
+            content = _with_package_language(data, book.language) if name.endswith(".opf") else data
+            archive.writestr(_entry(name, _zip_time(modified)), content)
     return out.getvalue()
 
 
-class _BookWriter(epub.EpubWriter):
-    """ebooklib's writer plus `xml:lang` on <package> and a zip that is the same every build."""
-
-    def __init__(self, out, book, modified: dt.datetime):
-        super().__init__(
-            out, book, {"mtime": modified, "epub2_guide": False, "epub3_landmark": False, "epub3_pages": False}
-        )
-        # a zip's DOS dates run from 1980 to 2107: a book dated outside them is zipped at the nearer end
-        earliest = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
-        latest = dt.datetime(2107, 12, 31, tzinfo=dt.UTC)
-        self.zip_time = min(max(modified, earliest), latest).timetuple()[:6]
-
-    def _write_opf_file(self, root):
-        root.set(f"{{{XML_NS}}}lang", self.book.language)
-        super()._write_opf_file(root)
-
-    def write(self):
-        # as ebooklib's own write(), into a zip with fixed timestamps
-        self.out = _FixedTimeZip(self.file_name, self.zip_time)
-        self.out.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
-        self._write_container()
-        self._write_opf()
-        self._write_items()
-        self.out.close()
+def _zip_time(modified: dt.datetime) -> tuple[int, int, int, int, int, int]:
+    """A zip's DOS dates run from 1980 to 2107: a book dated outside them is zipped at the nearer end."""
+    earliest = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+    latest = dt.datetime(2107, 12, 31, tzinfo=dt.UTC)
+    year, month, day, hour, minute, second = min(max(modified, earliest), latest).timetuple()[:6]
+    return year, month, day, hour, minute, second
 
 
-class _FixedTimeZip(zipfile.ZipFile):
-    """A zip whose entries all carry one timestamp and fixed attributes, in the order written."""
+def _entry(name: str, date_time: tuple[int, int, int, int, int, int]) -> zipfile.ZipInfo:
+    """One zip entry's header: `mimetype` stored (EPUB requires it), the rest deflated; Unix, 0644."""
+    info = zipfile.ZipInfo(name, date_time=date_time)
+    info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+    info.create_system = 3
+    info.external_attr = 0o644 << 16
+    return info
 
-    def __init__(self, file, date_time):
-        super().__init__(file, "w", zipfile.ZIP_DEFLATED, compresslevel=9)
-        self.date_time = date_time
 
-    def writestr(self, name, data, compress_type=None, compresslevel=None):
-        info = zipfile.ZipInfo(name, date_time=self.date_time)
-        info.compress_type = zipfile.ZIP_DEFLATED if compress_type is None else compress_type
-        info.create_system = 3
-        info.external_attr = 0o644 << 16
-        super().writestr(info, data)
+def _with_package_language(opf: bytes, language: str) -> bytes:
+    """The package document with `xml:lang` on <package> (ebooklib writes none), as ebooklib wrote it otherwise."""
+    root = etree.fromstring(opf)
+    root.set(f"{{{XML_NS}}}lang", language)
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True) + (b"\n" if opf.endswith(b"\n") else b"")
