@@ -56,7 +56,6 @@ MAX_XLSX_CELLS = 2_000_000
 #: bytes a spreadsheet's parts may unpack to, as its zip directory declares them (reads stop there)
 MAX_XLSX_UNPACKED = 100 * 1024 * 1024
 DELIMITERS = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "|": "|"}
-_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 
 
 class _CellError(ValueError):

@@ -207,11 +207,6 @@ def _same_address(a: str, b: str) -> bool:
     return a == b
 
 
-def locate_reference(project: Project, url: str) -> tuple[str, int | None, int | None]:
-    """Where the project writes an address that resolves to `url` (see find_reference)."""
-    return find_reference(project, url)[:3]
-
-
 def find_reference(project: Project, url: str) -> tuple[str, int | None, int | None, str | None]:
     """(file, line, col, address as written) of the first place the project writes an address
     that resolves to `url`: a Markdown image (at its `![`), `cover:` in report.yaml, its templates

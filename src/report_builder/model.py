@@ -129,7 +129,6 @@ class Publication:
     tables: dict[str, FactTable]
     facts_used: list[FactUse]
     date_text: str = ""
-    inputs: list[str] = field(default_factory=list)  # project files read, for change tracking
 
     @property
     def has_images(self) -> bool:

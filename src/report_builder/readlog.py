@@ -100,9 +100,6 @@ class ReadLog:
         else:
             self.depend(path)
 
-    def digest(self, path: Path) -> str | None:
-        return self.digests.get(str(Path(path).resolve()))
-
     def record_for(self, output: str) -> Record:
         """What `output` used, each file with the digest of the bytes this process got from it."""
         record = self._record(output)

@@ -24,7 +24,7 @@ from .content import make_parser
 from .errors import ReportError
 from .model import Article, Publication
 from .project import Project, builtin_dir
-from .templating import css_string, make_environment, render_template, style_text, template_files, within_limits  # noqa: F401
+from .templating import css_string, make_environment, render_template, style_text, within_limits  # noqa: F401
 
 
 @dataclass

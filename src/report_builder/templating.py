@@ -293,15 +293,6 @@ def _name_pieces(name) -> list[str]:
     return pieces
 
 
-def template_files(project: Project) -> list[Path]:
-    """Every template that may be used: the project's own and the built-in ones."""
-    files = []
-    for directory in (project.templates_dir, builtin_dir("templates")):
-        if directory.is_dir():
-            files.extend(sorted(p for p in directory.iterdir() if p.is_file()))
-    return files
-
-
 # -- rendering -----------------------------------------------------------------------------------
 
 
