@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -144,10 +145,13 @@ def _write_outputs(publication, project, formats, settings: PrintSettings, worke
     writers = [WRITERS[fmt] for fmt in formats]
     printed = [writer for writer in writers if writer.needs_print_layout]
     elsewhere = printed and settings.jobs > 1
-    forked = {
-        w.name: start_forked(_write_alone, w, publication, project) for w in writers if elsewhere and w not in printed
-    }
-    forked = {name: started for name, started in forked.items() if started is not None}
+    forked: dict[str, tuple[ProcessPoolExecutor, Future]] = {}
+    for writer in writers:
+        started = (
+            start_forked(_write_alone, writer, publication, project) if elsewhere and writer not in printed else None
+        )
+        if started is not None:
+            forked[writer.name] = started
     result.forked = tuple(forked)
     data: dict[str, bytes] = {}
     failed = True
@@ -334,7 +338,7 @@ def clean(directory: str | Path = ".", out: str | Path | None = None) -> list[st
     """Remove the outputs and the build state; return what was removed."""
     project = load_project(directory)
     out_dir = output_dir(project.root, out)
-    removed = []
+    removed: list[str] = []
     if not out_dir.is_dir():
         return removed
     with build_lock(out_dir):

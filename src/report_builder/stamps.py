@@ -96,7 +96,8 @@ class State:
         """What `fmt`'s output was built from (see readlog.Record): project files relative to
         `root` with the digests of the bytes used, other files with their hash now, the listings
         looked at, and the versions that shape its bytes."""
-        files, outside = {}, {}
+        files: dict[str, str | None] = {}  # None: missing (or not a regular file) when stamped
+        outside: dict[str, str | None] = {}
         for key, digest in record.digests.items():
             name = _inside(root, Path(key))
             if name is None:

@@ -119,7 +119,8 @@ def _single(publication, project, settings, print_html: str, say, warnings, kept
         notes = (f"pdf: laid out in one process ({reason})",)
     say("laying out pages")
     layout = layout_pdf(print_html, project, config.identifier, variant=config.pdf.variant, fonts_dir=settings.fonts)
-    readlog.merge(layout.fetcher.fetched)
+    if layout.fetcher is not None:
+        readlog.merge(layout.fetcher.fetched)
     say("writing PDF")
     pdf = write_pdf(layout, config.identifier, variant=config.pdf.variant)
     return PrintEdition(pdf=pdf, layout=layout, warnings=(*warnings, *layout.warnings), notes=notes, print_html=kept)
