@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
 import queue
@@ -22,9 +21,8 @@ from report_builder import build
 
 PROJECTS = Path(__file__).resolve().parent / "projects"
 
-HAS_EPUB = importlib.util.find_spec("report_builder.writers.epub") is not None
 #: every output these tests build; the EPUB joins once its writer exists
-ALL = ("pdf", "epub", "html") if HAS_EPUB else ("pdf", "html")
+ALL = ("pdf", "epub", "html")
 OUTPUT_NAMES = sorted(f"minimal.{fmt}" for fmt in ALL)
 TEMPORARY = re.compile(r"^\.minimal\.(pdf|epub|html)\.report-builder-\w+\.tmp$")
 WAITING = "report-builder: another build of this project is running; waiting for it to finish"

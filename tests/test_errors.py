@@ -8,7 +8,6 @@ only for the "previous outputs untouched" property, through the command line.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import struct
 import zlib
@@ -17,7 +16,7 @@ import pytest
 
 from conftest import copy_project
 
-FORMATS = ["pdf", "html"] + (["epub"] if importlib.util.find_spec("report_builder.writers.epub") else [])
+FORMATS = ["pdf", "html", "epub"]
 
 ARTICLE_TEMPLATE = """\
 {# A project's own article template. #}

@@ -22,13 +22,11 @@ from report_builder.stamps import State
 
 PROJECTS = Path(__file__).resolve().parent / "projects"
 
-HAS_EPUB = importlib.util.find_spec("report_builder.writers.epub") is not None
-needs_epub = pytest.mark.skipif(not HAS_EPUB, reason="the EPUB writer (report_builder.writers.epub) is not written yet")
 
 #: every output these tests build; the EPUB joins once its writer exists
-ALL = ("pdf", "epub", "html") if HAS_EPUB else ("pdf", "html")
+ALL = ("pdf", "epub", "html")
 #: the outputs laid out from the print edition (the EPUB page-list comes from the PDF layout)
-PRINT = ("pdf", "epub") if HAS_EPUB else ("pdf",)
+PRINT = ("pdf", "epub")
 
 SQUARE_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#777"/></svg>\n'
@@ -100,6 +98,23 @@ def edit(path: Path, old: str, new: str):
 def test_a_second_build_rebuilds_nothing_and_reports_every_output_up_to_date(built):
     result = build(built, formats=ALL)
     assert (result.outputs, result.skipped) == ({}, outputs(built))
+
+
+def test_a_build_result_counts_what_was_written_skipped_laid_out_and_forked(built):
+    (built / "styles").mkdir()
+    (built / "styles" / "custom-html.css").write_text("h1 { letter-spacing: 0.01em; }\n")
+    result = build(built, formats=ALL, jobs=2)
+    assert (set(result.outputs), set(result.skipped), result.chunks, result.forked) == ({"html"}, set(PRINT), 0, ())
+
+
+def test_the_html_edition_is_written_in_a_process_of_its_own_while_the_print_edition_is_laid_out(built):
+    assert (
+        build(built, formats=ALL, jobs=2, force=True).forked,
+        build(built, formats=ALL, jobs=1, force=True).forked,
+    ) == (
+        ("html",),
+        (),
+    )
 
 
 def test_a_second_build_leaves_output_bytes_and_mtimes_untouched(built):
@@ -261,7 +276,6 @@ def test_adding_custom_html_css_rebuilds_only_the_html_edition(built):
     assert build(built, formats=ALL).reasons == {"html": "styles/custom-html.css added"}
 
 
-@needs_epub
 def test_adding_custom_epub_css_rebuilds_only_the_epub(built):
     (built / "styles").mkdir()
     (built / "styles" / "custom-epub.css").write_text("h1 { letter-spacing: 0.01em; }\n")
@@ -487,11 +501,10 @@ def test_an_article_edited_just_after_it_was_read_gives_editions_that_agree_and_
 
     pages = pypdf.PdfReader(outputs(built)["pdf"]).pages
     texts = {"pdf": " ".join(page.extract_text() for page in pages), "html": outputs(built)["html"].read_text()}
-    if HAS_EPUB:
-        import zipfile
+    import zipfile
 
-        with zipfile.ZipFile(outputs(built)["epub"]) as book:
-            texts["epub"] = " ".join(book.read(name).decode() for name in book.namelist() if name.endswith(".xhtml"))
+    with zipfile.ZipFile(outputs(built)["epub"]) as book:
+        texts["epub"] = " ".join(book.read(name).decode() for name in book.namelist() if name.endswith(".xhtml"))
     assert {fmt: ("sweeping" in " ".join(text.split()), "painting" in text) for fmt, text in texts.items()} == {
         fmt: (True, False) for fmt in ALL
     }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -15,9 +14,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 STARTER = REPO / "src" / "report_builder" / "starter"
-HAS_EPUB = importlib.util.find_spec("report_builder.writers.epub") is not None
 #: what the starter project builds by default; the EPUB joins once its writer exists
-EDITIONS = ("pdf", "epub", "html") if HAS_EPUB else ("pdf", "html")
+EDITIONS = ("pdf", "epub", "html")
 
 
 def files_under(folder: Path) -> list[str]:
@@ -122,6 +120,5 @@ def test_init_from_a_wheel_installed_in_a_fresh_environment_builds_every_edition
     assert sorted(os.listdir(out)) == sorted([".report-builder", *(f"my-briefing.{fmt}" for fmt in EDITIONS)])
     assert len(pypdf.PdfReader(out / "my-briefing.pdf").pages) > 0
     assert (out / "my-briefing.html").read_text().rstrip().endswith("</html>")
-    if HAS_EPUB:
-        with zipfile.ZipFile(out / "my-briefing.epub") as epub:
-            assert epub.read("mimetype") == b"application/epub+zip"
+    with zipfile.ZipFile(out / "my-briefing.epub") as epub:
+        assert epub.read("mimetype") == b"application/epub+zip"

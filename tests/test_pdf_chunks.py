@@ -133,7 +133,7 @@ def test_an_edit_that_lengthens_an_article_lays_out_only_its_own_chunk(write_pro
     publication = load_publication(load_project(root))
     assert plan_chunks(publication) == plan_chunks(load_publication(load_project(write_project(files, name="b"))))
     second = build(root, formats=["pdf"], jobs=2)
-    assert any("(1 chunk(s) laid out" in note for note in second.notes), second.notes
+    assert (second.chunks_laid_out, second.chunks_reused) == (1, second.chunks - 1)
 
 
 def test_a_publication_without_sources_numbers_its_last_chunks_contents_entries(write_project):
@@ -146,7 +146,7 @@ def test_a_publication_without_sources_numbers_its_last_chunks_contents_entries(
     texts = []
     for jobs, name in ((1, "single"), (3, "chunked")):
         result = build(write_project(files, name=name), formats=["pdf"], jobs=jobs)
-        assert any("laid out in parallel" in note for note in result.notes) == (jobs > 1)
+        assert (result.chunks > 1, result.chunks_laid_out == result.chunks) == (jobs > 1, True)
         texts.append([text.split() for text in page_texts(result.outputs["pdf"])])
     assert texts[1] == texts[0]
     assert any("Part" in words and "3" in words for words in texts[0][1:2])  # the contents lists the last parts
@@ -374,7 +374,7 @@ def test_a_footer_without_page_numbers_leaves_the_pages_unnumbered(tmp_path):
     (root / "styles").mkdir(exist_ok=True)
     (root / "styles" / "custom-pdf.css").write_text("@page { @bottom-right { content: none; } }\n", encoding="utf-8")
     result = build(root, formats=["pdf"], jobs=3)
-    assert any("laid out in parallel" in note for note in result.notes)
+    assert result.chunks > 1
     assert not any(re.search(r"Page \d+ of", text) for text in page_texts(result.outputs["pdf"]))
 
 
@@ -489,7 +489,7 @@ def test_an_edit_that_adds_pages_lays_out_only_its_chunk_and_renumbers_the_conte
         article.read_text(encoding="utf-8") + "\n" + "More to say about the roads. " * 600 + "\n", encoding="utf-8"
     )
     second = build(root, formats=["pdf"], jobs=3)
-    assert any("1 chunk(s) laid out" in note for note in second.notes), second.notes
+    assert (second.chunks_laid_out, second.chunks_reused) == (1, second.chunks - 1)
     texts = page_texts(second.outputs["pdf"])
     assert len(texts) > pages
     contents = texts[1].splitlines()
@@ -529,11 +529,11 @@ def test_chunked_metadata_matches_single(single_and_chunked):
 def test_an_edit_lays_out_only_the_chunk_that_holds_it(tmp_path):
     root = copy_project("multilingual", tmp_path / "p")
     first = build(root, formats=["pdf"], jobs=3)
-    assert any("4 chunk(s) laid out" in note for note in first.notes)  # three of articles, the sources
+    assert (first.chunks, first.chunks_laid_out) == (4, 4)  # three of articles, the sources
     article = root / "content" / "beta.md"
     article.write_text(article.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
     second = build(root, formats=["pdf"], jobs=3)
-    assert any("1 chunk(s) laid out" in note for note in second.notes)
+    assert (second.chunks_laid_out, second.chunks_reused) == (1, 3)
 
 
 def test_an_edit_that_keeps_the_page_count_reuses_the_contents_and_the_page_numbers(tmp_path):
@@ -563,7 +563,7 @@ def test_a_pdf_ua_variant_laid_out_in_chunks_passes_the_pdf_ua_rules(tmp_path):
         config.read_text(encoding="utf-8").replace("pdf:\n", "pdf:\n  variant: pdf/ua-1\n"), encoding="utf-8"
     )
     result = build(root, formats=["pdf"], jobs=2)
-    assert any("laid out in parallel" in note for note in result.notes)
+    assert result.chunks > 1
     report = page.validate_pdf(str(result.outputs["pdf"]), profile="ua1")
     assert [failure.rule_id for failure in report.failures] == []
     assert report.is_compliant

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-import importlib.util
 import io
 import re
 import shutil
@@ -20,7 +19,7 @@ import pytest
 
 from conftest import REPO, copy_project
 
-FORMATS = ["pdf", "html"] + (["epub"] if importlib.util.find_spec("report_builder.writers.epub") else [])
+FORMATS = ["pdf", "html", "epub"]
 
 A_DAY_IN_2023 = "1700000000"  # 2023-11-14
 A_DAY_IN_2001 = "1000000000"  # 2001-09-09
@@ -203,17 +202,17 @@ def chunked_project(root: Path) -> Path:
     return root
 
 
-def digests(root: Path, jobs: int, force: bool = False) -> tuple[dict[str, str], list[str]]:
+def digests(root: Path, jobs: int, force: bool = False) -> tuple[dict[str, str], int]:
     from report_builder import build
 
     result = build(root, formats=FORMATS, jobs=jobs, force=force)
     return (
         {fmt: hashlib.sha256(path.read_bytes()).hexdigest() for fmt, path in sorted(result.outputs.items())},
-        result.notes,
+        result.chunks,
     )
 
 
-def after_an_edit_and_its_revert(root: Path, jobs: int) -> tuple[dict[str, str], list[str]]:
+def after_an_edit_and_its_revert(root: Path, jobs: int) -> tuple[dict[str, str], int]:
     """Build, lengthen an article and build, put it back and build: the cache has a history."""
     digests(root, jobs)
     article = root / "content" / "c.md"
@@ -226,7 +225,7 @@ def after_an_edit_and_its_revert(root: Path, jobs: int) -> tuple[dict[str, str],
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory):
-    """(folder, -j, cache) → (sha256 per output, the build's notes)."""
+    """(folder, -j, cache) → (sha256 per output, the chunks the print layout was split into)."""
 
     def fresh(name):
         return chunked_project(tmp_path_factory.mktemp(name) / "x" / name)
@@ -240,11 +239,7 @@ def matrix(tmp_path_factory):
 
 
 def test_the_matrix_project_is_laid_out_in_chunks(matrix):
-    notes = matrix["one folder", 1, "fresh cache"][1] + matrix["another folder", 2, "fresh cache"][1]
-    assert [note.split(" (")[0] for note in notes if note.startswith("pdf: laid out")] == [
-        "pdf: laid out in chunks, one after another",
-        "pdf: laid out in parallel on 2 cores",
-    ]
+    assert [chunks > 1 for _digests, chunks in matrix.values()] == [True, True, True, True]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

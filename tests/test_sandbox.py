@@ -9,7 +9,6 @@ resource fetcher for is.
 
 from __future__ import annotations
 
-import importlib.util
 import mimetypes
 import os
 import re
@@ -27,7 +26,7 @@ from report_builder.errors import Diagnostic
 from report_builder.fetcher import project_sandbox
 from report_builder.project import builtin_dir, load_project
 
-FORMATS = ["pdf", "html"] + (["epub"] if importlib.util.find_spec("report_builder.writers.epub") else [])
+FORMATS = ["pdf", "html", "epub"]
 
 AUDIT_HOOK = '''\
 """Test hook: record every file opened and every socket operation of this Python process."""
