@@ -192,3 +192,34 @@ def test_another_html_layout_is_an_error_at_its_value(write_project):
     assert errors_of(write_project, "title: T\nhtml: {layout: pages}\n") == [
         "report.yaml:2:16: error: layout must be one of single, not 'pages'"
     ]
+
+
+def test_a_key_declared_with_its_type_alone_is_read_and_checked_from_the_declaration():
+    """What adding a key takes (see README, Development): one field, its type and its doc."""
+    import dataclasses
+
+    from report_builder import config
+    from report_builder.errors import Collector
+    from report_builder.inputs import parse_yaml
+
+    @dataclasses.dataclass(frozen=True)
+    class Extra:
+        depth: int = config.option(2, "levels")
+        names: tuple[str, ...] = config.option((), "names")
+        strict: bool = config.option(False, "a switch")
+
+    def read(text):
+        errors = Collector()
+        values = config._read(Extra, config._Reader(parse_yaml(text, "x.yaml"), "extra.", errors, "x.yaml", None))
+        return Extra(**values), sorted(str(d) for d in errors.diagnostics)
+
+    assert read("depth: 3\nnames: [a, b]\nstrict: true\n") == (Extra(3, ("a", "b"), True), [])
+    assert read("depth: two\nnames: 5\nstrict: 1\nother: 1\n") == (
+        Extra(),
+        [
+            "x.yaml:1:8: error: extra.depth must be a whole number, not 'two'",
+            "x.yaml:2:8: error: extra.names must be a list of text",
+            "x.yaml:3:9: error: extra.strict must be true or false",
+            "x.yaml:4:1: error: unknown key 'extra.other'",
+        ],
+    )

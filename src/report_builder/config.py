@@ -56,7 +56,8 @@ REMOVED_KEYS = {
 #
 # A key is added by adding one field to Config or to its section (PdfSettings, EpubSettings,
 # HtmlSettings) with `option(default, doc)`; its type annotation says how its value is checked
-# (str, bool, bool | None, int, tuple[str, ...]), or `parse=` names a function that reads it.
+# (str, bool, bool | None, int, tuple[str, ...]), or `parse=` names a function that reads it:
+# parse(reader, key, value) returns the value, or None after reader.fail(key, message).
 # The README's report.yaml table lists every key (tests/test_config.py compares them).
 
 
@@ -112,6 +113,13 @@ def _texts(reader: _Reader, key: str, value: Any) -> tuple[str, ...]:
 def _switch(reader: _Reader, key: str, value: Any) -> bool | None:
     if not isinstance(value, bool):
         reader.fail(key, f"{reader.name(key)} must be true or false")
+        return None
+    return value
+
+
+def _whole(reader: _Reader, key: str, value: Any) -> int | None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        reader.fail(key, f"{reader.name(key)} must be a whole number, not {shorten(value)}")
         return None
     return value
 
@@ -211,6 +219,7 @@ _BY_TYPE: dict[str, Callable] = {
     "tuple[str, ...]": _texts,
     "bool": _switch,
     "bool | None": _switch,
+    "int": _whole,
 }
 
 
