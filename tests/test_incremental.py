@@ -565,7 +565,28 @@ def test_every_read_of_a_file_within_a_build_gets_the_bytes_of_the_first(tmp_pat
     with readlog.recording() as log:
         first = readlog.read_bytes(article)
         article.write_text("saved again\n")
-        assert (readlog.read_bytes(article), log.digest(article)) == (first, hashlib.sha256(b"first\n").hexdigest())
+        digest = log.digests[str(article.resolve())]
+        assert (readlog.read_bytes(article), digest) == (first, hashlib.sha256(b"first\n").hexdigest())
+
+
+def test_what_each_output_read_is_recorded_for_that_output_alone(tmp_path):
+    from report_builder import readlog
+
+    for name in ("shared.md", "print.html", "web.html"):
+        (tmp_path / name).write_text(name)
+    with readlog.recording(["pdf", "html"]) as log:
+        readlog.read_bytes(tmp_path / "shared.md")
+        with readlog.reading_for(["pdf"]):
+            readlog.read_bytes(tmp_path / "print.html")
+            readlog.probe_file(tmp_path, tmp_path / "custom-pdf.css")
+        with readlog.reading_for(["html"]):
+            readlog.read_bytes(tmp_path / "web.html")
+            readlog.read_bytes(tmp_path / "shared.md")  # again: from the bytes kept, still noted
+    records = {fmt: log.record_for(fmt) for fmt in ("pdf", "html")}
+    assert {fmt: (sorted(Path(key).name for key in r.digests), r.listings) for fmt, r in records.items()} == {
+        "pdf": (["print.html", "shared.md"], {"custom-pdf.css": []}),
+        "html": (["shared.md", "web.html"], {}),
+    }
 
 
 # -- signals during the commit --------------------------------------------------------------------

@@ -77,7 +77,6 @@ def build(
         tuple(formats) if formats else None, out, force, jobs or os.cpu_count() or 1, keep_intermediate, strict
     )
     say = progress or (lambda message: None)
-    result = BuildResult()
     with build_deadline() as deadline, readlog.recording(FORMATS) as reads:
         project = load_project(directory)
         config = load_config(project)  # read for every output
@@ -86,10 +85,10 @@ def build(
             remove_stale_temporaries(out_dir)
             remove_stale_temporaries(out_dir / STATE_DIR)
             state = State(out_dir)
-            result.reasons = _stale_outputs(state, project, config, out_dir, options, result)
-            if not result.reasons:
-                return result
-            stale = list(result.reasons)
+            reasons, skipped = _stale_outputs(state, project, config, out_dir, options)
+            if not reasons:
+                return BuildResult(skipped=skipped)
+            stale = list(reasons)
             fonts_dir = fonts_cache(fallback=out_dir / STATE_DIR / "fonts")
             needs_layout = any(WRITERS[fmt].needs_print_layout for fmt in stale)
             articles = len(_article_files(project, config)) if needs_layout else 0
@@ -106,37 +105,55 @@ def build(
                     options.jobs, out_dir / STATE_DIR / "chunks", fonts_dir, not force, keep_intermediate
                 )
                 with source_date_epoch(config):
-                    data = _write_outputs(publication, project, stale, settings, workers, say, result)
-            if strict and result.warnings:
-                raise ReportError(as_errors(result.warnings))
+                    written = _write_outputs(publication, project, stale, settings, workers, say)
+            if strict and written.warnings:
+                raise ReportError(as_errors(written.warnings))
             refuse_changed_inputs(project, reads)
             stamps = {fmt: state.stamp(fmt, project.root, reads.record_for(fmt)) for fmt in stale}
             deadline.check()
             deadline.stop()  # from here on, nothing stops the build between one replaced output and the next
-            result.outputs = _commit(out_dir, config, state, data, stamps)
-    return result
+            outputs = _commit(out_dir, config, state, written.data, stamps)
+    edition = written.edition
+    return BuildResult(
+        outputs=outputs,
+        skipped=skipped,
+        reasons=reasons,
+        warnings=written.warnings,
+        notes=list(edition.notes) if edition is not None else [],
+        chunks=edition.chunks if edition is not None else 0,
+        chunks_laid_out=edition.chunks_laid_out if edition is not None else 0,
+        forked=written.forked,
+    )
 
 
 def _stale_outputs(
-    state: State, project: Project, config: Config, out_dir: Path, options: BuildOptions, result
-) -> dict[str, str]:
-    """Format → why its output must be built; the current ones go to `result.skipped`."""
-    stale = {}
+    state: State, project: Project, config: Config, out_dir: Path, options: BuildOptions
+) -> tuple[dict[str, str], dict[str, Path]]:
+    """(format → why its output must be built, format → the output that is current)."""
+    stale, current = {}, {}
     for fmt in (f for f in FORMATS if f in (options.formats or config.formats)):
         target = output_path(out_dir, config, fmt)
         reason = "--force" if options.force else state.why_stale(fmt, target, project.root)
         if reason is None and not options.keep_intermediate:
-            result.skipped[fmt] = target
+            current[fmt] = target
         else:
             stale[fmt] = reason or "--keep-intermediate"
-    return stale
+    return stale, current
 
 
 def output_path(out_dir: Path, config: Config, fmt: str) -> Path:
     return out_dir / f"{config.slug}.{fmt}"
 
 
-def _write_outputs(publication, project, formats, settings: PrintSettings, workers, say, result) -> dict[str, bytes]:
+@dataclass(frozen=True)
+class _Written:
+    data: dict[str, bytes]  # output (and the kept print HTML) → its bytes
+    warnings: list[Diagnostic]
+    edition: PrintEdition | None  # the print layout, when an output needed it
+    forked: tuple[str, ...]  # the outputs written in a process of their own
+
+
+def _write_outputs(publication, project, formats, settings: PrintSettings, workers, say) -> _Written:
     """Every stale output as bytes, from its writer; the print layout is made once, for all that need it.
 
     An output that needs no layout is written in a forked process meanwhile, when there is a
@@ -152,12 +169,14 @@ def _write_outputs(publication, project, formats, settings: PrintSettings, worke
         )
         if started is not None:
             forked[writer.name] = started
-    result.forked = tuple(forked)
     data: dict[str, bytes] = {}
+    warnings: list[Diagnostic] = []
     failed = True
     try:
         with readlog.reading_for(writer.name for writer in printed):
-            edition, prepared = _print_edition(publication, project, printed, settings, workers, say, result)
+            if any(writer.name == "pdf" for writer in printed):
+                warnings += font_warnings(publication, project, printed_sources(publication, project), settings.fonts)
+            edition, prepared = _print_edition(publication, project, printed, settings, workers, say)
         for writer in writers:
             if writer.name in _STEPS:
                 say(_STEPS[writer.name])
@@ -173,7 +192,8 @@ def _write_outputs(publication, project, formats, settings: PrintSettings, worke
     finally:
         for pool, _future in forked.values():
             stop_forked(pool, failed)  # a failed or timed-out build does not wait for them
-    return data
+    warnings += edition.warnings if edition is not None else ()
+    return _Written(data, warnings, edition, tuple(forked))
 
 
 #: what the progress line says while a writer runs (the PDF's bytes are written with its layout)
@@ -190,16 +210,12 @@ def _write_alone(writer: Writer, publication, project: Project) -> tuple[bytes, 
 
 
 def _print_edition(
-    publication, project: Project, printed: list[Writer], settings: PrintSettings, workers, say, result: BuildResult
+    publication, project: Project, printed: list[Writer], settings: PrintSettings, workers, say
 ) -> tuple[PrintEdition | None, dict]:
     """The print layout for the writers in `printed` (None when there are none), and what their
     `prepare` made while the layout workers were busy."""
     if not printed:
         return None, {}
-    if any(writer.name == "pdf" for writer in printed):
-        result.warnings.extend(
-            font_warnings(publication, project, printed_sources(publication, project), settings.fonts)
-        )
     prepared = {}
 
     def prepare() -> None:
@@ -210,13 +226,10 @@ def _print_edition(
 
     meanwhile = prepare if any(writer.prepare for writer in printed) else None
     edition = lay_out_print(publication, project, settings, workers, meanwhile, say)
-    result.warnings.extend(edition.warnings)
-    result.notes.extend(edition.notes)
-    result.chunks, result.chunks_laid_out = edition.chunks, edition.chunks_laid_out
     return edition, prepared
 
 
-def _commit(out_dir: Path, config: Config, state: State, data: dict[str, bytes], snapshots: dict) -> dict[str, Path]:
+def _commit(out_dir: Path, config: Config, state: State, data: dict[str, bytes], stamps: dict) -> dict[str, Path]:
     """Replace the outputs as one (see output.Commit): every temporary written and fsynced first,
     the state marks them pending, all are renamed, and the state records them. Returns the outputs."""
     commit = Commit()
@@ -224,7 +237,7 @@ def _commit(out_dir: Path, config: Config, state: State, data: dict[str, bytes],
     try:
         for name, payload in data.items():
             commit.stage(targets[name], payload, shown_path(targets[name]))
-        records = {name: state.new_record(targets[name], data[name], snapshots.get(name)) for name in data}
+        records = {name: state.new_record(targets[name], data[name], stamps.get(name)) for name in data}
 
         def mark_pending():
             for name, record in records.items():

@@ -118,9 +118,9 @@ class State:
         }
 
     @staticmethod
-    def new_record(output: Path, data: bytes, snapshot: dict | None) -> dict:
-        """What the state says of `output` once `data` is in it: built from the inputs in `snapshot`."""
-        return {"output": output.name, "output_sha256": hashlib.sha256(data).hexdigest(), **(snapshot or {})}
+    def new_record(output: Path, data: bytes, stamp: dict | None) -> dict:
+        """What the state says of `output` once `data` is in it: built from the inputs in `stamp`."""
+        return {"output": output.name, "output_sha256": hashlib.sha256(data).hexdigest(), **(stamp or {})}
 
     def mark_pending(self, fmt: str, record: dict):
         """Before `fmt`'s output is replaced: `record` holds once the output has these bytes.

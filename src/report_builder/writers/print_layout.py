@@ -14,6 +14,8 @@ from pathlib import Path
 
 from .. import readlog
 from ..config import Config
+from ..errors import Diagnostic
+from ..fonts import PrintFonts
 from ..model import Publication
 from ..project import Project
 from . import PrintEdition
@@ -78,34 +80,44 @@ def lay_out_print(
         say("rendering print HTML")
         print_html = render_document(publication, project, "pdf", extra_styles=[("fonts.css", fonts.css)])
     kept = _without_machine_paths(print_html) if settings.keep_html and print_html is not None else None
+    ready = _Ready(fonts, tuple(warnings), kept)
     if workers is not None:
-        return _chunked(publication, project, settings, workers, fonts, meanwhile, say, warnings, kept)
-    return _single(publication, project, settings, print_html or "", say, warnings, kept)
+        return _chunked(publication, project, settings, ready, workers, meanwhile, say)
+    return _single(publication, project, settings, ready, print_html or "", say)
 
 
-def _chunked(publication, project, settings, workers, fonts, meanwhile, say, warnings, kept) -> PrintEdition:
+@dataclass(frozen=True)
+class _Ready:
+    """What both layouts start from: the print fonts, the stylesheets' warnings, the HTML to keep."""
+
+    fonts: PrintFonts
+    warnings: tuple[Diagnostic, ...]
+    kept_html: str | None
+
+
+def _chunked(publication, project, settings: PrintSettings, ready: _Ready, workers, meanwhile, say) -> PrintEdition:
     from .pdf.chunks import chunk_parts, layout_chunked
 
     jobs = settings.jobs
     say(f"laying out pages on {jobs} core{'s' if jobs > 1 else ''}")
     if not settings.use_cache:
         shutil.rmtree(settings.cache, ignore_errors=True)  # --force: lay every chunk out again
-    layout = layout_chunked(publication, project, jobs, settings.cache, fonts, workers, meanwhile)
+    layout = layout_chunked(publication, project, jobs, settings.cache, ready.fonts, workers, meanwhile)
     readlog.merge(layout.fetched)
     how = f"in parallel on {jobs} cores" if jobs > 1 else "in chunks, one after another"
     note = f"pdf: laid out {how} ({layout.chunks_laid_out} chunk(s) laid out, the rest from the cache)"
     return PrintEdition(
         pdf=layout.pdf,
         layout=layout,
-        warnings=(*warnings, *layout.warnings),
+        warnings=(*ready.warnings, *layout.warnings),
         notes=(note, *layout.notes),
         chunks=len(chunk_parts(publication)),
         chunks_laid_out=layout.chunks_laid_out,
-        print_html=kept,
+        print_html=ready.kept_html,
     )
 
 
-def _single(publication, project, settings, print_html: str, say, warnings, kept) -> PrintEdition:
+def _single(publication, project, settings: PrintSettings, ready: _Ready, print_html: str, say) -> PrintEdition:
     from .pdf.layout import layout_pdf, write_pdf
 
     config = publication.config
@@ -123,7 +135,8 @@ def _single(publication, project, settings, print_html: str, say, warnings, kept
         readlog.merge(layout.fetcher.fetched)
     say("writing PDF")
     pdf = write_pdf(layout, config.identifier, variant=config.pdf.variant)
-    return PrintEdition(pdf=pdf, layout=layout, warnings=(*warnings, *layout.warnings), notes=notes, print_html=kept)
+    warnings = (*ready.warnings, *layout.warnings)
+    return PrintEdition(pdf=pdf, layout=layout, warnings=warnings, notes=notes, print_html=ready.kept_html)
 
 
 def _without_machine_paths(print_html: str) -> str:
