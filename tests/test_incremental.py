@@ -351,6 +351,26 @@ def test_a_file_rewritten_within_one_timestamp_tick_is_hashed_again(tmp_path):
     assert state.file_hash(article) != first
 
 
+def test_a_build_after_one_that_read_settled_inputs_hashes_none_of_them_again(built, monkeypatch):
+    """The state keeps the digest of the bytes each input gave the build, with the mtime it had."""
+    import time
+
+    import report_builder.stamps as stamps
+
+    an_hour_ago = time.time() - 3600
+    for path in built.rglob("*"):
+        if path.is_file() and "build" not in path.relative_to(built).parts:
+            os.utime(path, (an_hour_ago, an_hour_ago))
+    build(built, formats=ALL, force=True)
+    hashed = []
+    read = stamps.read_regular
+    monkeypatch.setattr(stamps, "read_regular", lambda path, *args: hashed.append(path) or read(path, *args))
+    assert (build(built, formats=ALL).outputs, [p for p in hashed if "build" not in p.relative_to(built).parts]) == (
+        {},
+        [],
+    )
+
+
 def test_a_settled_file_is_not_read_again_while_its_mtime_and_size_hold(tmp_path):
     article = tmp_path / "a.md"
     article.write_text("first\n")

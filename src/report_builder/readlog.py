@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import os
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +36,9 @@ class Record:
     digests: dict[str, str] = field(default_factory=dict)  # resolved path → sha256 of the bytes used
     depends: set[str] = field(default_factory=set)  # resolved paths used without being read here
     listings: dict[str, list[str]] = field(default_factory=dict)  # glob (relative to the project) → matches
+    #: resolved path → (mtime_ns, size, when) from just before it was read, so the state can trust
+    #: the digest while the file keeps them (see stamps.State.remember)
+    stats: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
 
 class ReadLog:
@@ -42,12 +47,18 @@ class ReadLog:
         self.changed: set[str] = set()  # resolved paths that gave two readers different bytes
         self.scope: frozenset[str] = frozenset()  # the outputs being made now
         self.records: dict[str, Record] = {}  # output → what it used
+        self.stats: dict[str, tuple[int, int, int]] = {}  # see Record.stats
         self._data: dict[str, bytes] = {}
 
     def read(self, path: Path, limit: int | None = None) -> bytes:
         key = str(Path(path).resolve())
         data = self._data.get(key)
         if data is None:
+            try:
+                info = os.stat(key)  # before reading: a file saved meanwhile gets a newer mtime
+                self.stats[key] = (info.st_mtime_ns, info.st_size, time.time_ns())
+            except OSError:
+                pass  # read_regular says why
             data = _read_regular(Path(key), limit)
             self._data[key] = data
             self.note(key, hashlib.sha256(data).hexdigest())
@@ -86,6 +97,8 @@ class ReadLog:
     def absorb(self, record: Record) -> None:
         """What a forked process recorded for the outputs being made (see `record_for`)."""
         self.merge(record.digests)
+        for key, stat in record.stats.items():
+            self.stats.setdefault(key, stat)
         for output in self.scope:
             mine = self._record(output)
             mine.depends.update(record.depends)
@@ -104,7 +117,8 @@ class ReadLog:
         """What `output` used, each file with the digest of the bytes this process got from it."""
         record = self._record(output)
         digests = {key: self.digests[key] for key in record.digests}
-        return Record(digests, set(record.depends), dict(record.listings))
+        stats = {key: self.stats[key] for key in digests if key in self.stats}
+        return Record(digests, set(record.depends), dict(record.listings), stats)
 
     def _used(self, key: str) -> None:
         for output in self.scope:

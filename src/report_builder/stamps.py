@@ -104,6 +104,8 @@ class State:
                 outside[key] = digest
             else:
                 files[name] = digest
+            if key in record.stats:
+                self.remember(root / name if name is not None else Path(key), digest, record.stats[key])
         for key in record.depends:
             name = _inside(root, Path(key))
             if name is None:
@@ -116,6 +118,13 @@ class State:
             "listings": dict(sorted(record.listings.items())),
             "versions": current_versions(fmt),
         }
+
+    def remember(self, path: Path, digest: str, stat: tuple[int, int, int]) -> None:
+        """Keep the digest of bytes read from `path` when it had (mtime_ns, size) at time `when`:
+        `file_hash` then trusts it while the file keeps them, unless it was too recent to trust."""
+        mtime_ns, size, when = stat
+        settled = when - mtime_ns > RACY_WINDOW_NS
+        self.hashes[str(path)] = FileHash(digest, mtime_ns if settled else -1, size)
 
     @staticmethod
     def new_record(output: Path, data: bytes, stamp: dict | None) -> dict:
