@@ -704,7 +704,10 @@ def _entry(name: str, date_time: tuple[int, int, int, int, int, int]) -> zipfile
 
 
 def _with_package_language(opf: bytes, language: str) -> bytes:
-    """The package document with `xml:lang` on <package> (ebooklib writes none), as ebooklib wrote it otherwise."""
-    root = etree.fromstring(opf)
-    root.set(f"{{{XML_NS}}}lang", language)
-    return etree.tostring(root, encoding="utf-8", xml_declaration=True) + (b"\n" if opf.endswith(b"\n") else b"")
+    """The package document with `xml:lang` on <package> (ebooklib writes none), byte for byte
+    as ebooklib wrote it otherwise (a parse and a new serialisation would close empty elements)."""
+    from xml.sax.saxutils import quoteattr
+
+    start = opf.index(b"<package ")
+    end = opf.index(b">", start)
+    return opf[:end] + f" xml:lang={quoteattr(language)}".encode() + opf[end:]
