@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import readlog
-from .config import Config, load_config, source_date_epoch
+from .config import Config, ConfigError, load_config, source_date_epoch
 from .deadline import build_deadline
 from .errors import Collector, Diagnostic, ReportError
 from .fonts import declared_fonts_only, font_warnings, fonts_cache, printed_sources
@@ -276,10 +276,8 @@ def load_publication(project: Project, config: Config | None = None):
     if config is None:
         try:
             config = load_config(project)
-        except ReportError as exc:
-            config = getattr(exc, "partial_config", None)
-            if config is None:
-                raise
+        except ConfigError as exc:
+            config = exc.partial_config
             errors.extend(exc.diagnostics)
     tables = load_fact_tables(project, config.babel_locale, errors)
     names = _article_files(project, config)

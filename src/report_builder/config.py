@@ -332,6 +332,17 @@ def _check_keys(reader: _Reader, settings: type) -> None:
         reader.errors.error(reader.shown, line, col, f"unknown key {shorten(f'{reader.prefix}{key}')}{hint}")
 
 
+class ConfigError(ReportError):
+    """report.yaml's problems, and the Config made of what was valid: the content is still checked with it."""
+
+    def __init__(self, diagnostics: list[Diagnostic], partial_config: Config):
+        super().__init__(diagnostics)
+        self.partial_config = partial_config
+
+    def __reduce__(self):
+        return (type(self), (self.diagnostics, self.partial_config))
+
+
 def load_config(project: Project) -> Config:
     path = project.config_file
     shown = project.display(path)
@@ -365,9 +376,7 @@ def parse_config(data, shown: str, project: Project | None = None) -> Config:
     config = Config(**values)
     if errors.diagnostics:
         # Content is still checked with what could be read, so one run reports everything.
-        error = ReportError(errors.diagnostics)
-        error.partial_config = config if language_ok else dataclasses.replace(config, language="en-GB")
-        raise error
+        raise ConfigError(errors.diagnostics, config if language_ok else dataclasses.replace(config, language="en-GB"))
     return config
 
 
