@@ -257,11 +257,12 @@ def layout_chunked(
         result.opened()
     front = work.finish(front_job)
     for i in order:
-        cached[i] = work.finish(chunk_jobs[i])
-        cached[i].opened()
-    results = list(cached)
+        cached[i] = laid = work.finish(chunk_jobs[i])
+        laid.opened()
+    results = [result for result in cached if result is not None]  # every one, by now
     anchors, total = _merged_anchors(front, results)
     numbers = None
+    assert front.numbers is not None  # the front always reads its numbers
     if publication.show_toc() and front.numbers["kind"] == "drawn":
         numbers = DrawnNumbers(front.numbers["entries"], anchors)
     elif publication.show_toc():
@@ -423,7 +424,7 @@ def _laid_out(root: str, html: str, identifier: str, variant: str | None, fonts_
         page_starts=find_page_starts(layout.document),
         warnings=layout.warnings,
         strings=page_strings(layout.document),
-        fetched=dict(layout.fetcher.fetched),
+        fetched=dict(layout.fetcher.fetched) if layout.fetcher is not None else {},
     ), layout
 
 
@@ -448,7 +449,7 @@ def _layout_furniture_sample(root: str, html: str, identifier: str, fonts_dir: P
 
 
 def _anchor_pages(document) -> dict[str, int]:
-    anchors = {}
+    anchors: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         for name in page.anchors:
             anchors.setdefault(name, index)

@@ -23,6 +23,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ...project import load_project
 from ...render import _styles, make_environment, margin_boxes_none, render_template
@@ -125,7 +126,7 @@ def read_furniture(document, faces) -> dict:
     others = sorted(set(boxes) - set(DRAWN_BOXES))
     if others:
         return {"kind": "layout", "why": f"margin boxes {', '.join(others)}"}
-    found = {"kind": "drawn"}
+    found: dict[str, Any] = {"kind": "drawn"}
     for key, name in (("head", "top-left"), ("foot", "bottom-left")):
         box = boxes.get(name)
         if box is not None and any(kind != "string" for kind, _value in box.style["content"]):
@@ -243,7 +244,7 @@ def page_strings(document) -> list[list[list[str]]]:
     collects them for string()."""
     pages = []
     for page in document.pages:
-        found = []
+        found: list = []
         for box in page._page_box.descendants():
             string_set = box.string_set
             if string_set and string_set != "none":
@@ -284,7 +285,8 @@ def running_heads(parts, strings: list[list[list[str]]]) -> list[str]:
     """The running head of each page, resolving string() as WeasyPrint does: a value set on
     the page (the first, the last, or none at all for first-except), else the last value set
     on an earlier page."""
-    heads, current = [], {}
+    heads: list = []
+    current: dict = {}
     for assignments in strings:
         on_page: dict[str, list[str]] = {}
         for name, value in assignments:
@@ -323,7 +325,7 @@ class DrawnFurniture:
         furniture, stamps = self.furniture, TextStamps()
         forms = pikepdf.open(io.BytesIO(self.forms)) if self.forms else None
         shared = {
-            key: merged.copy_foreign(forms.pages[furniture[key]].as_form_xobject())
+            key: merged.copy_foreign(forms.pages[furniture[key]].as_form_xobject())  # type: ignore[union-attr]
             for key in ("head", "foot")
             if furniture[key] is not None
         }

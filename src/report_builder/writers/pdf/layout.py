@@ -8,7 +8,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...deadline import time_limit
 from ...errors import Diagnostic, ReportError
@@ -37,7 +37,7 @@ def gc_paused():
 class Layout:
     """A laid-out print document, shared by the PDF writer and the EPUB page-list."""
 
-    document: object
+    document: Any  # weasyprint.Document
     warnings: list[Diagnostic] = field(default_factory=list)
     fetcher: SandboxFetcher | None = None
 
@@ -221,7 +221,7 @@ def _reason(exception, url: str, project: Project) -> str:
     """Why a resource failed, from the deepest exception that says (WeasyPrint wraps the parser's)."""
     from xml.etree.ElementTree import ParseError
 
-    causes = []
+    causes: list[BaseException] = []
     while exception is not None and len(causes) < 8:
         causes.append(exception)
         exception = exception.__cause__ or exception.__context__
@@ -264,7 +264,7 @@ def name_images_by_content() -> None:
             image_id = hashlib.sha256(repr(orientation).encode("utf-8") + b"\0" + bytes(image_data)).hexdigest()[:32]
         original(self, pillow_image, image_id, image_data, *args, **kwargs)
 
-    __init__.named_by_content = True
+    __init__.named_by_content = True  # type: ignore[attr-defined]
     images.RasterImage.__init__ = __init__
 
 

@@ -269,7 +269,7 @@ def _embed(pdf, font: ShapedFont):
     )
     widths = pikepdf.Array()
     for glyph in glyphs:
-        widths.extend([glyph, pikepdf.Array([font.advance_1000(glyph)])])
+        widths.extend([glyph, pikepdf.Array([font.advance_1000(glyph)])])  # type: ignore[list-item]
     descendant = pdf.make_indirect(
         pikepdf.Dictionary(
             Type=pikepdf.Name.Font,
