@@ -649,6 +649,20 @@ def test_zip_entries_carry_the_content_date(built):
         assert {info.date_time for info in book.infolist()} == {(2025, 11, 5, 0, 0, 0)}
 
 
+def test_zip_entries_are_unix_files_readable_by_all_and_deflated_after_the_mimetype(built):
+    with zipfile.ZipFile(built("sample").epub) as book:
+        entries = book.infolist()[1:]
+        assert {(info.create_system, info.external_attr >> 16, info.compress_type) for info in entries} == {
+            (3, 0o644, zipfile.ZIP_DEFLATED)
+        }
+
+
+def test_the_package_document_names_the_publication_language(built):
+    with zipfile.ZipFile(built("sample").epub) as book:
+        package = etree.fromstring(book.read("EPUB/content.opf"))
+    assert package.get("{http://www.w3.org/XML/1998/namespace}lang") == "en-GB"
+
+
 def test_two_builds_give_identical_bytes(built, project, tmp_path):
     again = build(project("sample"), formats=["epub"], out=tmp_path / "again")
     assert again.outputs["epub"].read_bytes() == built("sample").epub.read_bytes()
