@@ -10,7 +10,9 @@ builds the specification from a fact table and finishes the SVG it returns:
   follows the page's text colour in print, in an e-reader's night mode and in the dark scheme;
 - no table value ever reaches a Vega expression: the marks read fixed field names;
 - the same specification gives the same bytes, so charts are cached by content hash, in memory
-  and in the user's cache folder (the PDF's layout workers are separate processes).
+  and in the user's cache folder (the PDF's layout workers are separate processes);
+- the engine runs in a process of its own (chart_engine.py), started only for a chart the cache
+  does not have.
 
 Two drawings per chart on screen: a wide one (print, tablets, desktops) and a narrow one for
 phones, whose labels stay at least 0.8× body text at a 360 px width.
@@ -525,10 +527,10 @@ def _end_labels(category: dict, value: dict, size: Size, multi: bool) -> dict:
 
 def _draw(spec: dict, locale: str) -> str:
     """The SVG Vega-Lite draws for `spec` in `locale`'s number and date formats (cached)."""
-    import vl_convert as vlc
+    from . import chart_engine
 
     number_locale, time_locale = _d3_locales(locale)
-    text = json.dumps([CHART_FORMAT, getattr(vlc, "__version__", ""), spec, number_locale, time_locale], sort_keys=True)
+    text = json.dumps([CHART_FORMAT, chart_engine.version(), spec, number_locale, time_locale], sort_keys=True)
     key = hashlib.sha256(text.encode()).hexdigest()
     svg = _MEMORY.get(key)
     if svg is not None:
@@ -538,11 +540,10 @@ def _draw(spec: dict, locale: str) -> str:
     if cached is not None and cached.is_file():
         svg = cached.read_text(encoding="utf-8")
     else:
-        start_engine()
         try:
-            svg = vlc.vegalite_to_svg(spec, format_locale=number_locale, time_format_locale=time_locale)
-        except ValueError as exc:  # Vega-Lite refused the specification
-            raise ChartFailed(str(exc).strip().splitlines()[-1][:300]) from None
+            svg = chart_engine.draw(spec, number_locale, time_locale)
+        except chart_engine.EngineFailed as exc:
+            raise ChartFailed(str(exc)) from None
         if cached is not None:
             temporary = cached.with_name(f".{key}.{os.getpid()}.tmp")
             try:
@@ -570,31 +571,6 @@ def _cache_folder() -> Path | None:
     except OSError:
         return None
     return folder
-
-
-@functools.cache
-def start_engine() -> None:
-    """Start Vega-Lite's JavaScript engine in this process, with the declared fonts.
-
-    The engine reserves several GiB of address space when it starts, so this must run before a
-    render's memory limit (templating.MEMORY_HEADROOM) is set, not inside it.
-    """
-    import vl_convert as vlc
-
-    _register_fonts()
-    vlc.vegalite_to_svg({"mark": "point", "data": {"values": [{}]}})
-
-
-@functools.cache
-def _register_fonts() -> None:
-    """Measure and name text in the declared Noto Sans (not the machine's fonts)."""
-    import vl_convert as vlc
-
-    from .fonts import FONT_FILES, font_paths
-
-    folders = {path.parent for (family, *_rest), path in zip(FONT_FILES, font_paths()) if family == "Noto Sans"}
-    for folder in sorted(folders):
-        vlc.register_font_directory(str(folder))
 
 
 @functools.cache
@@ -632,7 +608,7 @@ def _d3_locales(locale: str) -> tuple[dict, dict]:
 
 # -- finishing the SVG -------------------------------------------------------------------------------
 
-_ATTRIBUTES_DROPPED = ("role", "aria-roledescription", "aria-label", "aria-hidden", "pointer-events", "class")
+_ATTRIBUTES_DROPPED = ("role", "aria-roledescription", "aria-label", "aria-hidden", "pointer-events")
 
 
 def _finished(svg: str, ident: str, title: str, summary: str) -> str:

@@ -312,10 +312,6 @@ def render_document(
 ) -> str:
     """The single HTML document for the PDF ('print.html') or the web edition ('web.html')."""
     template = {"pdf": "print.html", "html": "web.html"}[target]
-    if any(article.charts for article in publication.articles):
-        from .charts import start_engine
-
-        start_engine()  # before the memory limit: the chart engine reserves its address space once
     return within_limits(template, _render_document, publication, project, target, extra_styles, part)
 
 
