@@ -126,7 +126,7 @@ def epubcheck(built, tmp_path_factory):
     return run
 
 
-@pytest.mark.parametrize("name", ["sample", "multilingual"])
+@pytest.mark.parametrize("name", ["sample", "multilingual", "charts"])
 def test_epubcheck_finds_no_error_and_no_warning(epubcheck, name):
     code, messages = epubcheck(name)
     found = [
@@ -147,7 +147,7 @@ def ace_command() -> list[str] | None:
     return [ace]
 
 
-@pytest.mark.parametrize("name", ["sample", "multilingual"])
+@pytest.mark.parametrize("name", ["sample", "multilingual", "charts"])
 def test_ace_finds_no_accessibility_violation(built, tmp_path, name):
     command = ace_command()
     if command is None:
@@ -176,7 +176,7 @@ def test_ace_finds_no_accessibility_violation(built, tmp_path, name):
 # -- reading order and navigation ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["sample", "multilingual"])
+@pytest.mark.parametrize("name", ["sample", "multilingual", "charts"])
 def test_spine_is_cover_title_contents_then_articles_in_report_order(built, name):
     project = built(name)
     articles = [Path(article).stem + ".xhtml" for article in check(project.root).config.articles]
@@ -224,7 +224,7 @@ def heading_tree(publication) -> list:
     return tree
 
 
-@pytest.mark.parametrize("name", ["sample", "multilingual"])
+@pytest.mark.parametrize("name", ["sample", "multilingual", "charts"])
 def test_nav_contents_mirror_the_heading_tree(built, name):
     project = built(name)
     toc = book_of(project).nav().find(".//x:nav[@epub:type='toc']/x:ol", NS)

@@ -31,11 +31,9 @@ from .sanitize import sanitize_html, sanitize_inline_tag, sanitize_style, withou
 
 _FRONT_MATTER_KEYS = {"title", "subtitle", "byline", "dateline", "date", "summary", "key_points", "lang"}
 DIRECTIVES = ("facts", "chart")
-CHART_OPTIONS = {"type", "x", "y", "title", "caption", "unit"}
 FACTS_OPTIONS = ("columns", "sort", "limit")
 #: rows a {facts} shows without ':limit:'; a longer table asks for one (MAX_TABLE_ROWS bounds what is shown)
 MAX_SHOWN_ROWS = 500
-CHART_TYPES = ("bar", "column")
 UNSAFE_LINK_SCHEMES = ("javascript", "vbscript", "file", "data")
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
 #: per article: WeasyPrint lays a footnote out in about 20 ms, so 2,000 notes are some 40 s of layout
@@ -360,7 +358,7 @@ class _Walker:
             return
         table = self._table(token, argument, needle=argument or "{" + kind)
         options = self._options(token)
-        token.meta = {"directive": kind, "table": argument, "options": options}
+        token.meta = {"directive": kind, "table": argument, "options": options, "line": self.line_of(token)}
         if table is None:
             return
         if kind == "facts":
@@ -467,31 +465,10 @@ class _Walker:
         return found + 1 if found >= 0 else 2
 
     def _check_chart(self, token, table, options):
-        for key, (_value, line) in options.items():
-            if key not in CHART_OPTIONS:
-                self.errors.error(self.shown, line, 2, f"unknown chart option ':{key}:'{_hint(key, CHART_OPTIONS)}")
-        chart_type = options.get("type", ("bar", None))
-        if chart_type[0] not in CHART_TYPES:
-            self.errors.error(
-                self.shown,
-                chart_type[1],
-                1,
-                f"unknown chart type {chart_type[0]!r} (expected one of: {', '.join(CHART_TYPES)})",
-            )
-        for key, default in (("x", "label"), ("y", "value")):
-            column_key, line = options.get(key, (default, self.line_of(token)))
-            column = table.column(column_key)
-            if column is None:
-                self.errors.error(
-                    self.shown,
-                    line,
-                    None,
-                    f"table '{table.name}' has no column '{column_key}'{_hint(column_key, [c.key for c in table.columns])}",
-                )
-            elif key == "y" and column.type not in ("number", "percent"):
-                self.errors.error(
-                    self.shown, line, None, f"chart values need a number column; '{column_key}' is {column.type}"
-                )
+        from .charts import check_options
+
+        for line, message in check_options(table, options, _hint):
+            self.errors.error(self.shown, line or self.line_of(token), None, message)
 
     def _table(self, token, name, needle):
         if not name:
@@ -894,6 +871,8 @@ def _embed_suffix(meta, table, used) -> str:
                 f"chart-{table.name}{suffix}",
                 f"chart-{table.name}{suffix}-title",
                 f"chart-{table.name}{suffix}-desc",
+                f"chart-{table.name}{suffix}-n-title",
+                f"chart-{table.name}{suffix}-n-desc",
             ]
         if not any(ident in used for ident in ids):
             used.update(ids)

@@ -21,7 +21,7 @@ from markdown_it.renderer import RendererHTML
 
 from . import readlog
 from .content import make_parser
-from .errors import ReportError
+from .errors import Diagnostic, ReportError
 from .model import Article, Publication
 from .project import Project, builtin_dir
 from .templating import css_string, make_environment, render_template, style_text, within_limits  # noqa: F401
@@ -79,12 +79,20 @@ class BriefingRenderer(RendererHTML):
             table = table_view(self.context.publication.tables[meta["table"]], *meta.get("view", ()))
             return self.context.render_partial("facts_table.html", table=table, target=self.target, suffix=suffix)
         if directive == "chart":
-            from .charts import render_chart
+            from .charts import ChartFailed, render_chart
 
             table = self.context.publication.tables[meta["table"]]
             options_ = {k: v for k, (v, _line) in meta["options"].items()}
-            chart = render_chart(table, options_, self.context.locale, f"chart-{table.name}{meta.get('suffix', '')}")
-            return self.context.render_partial("chart.html", table=table, target=self.target, chart=chart)
+            ident = f"chart-{table.name}{meta.get('suffix', '')}"
+            try:
+                chart = render_chart(table, options_, self.context.locale, ident, self.target)
+            except ChartFailed as exc:
+                raise ReportError(
+                    [Diagnostic(self.article.path, meta.get("line"), None, f"the chart could not be drawn: {exc}")]
+                ) from None
+            return self.context.render_partial(
+                "chart.html", table=table, target=self.target, chart=chart, chart_type=options_.get("type", "bar")
+            )
         return super().fence(tokens, idx, options, env)
 
     def paragraph_open(self, tokens, idx, options, env):

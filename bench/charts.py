@@ -1,0 +1,118 @@
+"""What charts cost a build: the same five-article book with and without twenty charts.
+
+    python bench/charts.py [--runs 3] [--formats pdf,epub,html]
+
+Each article has a prose section, a fact table and, in the charted book, four `{chart}`
+directives of it (bar, column, line, area; twelve to fifty-two rows). Every run is a full build
+into a fresh output folder, in a subprocess, so nothing is reused between runs but the chart
+cache: "cold" runs start with an empty user cache folder (every chart drawn), "warm" runs with
+the folder the previous run filled (every chart read back). The median of the runs is printed,
+with the difference from the book without charts measured in the same minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CHARTS = ("bar", "column", "line", "area")
+
+
+def write_book(root: Path, charted: bool) -> None:
+    """Five articles; with `charted`, four charts each (twenty in all)."""
+    facts = root / "content" / "facts"
+    facts.mkdir(parents=True)
+    names = []
+    for number in range(5):
+        name = f"a{number}"
+        names.append(f"{name}.md")
+        rows = 12 + number * 10
+        (facts / f"t{number}.yaml").write_text(
+            f"title: Table {number}\nsource: Bench office\ncolumns:\n  - {{key: label, title: Week}}\n"
+            "  - {key: value, title: Count, type: number}\n  - {key: other, title: Other, type: number}\nrows:\n"
+            + "".join(
+                f"  - {{id: r{i}, label: W{i:02d}, value: {(i * 37) % 100 - 30}, other: {(i * 53) % 90}}}\n"
+                for i in range(rows)
+            ),
+            encoding="utf-8",
+        )
+        body = "\n\n".join(
+            "A paragraph of prose about the figures, long enough to be laid out as a paragraph is. " * 6
+            for _ in range(4)
+        )
+        directives = "".join(
+            f"\n```{{chart}} t{number}\n:type: {kind}\n{':y: value, other' + chr(10) if kind == 'area' else ''}"
+            f":title: {kind.title()} of table {number}\n```\n"
+            for kind in CHARTS
+            if kind in ("line", "area") or rows <= 40
+        )
+        if charted and rows > 40:  # more weeks than bars fit a page: lines twice
+            directives += "".join(
+                f"\n```{{chart}} t{number}\n:type: line\n:y: {column}\n:title: {column} of table {number}\n```\n"
+                for column in ("value", "other")
+            )
+        (root / "content" / name).write_text(
+            f"---\ntitle: Article {number}\n---\n\n## Figures\n\n{body}\n\n```{{facts}} t{number}\n```\n"
+            + (directives if charted else ""),
+            encoding="utf-8",
+        )
+    (root / "report.yaml").write_text(
+        "title: Chart bench\nslug: bench\ndate: 2024-01-01\narticles:\n" + "".join(f"  - {n}\n" for n in names),
+        encoding="utf-8",
+    )
+
+
+def timed_build(root: Path, cache: Path, formats: list[str]) -> float:
+    shutil.rmtree(root / "build", ignore_errors=True)
+    env = {**os.environ, "REPORT_BUILDER_CACHE": str(cache), "PYTHONPATH": str(REPO / "src")}
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "report_builder", "build", "--project", str(root), *formats],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    return time.perf_counter() - start
+
+
+def count_charts(root: Path) -> int:
+    return sum(path.read_text(encoding="utf-8").count("{chart}") for path in (root / "content").glob("*.md"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--formats", default="pdf,epub,html")
+    args = parser.parse_args()
+    formats = args.formats.split(",")
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        plain, charted = base / "plain", base / "charted"
+        write_book(plain, charted=False)
+        write_book(charted, charted=True)
+        fonts = base / "fonts-cache"  # the static font instances, made once for every run
+        timed_build(plain, fonts, formats)
+        results: dict[str, list[float]] = {"without charts": [], "charts, cold cache": [], "charts, warm cache": []}
+        for run in range(args.runs):
+            results["without charts"].append(timed_build(plain, fonts, formats))
+            cold = base / f"cold-{run}"
+            shutil.copytree(fonts, cold)
+            results["charts, cold cache"].append(timed_build(charted, cold, formats))
+            results["charts, warm cache"].append(timed_build(charted, cold, formats))
+        baseline = statistics.median(results["without charts"])
+        print(f"{count_charts(charted)} charts, formats {','.join(formats)}, median of {args.runs} runs")
+        for label, times in results.items():
+            median = statistics.median(times)
+            print(f"  {label:20} {median:6.2f} s   {median - baseline:+5.2f} s   {median / baseline:4.2f}x")
+
+
+if __name__ == "__main__":
+    main()

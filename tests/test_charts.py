@@ -1,0 +1,406 @@
+"""Charts: every type from the `charts` fixture (German locale), read back from the real outputs.
+
+The SVG is read as a browser would place it: each element's position is its own coordinates
+plus the translations of its ancestors, so bars can be compared with the zero line.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+from lxml import etree, html
+
+from report_builder import build, charts
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def outputs(built):
+    return built("charts")
+
+
+@pytest.fixture(scope="module")
+def page(outputs):
+    return html.fromstring(outputs.html.read_bytes())
+
+
+def figure(page, ident: str):
+    return page.xpath(f"//figure[@id='{ident}']")[0]
+
+
+def drawing(page, ident: str, variant: str = "chart-wide"):
+    svg = figure(page, ident).xpath(f".//div[contains(@class, '{variant}')]/*[local-name()='svg']")[0]
+    return etree.fromstring(etree.tostring(svg))
+
+
+def svg_texts(svg) -> list[str]:
+    return [t.text for t in svg.iter(f"{SVG}text") if t.text]
+
+
+def offset(element) -> tuple[float, float]:
+    """The sum of the translations of `element` and its ancestors."""
+    x = y = 0.0
+    while element is not None:
+        match = re.match(r"translate\(([-\d.e]+),\s*([-\d.e]+)\)", element.get("transform") or "")
+        if match:
+            x, y = x + float(match.group(1)), y + float(match.group(2))
+        element = element.getparent()
+    return x, y
+
+
+def bars(svg) -> list[tuple[float, float, float, float]]:
+    """(left, top, right, bottom) of each bar, in drawing order (Vega writes them as M x,y h w v h h -w Z)."""
+    found = []
+    for path in svg.iter(f"{SVG}path"):
+        if not re.search(r"\bchart-f\d\b", path.get("class") or ""):
+            continue
+        if any("role-legend" in (g.get("class") or "") for g in path.iterancestors()):
+            continue
+        match = re.fullmatch(r"M([-\d.e]+),([-\d.e]+)h([-\d.e]+)v([-\d.e]+)h[-\d.e]+Z", path.get("d") or "")
+        if match:
+            dx, dy = offset(path)
+            x, y, w, h = (float(v) for v in match.groups())
+            left, right = sorted((x + dx, x + w + dx))
+            top, bottom = sorted((y + dy, y + h + dy))
+            found.append((left, top, right, bottom))
+    return found
+
+
+def zero_line(svg) -> tuple[float, float, float, float]:
+    """(x1, y1, x2, y2) of the zero rule, the one line drawn at 80 % of the text colour."""
+    (line,) = [el for el in svg.iter(f"{SVG}line") if el.get("stroke-opacity") == "0.8"]
+    dx, dy = offset(line)
+    x1, y1 = float(line.get("x1", 0)) + dx, float(line.get("y1", 0)) + dy
+    return x1, y1, float(line.get("x2", 0)) + dx, float(line.get("y2", 0)) + dy
+
+
+# -- what is drawn ---------------------------------------------------------------------------------
+
+
+def test_every_chart_of_the_fixture_is_a_figure_of_its_type(page):
+    types = [f.get("class") for f in page.xpath("//figure[contains(@class, 'chart ')]")]
+    assert types == [
+        "chart chart-bar",
+        "chart chart-column",
+        "chart chart-column",
+        "chart chart-bar",
+        "chart chart-column",
+        "chart chart-line",
+        "chart chart-area",
+        "chart chart-line",
+    ]
+
+
+def test_several_charts_of_one_table_get_distinct_ids(page):
+    assert [f.get("id") for f in page.xpath("//figure[contains(@class, 'chart ')]")][:4] == [
+        "chart-balance",
+        "chart-balance-2",
+        "chart-balance-3",
+        "chart-balance-4",
+    ]
+    ids = page.xpath("//@id")
+    assert len(ids) == len(set(ids))
+
+
+def test_bar_labels_are_the_tables_figures_in_the_publications_locale(page):
+    texts = svg_texts(drawing(page, "chart-balance"))
+    assert texts == ["Nord", "Ost", "Süd", "West", "Mitte", "1.400", "-2.350,5", "320", "-90"]
+
+
+def test_axis_labels_use_german_group_marks_and_month_names(page):
+    columns = svg_texts(drawing(page, "chart-balance-3"))
+    assert {"1.000", "2.000", "5.000", "Exports", "Imports"} <= set(columns)
+    weekly = svg_texts(drawing(page, "chart-weekly"))
+    assert {"Okt 2022", "Jan 2023", "Apr 2024", "1.000", "1.500"} <= set(weekly)
+
+
+def test_percent_values_are_labelled_as_percentages(page):
+    texts = svg_texts(drawing(page, "chart-shares"))
+    assert {"0%", "10%", "30%", "2020", "2024", "Alpha", "Gamma"} <= set(texts)
+
+
+def test_negative_bars_lie_left_of_the_zero_line_and_positive_ones_right_of_it(page):
+    svg = drawing(page, "chart-balance")
+    x1, _y1, x2, _y2 = zero_line(svg)
+    assert x1 == x2
+    drawn = bars(svg)
+    assert len(drawn) == 4  # Mitte has no balance: a gap, not a zero bar
+    values = [1400, -2350.5, 320, -90]
+    for (left, _top, right, _bottom), value in zip(drawn, values):
+        if value < 0:
+            assert right == pytest.approx(x1, abs=0.6) and left < x1 - 1
+        else:
+            assert left == pytest.approx(x1, abs=0.6) and right > x1 + 1
+    widths = [right - left for left, _t, right, _b in drawn]
+    assert widths[1] / widths[0] == pytest.approx(2350.5 / 1400, rel=0.02)
+
+
+def test_negative_columns_hang_below_the_zero_line_in_sorted_order(page):
+    svg = drawing(page, "chart-balance-2")
+    _x1, y1, _x2, y2 = zero_line(svg)
+    assert y1 == y2
+    drawn = bars(svg)
+    assert [round(b[0]) for b in drawn] == sorted(round(b[0]) for b in drawn)  # Nord, Süd, West, Ost: desc
+    tops_and_bottoms = [(top, bottom) for _l, top, _r, bottom in drawn]
+    assert tops_and_bottoms[0][1] == pytest.approx(y1, abs=0.6) and tops_and_bottoms[0][0] < y1
+    assert tops_and_bottoms[3][0] == pytest.approx(y1, abs=0.6) and tops_and_bottoms[3][1] > y1
+    assert svg_texts(svg)[:5] == ["Nord", "Süd", "West", "Ost", "Mitte"]
+
+
+def test_stacked_bars_start_where_the_previous_series_ends(page):
+    drawn = bars(drawing(page, "chart-balance-4"))
+    exports, imports = drawn[0], drawn[1]  # Nord's exports, then Nord's imports
+    assert imports[0] == pytest.approx(exports[2], abs=0.6)
+
+
+def test_side_by_side_columns_of_two_series_do_not_overlap(page):
+    drawn = bars(drawing(page, "chart-balance-3"))
+    assert len(drawn) == 9  # five exports, four imports (Mitte's is empty)
+    nord_exports, nord_imports = drawn[0], drawn[1]
+    assert nord_imports[0] >= nord_exports[2] - 0.1
+
+
+def test_an_empty_cell_breaks_the_line_instead_of_dropping_to_zero(page):
+    svg = drawing(page, "chart-weekly")
+    (line,) = [p for p in svg.iter(f"{SVG}path") if "chart-l1" in (p.get("class") or "")]
+    assert line.get("d").count("M") == 2  # weeks 41 and 42 have no figure
+    assert line.get("d").count("L") == 120 - 2 - 2
+
+
+def test_a_five_hundred_point_line_draws_every_point(page):
+    svg = drawing(page, "chart-long")
+    (line,) = [p for p in svg.iter(f"{SVG}path") if "chart-l1" in (p.get("class") or "")]
+    assert line.get("d").count("L") == 499
+
+
+def test_the_chart_is_an_image_named_by_its_title_and_described_by_its_figures(page):
+    svg = drawing(page, "chart-balance")
+    assert svg.get("role") == "img"
+    assert svg.get("aria-labelledby") == "chart-balance-title chart-balance-desc"
+    assert svg.find(f"{SVG}title").text == "Handelsbilanz nach Region"
+    assert svg.find(f"{SVG}desc").text == "Nord: 1.400; Ost: -2.350,5; Süd: 320; West: -90; Mitte: –"
+
+
+def test_the_charted_figures_are_also_a_table_screen_readers_reach(page):
+    rows = figure(page, "chart-balance-3").xpath(".//details[@class='chart-data']//tr")
+    cells = [[c.text_content() for c in row] for row in rows]
+    assert cells[0] == ["Region", "Exports", "Imports"]
+    assert cells[1:3] == [["Nord", "5.200", "3.800"], ["Ost", "1.200", "3.550,5"]]
+    assert cells[5] == ["Mitte", "700", "–"]
+
+
+def test_the_heading_unit_and_source_line_are_text_around_the_drawing(page):
+    chart = figure(page, "chart-balance")
+    assert chart.xpath("string(figcaption)") == "Handelsbilanz nach RegionMillionen Euro"
+    source = " ".join(chart.xpath("string(p[@class='chart-source'])").split())
+    assert source == "Ost hat das größte Defizit. Source: Test statistics office. As of 30. April 2024."
+
+
+def test_a_phone_drawing_has_labels_large_enough_at_a_phone_width(page):
+    narrow = drawing(page, "chart-balance", "chart-narrow")
+    width = float(narrow.get("width"))
+    sizes = {float(t.get("font-size").removesuffix("px")) for t in narrow.iter(f"{SVG}text")}
+    # shown 330 px wide in a 360 px phone's column: 0.8 × 16 px body text at least
+    assert min(sizes) * min(1.0, 330 / width) >= 0.8 * 16
+
+
+def test_chart_text_follows_the_page_colour(page):
+    svg = drawing(page, "chart-weekly")
+    assert {t.get("fill") for t in svg.iter(f"{SVG}text")} == {"currentColor"}
+    assert not svg.xpath("//*[@fill='white' or @fill='#ffffff']")
+
+
+# -- errors ----------------------------------------------------------------------------------------
+
+TABLE = """title: Numbers
+columns:
+  - {key: label, title: Label}
+  - {key: value, title: Value, type: number}
+rows:
+  - {id: a, label: A, value: 1}
+  - {id: b, label: B, value: -2}
+"""
+
+
+def chart_errors(write_project, options: str, table: str = TABLE) -> list[str]:
+    from report_builder.errors import ReportError
+
+    root = write_project(
+        {
+            "content/a.md": f"---\ntitle: A\n---\n\n```{{chart}} nums\n{options}```\n",
+            "content/facts/nums.yaml": table,
+        }
+    )
+    with pytest.raises(ReportError) as caught:
+        build(root, formats=["html"], jobs=1)
+    return [str(d) for d in caught.value.diagnostics]
+
+
+def test_an_unknown_chart_type_lists_the_valid_ones(write_project):
+    assert chart_errors(write_project, ":type: pie\n") == [
+        "content/a.md:6: error: unknown chart type 'pie' (expected one of: bar, column, line, area)"
+    ]
+
+
+def test_an_unknown_chart_option_suggests_the_closest(write_project):
+    assert chart_errors(write_project, ":stacke: true\n") == [
+        "content/a.md:6: error: unknown chart option ':stacke:'; did you mean 'stacked'?"
+    ]
+
+
+def test_an_unknown_highlight_row_is_located(write_project):
+    assert chart_errors(write_project, ":highlight: c\n") == ["content/a.md:6: error: table 'nums' has no row 'c'"]
+
+
+def test_too_many_bars_for_a_page_are_refused_with_the_way_out(write_project):
+    rows = "".join(f"  - {{id: r{i}, label: R{i}, value: {i}}}\n" for i in range(41))
+    table = TABLE.split("rows:")[0] + "rows:\n" + rows
+    assert chart_errors(write_project, ":type: bar\n", table) == [
+        "content/a.md:6: error: a bar chart of 41 bars cannot be read on a page (at most 40); "
+        "draw it with ':type: line', or choose rows with ':rows:'"
+    ]
+
+
+def test_several_y_columns_and_a_series_column_are_refused_together(write_project):
+    assert chart_errors(write_project, ":y: value, value\n:series: label\n") == [
+        "content/a.md:7: error: use ':series:' with one ':y:' column, or several ':y:' columns"
+    ]
+
+
+# -- the same bytes, cached ------------------------------------------------------------------------
+
+
+def test_a_chart_drawn_twice_without_any_cache_is_byte_identical(page, monkeypatch, tmp_path):
+    from report_builder.model import Column, FactTable, Row
+
+    table = FactTable(
+        name="t",
+        title="T",
+        columns=[Column("label", "Label"), Column("value", "Value", "number")],
+        rows=[
+            Row("a", {"label": "A", "value": 1}, {"label": "A"}),
+            Row("b", {"label": "B", "value": -2}, {"label": "B"}),
+        ],
+        path="t.yaml",
+    )
+    drawn = []
+    for _ in range(2):
+        charts._MEMORY.clear()
+        monkeypatch.setattr(charts, "_cache_folder", lambda: None)
+        drawn.append(charts.render_chart(table, {"type": "column"}, "de_DE", "chart-t", "html"))
+    assert drawn[0] == drawn[1]
+
+
+def test_an_unchanged_chart_is_read_from_the_cache_not_drawn_again(outputs, monkeypatch):
+    from report_builder import chart_engine
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("drawn again")
+
+    charts._MEMORY.clear()
+    monkeypatch.setattr(chart_engine, "draw", refuse)
+    from report_builder.model import Column, FactTable, Row
+
+    table = FactTable(
+        name="t",
+        title="T",
+        columns=[Column("label", "Label"), Column("value", "Value", "number")],
+        rows=[Row("a", {"label": "A", "value": 3}, {"label": "A"})],
+        path="t.yaml",
+    )
+    with pytest.raises(AssertionError):
+        charts.render_chart(table, {}, "en_GB", "chart-t", "pdf")  # a new chart is drawn
+    monkeypatch.undo()
+    first = charts.render_chart(table, {}, "en_GB", "chart-t", "pdf")
+    charts._MEMORY.clear()
+    monkeypatch.setattr(chart_engine, "draw", refuse)
+    assert charts.render_chart(table, {}, "en_GB", "chart-t", "pdf") == first  # from the cache folder
+
+
+# -- print -----------------------------------------------------------------------------------------
+
+
+def figures_in_pdf(path: Path) -> list[tuple[int, str, list[float]]]:
+    """(page index, Alt, BBox) of every Figure in the structure tree whose Alt names a chart."""
+    pdf = pikepdf.open(path)
+    pages = {page.objgen: index for index, page in enumerate(pdf.pages)}
+    found = []
+
+    def walk(node, page=None):
+        if isinstance(node, pikepdf.Array):
+            for kid in node:
+                walk(kid, page)
+            return
+        if not isinstance(node, pikepdf.Dictionary):
+            return
+        page = node.get("/Pg", page)
+        if node.get("/S") == "/Figure" and "/A" in node:
+            found.append((pages[page.objgen], str(node.get("/Alt", "")), [float(v) for v in node.A.BBox]))
+        if "/K" in node:
+            walk(node.K, page)
+
+    walk(pdf.Root.StructTreeRoot)
+    return found
+
+
+def test_each_chart_lies_inside_the_text_area_on_the_page_of_its_heading(outputs):
+    figures = figures_in_pdf(outputs.pdf)
+    titles = [
+        "Handelsbilanz nach Region",
+        "Handelsbilanz, sortiert",
+        "Exporte und Importe",
+        "Exporte und Importe, gestapelt",
+        "Stimmenanteile 2020 und 2024",
+        "Ankünfte pro Woche",
+        "Ankünfte und Rückkehrer",
+        "Fünfhundert Punkte",
+    ]
+    assert [alt.split(":")[0] for _page, alt, _box in figures] == titles
+    pdf = pikepdf.open(outputs.pdf)
+    for (index, _alt, (x1, y1, x2, y2)), title in zip(figures, titles):
+        width, height = (float(v) for v in pdf.pages[index].MediaBox[2:])
+        # @page margins 24mm 20mm 24mm 22mm; WeasyPrint's layout boxes are in CSS px from the top left
+        mm = 96 / 25.4
+        assert 22 * mm - 1 <= x1 < x2 <= width / 0.75 - 20 * mm + 1, (title, x1, x2)
+        assert 24 * mm - 1 <= y1 < y2 <= height / 0.75 - 24 * mm + 1, (title, y1, y2)
+        text = subprocess.run(
+            ["pdftotext", "-f", str(index + 1), "-l", str(index + 1), str(outputs.pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert title in text
+
+
+def test_the_pdf_alternative_text_of_a_chart_gives_its_figures(outputs):
+    alts = [alt for _page, alt, _box in figures_in_pdf(outputs.pdf)]
+    assert alts[0] == "Handelsbilanz nach Region: Nord: 1.400; Ost: -2.350,5; Süd: 320; West: -90; Mitte: –"
+
+
+def test_chart_labels_are_searchable_text_in_the_pdf(outputs):
+    text = subprocess.run(["pdftotext", str(outputs.pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for label in ("Nord", "-2.350,5", "Okt 2022", "Alpha", "30%"):
+        assert label in text
+
+
+def test_the_sample_draws_the_migration_figures_where_the_article_discusses_them(built):
+    tree = html.fromstring(built("sample").html.read_bytes())
+    poland, germany = tree.xpath("//figure[@id='chart-migration']"), tree.xpath("//figure[@id='chart-migration-2']")
+    assert svg_texts(etree.fromstring(etree.tostring(poland[0].xpath(".//*[local-name()='svg']")[0]))) == [
+        "January–August",
+        "Since late August",
+        "45,000",
+        "100,000",
+    ]
+    germany_svg = etree.fromstring(etree.tostring(germany[0].xpath(".//*[local-name()='svg']")[0]))
+    assert svg_texts(germany_svg) == ["Late August", "October", "100", "1,400"]
+    assert " ".join(germany[0].xpath("string(p[@class='chart-source'])").split()).endswith(
+        "Source: German authorities. As of 5 November 2025."
+    )
+    previous = germany[0].getprevious().getprevious()
+    assert "Germany, too, reported a jump" in previous.text_content()
