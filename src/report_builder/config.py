@@ -57,6 +57,7 @@ _TOP_KEYS = {
     "accessibility",
     "allow_remote_images",
     "raw_html",
+    "labels",
 }
 _PDF_KEYS = {"page_size", "duplex", "variant", "toc"}
 _EPUB_KEYS = {"cover", "split_level", "conforms_to"}
@@ -101,6 +102,13 @@ class Config:
     epub: EpubSettings = field(default_factory=EpubSettings)
     allow_remote_images: bool = False
     raw_html: bool = False  # raw HTML in Markdown: escaped unless true, then sanitised
+    #: (English source string, the project's own wording) for each entry of `labels`
+    labels: tuple[tuple[str, str], ...] = ()
+    #: False when report.yaml has no date: `date` is then SOURCE_DATE_EPOCH's day or 1980-01-01,
+    #: for metadata only, and no page shows it
+    dated: bool = True
+    #: (line, col) of `language` in report.yaml, for the warning about a language without labels
+    language_position: tuple = field(default=(None, None), compare=False, repr=False)
     #: (line, col) of each entry of `articles` in report.yaml, for "not found" messages
     article_positions: tuple = field(default=(), compare=False, repr=False)
 
@@ -138,15 +146,11 @@ def parse_config(data, shown: str, project: Project | None = None) -> Config:
     title = _string(data, "title", errors, shown, required=True)
     language = _string(data, "language", errors, shown) or "en-GB"
     before = len(errors.diagnostics)
-    if language and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", language):
-        fail(data, "language", f"language {shorten(language)} is not a BCP 47 tag such as 'en-GB'")
-    else:
-        from babel import Locale, UnknownLocaleError
+    from .labels import language_problem
 
-        try:
-            Locale.parse(language.replace("-", "_"))
-        except (ValueError, LookupError, UnknownLocaleError):
-            fail(data, "language", f"unknown language {shorten(language)}")
+    problem = language_problem(language)
+    if problem:
+        fail(data, "language", problem)
     language_ok = len(errors.diagnostics) == before
     slug = _string(data, "slug", errors, shown) or _slugify(title or "report")
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", slug):
@@ -208,7 +212,7 @@ def parse_config(data, shown: str, project: Project | None = None) -> Config:
         date=date,
         authors=_strings(data, "authors", errors, shown),
         publisher=_string(data, "publisher", errors, shown),
-        identifier=_string(data, "identifier", errors, shown) or _derived_identifier(slug),
+        identifier=_string(data, "identifier", errors, shown) or _derived_identifier(slug, language),
         marking=_string(data, "marking", errors, shown),
         keywords=_strings(data, "keywords", errors, shown),
         description=_string(data, "description", errors, shown),
@@ -218,6 +222,9 @@ def parse_config(data, shown: str, project: Project | None = None) -> Config:
         epub=EpubSettings(cover=cover, split_level=split_level, conforms_to=conforms_to or None),
         allow_remote_images=_flag(data, "allow_remote_images", errors, shown),
         raw_html=_flag(data, "raw_html", errors, shown),
+        labels=_labels(data, errors, shown),
+        dated=data.get("date") is not None,
+        language_position=data.value_pos.get("language", (None, None)),
         article_positions=tuple(data["articles"].item_pos) if articles is not None else (),
     )
     if errors.diagnostics:
@@ -394,9 +401,39 @@ def _slugify(text: str) -> str:
     return slug or "report"
 
 
-def _derived_identifier(slug: str) -> str:
-    """A stable urn:uuid derived from the slug, so identifiers never change between builds."""
-    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'report-builder:' + slug)}"
+def _derived_identifier(slug: str, language: str) -> str:
+    """A stable urn:uuid derived from the slug and the language, so identifiers never change
+    between builds and two editions of one publication (en-GB, uk) never share one."""
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'report-builder:{slug}:{language.lower()}')}"
+
+
+def _labels(data, errors, shown) -> tuple[tuple[str, str], ...]:
+    """`labels:`: the project's wording for generated labels, keyed by their English source string."""
+    from .labels import check_override
+
+    value = data.get("labels")
+    if value is None:
+        return ()
+    if not isinstance(value, LocatedDict):
+        line, col = data.value_pos["labels"]
+        errors.error(
+            shown,
+            line,
+            col,
+            "'labels' must be a mapping of English labels to your wording, such as Contents: In this briefing",
+        )
+        return ()
+    found = []
+    for source, text in value.items():
+        problem = check_override(source, text)
+        if problem:
+            # an unknown label is shown at its key, a wrong wording at the wording
+            positions = value.key_pos if problem.startswith("unknown") else value.value_pos
+            line, col = positions.get(source, value.pos)
+            errors.error(shown, line, col, problem)
+        else:
+            found.append((str(source), text))
+    return tuple(found)
 
 
 def config_digest(config: Config) -> str:

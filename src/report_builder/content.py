@@ -29,7 +29,7 @@ from .model import Article, FactTable, FactUse, Heading, Image
 from .project import Project, stem_problem
 from .sanitize import sanitize_html, sanitize_inline_tag, sanitize_style, without_dropped_content
 
-_FRONT_MATTER_KEYS = {"title", "subtitle", "byline", "dateline", "date", "summary", "key_points", "lang"}
+_FRONT_MATTER_KEYS = {"title", "subtitle", "byline", "dateline", "date", "summary", "key_points", "lang", "language"}
 DIRECTIVES = ("facts", "chart")
 CHART_OPTIONS = {"type", "x", "y", "title", "caption", "unit"}
 FACTS_OPTIONS = ("columns", "sort", "limit")
@@ -144,6 +144,7 @@ def _check_front_matter(meta, shown, errors):
 
 
 def _fill_front_matter(article, meta, locale, shown, errors):
+    locale = _article_language(article, meta, shown, errors) or locale
     for key in ("subtitle", "byline", "dateline", "summary"):
         value = meta.get(key)
         if value is not None and not isinstance(value, str):
@@ -167,6 +168,24 @@ def _fill_front_matter(article, meta, locale, shown, errors):
             errors.error(shown, line, col, "'key_points' must be a list of short sentences")
         else:
             article.key_points = [p.strip() for p in points]
+
+
+def _article_language(article, meta, shown, errors) -> str | None:
+    """`language:` (or `lang:`) of the front matter: set on the article in every edition; its
+    Babel locale, for the article's own dates, or None when it has none."""
+    from .labels import language_problem
+
+    key = "language" if "language" in meta else "lang"
+    tag = meta.get(key)
+    if tag is None:
+        return None
+    problem = language_problem(tag)
+    if problem:
+        line, col = meta.value_pos[key]
+        errors.error(shown, line, col, problem)
+        return None
+    article.language = tag
+    return tag.replace("-", "_")
 
 
 def slugify(text: str) -> str:

@@ -21,11 +21,14 @@ from markdown_it.renderer import RendererHTML
 
 from .content import make_parser
 from .errors import ReportError
+from .labels import N_, text
 from .model import Article, Publication
 from .project import Project, builtin_dir
 from .templating import css_string, make_environment, render_template, style_text, template_files, within_limits  # noqa: F401
 
 TARGETS = ("pdf", "epub", "html")
+#: what the renderer itself writes, in English; translated through the catalogues (labels.py)
+LABELS = {"source": N_("Source: %(source)s")}
 
 
 @dataclass
@@ -65,7 +68,9 @@ class BriefingRenderer(RendererHTML):
         use = tokens[idx].meta.get("fact")
         if use is None:
             return escapeHtml(tokens[idx].content)
-        source = f' title="{escapeHtml("Source: " + use.source)}"' if use.source and self.target != "pdf" else ""
+        config = self.context.publication.config
+        said = text(config, LABELS["source"], source=use.source)
+        source = f' title="{escapeHtml(said)}"' if use.source and self.target != "pdf" else ""
         return f'<span class="fact" data-fact="{escapeHtml(use.table)}.{escapeHtml(use.row)}"{source}>{escapeHtml(use.text)}</span>'
 
     def fence(self, tokens, idx, options, env):

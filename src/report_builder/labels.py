@@ -1,0 +1,194 @@
+"""Generated labels in the publication's language: gettext catalogues read through Babel.
+
+Every string the builder writes ("Contents", "Page 3 of 8", the cover's alt text) is an English
+source string, written `{{ _("Contents") }}` in templates and `N_("Contents")` in a module's
+`LABELS` dict. `make messages` extracts them (babel.cfg) into locale/messages.pot and merges
+them into each locale/<lang>/LC_MESSAGES/messages.po; at run time the catalogue of the
+publication's language is compiled in memory (read_po → write_mo, cached) and report.yaml's
+`labels:` replace single entries. A language without a catalogue falls back to English.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from markupsafe import Markup
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "messages"
+#: the catalogue used when the publication's language has none
+FALLBACK = "en"
+#: punctuation that already ends a sentence: a localised date ("5 листопада 2025 р.") takes no other
+SENTENCE_ENDS = (".", "!", "?", "…", "؟", "。")
+#: characters a label override may have
+MAX_LABEL_CHARS = 500
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention pybabel extracts
+    """Mark an English source string for the catalogues; it is translated where it is used."""
+    return message
+
+
+#: a BCP 47 tag as report.yaml, front matter and `{lang=…}` may write it: en-GB, uk, sr-Latn-RS
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+
+def language_problem(tag) -> str | None:
+    """What is wrong with a language tag (the syntax, then whether CLDR knows it), or None."""
+    from .errors import shorten
+
+    if not isinstance(tag, str) or not LANGUAGE_TAG.fullmatch(tag):
+        return f"language {shorten(tag)} is not a BCP 47 tag such as 'en-GB'"
+    try:
+        Locale.parse(tag, sep="-")
+    except (ValueError, TypeError, UnknownLocaleError):
+        return f"unknown language {shorten(tag)}"
+    return None
+
+
+def catalogue_languages() -> tuple[str, ...]:
+    """The languages that have a catalogue, as their folder names (en, de, pt_BR …)."""
+    return _catalogue_languages()
+
+
+@functools.cache
+def _catalogue_languages() -> tuple[str, ...]:
+    return tuple(sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")))
+
+
+def catalogue_for(language: str) -> str | None:
+    """The catalogue serving a BCP 47 tag: pt-BR → pt_BR when there is one, else pt; None when none."""
+    try:
+        locale = Locale.parse(language, sep="-")
+    except (ValueError, TypeError, UnknownLocaleError):
+        return None
+    available = catalogue_languages()
+    for code in (str(locale), f"{locale.language}_{locale.territory}", locale.language):
+        if code in available:
+            return code
+    return None
+
+
+@functools.cache
+def _compiled(code: str) -> bytes:
+    """The catalogue of `code` compiled to .mo bytes (a few milliseconds, once per process)."""
+    with open(LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po", "rb") as handle:
+        catalog = read_po(handle, locale=code, domain=DOMAIN)
+    out = io.BytesIO()
+    write_mo(out, catalog)
+    return out.getvalue()
+
+
+@functools.lru_cache(maxsize=16)
+def translations(language: str, overrides: tuple[tuple[str, str], ...] = ()) -> Translations:
+    """The labels of a publication: its language's catalogue (else English), then its overrides."""
+    found = Translations(io.BytesIO(_compiled(catalogue_for(language) or FALLBACK)), domain=DOMAIN)
+    for source, text in overrides:
+        found._catalog[source] = text  # gettext's own table, keyed by the English source string
+    return found
+
+
+def for_config(config) -> Translations:
+    return translations(config.language, tuple(config.labels))
+
+
+def text(config, message: str, **values) -> str:
+    """`message` (an English source string from a LABELS dict) in the publication's language."""
+    return for_config(config).gettext(message) % values
+
+
+def plural(config, singular: str, plural_: str, number: int, **values) -> str:
+    """The form of a counted label for `number` in the publication's language (CLDR plural rules)."""
+    translated = for_config(config).ngettext(singular, plural_, number)
+    return translated % {"number": number, **values}
+
+
+def full_stop(value: str) -> str:
+    """`value` ended as a sentence: a full stop unless it already ends with one (see SENTENCE_ENDS)."""
+    stripped = value.rstrip()
+    if not stripped or stripped.endswith(SENTENCE_ENDS):
+        return value
+    ended = stripped + "."
+    return Markup(ended) if isinstance(value, Markup) else ended
+
+
+def page_numbers_css(config) -> Markup:
+    """The page footer "Page X of Y" in the publication's language, as a CSS `content` value."""
+    from .templating import css_string
+
+    pattern = for_config(config).gettext(PAGE_OF)
+    parts = []
+    for index, piece in enumerate(_PLACEHOLDER.split(pattern)):
+        if index % 2:
+            parts.append(f"counter({piece})" if piece in ("page", "pages") else "")
+        elif piece:
+            parts.append(str(css_string(piece)))
+    return Markup(" ".join(p for p in parts if p) or "none")
+
+
+#: the page footer; its placeholders become CSS counters (see page_numbers_css)
+PAGE_OF = N_("Page %(page)s of %(pages)s")
+
+
+def install(env, config) -> None:
+    """Give a Jinja environment the publication's labels (`_()` and the `full_stop` filter)."""
+    labels = for_config(config)
+    if env.globals.get("_labels_of") is labels:
+        return
+    env.install_gettext_translations(labels, newstyle=True)
+    env.globals["_labels_of"] = labels
+    env.globals["page_numbers_css"] = page_numbers_css(config)
+
+
+# -- report.yaml: labels ----------------------------------------------------------------------
+
+
+@functools.cache
+def source_strings() -> dict[str, tuple[str, ...]]:
+    """Every English source string of the catalogues → the placeholders it has."""
+    with open(LOCALE_DIR / FALLBACK / "LC_MESSAGES" / f"{DOMAIN}.po", "rb") as handle:
+        catalog = read_po(handle, locale=FALLBACK, domain=DOMAIN)
+    found = {}
+    for message in catalog:
+        if message.id and not message.pluralizable:
+            found[message.id] = tuple(sorted(set(_PLACEHOLDER.findall(message.id))))
+    return found
+
+
+def check_override(source, value) -> str | None:
+    """What is wrong with `labels: {source: value}` in report.yaml, or None."""
+    from .errors import shorten
+
+    known = source_strings()
+    if source not in known:
+        import difflib
+
+        close = difflib.get_close_matches(str(source), sorted(known), n=1) if len(str(source)) <= 64 else []
+        hint = f"; did you mean {close[0]!r}?" if close else "; the keys are the English labels, such as 'Contents'"
+        return f"unknown label {shorten(source)}{hint}"
+    if not isinstance(value, str) or not value.strip():
+        return f"label {shorten(source)} must be text"
+    if len(value) > MAX_LABEL_CHARS:
+        return f"label {shorten(source)} has {len(value):,} characters; the limit is {MAX_LABEL_CHARS}"
+    wanted = known[source]
+    given = tuple(sorted(set(_PLACEHOLDER.findall(value))))
+    stray = re.sub(r"%%|%\(\w+\)s", "", value)
+    if given != wanted or "%" in stray:
+        need = ", ".join(f"%({name})s" for name in wanted) or "no placeholders (write %% for a percent sign)"
+        return f"label {shorten(source)} must contain {need}, as the English label does"
+    return None
+
+
+def fallback_warning(language: str) -> str | None:
+    """The warning for a language without a catalogue, naming the fallback; None when it has one."""
+    if catalogue_for(language):
+        return None
+    return f"no labels in language '{language}': generated labels (Contents, Notes …) are in English"
