@@ -20,6 +20,7 @@ from .config import Config, load_config
 from .deadline import Deadline, build_deadline
 from .errors import Collector, Diagnostic, ReportError
 from .fonts import PrintFonts, declared_fonts_only, fonts_cache
+from .labels import label_warnings
 from .output import Commit, remove_stale_temporaries
 from .project import Project, load_project
 from .stamps import STATE_DIR, Inputs, State, current_versions, list_files
@@ -108,6 +109,7 @@ def check_presentation(directory: str | Path, publication) -> list[Diagnostic]:
             render_document(publication, project, target)
         except ReportError as exc:
             errors.extend(d for d in exc.diagnostics if d not in errors.diagnostics)
+    warnings.extend(label_warnings(publication.config))
     if "pdf" in publication.config.formats:
         warnings.extend(font_warnings(publication, project, output_dir(project, None)))
     if errors.diagnostics:
@@ -150,7 +152,7 @@ def _build(
     config = load_config(project)
     wanted = [f for f in FORMATS if f in (formats or config.formats)]
     out_dir = output_dir(project, out)
-    result = BuildResult()
+    result = BuildResult(warnings=label_warnings(config))
     with build_lock(out_dir, say):
         remove_stale_temporaries(out_dir)
         remove_stale_temporaries(out_dir / STATE_DIR)

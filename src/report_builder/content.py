@@ -64,14 +64,19 @@ GENERATED_PREFIXES = ("chart-", "facts-", "fact-", "source-", "sources-", "toc-"
 #: what follows an article's name in the ids made for it: title, notes, numbered blocks
 _ARTICLE_ID_SUFFIX = re.compile(r"-(title|fn\d+|fnref\d+(-\d+)?|(p|li|q|t|r)\d+_*)")
 #: `{…}` attributes a link, image or code span keeps; `style` only with raw_html, sanitised
-KEPT_ATTRIBUTES = {"link_open": {"href", "title"}, "image": {"src", "alt", "title"}, "code_inline": set()}
+KEPT_ATTRIBUTES = {
+    "link_open": {"href", "title"},
+    "image": {"src", "alt", "title"},
+    "code_inline": set(),
+    "span_open": set(),  # [a phrase]{lang=de}
+}
 
 
 def make_parser(allow_html: bool = False) -> MarkdownIt:
     """CommonMark + GFM tables and strikethrough + footnotes + {attrs} + {role}`…`."""
     md = MarkdownIt("commonmark", {"html": allow_html, "xhtmlOut": True, "typographer": False})
     md.enable(["table", "strikethrough"])
-    md.use(footnote_plugin).use(attrs_plugin).use(myst_role_plugin)
+    md.use(footnote_plugin).use(attrs_plugin, spans=True).use(myst_role_plugin)
     # Keep file:, javascript:, vbscript: and data: addresses as links and images instead of
     # silently leaving them as text: the loader refuses each one at its line (see _Walker).
     md.validateLink = lambda url: True
@@ -541,7 +546,9 @@ class _Walker:
     def _attributes(self, token, block):
         """Keep what `{…}` may set: an id, classes, a title, a language; a sanitised style with raw_html."""
         for name in list(token.attrs):
-            if name in KEPT_ATTRIBUTES[token.type] or name in ("class", "title", "lang"):
+            if name == "lang" and self._language(token, block):
+                continue
+            if name in KEPT_ATTRIBUTES[token.type] or name in ("class", "title"):
                 continue
             if name == "id" and self._explicit_id(token, block):
                 continue
@@ -550,6 +557,16 @@ class _Walker:
                 token.attrSet("style", style)
             else:
                 del token.attrs[name]
+
+    def _language(self, token, block) -> bool:
+        """Whether `{lang=…}` names a language (a BCP 47 tag CLDR knows); an error at it if not."""
+        from .labels import language_problem
+
+        tag = token.attrGet("lang")
+        problem = language_problem(str(tag))
+        if problem:
+            self.errors.error(self.shown, *self._locate_next(block, "lang="), problem)
+        return problem is None
 
     def _explicit_id(self, token, block) -> bool:
         ident = str(token.attrGet("id"))

@@ -187,8 +187,15 @@ def check_override(source, value) -> str | None:
     return None
 
 
-def fallback_warning(language: str) -> str | None:
-    """The warning for a language without a catalogue, naming the fallback; None when it has one."""
-    if catalogue_for(language):
-        return None
-    return f"no labels in language '{language}': generated labels (Contents, Notes …) are in English"
+def label_warnings(config) -> list:
+    """A warning at `language` in report.yaml when the language has no catalogue, naming the fallback."""
+    from .errors import Diagnostic
+
+    if catalogue_for(config.language):
+        return []
+    line, col = config.language_position
+    message = (
+        f"no catalogue of labels for language '{config.language}': the generated labels (Contents, Notes, "
+        f"Page X of Y …) are in English; the languages with one are {', '.join(catalogue_languages())}"
+    )
+    return [Diagnostic("report.yaml", line, col, message, severity="warning")]

@@ -137,6 +137,14 @@ class BriefingRenderer(RendererHTML):
     def table_close(self, tokens, idx, options, env):
         return self.renderToken(tokens, idx, options, env) + "</div>\n"
 
+    def span_open(self, tokens, idx, options, env):
+        # `[phrase]{lang=de}`: XHTML (the EPUB) reads xml:lang, HTML lang; the tokens serve every target
+        token = tokens[idx]
+        tag = token.attrGet("lang")
+        if self.target != "epub" or tag is None:
+            return self.renderToken(tokens, idx, options, env)
+        return self.renderToken(tokens, idx, options, env)[:-1] + f' xml:lang="{escapeHtml(str(tag))}">'
+
     def link_open(self, tokens, idx, options, env):
         token = tokens[idx]
         href = token.attrGet("href") or ""
