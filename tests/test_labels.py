@@ -160,7 +160,11 @@ def label(code: str, source: str, **values) -> str:
 
 
 def test_every_label_in_the_code_and_templates_is_in_every_catalogue():
-    method_map = [("src/report_builder/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.xhtml", "jinja2")]
+    method_map = [
+        ("src/report_builder/**.py", "python"),
+        ("templates/**.html", "jinja2"),
+        ("templates/**.xhtml", "jinja2"),
+    ]
     keywords = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "plural": (2, 3)}
     sources = {
         (message if isinstance(message, str) else message[0])
@@ -388,8 +392,14 @@ def test_an_undated_cover_and_masthead_show_no_date(editions):
 def test_kindle_conversion_starts_at_the_first_article(editions):
     with zipfile.ZipFile(editions("de")["epub"]) as book:
         opf = etree.fromstring(book.read("EPUB/content.opf"))
-    guide = [(r.get("type"), r.get("href"), r.get("title")) for r in opf.xpath("//opf:guide/opf:reference", namespaces=OPF)]
-    assert guide == [("cover", "cover.xhtml", "Umschlag"), ("toc", "nav.xhtml", "Inhalt"), ("text", "a.xhtml", "Lorem ipsum")]
+    guide = [
+        (r.get("type"), r.get("href"), r.get("title")) for r in opf.xpath("//opf:guide/opf:reference", namespaces=OPF)
+    ]
+    assert guide == [
+        ("cover", "cover.xhtml", "Umschlag"),
+        ("toc", "nav.xhtml", "Inhalt"),
+        ("text", "a.xhtml", "Lorem ipsum"),
+    ]
 
 
 @pytest.mark.parametrize("code", ["de", "uk"])

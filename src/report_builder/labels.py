@@ -120,11 +120,11 @@ def full_stop(value: str) -> str:
     return Markup(ended) if isinstance(value, Markup) else ended
 
 
-def page_numbers_css(config) -> Markup:
-    """The page footer "Page X of Y" in the publication's language, as a CSS `content` value."""
+def css_counters(pattern: str) -> Markup:
+    """A label with `%(page)s` and `%(pages)s` ("Seite %(page)s von %(pages)s") as a CSS `content`
+    value: its text as CSS strings, the placeholders as the page counters."""
     from .templating import css_string
 
-    pattern = for_config(config).gettext(PAGE_OF)
     parts = []
     for index, piece in enumerate(_PLACEHOLDER.split(pattern)):
         if index % 2:
@@ -134,18 +134,13 @@ def page_numbers_css(config) -> Markup:
     return Markup(" ".join(p for p in parts if p) or "none")
 
 
-#: the page footer; its placeholders become CSS counters (see page_numbers_css)
-PAGE_OF = N_("Page %(page)s of %(pages)s")
-
-
 def install(env, config) -> None:
-    """Give a Jinja environment the publication's labels (`_()` and the `full_stop` filter)."""
+    """Give a Jinja environment the publication's labels: `_()` in its templates."""
     labels = for_config(config)
     if env.globals.get("_labels_of") is labels:
         return
     env.install_gettext_translations(labels, newstyle=True)
     env.globals["_labels_of"] = labels
-    env.globals["page_numbers_css"] = page_numbers_css(config)
 
 
 # -- report.yaml: labels ----------------------------------------------------------------------

@@ -44,7 +44,7 @@ import jinja2.sandbox
 from markupsafe import Markup
 
 from .errors import Diagnostic, ReportError
-from .labels import full_stop
+from .labels import css_counters, full_stop
 from .labels import install as install_labels
 from .project import Project, builtin_dir
 
@@ -122,6 +122,7 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         self.filters["css_string"] = css_string
         self.filters["css_ident"] = css_ident
         self.filters["full_stop"] = full_stop
+        self.filters["css_counters"] = css_counters
 
     def is_safe_attribute(self, obj, attr, value) -> bool:
         return (
