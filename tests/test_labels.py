@@ -420,3 +420,10 @@ def test_epubcheck_accepts_the_translated_books(editions, tmp_path, code):
     )
     messages = json.loads(report.read_text(encoding="utf-8"))["messages"]
     assert (completed.returncode, [m["message"] for m in messages]) == (0, [])
+
+
+def test_a_fact_quoted_in_an_article_of_another_language_is_written_its_way(tmp_path):
+    root = undated_project(tmp_path / "numbers", "en-GB")
+    write(root, {"content/a.md": "---\ntitle: T\nlanguage: de\n---\n\nEs sind {fact}`tabula.alpha` Menschen.\n"})
+    page = html.fromstring(build(root, formats=["html"]).outputs["html"].read_bytes())
+    assert page.xpath("string(//article[@id='a']//span[@class='fact'])") == "1.200"

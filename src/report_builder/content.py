@@ -22,7 +22,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
 from .errors import Collector, Diagnostic, ReportError, shorten
-from .facts import fact_table_files
+from .facts import Cells, fact_table_files
 from .images import ImageRefused, ImageUnreadable, check_image_file
 from .inputs import LocatedDict, LocatedList, parse_yaml, read_text
 from .model import Article, FactTable, FactUse, Heading, Image
@@ -675,6 +675,8 @@ class _Walker:
             )
             return
         text = row.cells.get(column.key, "")
+        if text and self.article.language and isinstance(row.cells, Cells):
+            text = row.cells.formatted_in(column.key, self.article.language.replace("-", "_"))
         if not text:
             self.error(block, f"row '{row.id}' of '{table.name}' has no value in column '{column.key}'", needle=needle)
             return

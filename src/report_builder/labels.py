@@ -151,9 +151,9 @@ def source_strings() -> dict[str, tuple[str, ...]]:
     """Every English source string of the catalogues → the placeholders it has."""
     with open(LOCALE_DIR / FALLBACK / "LC_MESSAGES" / f"{DOMAIN}.po", "rb") as handle:
         catalog = read_po(handle, locale=FALLBACK, domain=DOMAIN)
-    found = {}
+    found: dict[str, tuple[str, ...]] = {}
     for message in catalog:
-        if message.id and not message.pluralizable:
+        if message.id and isinstance(message.id, str):  # counted labels (plural forms) are not overridden
             found[message.id] = tuple(sorted(set(_PLACEHOLDER.findall(message.id))))
     return found
 
