@@ -233,6 +233,13 @@ def test_a_ukrainian_date_ends_its_sentence_with_one_full_stop(editions):
     assert "р.." not in text and "р. ." not in text
 
 
+def test_a_ukrainian_date_in_the_cover_description_takes_no_second_full_stop(tmp_path):
+    root = undated_project(tmp_path / "dated", "uk", "date: 2025-11-05\nmarking: Для службового користування\n")
+    with zipfile.ZipFile(build(root, formats=["epub"], jobs=1).outputs["epub"]) as book:
+        cover = etree.fromstring(book.read("EPUB/cover.xhtml")).find(f".//{XHTML}img")
+    assert cover.get("alt") == "Обкладинка: Lorem Ipsum. 5 листопада 2025\u202fр. Для службового користування."
+
+
 def test_the_accessibility_summary_counts_in_the_publication_language(editions):
     with zipfile.ZipFile(editions("uk")["epub"]) as book:
         opf = etree.fromstring(book.read("EPUB/content.opf"))

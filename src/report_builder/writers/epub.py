@@ -460,7 +460,7 @@ def _cover_alt(publication, cover: Cover) -> str:
     words.append(", ".join(filter(None, [", ".join(config.authors), config.publisher, dated])))
     if config.marking:
         words.append(config.marking)
-    return full_stop(". ".join(w for w in words if w))
+    return " ".join(full_stop(w) for w in words if w)  # a date may end in its own full stop (uk "р.")
 
 
 def _fail(project, key, message) -> NoReturn:
