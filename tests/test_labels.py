@@ -302,6 +302,8 @@ def test_a_regional_tag_uses_its_language_catalogue(tmp_path):
 GERMAN = """---
 title: Guten Tag
 language: de
+key_points:
+  - Alles gut.
 ---
 
 Ein Absatz auf Deutsch, mit einem [bonjour]{lang=fr} darin.
@@ -324,6 +326,12 @@ def test_an_article_in_another_language_is_marked_in_the_html_edition(mixed):
         ["de"],
         [],
     )
+
+
+def test_the_labels_inside_an_article_of_another_language_are_marked_as_the_publication_language(mixed):
+    page = html.fromstring(mixed[1]["html"].read_bytes())
+    assert page.xpath("//article[@id='b']//p[@class='box-title']/@lang") == ["en-GB"]
+    assert page.xpath("//article[@id='a']//p[@class='box-title']/@lang") == []
 
 
 def test_an_article_in_another_language_is_marked_in_the_epub(mixed):
