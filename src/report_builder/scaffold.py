@@ -34,5 +34,5 @@ def init_project(directory: str | Path) -> Path:
 def _identify(config: Path) -> None:
     """Give the new publication an identifier of its own (EPUB dc:identifier): a random UUID."""
     text = config.read_text(encoding="utf-8")
-    line = f"identifier: urn:uuid:{uuid.uuid4()}  # this publication's own; keep it across editions of one language\n"
+    line = f"identifier: urn:uuid:{uuid.uuid4()}  # keep it; another language edition gets its own\n"
     config.write_text(text.replace("language: ", line + "language: ", 1), encoding="utf-8")
