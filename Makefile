@@ -28,7 +28,7 @@ test: $(STAMP)
 LOCALE = src/report_builder/locale
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k plural:2,3 --no-location --sort-output --omit-header -o $(LOCALE)/messages.pot .
-	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --no-location --width 100 --no-fuzzy-matching
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --width 100 --no-fuzzy-matching --ignore-obsolete
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
