@@ -442,3 +442,14 @@ def test_a_fact_quoted_in_an_article_of_another_language_is_written_its_way(tmp_
     write(root, {"content/a.md": "---\ntitle: T\nlanguage: de\n---\n\nEs sind {fact}`tabula.alpha` Menschen.\n"})
     page = html.fromstring(build(root, formats=["html"]).outputs["html"].read_bytes())
     assert page.xpath("string(//article[@id='a']//span[@class='fact'])") == "1.200"
+
+
+def test_the_page_footer_of_a_pdf_laid_out_in_chunks_is_in_the_publication_language(tmp_path):
+    root = undated_project(tmp_path / "chunked", "uk")
+    write(root, {"content/b.md": ARTICLE.replace("title: Lorem ipsum", "title: Dolor")})
+    config = (root / "report.yaml").read_text(encoding="utf-8").replace("[a.md]", "[a.md, b.md]")
+    (root / "report.yaml").write_text(config, encoding="utf-8")
+    result = build(root, formats=["pdf"], jobs=1)
+    assert "laid out in chunks" in " ".join(result.notes)
+    pages = pdf_pages(result.outputs["pdf"])
+    assert [f"Стор. {n} з {len(pages)}" in page for n, page in enumerate(pages, 1)][1:] == [True] * (len(pages) - 1)
