@@ -453,3 +453,13 @@ def test_the_page_footer_of_a_pdf_laid_out_in_chunks_is_in_the_publication_langu
     assert "laid out in chunks" in " ".join(result.notes)
     pages = pdf_pages(result.outputs["pdf"])
     assert [f"Стор. {n} з {len(pages)}" in page for n, page in enumerate(pages, 1)][1:] == [True] * (len(pages) - 1)
+
+
+def test_an_unknown_label_stops_the_build_with_one_line_and_writes_nothing(tmp_path, run_cli):
+    root = undated_project(tmp_path / "cli", "de", "labels:\n  Key point: Kurz gesagt\n")
+    result = run_cli("build", "--project", root, "html")
+    assert (result.exit_code, result.stderr.splitlines()) == (
+        1,
+        ["report.yaml:8:3: error: unknown label 'Key point'; did you mean 'Key points'?"],
+    )
+    assert not (root / "build" / "lorem.html").exists()
