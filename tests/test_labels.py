@@ -252,14 +252,23 @@ def test_the_accessibility_summary_counts_in_the_publication_language(editions):
 
 
 def test_a_project_can_word_a_label_its_own_way(tmp_path):
-    extra = 'labels:\n  Contents: In this briefing\n  Page %(page)s of %(pages)s: "%(page)s / %(pages)s"\n'
+    extra = 'labels:\n  Contents: In this briefing\n  Page %(page)s of %(pages)s: "%(page)s & %(pages)s"\n'
     root = undated_project(tmp_path / "own", "en-GB", extra)
     outputs = build(root, formats=["epub", "html"], jobs=1).outputs
     page = html.fromstring(outputs["html"].read_bytes())
     assert page.xpath("string(//*[@id='contents-title'])") == "In this briefing"
     assert "In this briefing" in epub_text(outputs["epub"])
     print_html = render_document(check(root), load_project(root), "pdf")
-    assert '@bottom-right { content: counter(page) " / " counter(pages); }' in print_html
+    assert '@bottom-right { content: counter(page) " & " counter(pages); }' in print_html
+
+
+def test_a_label_of_the_project_is_text_never_markup(tmp_path):
+    root = undated_project(tmp_path / "markup", "en-GB", 'labels:\n  Contents: "<b>Inhalt</b> & more"\n')
+    page = html.fromstring(build(root, formats=["html"]).outputs["html"].read_bytes())
+    assert (page.xpath("string(//*[@id='contents-title'])"), page.xpath("//*[@id='contents-title']/b")) == (
+        "<b>Inhalt</b> & more",
+        [],
+    )
 
 
 def test_an_unknown_label_is_a_located_error_with_a_suggestion(tmp_path):

@@ -19,7 +19,7 @@ from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
@@ -88,16 +88,20 @@ def _compiled(code: str) -> bytes:
 
 
 @functools.lru_cache(maxsize=16)
-def translations(language: str, overrides: tuple[tuple[str, str], ...] = ()) -> Translations:
-    """The labels of a publication: its language's catalogue (else English), then its overrides."""
+def translations(language: str, overrides: tuple[tuple[str, str], ...] = (), markup: bool = False) -> Translations:
+    """The labels of a publication: its language's catalogue (else English), then its overrides.
+
+    With `markup`, for templates: Jinja takes a translation as markup, so the overrides (report.yaml
+    may be untrusted) are HTML-escaped; the catalogues are ours and hold no markup characters."""
     found = Translations(io.BytesIO(_compiled(catalogue_for(language) or FALLBACK)), domain=DOMAIN)
     for source, text in overrides:
-        found._catalog[source] = text  # gettext's own table, keyed by the English source string
+        # gettext's own table, keyed by the English source string
+        found._catalog[source] = str(escape(text)) if markup else text
     return found
 
 
-def for_config(config) -> Translations:
-    return translations(config.language, tuple(config.labels))
+def for_config(config, markup: bool = False) -> Translations:
+    return translations(config.language, tuple(config.labels), markup)
 
 
 def text(config, message: str, **values) -> str:
@@ -125,6 +129,8 @@ def css_counters(pattern: str) -> Markup:
     value: its text as CSS strings, the placeholders as the page counters."""
     from .templating import css_string
 
+    if isinstance(pattern, Markup):  # `_()` in a template: back to text, css_string escapes it for CSS
+        pattern = pattern.unescape()
     parts = []
     for index, piece in enumerate(_PLACEHOLDER.split(pattern)):
         if index % 2:
@@ -136,7 +142,7 @@ def css_counters(pattern: str) -> Markup:
 
 def install(env, config) -> None:
     """Give a Jinja environment the publication's labels: `_()` in its templates."""
-    labels = for_config(config)
+    labels = for_config(config, markup=True)
     if env.globals.get("_labels_of") is labels:
         return
     env.install_gettext_translations(labels, newstyle=True)
