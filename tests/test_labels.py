@@ -259,7 +259,7 @@ def test_a_project_can_word_a_label_its_own_way(tmp_path):
     assert page.xpath("string(//*[@id='contents-title'])") == "In this briefing"
     assert "In this briefing" in epub_text(outputs["epub"])
     print_html = render_document(check(root), load_project(root), "pdf")
-    assert '@bottom-right { content: counter(page) " & " counter(pages); }' in print_html
+    assert r'@bottom-right { content: counter(page) " \26  " counter(pages); }' in print_html  # "&", escaped
 
 
 def test_a_label_of_the_project_is_text_never_markup(tmp_path):
