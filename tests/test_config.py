@@ -43,10 +43,12 @@ def test_without_a_date_the_build_date_comes_from_source_date_epoch(write_projec
     assert config_of(write_project, "title: T\n").date == dt.date(2025, 11, 5)
 
 
-def test_identifier_is_derived_from_the_slug_and_stable_across_loads(write_project):
+def test_identifier_is_derived_from_the_slug_and_language_and_stable_across_loads(write_project):
     first = config_of(write_project, "title: T\nslug: brief\n").identifier
     again = config_of(write_project, "title: Another title\nslug: brief\n").identifier
-    assert (first, again) == ("urn:uuid:da9dc37d-016a-53fb-98d7-8134248eb354",) * 2
+    ukrainian = config_of(write_project, "title: T\nslug: brief\nlanguage: uk\n").identifier
+    assert (first, again) == ("urn:uuid:8cbcc9f6-0197-5dd1-aa0c-33f09a1c790f",) * 2
+    assert ukrainian.startswith("urn:uuid:") and ukrainian != first
 
 
 def test_letter_page_size_and_contents_switch_are_read(write_project):

@@ -510,9 +510,9 @@ def test_accessibility_summary_describes_what_is_in_the_book(built):
     (sample,) = book_of(built("sample")).meta("schema:accessibilitySummary")
     (multilingual,) = book_of(built("multilingual")).meta("schema:accessibilitySummary")
     pages = len(pypdf.PdfReader(built("sample").pdf).pages)
-    assert "one article and six sections" in sample and f"{pages}-page printed edition" in sample
-    assert "Three fact tables" in sample and "no images" in sample and "Two footnotes" in sample
-    assert "three articles" in multilingual and "Each of the two images has a text description" in multilingual
+    assert "It has 1 article." in sample and f"printed edition, {pages} pages long" in sample
+    assert "3 fact tables are data tables" in sample and "no images" in sample and "2 footnotes are" in sample
+    assert "It has 3 articles." in multilingual and "Each of the 2 images has a text description" in multilingual
     assert "The chart gives its figures as text" in multilingual
 
 

@@ -276,7 +276,8 @@ def test_a_date_in_a_language_the_fonts_do_not_write_is_reported_at_the_language
         }
     )
     result = run_cli("check", "--project", root)
-    assert (result.exit_code, result.stderr.splitlines()) == (
+    fonts = [line for line in result.stderr.splitlines() if "no catalogue of labels" not in line]  # see test_labels
+    assert (result.exit_code, fonts) == (
         0,
         [
             f"report.yaml:2:11: warning: no font covers '{char}' (U+{ord(char):04X}), in dates written in 'zh-CN'"

@@ -94,6 +94,10 @@ def test_the_wheel_ships_every_built_in_stylesheet(wheel):
     assert wheel_files_under(wheel, "report_builder/styles/") == files_under(REPO / "styles")
 
 
+def test_the_wheel_ships_every_label_catalogue(wheel):
+    assert wheel_files_under(wheel, "report_builder/locale/") == files_under(REPO / "src" / "report_builder" / "locale")
+
+
 def test_the_wheel_ships_the_whole_starter_project(wheel):
     assert wheel_files_under(wheel, "report_builder/starter/") == files_under(STARTER)
 

@@ -20,6 +20,7 @@ from .config import Config, ConfigError, load_config, source_date_epoch
 from .deadline import build_deadline
 from .errors import Collector, Diagnostic, ReportError
 from .fonts import declared_fonts_only, font_warnings, fonts_cache, printed_sources
+from .labels import label_warnings
 from .output import STATE_DIR, Commit, build_lock, output_dir, remove_stale_temporaries, shown_path
 from .processes import start_forked, stop_forked
 from .project import Project, load_project
@@ -80,6 +81,7 @@ def build(
     with build_deadline() as deadline, readlog.recording(FORMATS) as reads:
         project = load_project(directory)
         config = load_config(project)  # read for every output
+        language_warnings = label_warnings(config)
         out_dir = output_dir(project.root, out)
         with build_lock(out_dir):
             remove_stale_temporaries(out_dir)
@@ -87,7 +89,7 @@ def build(
             state = State(out_dir)
             reasons, skipped = _stale_outputs(state, project, config, out_dir, options)
             if not reasons:
-                return BuildResult(skipped=skipped)
+                return BuildResult(skipped=skipped, warnings=language_warnings)
             stale = list(reasons)
             fonts_dir = fonts_cache(fallback=out_dir / STATE_DIR / "fonts")
             needs_layout = any(WRITERS[fmt].needs_print_layout for fmt in stale)
@@ -106,8 +108,9 @@ def build(
                 )
                 with source_date_epoch(config):
                     written = _write_outputs(publication, project, stale, settings, workers, say)
-            if strict and written.warnings:
-                raise ReportError(as_errors(written.warnings))
+            warnings = [*language_warnings, *written.warnings]
+            if strict and warnings:
+                raise ReportError(as_errors(warnings))
             refuse_changed_inputs(project, reads)
             stamps = {fmt: state.stamp(fmt, project.root, reads.record_for(fmt)) for fmt in stale}
             deadline.check()
@@ -118,7 +121,7 @@ def build(
         outputs=outputs,
         skipped=skipped,
         reasons=reasons,
-        warnings=written.warnings,
+        warnings=warnings,
         notes=list(edition.notes) if edition is not None else [],
         chunks=edition.chunks if edition is not None else 0,
         chunks_laid_out=edition.chunks_laid_out if edition is not None else 0,
@@ -335,6 +338,7 @@ def check_presentation(directory: str | Path, publication) -> list[Diagnostic]:
             render_document(publication, project, target)
         except ReportError as exc:
             errors.extend(d for d in exc.diagnostics if d not in errors.diagnostics)
+    warnings.extend(label_warnings(publication.config))
     if "pdf" in publication.config.formats:
         warnings.extend(font_warnings(publication, project, printed_sources(publication, project), fonts_dir))
     if errors.diagnostics:

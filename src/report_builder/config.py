@@ -138,17 +138,35 @@ def _language(reader: _Reader, key: str, value: Any) -> str | None:
     language = _text(reader, key, value)
     if not language:
         return None
-    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", language):
-        reader.fail(key, f"language {shorten(language)} is not a BCP 47 tag such as 'en-GB'")
-        return None
-    from babel import Locale, UnknownLocaleError
+    from .labels import language_problem
 
-    try:
-        Locale.parse(language.replace("-", "_"))
-    except (ValueError, LookupError, UnknownLocaleError):
-        reader.fail(key, f"unknown language {shorten(language)}")
+    problem = language_problem(language)
+    if problem:
+        reader.fail(key, problem)
         return None
     return language
+
+
+def _labels(reader: _Reader, key: str, value: Any) -> tuple[tuple[str, str], ...] | None:
+    """`labels:`: the project's wording for generated labels, keyed by their English source string."""
+    from .labels import check_override
+
+    if not isinstance(value, LocatedDict):
+        reader.fail(
+            key, "'labels' must be a mapping of English labels to your wording, such as Contents: In this briefing"
+        )
+        return None
+    found = []
+    for source, text in value.items():
+        problem = check_override(source, text)
+        if problem:
+            # an unknown label is shown at its key, a wrong wording at the wording
+            positions = value.key_pos if problem.startswith("unknown") else value.value_pos
+            line, col = positions.get(source, value.pos)
+            reader.errors.error(reader.shown, line, col, problem)
+        else:
+            found.append((str(source), text))
+    return tuple(found)
 
 
 def _slug(reader: _Reader, key: str, value: Any) -> str:
@@ -258,7 +276,7 @@ class Config:
     date: dt.date = option(
         None, "`YYYY-MM-DD`; without it, `SOURCE_DATE_EPOCH`, else 1980-01-01, never the clock", _date
     )
-    identifier: str = option("", "stable book identifier (default: a UUID derived from the slug)")
+    identifier: str = option("", "stable book identifier (default: a UUID derived from the slug and the language)")
     marking: str = option("", 'e.g. "For internal distribution", printed on every PDF page')
     keywords: tuple[str, ...] = option((), "a word or a list of words (EPUB subjects, HTML and PDF keywords)")
     description: str = option("", "a sentence or two (EPUB, HTML meta)")
@@ -273,6 +291,15 @@ class Config:
         False, "reserved; remote images are refused either way (download them into `content/images/`)"
     )
     raw_html: bool = option(False, "`true` lets raw HTML through Markdown, sanitised (see below)")
+    #: (English source string, the project's own wording) for each entry of `labels`
+    labels: tuple[tuple[str, str], ...] = option(
+        (), "your wording for generated labels, keyed by the English label (`Contents: In this briefing`)", _labels
+    )
+    #: False when report.yaml has no date: `date` is then SOURCE_DATE_EPOCH's day or 1980-01-01,
+    #: for metadata only, and no page shows it
+    dated: bool = field(default=True)
+    #: (line, col) of `language` in report.yaml, for the warning about a language without labels
+    language_position: tuple = field(default=(None, None), compare=False, repr=False)
     #: (line, col) of each entry of `articles` in report.yaml, for "not found" messages
     article_positions: tuple = field(default=(), compare=False, repr=False)
 
@@ -368,7 +395,11 @@ def parse_config(data, shown: str, project: Project | None = None) -> Config:
         values["title"] = ""
     language_ok = "language" not in data or "language" in values
     values["slug"] = values.get("slug") or _slugify(values["title"] or "report")
-    values["identifier"] = values.get("identifier") or _derived_identifier(values["slug"])
+    values["identifier"] = values.get("identifier") or _derived_identifier(
+        values["slug"], values.get("language", "en-GB")
+    )
+    values["dated"] = data.get("date") is not None
+    values["language_position"] = data.value_pos.get("language", (None, None))
     if "date" not in values:
         values["date"] = _source_date(errors)
     if "articles" in values:
@@ -492,6 +523,7 @@ def _slugify(text: str) -> str:
     return slug or "report"
 
 
-def _derived_identifier(slug: str) -> str:
-    """A stable urn:uuid derived from the slug, so identifiers never change between builds."""
-    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'report-builder:' + slug)}"
+def _derived_identifier(slug: str, language: str) -> str:
+    """A stable urn:uuid derived from the slug and the language, so identifiers never change
+    between builds and two editions of one publication (en-GB, uk) never share one."""
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'report-builder:{slug}:{language.lower()}')}"

@@ -22,14 +22,14 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
 from .errors import Collector, Diagnostic, ReportError, shorten
-from .facts import fact_table_files
+from .facts import Cells, fact_table_files
 from .images import ImageRefused, ImageUnreadable, check_image_file
 from .inputs import LocatedDict, LocatedList, parse_yaml, read_text
 from .model import Article, FactTable, FactUse, Heading, Image
 from .project import Project, stem_problem
 from .sanitize import sanitize_html, sanitize_inline_tag, sanitize_style, without_dropped_content
 
-_FRONT_MATTER_KEYS = {"title", "subtitle", "byline", "dateline", "date", "summary", "key_points", "lang"}
+_FRONT_MATTER_KEYS = {"title", "subtitle", "byline", "dateline", "date", "summary", "key_points", "lang", "language"}
 DIRECTIVES = ("facts", "chart")
 FACTS_OPTIONS = ("columns", "sort", "limit")
 #: rows a {facts} shows without ':limit:'; a longer table asks for one (MAX_TABLE_ROWS bounds what is shown)
@@ -62,14 +62,19 @@ GENERATED_PREFIXES = ("chart-", "facts-", "fact-", "source-", "sources-", "toc-"
 #: what follows an article's name in the ids made for it: title, notes, numbered blocks
 _ARTICLE_ID_SUFFIX = re.compile(r"-(title|fn\d+|fnref\d+(-\d+)?|(p|li|q|t|r)\d+_*)")
 #: `{…}` attributes a link, image or code span keeps; `style` only with raw_html, sanitised
-KEPT_ATTRIBUTES = {"link_open": {"href", "title"}, "image": {"src", "alt", "title"}, "code_inline": set()}
+KEPT_ATTRIBUTES = {
+    "link_open": {"href", "title"},
+    "image": {"src", "alt", "title"},
+    "code_inline": set(),
+    "span_open": set(),  # [a phrase]{lang=de}
+}
 
 
 def make_parser(allow_html: bool = False) -> MarkdownIt:
     """CommonMark + GFM tables and strikethrough + footnotes + {attrs} + {role}`…`."""
     md = MarkdownIt("commonmark", {"html": allow_html, "xhtmlOut": True, "typographer": False})
     md.enable(["table", "strikethrough"])
-    md.use(footnote_plugin).use(attrs_plugin).use(myst_role_plugin)
+    md.use(footnote_plugin).use(attrs_plugin, spans=True).use(myst_role_plugin)
     # Keep file:, javascript:, vbscript: and data: addresses as links and images instead of
     # silently leaving them as text: the loader refuses each one at its line (see _Walker).
     md.validateLink = lambda url: True  # type: ignore[method-assign]
@@ -142,6 +147,7 @@ def _check_front_matter(meta, shown, errors):
 
 
 def _fill_front_matter(article, meta, locale, shown, errors):
+    locale = _article_language(article, meta, shown, errors) or locale
     for key in ("subtitle", "byline", "dateline", "summary"):
         value = meta.get(key)
         if value is not None and not isinstance(value, str):
@@ -165,6 +171,24 @@ def _fill_front_matter(article, meta, locale, shown, errors):
             errors.error(shown, line, col, "'key_points' must be a list of short sentences")
         else:
             article.key_points = [p.strip() for p in points]
+
+
+def _article_language(article, meta, shown, errors) -> str | None:
+    """`language:` (or `lang:`) of the front matter: set on the article in every edition; its
+    Babel locale, for the article's own dates, or None when it has none."""
+    from .labels import language_problem
+
+    key = "language" if "language" in meta else "lang"
+    tag = meta.get(key)
+    if tag is None:
+        return None
+    problem = language_problem(tag)
+    if problem:
+        line, col = meta.value_pos[key]
+        errors.error(shown, line, col, problem)
+        return None
+    article.language = tag
+    return tag.replace("-", "_")
 
 
 def slugify(text: str) -> str:
@@ -499,7 +523,9 @@ class _Walker:
     def _attributes(self, token, block):
         """Keep what `{…}` may set: an id, classes, a title, a language; a sanitised style with raw_html."""
         for name in list(token.attrs):
-            if name in KEPT_ATTRIBUTES[token.type] or name in ("class", "title", "lang"):
+            if name == "lang" and self._language(token, block):
+                continue
+            if name in KEPT_ATTRIBUTES[token.type] or name in ("class", "title"):
                 continue
             if name == "id" and self._explicit_id(token, block):
                 continue
@@ -508,6 +534,16 @@ class _Walker:
                 token.attrSet("style", style)
             else:
                 del token.attrs[name]
+
+    def _language(self, token, block) -> bool:
+        """Whether `{lang=…}` names a language (a BCP 47 tag CLDR knows); an error at it if not."""
+        from .labels import language_problem
+
+        tag = token.attrGet("lang")
+        problem = language_problem(str(tag))
+        if problem:
+            self.errors.error(self.shown, *self._locate_next(block, "lang="), problem)
+        return problem is None
 
     def _explicit_id(self, token, block) -> bool:
         ident = str(token.attrGet("id"))
@@ -616,6 +652,8 @@ class _Walker:
             )
             return
         text = row.cells.get(column.key, "")
+        if text and self.article.language and isinstance(row.cells, Cells):
+            text = row.cells.formatted_in(column.key, self.article.language.replace("-", "_"))
         if not text:
             self.error(block, f"row '{row.id}' of '{table.name}' has no value in column '{column.key}'", needle=needle)
             return

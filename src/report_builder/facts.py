@@ -351,6 +351,14 @@ class Cells(collections.abc.Mapping):
     def __len__(self):
         return len(self._table.columns)
 
+    def formatted_in(self, key: str, locale: str) -> str:
+        """The cell as another language writes it: a fact quoted in an article of its own `language:`."""
+        if key not in self._table.columns:
+            raise KeyError(key)
+        if locale == self._table.locale:
+            return self[key]
+        return _TableFormat(self._table.columns, locale).cell(self._row, key)
+
 
 @dataclass
 class _TableFormat:

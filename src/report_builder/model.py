@@ -112,6 +112,7 @@ class Article:
     date_text: str = ""
     summary: str = ""
     key_points: list[str] = field(default_factory=list)
+    language: str = ""  # BCP 47, from the front matter, when it differs from the publication's
     headings: list[Heading] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)  # fact tables embedded, in order

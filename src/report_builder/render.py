@@ -22,9 +22,13 @@ from markdown_it.renderer import RendererHTML
 from . import readlog
 from .content import make_parser
 from .errors import Diagnostic, ReportError
+from .labels import N_, text
 from .model import Article, Publication
 from .project import Project, builtin_dir
 from .templating import css_string, make_environment, render_template, style_text, within_limits  # noqa: F401
+
+#: what the renderer itself writes, in English; translated through the catalogues (labels.py)
+LABELS = {"source": N_("Source: %(source)s")}
 
 
 @dataclass
@@ -64,7 +68,9 @@ class BriefingRenderer(RendererHTML):
         use = tokens[idx].meta.get("fact")
         if use is None:
             return escapeHtml(tokens[idx].content)
-        source = f' title="{escapeHtml("Source: " + use.source)}"' if use.source and self.target != "pdf" else ""
+        config = self.context.publication.config
+        said = text(config, LABELS["source"], source=use.source)
+        source = f' title="{escapeHtml(said)}"' if use.source and self.target != "pdf" else ""
         return f'<span class="fact" data-fact="{escapeHtml(use.table)}.{escapeHtml(use.row)}"{source}>{escapeHtml(use.text)}</span>'
 
     def fence(self, tokens, idx, options, env):
@@ -138,6 +144,14 @@ class BriefingRenderer(RendererHTML):
 
     def table_close(self, tokens, idx, options, env):
         return self.renderToken(tokens, idx, options, env) + "</div>\n"
+
+    def span_open(self, tokens, idx, options, env):
+        # `[phrase]{lang=de}`: XHTML (the EPUB) reads xml:lang, HTML lang; the tokens serve every target
+        token = tokens[idx]
+        tag = token.attrGet("lang")
+        if self.target != "epub" or tag is None:
+            return self.renderToken(tokens, idx, options, env)
+        return self.renderToken(tokens, idx, options, env)[:-1] + f' xml:lang="{escapeHtml(str(tag))}">'
 
     def link_open(self, tokens, idx, options, env):
         token = tokens[idx]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 from pathlib import Path
 
 from .errors import Diagnostic, ReportError
@@ -25,4 +26,13 @@ def init_project(directory: str | Path) -> Path:
             continue
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, destination)
+        if destination == target / "report.yaml":
+            _identify(destination)
     return target
+
+
+def _identify(config: Path) -> None:
+    """Give the new publication an identifier of its own (EPUB dc:identifier): a random UUID."""
+    text = config.read_text(encoding="utf-8")
+    line = f"identifier: urn:uuid:{uuid.uuid4()}  # keep it; another language edition gets its own\n"
+    config.write_text(text.replace("language: ", line + "language: ", 1), encoding="utf-8")

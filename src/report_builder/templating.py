@@ -45,6 +45,8 @@ from markupsafe import Markup
 
 from . import readlog
 from .errors import Diagnostic, ReportError
+from .labels import css_counters, full_stop
+from .labels import install as install_labels
 from .project import Project, builtin_dir
 
 #: characters one rendered document may have: a 300-article book's print HTML has 4 million
@@ -115,11 +117,13 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
             extensions=["jinja2.ext.i18n"],
         )
         # Generated labels are written {{ _("Contents") }} (or {% trans %}) in the templates;
-        # they are translated into the publication's language where a catalogue has them.
+        # render_template installs the publication's catalogue (labels.py) before each render.
         self.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
         self.project = project
         self.filters["css_string"] = css_string
         self.filters["css_ident"] = css_ident
+        self.filters["full_stop"] = full_stop
+        self.filters["css_counters"] = css_counters
 
     def is_safe_attribute(self, obj, attr, value) -> bool:
         return (
@@ -307,7 +311,12 @@ def _memory_message() -> str:
 
 
 def render_template(env: jinja2.Environment, name: str, **values) -> str:
-    """Render one template within the limits; template mistakes become located diagnostics."""
+    """Render one template within the limits; template mistakes become located diagnostics.
+
+    The labels are those of the publication's language (`config`, or `publication`'s)."""
+    config = values.get("config") or getattr(values.get("publication"), "config", None)
+    if config is not None:
+        install_labels(env, config)
     try:
         return within_limits(name, lambda: _streamed(env.get_template(name), values))
     except jinja2.TemplateSyntaxError as exc:

@@ -19,6 +19,7 @@ from ebooklib import epub
 from lxml import etree
 
 from ..errors import Diagnostic, ReportError
+from ..labels import N_, full_stop, plural, text
 from ..pagelist import find_page_starts, insert_at_word, local_name
 from ..project import Project
 from ..render import RenderContext, epub_image_name, make_environment, render_article, render_template, style_files
@@ -47,6 +48,24 @@ _TEXT_BLOCKS = frozenset({"p", "li", "dd", "dt", "figcaption", "caption", "td", 
 #: … and one that begins with a heading, just before it
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _FIRST_TEXT = _TEXT_BLOCKS | _HEADINGS
+
+#: what the writer itself says, in English; translated through the catalogues (labels.py)
+LABELS = {
+    "cover": N_("Cover"),
+    "titlepage": N_("Title page"),
+    "contents": N_("Contents"),
+    "sources": N_("Sources"),
+    "pages": N_("Pages"),
+    "cover_of": N_("Cover of %(title)s"),
+    "cover_text": N_("Cover: %(title)s"),
+    "pdf_edition": N_("%(title)s, PDF edition (%(size)s)"),
+    "reflowable": N_("This EPUB is reflowable: text size, font and colours follow the reader's settings."),
+    "headings": N_("Headings are in order, and every article and section is listed in the table of contents."),
+    "every_source": N_("Every figure's source is listed under Sources."),
+    "one_image": N_("The image has a text description."),
+    "one_chart": N_("The chart gives its figures as text as well."),
+    "no_images": N_("It has no images."),
+}
 
 
 @dataclass
@@ -207,9 +226,9 @@ def _landmarks(publication) -> list[tuple[str, str, str]]:
     """(epub:type, href, label) of the landmarks: cover, title page, contents, first article."""
     first = publication.articles[0]
     return [
-        ("cover", "cover.xhtml", "Cover"),
-        ("titlepage", "titlepage.xhtml", "Title page"),
-        ("toc", "nav.xhtml#contents", "Contents"),
+        ("cover", "cover.xhtml", text(publication.config, LABELS["cover"])),
+        ("titlepage", "titlepage.xhtml", text(publication.config, LABELS["titlepage"])),
+        ("toc", "nav.xhtml#contents", text(publication.config, LABELS["contents"])),
         ("bodymatter", article_file(first), first.title),
     ]
 
@@ -251,7 +270,8 @@ def table_of_contents(publication) -> list[dict]:
             (stack[-1]["children"] if stack else toc).append(entry)
             stack.append(entry)
     if publication.sources:
-        toc.append({"title": "Sources", "href": "sources.xhtml", "level": 1, "children": []})
+        title = text(publication.config, LABELS["sources"])
+        toc.append({"title": title, "href": "sources.xhtml", "level": 1, "children": []})
     return toc
 
 
@@ -432,12 +452,15 @@ def render_cover_png(pdf_bytes: bytes, height: int = COVER_HEIGHT) -> bytes:
 def _cover_alt(publication, cover: Cover) -> str:
     config = publication.config
     if not cover.from_print:
-        return f"Cover of {config.title}"
-    words = [f"Cover: {config.title}" + (f". {config.subtitle}" if config.subtitle else "")]
-    words.append(", ".join(filter(None, [", ".join(config.authors), config.publisher, publication.date_text])))
+        return text(config, LABELS["cover_of"], title=config.title)
+    words = [
+        text(config, LABELS["cover_text"], title=config.title) + (f". {config.subtitle}" if config.subtitle else "")
+    ]
+    dated = publication.date_text if config.dated else ""
+    words.append(", ".join(filter(None, [", ".join(config.authors), config.publisher, dated])))
     if config.marking:
         words.append(config.marking)
-    return ". ".join(w for w in words if w) + "."
+    return " ".join(full_stop(w) for w in words if w)  # a date may end in its own full stop (uk "р.")
 
 
 def _fail(project, key, message) -> NoReturn:
@@ -493,7 +516,20 @@ def _book(publication, pages, images, styles, cover, ncx, summary):
         book.add_item(epub.EpubItem(uid=f"style-{number}", file_name=name, media_type="text/css", content=data))
     book.add_item(epub.EpubItem(uid="ncx", file_name="toc.ncx", media_type="application/x-dtbncx+xml", content=ncx))
     book.spine = [(items[page.uid], "yes" if page.linear else "no") for page in pages]
+    book.guide = _guide(publication, pages)
     return book
+
+
+def _guide(publication, pages) -> list[dict]:
+    """The EPUB 2 guide beside the landmarks: Kindle conversion (KindleGen, Send to Kindle) opens
+    the book at its `text` reference, and reads `cover` and `toc` from it too."""
+    config = publication.config
+    first = next(page for page in pages if page.uid.startswith("article-"))
+    return [
+        {"type": "cover", "href": "cover.xhtml", "title": text(config, LABELS["cover"])},
+        {"type": "toc", "href": "nav.xhtml", "title": text(config, LABELS["contents"])},
+        {"type": "text", "href": first.name, "title": publication.articles[0].title},
+    ]
 
 
 def _metadata(book, publication, summary) -> None:
@@ -524,9 +560,7 @@ def _metadata(book, publication, summary) -> None:
     book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 reading systems
     for prop, value in accessibility_metadata(publication, summary):
         attributes = {"property": prop}
-        if prop == "schema:accessibilitySummary" and not config.language.lower().startswith("en"):
-            attributes[f"{{{XML_NS}}}lang"] = "en"  # the summary is written in English
-        book.add_metadata(None, "meta", value, attributes)
+        book.add_metadata(None, "meta", value, attributes)  # the summary is in the book's language
     if config.epub.conforms_to:
         _conformance(book, config)
 
@@ -567,48 +601,73 @@ def accessibility_metadata(publication, summary: str) -> list[tuple[str, str]]:
 def _page_source(config) -> str:
     """Names the print edition the page numbers come from (it has no ISBN to cite)."""
     by = ", ".join(filter(None, [", ".join(config.authors), config.publisher]))
-    return f"{config.title}, PDF edition ({config.pdf.page_size}){', ' + by if by else ''}, {config.date.isoformat()}"
+    edition = text(config, LABELS["pdf_edition"], title=config.title, size=config.pdf.page_size)
+    return f"{edition}{', ' + by if by else ''}, {config.date.isoformat()}"
 
 
 def _summary(publication, articles, page_count: int) -> str:
     """The accessibility summary: what a reader can expect, counted from the content."""
+    config = publication.config
     pubs = publication.articles
-    sections = sum(1 for a in pubs for h in a.headings if h.level == 2)
     tables = sum(len(a.tables) for a in pubs)
     charts = sum(len(a.charts) for a in pubs)
     images = sum(len(a.images) for a in pubs)
     notes = sum(len(item.footnotes) for item in articles)
-    text = [
-        f"This EPUB is reflowable: text size, font and colours follow the reader's settings. "
-        f"Its {_count(len(pubs), 'article')} and {_count(sections, 'section')} have headings in order and "
-        f"are listed in the table of contents. Page-break markers and a page list give the page numbers "
-        f"of the {page_count}-page printed edition."
+    says = [
+        text(config, LABELS["reflowable"]),
+        plural(config, "It has %(number)s article.", "It has %(number)s articles.", len(pubs)),
+        text(config, LABELS["headings"]),
+        plural(
+            config,
+            "Page-break markers and a page list give the page numbers of the printed edition, %(number)s page long.",
+            "Page-break markers and a page list give the page numbers of the printed edition, %(number)s pages long.",
+            page_count,
+        ),
     ]
     if tables:
-        text.append(
-            f"{_count(tables, 'fact table').capitalize()} {'is a data table' if tables == 1 else 'are data tables'} "
-            "with column and row headers; every figure's source is listed under Sources."
+        says.append(
+            plural(
+                config,
+                "%(number)s fact table is a data table with column and row headers.",
+                "%(number)s fact tables are data tables with column and row headers.",
+                tables,
+            )
         )
-    if images:
-        text.append(f"{_every(images, 'image')} has a text description.")
-    if charts:
-        text.append(f"{_every(charts, 'chart')} gives its figures as text as well.")
+        says.append(text(config, LABELS["every_source"]))
+    if images == 1:
+        says.append(text(config, LABELS["one_image"]))
+    elif images:
+        says.append(
+            plural(
+                config,
+                "Each of the %(number)s image has a text description.",
+                "Each of the %(number)s images has a text description.",
+                images,
+            )
+        )
+    if charts == 1:
+        says.append(text(config, LABELS["one_chart"]))
+    elif charts:
+        says.append(
+            plural(
+                config,
+                "Each of the %(number)s chart gives its figures as text as well.",
+                "Each of the %(number)s charts gives its figures as text as well.",
+                charts,
+            )
+        )
     if not images and not charts:
-        text.append("It has no images.")
+        says.append(text(config, LABELS["no_images"]))
     if notes:
-        text.append(
-            f"{_count(notes, 'footnote').capitalize()} {'is' if notes == 1 else 'are'} linked to and from the text."
+        says.append(
+            plural(
+                config,
+                "%(number)s footnote is linked to and from the text.",
+                "%(number)s footnotes are linked to and from the text.",
+                notes,
+            )
         )
-    return " ".join(text)
-
-
-def _every(number: int, noun: str) -> str:
-    return f"The {noun}" if number == 1 else f"Each of the {_count(number, noun)}"
-
-
-def _count(number: int, noun: str) -> str:
-    words = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
-    return f"{words[number] if number < len(words) else number} {noun}{'' if number == 1 else 's'}"
+    return " ".join(says)
 
 
 def _conformance(book, config) -> None:
@@ -640,7 +699,7 @@ def _ncx(publication, toc, breaks) -> bytes:
     counter = iter(range(1, 10_000))
     _ncx_points(nav_map, toc, counter)
     page_list = etree.SubElement(root, f"{{{NCX_NS}}}pageList")
-    _ncx_text(etree.SubElement(page_list, f"{{{NCX_NS}}}navLabel"), "Pages")
+    _ncx_text(etree.SubElement(page_list, f"{{{NCX_NS}}}navLabel"), text(config, LABELS["pages"]))
     for entry in breaks:
         target = etree.SubElement(
             page_list, f"{{{NCX_NS}}}pageTarget", id=f"ncx-{entry.id}", type="normal", value=str(entry.number)
@@ -673,7 +732,7 @@ def _write(book, modified: dt.datetime) -> bytes:
     packed = io.BytesIO()
     options = {
         "mtime": modified,
-        "epub2_guide": False,
+        "epub2_guide": True,  # the guide: where Kindle conversion starts reading
         "epub3_landmark": False,
         "epub3_pages": False,
         "compresslevel": 0,  # read back at once below: compressed once, there
