@@ -114,7 +114,9 @@ def serve() -> None:
 
     from .fonts import FONT_FILES, font_paths
 
-    for folder in sorted({path.parent for (family, *_), path in zip(FONT_FILES, font_paths()) if family == "Noto Sans"}):
+    for folder in sorted(
+        {path.parent for (family, *_), path in zip(FONT_FILES, font_paths()) if family == "Noto Sans"}
+    ):
         vlc.register_font_directory(str(folder))
     for line in sys.stdin.buffer:
         request = json.loads(line)
