@@ -59,7 +59,7 @@ def write_book(root: Path, charted: bool) -> None:
                 f"\n```{{chart}} t{number}\n:type: line\n:y: {column}\n:title: {column} of table {number}\n```\n"
                 for column in ("value", "other")
             )
-        (root / "content" / name).write_text(
+        (root / "content" / f"{name}.md").write_text(
             f"---\ntitle: Article {number}\n---\n\n## Figures\n\n{body}\n\n```{{facts}} t{number}\n```\n"
             + (directives if charted else ""),
             encoding="utf-8",

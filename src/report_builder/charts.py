@@ -56,13 +56,14 @@ MAX_SERIES = 4
 #: bumped when the drawing changes, so that cached SVG is not reused
 CHART_FORMAT = "1"
 
-#: colour-blind-safe series colours whose lightness differs enough to survive grayscale print
-#: (CIE L* about 30, 55, 78, 45), each with a dash pattern for lines
+#: colour-blind-safe series colours (blue, orange, pale blue, grey) whose lightness differs
+#: enough to stay apart in grayscale print (CIE L* about 37, 72, 88, 58), each with a dash
+#: pattern for lines; the highlight is vermilion (L* 53) against the first series' blue
 SERIES: tuple[tuple[str, list[int]], ...] = (
     ("#24588c", []),
-    ("#d55e00", [6, 3]),
-    ("#7fb8e6", [2, 2]),
-    ("#6b6b6b", [8, 3, 2, 3]),
+    ("#e69f00", [6, 3]),
+    ("#c6e0f5", [2, 2]),
+    ("#8c8c8c", [8, 3, 2, 3]),
 )
 HIGHLIGHT = "#d55e00"
 #: stand-in colours replaced by currentColor in the finished SVG
@@ -662,8 +663,8 @@ def _finished(svg: str, ident: str, title: str, summary: str) -> str:
 
 
 #: a series colour's number, for the classes (`chart-f2` filled, `chart-l2` stroked) that lighten
-#: it in a dark scheme; the highlight colour is the second series'
-_SERIES_NUMBERS = {colour.lower(): index for index, (colour, _dash) in enumerate(SERIES, 1)}
+#: it in a dark scheme; the highlight is number 5
+_SERIES_NUMBERS = {colour.lower(): index for index, (colour, _dash) in enumerate(SERIES, 1)} | {HIGHLIGHT: 5}
 
 
 def _unique_ids(root, ident: str) -> None:
