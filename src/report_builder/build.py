@@ -21,7 +21,7 @@ from .deadline import build_deadline
 from .errors import Collector, Diagnostic, ReportError
 from .fonts import declared_fonts_only, font_warnings, fonts_cache, printed_sources
 from .labels import label_warnings
-from .output import STATE_DIR, Commit, build_lock, output_dir, remove_stale_temporaries, shown_path
+from .output import STATE_DIR, Commit, build_lock, output_dir, remove_stale_temporaries, scratch_folder, shown_path
 from .processes import start_forked, stop_forked
 from .project import Project, load_project
 from .stamps import State, refuse_changed_inputs
@@ -83,7 +83,7 @@ def build(
         config = load_config(project)  # read for every output
         language_warnings = label_warnings(config)
         out_dir = output_dir(project.root, out)
-        with build_lock(out_dir):
+        with build_lock(out_dir), scratch_folder(out_dir):
             remove_stale_temporaries(out_dir)
             remove_stale_temporaries(out_dir / STATE_DIR)
             state = State(out_dir)

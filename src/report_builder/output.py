@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -193,6 +194,29 @@ def shown_path(path: Path) -> str:
     """A path as messages show it: relative to the working folder when inside it."""
     relative = os.path.relpath(path)
     return relative if not relative.startswith("..") else str(path)
+
+
+@contextmanager
+def scratch_folder(out_dir: Path) -> Iterator[Path]:
+    """A folder for the temporary files the libraries below make during one build, removed after it.
+
+    WeasyPrint copies every @font-face file of a document into a temporary folder of its own
+    (7.5 MB for the Noto faces) and removes it only when the document is garbage-collected, which a
+    layout worker that exits does not wait for: builds left thousands of them in the system's
+    temporary folder. `tempfile` puts them here instead (worker processes forked during the build
+    inherit it), and the folder goes when the build ends, or at the start of the next one after a
+    build was killed. Call it with the build lock held.
+    """
+    folder = out_dir / STATE_DIR / "scratch"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(folder)
+    try:
+        yield folder
+    finally:
+        tempfile.tempdir = previous
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager
