@@ -17,9 +17,9 @@ from urllib.parse import quote, unquote
 
 from babel.dates import format_date
 from markdown_it import MarkdownIt
-from mdit_py_plugins.attrs import attrs_plugin
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
+from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
@@ -392,7 +392,7 @@ def _fill_front_matter(article, meta, locale, front, parser, env):
     if "date" in meta:
         date = parse_date(meta["date"])
         if date is None:
-            front.error_at(meta, "date", f"'date' must be a date written YYYY-MM-DD, not {shorten(meta['date'])}")
+            front.error_at(meta, "date", f"'date' must be written YYYY-MM-DD, not {shorten(meta['date'])}")
         else:
             article.date = date
             article.date_text = format_date(date, "long", locale=locale)
