@@ -18,6 +18,7 @@ from urllib.parse import quote, unquote
 from babel.dates import format_date
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -114,6 +115,7 @@ def make_parser(allow_html: bool = False) -> MarkdownIt:
     # HTML comments are notes to the editor: never printed, whether raw HTML is on or off
     md.block.ruler.before("html_block", "html_comment_block", _comment_block)
     md.inline.ruler.before("html_inline", "html_comment", _comment_inline)
+    md.core.ruler.before("footnote_tail", "footnote_definitions", _record_footnote_definitions)
     # Keep file:, javascript:, vbscript: and data: addresses as links and images instead of
     # silently leaving them as text: the loader refuses each one at its line (see _Walker).
     md.validateLink = lambda url: True
@@ -135,6 +137,15 @@ def _comment_block(state: StateBlock, start: int, end: int, silent: bool) -> boo
         line += 1
     state.line = min(line + 1, end)
     return True
+
+
+def _record_footnote_definitions(state: StateCore) -> None:
+    """Where each `[^label]:` is defined, before the footnote plugin keeps only the last one cited."""
+    state.env["footnote_definitions"] = [
+        (token.meta["label"], token.map[0] if token.map else None)
+        for token in state.tokens
+        if token.type == "footnote_reference_open"
+    ]
 
 
 def _comment_inline(state: StateInline, silent: bool) -> bool:
@@ -430,7 +441,8 @@ class _FrontMatterWalker:
     def inline(self, parser, meta, key, env, text=None, item=None) -> list:
         """The value as one inline token, its facts resolved and its links recorded."""
         value = (meta[key] if text is None else text).strip()
-        tokens = parser.parseInline(value, env)
+        # the body's link reference definitions serve here too; its notes do not (a note is cited in the body)
+        tokens = parser.parseInline(value, {"references": env.get("references", {})})
         line, _col = meta.value_pos.get(key, (2, 1))
         if item is not None:
             positions = getattr(meta[key], "item_pos", [])
@@ -554,6 +566,35 @@ class _Walker:
             elif token.type == "table_open":
                 self._check_table_rows(token)
         self._check_undefined_footnotes(tokens)
+        self._check_footnote_definitions()
+
+    def _check_footnote_definitions(self):
+        """A note defined twice is an error (which one would print?); one never cited, a warning."""
+        cited = {
+            label.removeprefix(":")
+            for label, ident in self.article.env.get("footnotes", {}).get("refs", {}).items()
+            if ident >= 0
+        }
+        first: dict[str, int | None] = {}
+        for label, index in self.article.env.get("footnote_definitions", []):
+            line, col = (
+                (index + 1 + self.offset, self.lines[index].find("[^") + 1) if index is not None else (None, None)
+            )
+            if label in first:
+                earlier = f" (first defined on line {first[label]})" if first[label] is not None else ""
+                self.errors.error(self.shown, line, col, f"footnote [^{label}] is defined twice{earlier}; keep one")
+                continue
+            first[label] = line
+            if label not in cited:
+                self.errors.diagnostics.append(
+                    Diagnostic(
+                        self.shown,
+                        line,
+                        col,
+                        f"footnote [^{label}] is never cited; cite it with [^{label}] or remove it",
+                        "warning",
+                    )
+                )
 
     def _too_many_footnotes(self, tokens, index):
         """Refuse the first footnote over the limit, at its definition."""
