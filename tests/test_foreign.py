@@ -127,7 +127,10 @@ def test_pdf_bookmarks_show_headings_as_rendered_down_to_toc_depth(foreign):
 def test_the_running_head_shows_the_title_as_rendered(foreign):
     page = next(text for text in pdf_pages(foreign.pdf) if "Prices held steady." in text)
     lines = page.splitlines()  # the page furniture is drawn last
-    assert (lines[0], lines[-2]) == ("Quarto: Fishing by the Numbers", "WRITTEN ELSEWHERE Quarto: Fishing by the Numbers")
+    assert (lines[0], lines[-2]) == (
+        "Quarto: Fishing by the Numbers",
+        "WRITTEN ELSEWHERE Quarto: Fishing by the Numbers",
+    )
 
 
 def test_a_link_to_a_heading_id_set_in_braces_points_at_it(foreign):
@@ -138,8 +141,7 @@ def test_a_link_to_a_heading_id_set_in_braces_points_at_it(foreign):
 # -- notes --------------------------------------------------------------------------------------
 
 LONG_NOTE = (
-    "The first paragraph of a long note, written on several hard-wrapped lines that should reflow into one "
-    "paragraph."
+    "The first paragraph of a long note, written on several hard-wrapped lines that should reflow into one paragraph."
 )
 NOTE_BLOCKS = ["first item of the note list", "second item of the note list", "a quotation inside the note"]
 
@@ -306,7 +308,7 @@ def test_inline_markdown_and_facts_in_front_matter_are_rendered(foreign):
         '<p class="subtitle"><span class="fact" data-fact="catch.boats" title="Source: Harbour master\'s tally">'
         "42</span> boats in <strong>bold</strong> terms</p>",
         '<li>The catch <strong>rose</strong> to <span class="fact" data-fact="catch.tonnes" '
-        "title=\"Source: Harbour master's tally\">118</span> tonnes.</li>",
+        'title="Source: Harbour master\'s tally">118</span> tonnes.</li>',
     ]
 
 
@@ -324,7 +326,9 @@ def test_a_draft_is_left_out_with_a_note(foreign):
         "unfinished.xhtml" in " ".join(epub_names(foreign.epub)),
         "Not ready yet" in " ".join(pdf_pages(foreign.pdf)),
     ) == (
-        ["content/unfinished.md: note: left out: the front matter says 'draft: true' (build with --drafts to include it)"],
+        [
+            "content/unfinished.md: note: left out: the front matter says 'draft: true' (build with --drafts to include it)"
+        ],
         False,
         False,
     )
@@ -334,3 +338,150 @@ def test_an_unknown_front_matter_key_is_a_warning(foreign):
     assert [str(w) for w in foreign.warnings if "front matter key" in w.message] == [
         "content/jekyll.md:2:1: warning: unknown front matter key 'layout' is ignored"
     ]
+
+
+# -- bad input: located messages ----------------------------------------------------------------
+
+
+def problems(write_project, text: str, report: str = "title: T\narticles:\n  - a.md\n", **files) -> list[str]:
+    """Every diagnostic `check` gives for content/a.md written as `text`: errors, else warnings."""
+    from report_builder import ReportError
+
+    root = write_project({"report.yaml": report, "content/a.md": text, **files})
+    try:
+        publication = check(root)
+    except ReportError as exc:
+        return [str(d) for d in exc.diagnostics]
+    return [str(d) for d in publication.warnings]
+
+
+def test_a_note_defined_twice_is_an_error_at_its_second_definition(write_project):
+    text = "---\ntitle: A\n---\n\nText.[^n]\n\n[^n]: One.\n\n[^n]: Two.\n"
+    assert problems(write_project, text) == [
+        "content/a.md:9:1: error: footnote [^n] is defined twice (first defined on line 7); keep one"
+    ]
+
+
+def test_a_note_never_cited_is_a_warning_at_its_definition(write_project):
+    text = "---\ntitle: A\n---\n\nText.\n\n[^lost]: Never cited.\n"
+    assert problems(write_project, text) == [
+        "content/a.md:7:1: warning: footnote [^lost] is never cited; cite it with [^lost] or remove it"
+    ]
+
+
+def test_toml_front_matter_is_an_error_saying_to_convert_it(write_project):
+    assert problems(write_project, '+++\ntitle = "A"\n+++\n\nText.\n') == [
+        "content/a.md:1:1: error: front matter in TOML ('+++') is not read; convert it to YAML between '---' "
+        'lines (key = "value" becomes key: "value")'
+    ]
+
+
+def test_an_image_address_with_a_space_outside_angle_brackets_is_an_error(write_project):
+    text = "---\ntitle: A\n---\n\nSee ![The quay](images/my photo.png) here.\n"
+    assert problems(write_project, text) == [
+        "content/a.md:5:5: error: image address 'images/my photo.png' contains a space; write it in angle "
+        "brackets: ![The quay](<images/my photo.png>)"
+    ]
+
+
+def test_a_second_hash_heading_asks_for_heading_offset(write_project):
+    assert problems(write_project, "# Title\n\nText.\n\n# Another\n\nMore.\n") == [
+        "content/a.md:5: error: a second '#' heading: the title is the front matter's 'title' or the first '#' "
+        "heading; use '##' for sections, or add 'heading_offset: 1' when the document uses '#' for sections"
+    ]
+
+
+def test_heading_offset_in_report_yaml_shifts_every_level(write_project):
+    root = write_project(
+        {
+            "report.yaml": "title: T\nheading_offset: 1\narticles:\n  - a.md\n",
+            "content/a.md": "---\ntitle: A\n---\n\n# One\n\n## Two\n\nText.\n",
+        }
+    )
+    assert [(h.level, h.text) for h in check(root).articles[0].headings] == [(1, "A"), (2, "One"), (3, "Two")]
+
+
+def test_heading_offset_in_front_matter_overrides_report_yaml(write_project):
+    root = write_project(
+        {
+            "report.yaml": "title: T\nheading_offset: 1\narticles:\n  - a.md\n",
+            "content/a.md": "---\ntitle: A\nheading_offset: 0\n---\n\n## Two\n\nText.\n",
+        }
+    )
+    assert [(h.level, h.text) for h in check(root).articles[0].headings] == [(1, "A"), (2, "Two")]
+
+
+def test_a_heading_offset_out_of_range_is_an_error_at_its_value(write_project):
+    assert problems(write_project, "---\ntitle: A\nheading_offset: 9\n---\n\nText.\n") == [
+        "content/a.md:3:17: error: 'heading_offset' is a number from 0 to 4, not 9"
+    ]
+
+
+def test_a_toc_depth_out_of_range_is_an_error_at_its_value(write_project):
+    report = "title: T\ntoc_depth: 7\narticles:\n  - a.md\n"
+    assert problems(write_project, "---\ntitle: A\n---\n\nText.\n", report=report) == [
+        "report.yaml:2:12: error: toc_depth is a number from 1 to 6, not 7"
+    ]
+
+
+def test_an_unknown_front_matter_key_is_a_warning_with_a_hint(write_project):
+    assert problems(write_project, "---\ntitle: A\nsumary: S\n---\n\nText.\n") == [
+        "content/a.md:3:1: warning: unknown front matter key 'sumary' is ignored; did you mean 'summary'?"
+    ]
+
+
+def test_an_unknown_front_matter_key_is_an_error_under_strict(write_project, run_cli):
+    root = write_project({"content/a.md": "---\ntitle: A\ndraf: true\n---\n\nText.\n"})
+    result = run_cli("check", "--strict", "--project", root)
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "content/a.md:3:1: error: unknown front matter key 'draf' is ignored; did you mean 'draft'?\n",
+    )
+
+
+def test_a_colon_in_an_unquoted_title_explains_the_usual_fix(write_project):
+    assert problems(write_project, "---\ntitle: Fishing: a history\n---\n\nText.\n") == [
+        "content/a.md:2:15: error: YAML syntax error: mapping values are not allowed here; a value that contains "
+        "': ' must be quoted: title: \"Fishing: a history\""
+    ]
+
+
+def test_a_date_that_is_no_date_is_an_error_even_quoted(write_project):
+    assert problems(write_project, '---\ntitle: A\ndate: "2024-13-01"\n---\n\nText.\n') == [
+        "content/a.md:3:7: error: 'date' must be written YYYY-MM-DD, not '2024-13-01'"
+    ]
+
+
+def test_two_keys_for_the_byline_are_an_error(write_project):
+    assert problems(write_project, "---\ntitle: A\nauthor: Ada\nbyline: Bo\n---\n\nText.\n") == [
+        "content/a.md:4:1: error: 'byline' and 'author' both set the byline; keep one"
+    ]
+
+
+def test_drafts_are_included_when_asked(write_project):
+    root = write_project(
+        {
+            "report.yaml": "title: T\narticles:\n  - a.md\n  - b.md\n",
+            "content/a.md": "---\ntitle: A\n---\n\nText.\n",
+            "content/b.md": "---\ntitle: B\ndraft: true\n---\n\nText.\n",
+        }
+    )
+    assert ([a.title for a in check(root).articles], [a.title for a in check(root, drafts=True).articles]) == (
+        ["A"],
+        ["A", "B"],
+    )
+
+
+def test_a_build_with_drafts_is_rebuilt_without_them(write_project):
+    root = write_project(
+        {
+            "report.yaml": "title: T\nformats: [html]\narticles:\n  - a.md\n  - b.md\n",
+            "content/a.md": "---\ntitle: A\n---\n\nText.\n",
+            "content/b.md": "---\ntitle: Bee draft\ndraft: true\n---\n\nText.\n",
+        }
+    )
+    shown = []
+    for drafts in (True, False, False):
+        result = build(root, drafts=drafts)
+        shown.append((sorted(result.outputs), "Bee draft" in (root / "build" / "t.html").read_text(encoding="utf-8")))
+    assert shown == [(["html"], True), (["html"], False), ([], False)]
