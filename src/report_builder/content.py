@@ -118,7 +118,7 @@ def make_parser(allow_html: bool = False) -> MarkdownIt:
     md.core.ruler.before("footnote_tail", "footnote_definitions", _record_footnote_definitions)
     # Keep file:, javascript:, vbscript: and data: addresses as links and images instead of
     # silently leaving them as text: the loader refuses each one at its line (see _Walker).
-    md.validateLink = lambda url: True
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
     return md
 
 
@@ -682,7 +682,9 @@ class _Walker:
     def _heading_attributes(self, token, inline):
         """Pandoc's `## Heading {#id .class}`: the braces set the heading's id and classes."""
         last = inline.children[-1] if inline.children else None
-        match = _HEADING_ATTRIBUTES.search(last.content) if last is not None and last.type == "text" else None
+        if last is None or last.type != "text":
+            return
+        match = _HEADING_ATTRIBUTES.search(last.content)
         if match is None:
             return
         last.content = last.content[: match.start()]
@@ -1076,7 +1078,7 @@ class _Walker:
         """(line, col) of the `![` that opens the image with this address."""
         for needle in (f"]({src}", f"](<{src}>", f"]({quote(src, safe='/:')}"):
             line, col = self.locate(block, needle)
-            if col is not None:
+            if line is not None and col is not None:
                 start = self.lines[line - 1 - self.offset].rfind("![", 0, col - 1)
                 return line, (start + 1 if start >= 0 else col)
         return self.locate(block, "![")
@@ -1163,7 +1165,7 @@ def load_articles(project: Project, names, tables, locale, allow_html=False, opt
             errors.error("report.yaml", line, col, f"article '{project.display(path)}' not found")
             continue
         if stem_problem(path):
-            errors.error(*where, f"article {stem_problem(path)}")
+            errors.error(where[0], where[1], where[2], f"article {stem_problem(path)}")
             continue
         published[path.resolve()] = article_name(path)
         try:
@@ -1188,7 +1190,8 @@ def load_articles(project: Project, names, tables, locale, allow_html=False, opt
 
 def _name_problems(articles) -> list[Diagnostic]:
     """Two files with one name, or a name the publication's own ids use."""
-    seen, problems = {}, []
+    seen: dict[str, str] = {}
+    problems: list[Diagnostic] = []
     names = {article.name for article in articles}
     for article in articles:
         if article.name in seen:
@@ -1240,7 +1243,7 @@ def _assign_ids(loaded, tables, errors) -> None:
     for _article, anchors in loaded:
         for token in anchors.directives:
             token.meta["suffix"] = _embed_suffix(token.meta, tables[token.meta["table"]], used)
-    first = {}
+    first: dict[str, tuple] = {}
     for article, anchors in loaded:
         for ident, line, col in anchors.explicit:
             if ident in first:

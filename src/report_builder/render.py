@@ -12,6 +12,7 @@ import functools
 import hashlib
 import mimetypes
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -402,7 +403,7 @@ def render_document(
     publication: Publication,
     project: Project,
     target: str,
-    extra_styles: list[tuple[str, str]] = (),
+    extra_styles: Sequence[tuple[str, str]] = (),
     part: PrintPart = PrintPart(),
 ) -> str:
     """The single HTML document for the PDF ('print.html') or the web edition ('web.html')."""
