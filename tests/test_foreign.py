@@ -485,3 +485,17 @@ def test_a_build_with_drafts_is_rebuilt_without_them(write_project):
         result = build(root, drafts=drafts)
         shown.append((sorted(result.outputs), "Bee draft" in (root / "build" / "t.html").read_text(encoding="utf-8")))
     assert shown == [(["html"], True), (["html"], False), ([], False)]
+
+
+def test_raw_html_printed_as_text_is_a_warning_once_per_article(write_project):
+    text = "---\ntitle: A\n---\n\nText.\n\n<table><tr><td>x</td></tr></table>\n\n<div>y</div>\n"
+    assert problems(write_project, text) == [
+        "content/a.md:7:1: warning: raw HTML is printed as text (the first of this article is here); to keep it, "
+        "sanitised, set 'raw_html: true' in report.yaml"
+    ]
+
+
+def test_a_link_may_name_a_heading_by_the_anchor_github_gives_it(write_project):
+    root = write_project({"content/a.md": "---\ntitle: A\n---\n\n## `path.sep(x[, y])`\n\nSee [sep](#pathsepx-y).\n"})
+    link = next(t for t in check(root).articles[0].tokens if t.type == "inline" and "See" in t.content).children[1]
+    assert link.attrGet("href") == "#a-path-sep-x-y"

@@ -76,7 +76,13 @@ MAX_FOOTNOTES_PER_ARTICLE = 2_000
 #: per table ({facts}, {chart} or Markdown): a row is 15–40 ms of print layout (bench/scaling.py), 10,000 are minutes
 MAX_TABLE_ROWS = 10_000
 #: the messages this stage writes that are not errors
-LABELS = {"draft": "left out: the front matter says 'draft: true' (build with --drafts to include it)"}
+LABELS = {
+    "draft": "left out: the front matter says 'draft: true' (build with --drafts to include it)",
+    "raw_html": "raw HTML is printed as text (the first of this article is here); to keep it, sanitised, "
+    "set 'raw_html: true' in report.yaml",
+}
+#: a paragraph that opens with an HTML tag: raw HTML, when raw_html is off
+_RAW_TAG = re.compile(r"\s*</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>")
 #: `![alt](my photo.png)` left as text: an address with a space, not in `<…>`
 _UNPARSED_ADDRESS = re.compile(r"(!?)\[([^\]\n]*)\]\(([^()<>\n]*?[^\s()<>\"'][ \t]+[^()<>\n\"']*?)\)")
 #: HTML stops at h6: a heading shifted deeper stays an h6
@@ -468,6 +474,11 @@ def plain_text(children) -> str:
     return re.sub(r"\s+", " ", "".join(parts)).strip()
 
 
+def github_slug(text: str) -> str:
+    """The anchor GitHub gives a heading (github-slugger): lower case, punctuation dropped, spaces as '-'."""
+    return re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")
+
+
 def slugify(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
@@ -509,6 +520,7 @@ class _Walker:
         self.anchors = _Anchors()
         self.claimed: dict[str, set] = {}  # where each needle was found, for `_locate_next`
         self.options = ContentOptions()
+        self.warned_html = False  # raw HTML printed as text: said once per article
 
     def line_of(self, token) -> int | None:
         return token.map[0] + 1 + self.offset if token.map else None
@@ -674,6 +686,7 @@ class _Walker:
             self.article.headings.append(Heading(level, plain, str(explicit)))
             return
         slug = slugify(plain)
+        token.meta["github_slug"] = github_slug(plain)
         ident = self._unique_id(f"{self.article.name}-{slug}")
         token.attrSet("id", ident)
         self.anchors.headings.append((token, len(self.article.headings), slug))
@@ -856,6 +869,10 @@ class _Walker:
         return table
 
     def _inline(self, inline, block):
+        if not self.allow_html and not self.warned_html and _RAW_TAG.match(inline.content):
+            self.warned_html = True
+            line, col = self.locate(block, "<") if block.map else (None, None)
+            self.errors.diagnostics.append(Diagnostic(self.shown, line, col, LABELS["raw_html"], "warning"))
         if any(child.type == "html_inline" for child in inline.children or []):
             inline.children = without_dropped_content(inline.children)
         children = inline.children or []
@@ -1338,6 +1355,8 @@ def _targets(article, anchors) -> dict[str, str]:
         targets.setdefault(heading.id, heading.id)
     for token, _index, slug in anchors.headings:
         targets.setdefault(slug, token.attrGet("id"))
+    for token, _index, _slug in anchors.headings:  # after ours: `#pathsep` as GitHub writes `path.sep`'s
+        targets.setdefault(token.meta["github_slug"], token.attrGet("id"))
     for ident, _line, _col in anchors.explicit:
         targets.setdefault(ident, ident)
     return targets
