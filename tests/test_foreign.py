@@ -499,3 +499,8 @@ def test_a_link_may_name_a_heading_by_the_anchor_github_gives_it(write_project):
     root = write_project({"content/a.md": "---\ntitle: A\n---\n\n## `path.sep(x[, y])`\n\nSee [sep](#pathsepx-y).\n"})
     link = next(t for t in check(root).articles[0].tokens if t.type == "inline" and "See" in t.content).children[1]
     assert link.attrGet("href") == "#a-path-sep-x-y"
+
+
+def test_a_first_heading_repeating_the_front_matter_title_is_printed_once(foreign):
+    page = xhtml(foreign.epub, "jekyll.xhtml")
+    assert [text_of(h) for h in page.iterfind(".//x:h1", NS)] == ["Welcome to the quay"]

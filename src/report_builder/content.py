@@ -131,14 +131,15 @@ def make_parser(allow_html: bool = False) -> MarkdownIt:
 def _comment_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """An HTML comment that starts a block: it and the rest of its last line are dropped."""
     pos = state.bMarks[start] + state.tShift[start]
-    if state.is_code_block(start) or not state.src.startswith("<!--", pos):
+    if silent or state.is_code_block(start) or not state.src.startswith("<!--", pos):
         return False
-    if silent:
-        return True
     line = start
     while line < end:
-        first = pos if line == start else state.bMarks[line]
-        if state.src.find("-->", first, state.eMarks[line]) >= 0:
+        first = pos + 4 if line == start else state.bMarks[line]
+        close = state.src.find("-->", first, state.eMarks[line])
+        if close >= 0:
+            if state.src[close + 3 : state.eMarks[line]].strip():
+                return False  # text follows on its line: a comment inside a paragraph (see _comment_inline)
             break
         line += 1
     state.line = min(line + 1, end)
@@ -228,6 +229,7 @@ def load_article(
         front.error_at(meta, "title", "'title' must be text")
     elif title is not None:
         article.title_tokens = front.inline(parser, meta, "title", env)
+        _drop_repeated_title(tokens, title)
     elif not _title_from_heading(article, tokens):
         errors.error(
             shown, 1, 1, "the article has no title; add 'title: …' to its front matter or start it with '# Title'"
@@ -326,13 +328,19 @@ def _heading_offset(meta, shown, errors, default: int) -> int:
     return value
 
 
+def _drop_repeated_title(tokens, title: str) -> None:
+    """Jekyll and Hugo pages often repeat the front matter's title as their first `#` heading: print it once."""
+    index = next((i for i, t in enumerate(tokens) if t.type == "heading_open"), None)
+    if index is not None and tokens[index].tag == "h1" and tokens[index + 1].content.strip() == title.strip():
+        del tokens[index : index + 3]
+
+
 def _title_from_heading(article, tokens) -> bool:
     """Take the first heading for the title when it is a `#` one (as Pandoc and Quarto do); remove it."""
     index = next((i for i, t in enumerate(tokens) if t.type == "heading_open"), None)
     if index is None or tokens[index].tag != "h1":
         return False
     article.title_tokens = [tokens[index + 1]]
-    article.title_line = tokens[index].map[0] if tokens[index].map else None
     del tokens[index : index + 3]
     return True
 

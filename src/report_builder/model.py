@@ -120,7 +120,6 @@ class Article:
     keywords: list[str] = field(default_factory=list)  # `tags`, `categories` or `keywords`
     draft: bool = False  # `draft: true`: left out unless the build includes drafts
     heading_offset: int = 0  # added to every heading's level (`heading_offset:`)
-    title_line: int | None = None  # the line of a title taken from the first `#` heading
     #: inline Markdown of the front matter values, one inline token each: rendered per target
     title_tokens: list = field(repr=False, default_factory=list)
     subtitle_tokens: list = field(repr=False, default_factory=list)
