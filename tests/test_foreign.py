@@ -504,3 +504,25 @@ def test_a_link_may_name_a_heading_by_the_anchor_github_gives_it(write_project):
 def test_a_first_heading_repeating_the_front_matter_title_is_printed_once(foreign):
     page = xhtml(foreign.epub, "jekyll.xhtml")
     assert [text_of(h) for h in page.iterfind(".//x:h1", NS)] == ["Welcome to the quay"]
+
+
+def test_github_numbers_repeated_anchors_counting_the_title_heading(write_project):
+    text = "# Building\n\n## Building\n\n## Building\n\nSee [one](#building-1), [two](#building-2), [top](#building).\n"
+    root = write_project({"content/a.md": text})
+    inline = next(t for t in check(root).articles[0].tokens if t.type == "inline" and "See" in t.content)
+    assert [c.attrGet("href") for c in inline.children if c.type == "link_open"] == [
+        "#a-building",
+        "#a-building-2",
+        "#a",
+    ]
+
+
+def test_a_title_taken_from_a_heading_resolves_its_facts(write_project):
+    root = write_project(
+        {
+            "content/a.md": "# {fact}`n.boats` boats\n\nText.\n",
+            "content/facts/n.yaml": "columns:\n  - {key: label}\n  - {key: value, type: number}\n"
+            "rows:\n  - {id: boats, label: Boats, value: 42}\n",
+        }
+    )
+    assert check(root).articles[0].title == "42 boats"

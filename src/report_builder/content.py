@@ -230,7 +230,9 @@ def load_article(
     elif title is not None:
         article.title_tokens = front.inline(parser, meta, "title", env)
         _drop_repeated_title(tokens, title)
-    elif not _title_from_heading(article, tokens):
+    elif _title_from_heading(article, tokens, walker):
+        walker.title_anchor(plain_text(article.title_tokens[0].children))
+    else:
         errors.error(
             shown, 1, 1, "the article has no title; add 'title: …' to its front matter or start it with '# Title'"
         )
@@ -335,12 +337,13 @@ def _drop_repeated_title(tokens, title: str) -> None:
         del tokens[index : index + 3]
 
 
-def _title_from_heading(article, tokens) -> bool:
+def _title_from_heading(article, tokens, walker) -> bool:
     """Take the first heading for the title when it is a `#` one (as Pandoc and Quarto do); remove it."""
     index = next((i for i, t in enumerate(tokens) if t.type == "heading_open"), None)
     if index is None or tokens[index].tag != "h1":
         return False
     article.title_tokens = [tokens[index + 1]]
+    walker._inline(tokens[index + 1], tokens[index])  # its facts and links, before it leaves the body
     del tokens[index : index + 3]
     return True
 
@@ -512,6 +515,7 @@ class _Anchors:
     explicit: list = field(default_factory=list)  # (id, line, col) written `{#id}`
     directives: list = field(default_factory=list)  # fence tokens of {facts} and {chart}
     links: list[_Link] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)  # another name a link may use → id
 
 
 class _Walker:
@@ -529,6 +533,7 @@ class _Walker:
         self.claimed: dict[str, set] = {}  # where each needle was found, for `_locate_next`
         self.options = ContentOptions()
         self.warned_html = False  # raw HTML printed as text: said once per article
+        self.github_anchors: dict[str, int] = {}  # how often each GitHub anchor was made
 
     def line_of(self, token) -> int | None:
         return token.map[0] + 1 + self.offset if token.map else None
@@ -694,7 +699,10 @@ class _Walker:
             self.article.headings.append(Heading(level, plain, str(explicit)))
             return
         slug = slugify(plain)
-        token.meta["github_slug"] = github_slug(plain)
+        anchor = github_slug(plain)
+        repeated = self.github_anchors.get(anchor, 0)  # GitHub numbers a repeated anchor: `-1`, `-2`…
+        self.github_anchors[anchor] = repeated + 1
+        token.meta["github_slug"] = f"{anchor}-{repeated}" if repeated else anchor
         ident = self._unique_id(f"{self.article.name}-{slug}")
         token.attrSet("id", ident)
         self.anchors.headings.append((token, len(self.article.headings), slug))
@@ -898,6 +906,12 @@ class _Walker:
                 child.content = sanitize_inline_tag(child.content)
             elif child.type == "text" and "](" in child.content:
                 self._unparsed_address(child, block)
+
+    def title_anchor(self, title: str) -> None:
+        """A title taken from a `#` heading keeps the anchor GitHub gives that heading."""
+        anchor = github_slug(title)
+        self.github_anchors[anchor] = 1
+        self.anchors.aliases[anchor] = self.article.name
 
     def _mark_address(self, link, text):
         """Autolinks and bare addresses show their address once; `mailto:` shows it without the scheme."""
@@ -1361,6 +1375,8 @@ def _targets(article, anchors) -> dict[str, str]:
     targets = {"": article.name, article.name: article.name}
     for heading in article.headings:
         targets.setdefault(heading.id, heading.id)
+    for alias, ident in anchors.aliases.items():  # a title's heading comes first, as in Pandoc and on GitHub
+        targets.setdefault(alias, ident)
     for token, _index, slug in anchors.headings:
         targets.setdefault(slug, token.attrGet("id"))
     for token, _index, _slug in anchors.headings:  # after ours: `#pathsep` as GitHub writes `path.sep`'s
