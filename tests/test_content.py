@@ -143,8 +143,7 @@ def test_a_table_that_fails_to_load_is_not_also_called_unknown_where_it_is_used(
 
 def test_yaml_error_in_front_matter_is_reported_at_its_line_in_the_file(write_project):
     assert errors_in(write_project, "Text.\n", front="title: A\nsummary: S\n  byline: B\n") == [
-        "content/a.md:4:9: error: YAML syntax error: mapping values are not allowed here; "
-        "a value that contains ': ' must be quoted: byline: \"B\""
+        "content/a.md:4:9: error: YAML syntax error: mapping values are not allowed here"
     ]
 
 

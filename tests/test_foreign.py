@@ -526,3 +526,10 @@ def test_a_title_taken_from_a_heading_resolves_its_facts(write_project):
         }
     )
     assert check(root).articles[0].title == "42 boats"
+
+
+def test_a_title_starting_with_markdown_emphasis_explains_the_usual_fix(write_project):
+    assert problems(write_project, "---\ntitle: *Bold* plan\n---\n\nText.\n") == [
+        "content/a.md:2:13: error: YAML syntax error: expected alphabetic or numeric character, but found '*'; "
+        "a value that starts with '*' must be quoted: title: \"*Bold* plan\""
+    ]

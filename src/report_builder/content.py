@@ -269,18 +269,30 @@ def _parse_front_matter(front_text, shown, errors) -> LocatedDict:
 
 
 def _with_yaml_hint(diagnostic: Diagnostic, front_text: str) -> Diagnostic:
-    """Add the usual fix to PyYAML's "mapping values are not allowed here": quote the value."""
-    if "mapping values are not allowed" not in diagnostic.message or diagnostic.line is None:
+    """Add the usual fix to a YAML syntax error on a `key: value` line: quote the value.
+
+    Titles are where it happens: `title: Fishing: a history`, `title: *Bold* plan`, `[Draft] …`."""
+    if not diagnostic.message.startswith("YAML syntax error") or diagnostic.line is None:
         return diagnostic
     lines = front_text.split("\n")
     written = lines[diagnostic.line - 2] if 0 <= diagnostic.line - 2 < len(lines) else ""
     key, _, value = written.partition(": ")
-    example = ""
-    if value.strip() and re.fullmatch(r"\s*[\w-]+", key):
-        quoted = value.strip().replace("\\", "\\\\").replace('"', '\\"')
-        example = f": {key.strip()}: {_cut(chr(34) + quoted + chr(34))}"
-    hint = f"; a value that contains ': ' must be quoted{example}"
+    value = value.strip()
+    if not value or not re.fullmatch(r"[\w-]+", key):
+        return diagnostic
+    if ": " in value:
+        why = "contains ': '"
+    elif value[0] in _YAML_INDICATORS:
+        why = f"starts with '{value[0]}'"
+    else:
+        return diagnostic
+    quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+    hint = f"; a value that {why} must be quoted: {key}: {_cut(chr(34) + quoted + chr(34))}"
     return replace(diagnostic, message=diagnostic.message + hint)
+
+
+#: characters YAML reads as syntax at the start of a plain value
+_YAML_INDICATORS = frozenset("[]{}*&!@`|>%")
 
 
 def _check_front_matter(meta, shown, errors):
