@@ -1241,7 +1241,7 @@ def load_articles(project: Project, names, tables, locale, allow_html=False, opt
 
 def _name_problems(articles) -> list[Diagnostic]:
     """Two files with one name, or a name the publication's own ids use."""
-    seen: dict[str, str] = {}
+    seen: dict[str, object] = {}
     problems: list[Diagnostic] = []
     names = {article.name for article in articles}
     for article in articles:

@@ -12,7 +12,6 @@ import functools
 import hashlib
 import mimetypes
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -403,7 +402,7 @@ def render_document(
     publication: Publication,
     project: Project,
     target: str,
-    extra_styles: Sequence[tuple[str, str]] = (),
+    extra_styles: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
     part: PrintPart = PrintPart(),
 ) -> str:
     """The single HTML document for the PDF ('print.html') or the web edition ('web.html')."""
