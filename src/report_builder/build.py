@@ -57,6 +57,7 @@ class BuildOptions:
     jobs: int = 1
     keep_intermediate: bool = False
     strict: bool = False
+    drafts: bool = False  # articles with `draft: true` included (--drafts)
 
 
 def build(
@@ -68,6 +69,7 @@ def build(
     keep_intermediate: bool = False,
     progress: Progress | None = None,
     strict: bool = False,
+    drafts: bool = False,
 ) -> BuildResult:
     """Build the stale outputs of a project; nothing is written unless every output succeeds
     (and, when `strict`, unless there was no warning either).
@@ -75,7 +77,7 @@ def build(
     The whole build runs against one deadline (see deadline.py).
     """
     options = BuildOptions(
-        tuple(formats) if formats else None, out, force, jobs or os.cpu_count() or 1, keep_intermediate, strict
+        tuple(formats) if formats else None, out, force, jobs or os.cpu_count() or 1, keep_intermediate, strict, drafts
     )
     say = progress or (lambda message: None)
     with build_deadline() as deadline, readlog.recording(FORMATS) as reads:
@@ -99,7 +101,7 @@ def build(
                 print_workers(project, config, articles, options.jobs) as workers,
             ):
                 say("loading content")
-                publication = load_publication(project, config)  # read for every output
+                publication = load_publication(project, config, drafts)  # read for every output
                 deadline.check()
                 if workers is not None:
                     workers.content_loaded()
@@ -108,11 +110,14 @@ def build(
                 )
                 with source_date_epoch(config):
                     written = _write_outputs(publication, project, stale, settings, workers, say)
-            warnings = [*language_warnings, *written.warnings]
-            if strict and warnings:
-                raise ReportError(as_errors(warnings))
+            warnings = [*language_warnings, *publication.warnings, *written.warnings]
+            if strict and any(w.severity == "warning" for w in warnings):
+                raise ReportError(as_errors([w for w in warnings if w.severity == "warning"]))
             refuse_changed_inputs(project, reads)
             stamps = {fmt: state.stamp(fmt, project.root, reads.record_for(fmt)) for fmt in stale}
+            if drafts:  # an output with the drafts in is stale for the next build without --drafts
+                for stamp in stamps.values():
+                    stamp["versions"] = {**stamp["versions"], "drafts": "included"}
             deadline.check()
             deadline.stop()  # from here on, nothing stops the build between one replaced output and the next
             outputs = _commit(out_dir, config, state, written.data, stamps)
@@ -136,7 +141,9 @@ def _stale_outputs(
     stale, current = {}, {}
     for fmt in (f for f in FORMATS if f in (options.formats or config.formats)):
         target = output_path(out_dir, config, fmt)
-        reason = "--force" if options.force else state.why_stale(fmt, target, project.root)
+        reason = (
+            "--force" if options.force else "--drafts" if options.drafts else state.why_stale(fmt, target, project.root)
+        )
         if reason is None and not options.keep_intermediate:
             current[fmt] = target
         else:
@@ -267,11 +274,11 @@ def as_errors(warnings: list[Diagnostic]) -> list[Diagnostic]:
 # -- check: everything a build reads, nothing laid out or written -----------------------------------
 
 
-def load_publication(project: Project, config: Config | None = None):
+def load_publication(project: Project, config: Config | None = None, drafts: bool = False):
     """Read and validate everything; all problems of every file are reported together."""
     from babel.dates import format_date
 
-    from .content import load_articles
+    from .content import ContentOptions, load_articles
     from .facts import load_fact_tables
     from .model import Publication
 
@@ -284,8 +291,12 @@ def load_publication(project: Project, config: Config | None = None):
             errors.extend(exc.diagnostics)
     tables = load_fact_tables(project, config.babel_locale, errors)
     names = _article_files(project, config)
+    options = ContentOptions(config.heading_offset, config.toc_depth, drafts)
+    warnings: list[Diagnostic] = []
     try:
-        articles, facts_used = load_articles(project, names, tables, config.babel_locale, allow_html=config.raw_html)
+        articles, facts_used, warnings = load_articles(
+            project, names, tables, config.babel_locale, allow_html=config.raw_html, options=options
+        )
     except ReportError as exc:
         errors.extend(exc.diagnostics)
         articles, facts_used = [], []
@@ -298,6 +309,7 @@ def load_publication(project: Project, config: Config | None = None):
         tables=tables,
         facts_used=facts_used,
         date_text=format_date(config.date, "long", locale=config.babel_locale),
+        warnings=warnings,
     )
 
 
@@ -309,9 +321,9 @@ def _article_files(project, config):
     return [(project.content_dir / name, pos) for name, pos in zip(config.articles, positions)]
 
 
-def check(directory: str | Path = "."):
+def check(directory: str | Path = ".", drafts: bool = False):
     """Validate the project without building; raises ReportError with every problem."""
-    return load_publication(load_project(directory))
+    return load_publication(load_project(directory), drafts=drafts)
 
 
 def check_presentation(directory: str | Path, publication) -> list[Diagnostic]:

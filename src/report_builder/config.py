@@ -124,6 +124,16 @@ def _whole(reader: _Reader, key: str, value: Any) -> int | None:
     return value
 
 
+def _whole_between(low: int, high: int) -> Callable:
+    def parse(reader: _Reader, key: str, value: Any) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            reader.fail(key, f"{key} is a number from {low} to {high}, not {shorten(value)}")
+            return None
+        return value
+
+    return parse
+
+
 def _choice(choices: tuple[str, ...]) -> Callable:
     def parse(reader: _Reader, key: str, value: Any) -> str | None:
         if value not in choices:
@@ -291,6 +301,16 @@ class Config:
         False, "reserved; remote images are refused either way (download them into `content/images/`)"
     )
     raw_html: bool = option(False, "`true` lets raw HTML through Markdown, sanitised (see below)")
+    heading_offset: int = option(
+        0,
+        "added to every article's heading levels, for documents whose sections are `#` (an article may set its own)",
+        _whole_between(0, 4),
+    )
+    toc_depth: int = option(
+        3,
+        "the deepest heading level the contents, the EPUB navigation and the PDF bookmarks list",
+        _whole_between(1, 6),
+    )
     #: (English source string, the project's own wording) for each entry of `labels`
     labels: tuple[tuple[str, str], ...] = option(
         (), "your wording for generated labels, keyed by the English label (`Contents: In this briefing`)", _labels
