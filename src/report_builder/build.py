@@ -386,7 +386,7 @@ def _print_layout(
     config = publication.config
     own_styles = [path for path in style_files(project, "pdf") if project.root in path.resolve().parents]
     result.warnings.extend(check_stylesheets(project, own_styles))
-    fonts = print_fonts(project, own_styles, fonts_cache(fallback=out_dir / STATE_DIR / "fonts"))
+    fonts = print_fonts(project, own_styles, fonts_cache(fallback=out_dir / STATE_DIR / "fonts"), config)
     chunked = workers is not None  # see _layout_workers: the build decided before loading the content
     if keep_intermediate or not chunked:
         say("rendering print HTML")
@@ -439,7 +439,14 @@ def font_warnings(publication, project: Project, out_dir: Path) -> list[Diagnost
         if project.root in path.resolve().parents:
             text = read_text(path, project.display(path), inside=project.root)
             extra.extend(font_face_files(text, project.root))
-    covered = covered_characters(fonts_cache(fallback=out_dir / STATE_DIR / "fonts"), tuple(extra))
+    from .fonts import font_files
+    from .project_fonts import project_faces
+
+    config = publication.config
+    extra.extend(face.path for face in project_faces(project, config.fonts))
+    covered = covered_characters(
+        fonts_cache(fallback=out_dir / STATE_DIR / "fonts"), tuple(extra), font_files(config.language)
+    )
     warnings = []
     for shown in sorted(inputs_of(publication, project, "pdf").files):
         kind = _TEXT_KINDS.get(Path(shown).suffix.lower())
@@ -488,9 +495,11 @@ _TEXT_KINDS = {
 }
 
 
-def print_fonts(project: Project, own_styles: list[Path], directory: Path) -> PrintFonts:
-    """Static instances of the print fonts at the weights the stylesheets use (see fonts.py)."""
-    from .fonts import font_face_css, static_faces, weights_in
+def print_fonts(project: Project, own_styles: list[Path], directory: Path, config=None) -> PrintFonts:
+    """Static instances of the print fonts at the weights the stylesheets use (see fonts.py),
+    and the fonts the project adds (`fonts:`)."""
+    from .fonts import FONT_FILES, font_face_css, font_files, static_faces, weights_in
+    from .project_fonts import print_font_css, project_faces
     from .render import style_files
 
     builtin = [
@@ -499,15 +508,19 @@ def print_fonts(project: Project, own_styles: list[Path], directory: Path) -> Pr
         if path not in own_styles and project.root not in path.absolute().parents
     ]
     texts = [readlog.read_bytes(path).decode("utf-8", errors="replace") for path in (*builtin, *own_styles)]
-    faces = static_faces(directory, weights_in(texts))
-    return PrintFonts(font_face_css(faces), directory, tuple(faces))
+    faces = static_faces(directory, weights_in(texts), font_files(config.language) if config else FONT_FILES)
+    css = font_face_css(faces)
+    if config is not None and config.fonts:
+        css += "\n" + print_font_css(project_faces(project, config.fonts))
+    return PrintFonts(css, directory, tuple(faces))
 
 
 def _render_html(publication, project) -> bytes:
+    from .project_fonts import embed_in_html
     from .render import render_document
     from .writers.html import write_html
 
-    return write_html(render_document(publication, project, "html"))
+    return write_html(embed_in_html(render_document(publication, project, "html"), publication, project))
 
 
 #: the publication the HTML worker renders: a forked worker inherits it, nothing is read again
@@ -536,7 +549,8 @@ def _render_html_in_worker() -> tuple[bytes, dict[str, str]]:
 
 def inputs_of(publication, project: Project, fmt: str) -> Inputs:
     """Every file one output was built from (see stamps.py)."""
-    from .fonts import font_paths
+    from .fonts import font_files, font_paths, script_font_files
+    from .project_fonts import font_path
     from .render import STYLESHEETS, style_files, template_files
 
     config = publication.config
@@ -575,8 +589,13 @@ def inputs_of(publication, project: Project, fmt: str) -> Inputs:
             inputs.listings[f"styles/{name}"] = list_files(root, f"styles/{name}")
     styles = {path for target in style_targets for path in style_files(project, target)}
     if fmt in ("pdf", "epub"):
-        for font in font_paths():
+        for font in font_paths(font_files(config.language)):
             inputs.outside[f"font {font.name}"] = str(font)
+    else:  # the web edition embeds the font of the publication's script
+        for font in font_paths(script_font_files(config.language)):
+            inputs.outside[f"font {font.name}"] = str(font)
+    for font in config.fonts:  # every edition uses the project's fonts
+        inputs.files.add(project.display(font_path(project, font)))
     for path in styles:
         _add_file(inputs, project, path, "built-in style")
     if fmt == "epub" and config.epub.cover:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from .errors import Collector, Diagnostic, ReportError, shorten
 from .inputs import LocatedDict, parse_yaml, read_text
 from .project import Project
+from .project_fonts import parse_fonts
 
 FORMATS = ("pdf", "epub", "html")
 PAGE_SIZES = ("A4", "Letter")
@@ -57,6 +58,7 @@ _TOP_KEYS = {
     "accessibility",
     "allow_remote_images",
     "raw_html",
+    "fonts",
 }
 _PDF_KEYS = {"page_size", "duplex", "variant", "toc"}
 _EPUB_KEYS = {"cover", "split_level", "conforms_to"}
@@ -101,12 +103,28 @@ class Config:
     epub: EpubSettings = field(default_factory=EpubSettings)
     allow_remote_images: bool = False
     raw_html: bool = False  # raw HTML in Markdown: escaped unless true, then sanitised
+    fonts: tuple = ()  # project_fonts.ProjectFont: font files the project adds (`fonts:`)
     #: (line, col) of each entry of `articles` in report.yaml, for "not found" messages
     article_positions: tuple = field(default=(), compare=False, repr=False)
 
     @property
     def babel_locale(self) -> str:
         return self.language.replace("-", "_")
+
+    @property
+    def direction(self) -> str:
+        """ "rtl" for a language written right to left (CLDR, through Babel), else "ltr"."""
+        return text_direction(self.language)
+
+
+def text_direction(language: str) -> str:
+    """ "rtl" or "ltr": the direction CLDR gives the language; "ltr" for one it does not know."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return "rtl" if Locale.parse(language.replace("-", "_")).text_direction == "rtl" else "ltr"
+    except (ValueError, LookupError, UnknownLocaleError):
+        return "ltr"
 
 
 def load_config(project: Project) -> Config:
@@ -218,6 +236,7 @@ def parse_config(data, shown: str, project: Project | None = None) -> Config:
         epub=EpubSettings(cover=cover, split_level=split_level, conforms_to=conforms_to or None),
         allow_remote_images=_flag(data, "allow_remote_images", errors, shown),
         raw_html=_flag(data, "raw_html", errors, shown),
+        fonts=parse_fonts(data, shown, project, errors),
         article_positions=tuple(data["articles"].item_pos) if articles is not None else (),
     )
     if errors.diagnostics:

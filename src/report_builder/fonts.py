@@ -42,6 +42,12 @@ FONT_FILES = (
     ("Noto Sans", "fontpkg_noto_sans", "NotoSans[wdth,wght].ttf", "normal"),
     ("Noto Sans", "fontpkg_noto_sans", "NotoSans-Italic[wdth,wght].ttf", "italic"),
 )
+#: fonts for scripts the Noto Serif and Noto Sans files lack, declared for a publication whose
+#: language is written in that script: (family, package, file, style), by primary language subtag
+SCRIPT_FONT_FILES = {
+    language: (("Noto Sans Arabic", "fontpkg_noto_sans_arabic", "NotoSansArabic[wdth,wght].ttf", "normal"),)
+    for language in ("ar", "fa", "ur", "ps", "sd", "ug", "ckb")
+}
 #: weights always available (regular and bold); the stylesheets may ask for more
 BASE_WEIGHTS = frozenset({400, 700})
 #: full width: the stylesheets never condense type
@@ -67,14 +73,26 @@ class PrintFonts:
     faces: tuple[StaticFace, ...] = ()
 
 
-def font_paths() -> list[Path]:
+def font_files(language: str = "") -> tuple:
+    """The packaged fonts a publication in `language` declares: Noto Serif and Noto Sans, and
+    the font of its script when they lack it (SCRIPT_FONT_FILES)."""
+    return FONT_FILES + SCRIPT_FONT_FILES.get(language.split("-")[0].lower(), ())
+
+
+def script_font_files(language: str) -> tuple:
+    """The packaged fonts of `language`'s script, when Noto Serif and Noto Sans lack it."""
+    return SCRIPT_FONT_FILES.get(language.split("-")[0].lower(), ())
+
+
+def font_paths(files: tuple = FONT_FILES) -> list[Path]:
     """The variable font files, from their packages."""
-    return [import_module(package).ROOT / "files" / name for _f, package, name, _s in FONT_FILES]
+    return [import_module(package).ROOT / "files" / name for _f, package, name, _s in files]
 
 
 def fonts_roots() -> list[Path]:
     """Folders the fonts are read from (the sandbox allows them)."""
-    return sorted({Path(import_module(package).ROOT) for _f, package, _n, _s in FONT_FILES})
+    every = FONT_FILES + tuple(entry for entries in SCRIPT_FONT_FILES.values() for entry in entries)
+    return sorted({Path(import_module(package).ROOT) for _f, package, _n, _s in every})
 
 
 def weights_in(stylesheets: list[str]) -> set[int]:
@@ -108,12 +126,12 @@ def fonts_cache(fallback: Path) -> Path:
     return directory if os.access(directory, os.W_OK | os.X_OK) else fallback
 
 
-def static_faces(directory: Path, weights: set[int]) -> list[StaticFace]:
+def static_faces(directory: Path, weights: set[int], files: tuple = FONT_FILES) -> list[StaticFace]:
     """Static instances of every family and style at `weights`, made in `directory` if missing."""
     from .output import atomic_write
 
     faces = []
-    for (family, _package, _name, style), source in zip(FONT_FILES, font_paths()):
+    for (family, _package, _name, style), source in zip(files, font_paths(files)):
         data = None
         digest = _digest(source)
         for weight in sorted(weights):
@@ -248,9 +266,11 @@ _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]
 _YAML_ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
 
 
-def covered_characters(directory: Path, extra_fonts: tuple[Path, ...] = ()) -> frozenset[int]:
+def covered_characters(
+    directory: Path, extra_fonts: tuple[Path, ...] = (), files: tuple = FONT_FILES
+) -> frozenset[int]:
     """Code points some declared font maps to a glyph, from their cmaps; kept in `directory`."""
-    sources = (*font_paths(), *extra_fonts)
+    sources = (*font_paths(files), *extra_fonts)
     return _covered(tuple((str(path), *_identity(path)) for path in sources), directory)
 
 
@@ -421,7 +441,10 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
 # -- Font families in project stylesheets -----------------------------------------------------
 
 #: the families the print fonts declare (FONT_FILES), lower-cased
-DECLARED_FAMILIES = frozenset(family.lower() for family, _p, _n, _s in FONT_FILES)
+DECLARED_FAMILIES = frozenset(
+    family.lower()
+    for family, _p, _n, _s in FONT_FILES + tuple(entry for entries in SCRIPT_FONT_FILES.values() for entry in entries)
+)
 #: values of font-family that name no font
 _KEYWORDS = frozenset({"inherit", "initial", "unset", "revert", "revert-layer", "default"})
 #: system fonts the `font` shorthand may name instead of a size and families
