@@ -439,14 +439,13 @@ def font_warnings(publication, project: Project, out_dir: Path) -> list[Diagnost
         if project.root in path.resolve().parents:
             text = read_text(path, project.display(path), inside=project.root)
             extra.extend(font_face_files(text, project.root))
-    from .fonts import font_files
+    from .fonts import script_faces
     from .project_fonts import project_faces
 
     config = publication.config
+    extra.extend(face.path for face in script_faces(config.language))
     extra.extend(face.path for face in project_faces(project, config.fonts))
-    covered = covered_characters(
-        fonts_cache(fallback=out_dir / STATE_DIR / "fonts"), tuple(extra), font_files(config.language)
-    )
+    covered = covered_characters(fonts_cache(fallback=out_dir / STATE_DIR / "fonts"), tuple(extra))
     warnings = []
     for shown in sorted(inputs_of(publication, project, "pdf").files):
         kind = _TEXT_KINDS.get(Path(shown).suffix.lower())
@@ -498,7 +497,7 @@ _TEXT_KINDS = {
 def print_fonts(project: Project, own_styles: list[Path], directory: Path, config=None) -> PrintFonts:
     """Static instances of the print fonts at the weights the stylesheets use (see fonts.py),
     and the fonts the project adds (`fonts:`)."""
-    from .fonts import FONT_FILES, font_face_css, font_files, static_faces, weights_in
+    from .fonts import font_face_css, script_faces, static_faces, weights_in
     from .project_fonts import print_font_css, project_faces
     from .render import style_files
 
@@ -508,10 +507,11 @@ def print_fonts(project: Project, own_styles: list[Path], directory: Path, confi
         if path not in own_styles and project.root not in path.absolute().parents
     ]
     texts = [readlog.read_bytes(path).decode("utf-8", errors="replace") for path in (*builtin, *own_styles)]
-    faces = static_faces(directory, weights_in(texts), font_files(config.language) if config else FONT_FILES)
+    faces = static_faces(directory, weights_in(texts))
     css = font_face_css(faces)
-    if config is not None and config.fonts:
-        css += "\n" + print_font_css(project_faces(project, config.fonts))
+    if config is not None:
+        added = script_faces(config.language, directory) + project_faces(project, config.fonts)
+        css += "\n" + print_font_css(added) if added else ""
     return PrintFonts(css, directory, tuple(faces))
 
 
@@ -549,7 +549,7 @@ def _render_html_in_worker() -> tuple[bytes, dict[str, str]]:
 
 def inputs_of(publication, project: Project, fmt: str) -> Inputs:
     """Every file one output was built from (see stamps.py)."""
-    from .fonts import font_files, font_paths, script_font_files
+    from .fonts import font_paths, script_faces
     from .project_fonts import font_path
     from .render import STYLESHEETS, style_files, template_files
 
@@ -589,11 +589,10 @@ def inputs_of(publication, project: Project, fmt: str) -> Inputs:
             inputs.listings[f"styles/{name}"] = list_files(root, f"styles/{name}")
     styles = {path for target in style_targets for path in style_files(project, target)}
     if fmt in ("pdf", "epub"):
-        for font in font_paths(font_files(config.language)):
+        for font in font_paths():
             inputs.outside[f"font {font.name}"] = str(font)
-    else:  # the web edition embeds the font of the publication's script
-        for font in font_paths(script_font_files(config.language)):
-            inputs.outside[f"font {font.name}"] = str(font)
+    for face in script_faces(config.language):  # every edition uses the font of the publication's script
+        inputs.outside[f"font {face.path.name}"] = str(face.path)
     for font in config.fonts:  # every edition uses the project's fonts
         inputs.files.add(project.display(font_path(project, font)))
     for path in styles:

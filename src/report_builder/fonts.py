@@ -42,12 +42,17 @@ FONT_FILES = (
     ("Noto Sans", "fontpkg_noto_sans", "NotoSans[wdth,wght].ttf", "normal"),
     ("Noto Sans", "fontpkg_noto_sans", "NotoSans-Italic[wdth,wght].ttf", "italic"),
 )
-#: fonts for scripts the Noto Serif and Noto Sans files lack, declared for a publication whose
-#: language is written in that script: (family, package, file, style), by primary language subtag
-SCRIPT_FONT_FILES = {
-    language: (("Noto Sans Arabic", "fontpkg_noto_sans_arabic", "NotoSansArabic[wdth,wght].ttf", "normal"),)
-    for language in ("ar", "fa", "ur", "ps", "sd", "ug", "ckb")
-}
+#: fonts for scripts Noto Serif and Noto Sans lack, declared for a publication whose language is
+#: written in that script, by primary language subtag: (family, package, ((file, weight), …)).
+#: Arabic is IBM Plex Sans Arabic: its letters are whole glyphs, so the PDF's text extracts as
+#: written (Noto Sans Arabic draws dotted letters as a shared dotless base plus dots, and a
+#: PDF's glyph-to-text map then gives one letter for all of them).
+_ARABIC = (
+    "IBM Plex Sans Arabic",
+    "fontpkg_ibm_plex_sans_arabic",
+    (("IBMPlexSansArabic-Regular.ttf", 400), ("IBMPlexSansArabic-Bold.ttf", 700)),
+)
+SCRIPT_FONTS = {language: (_ARABIC,) for language in ("ar", "fa", "ur", "ps", "sd", "ug", "ckb")}
 #: weights always available (regular and bold); the stylesheets may ask for more
 BASE_WEIGHTS = frozenset({400, 700})
 #: full width: the stylesheets never condense type
@@ -73,26 +78,68 @@ class PrintFonts:
     faces: tuple[StaticFace, ...] = ()
 
 
-def font_files(language: str = "") -> tuple:
-    """The packaged fonts a publication in `language` declares: Noto Serif and Noto Sans, and
-    the font of its script when they lack it (SCRIPT_FONT_FILES)."""
-    return FONT_FILES + SCRIPT_FONT_FILES.get(language.split("-")[0].lower(), ())
+def script_faces(language: str, directory: Path | None = None) -> list[StaticFace]:
+    """The static faces of `language`'s script, when Noto Serif and Noto Sans lack it: the
+    packaged files, or with `directory` (the fonts cache) copies made there that keep only the
+    lam-alef ligatures (`_required_ligatures_only`)."""
+    from .output import atomic_write
+
+    faces = []
+    for family, package, files in SCRIPT_FONTS.get(language.split("-")[0].lower(), ()):
+        for name, weight in files:
+            path = import_module(package).ROOT / "files" / name
+            if directory is not None:
+                made = directory / f"{path.stem}-lam-alef-{_digest(path)}.ttf"
+                if not made.is_file():
+                    atomic_write(made, _required_ligatures_only(path.read_bytes()))
+                path = made
+            faces.append(StaticFace(family, "normal", weight, path))
+    return faces
 
 
-def script_font_files(language: str) -> tuple:
-    """The packaged fonts of `language`'s script, when Noto Serif and Noto Sans lack it."""
-    return SCRIPT_FONT_FILES.get(language.split("-")[0].lower(), ())
+#: the Arabic ligatures the script requires: lam with alef, alef with madda or hamza (U+FEF5–FEFC)
+_LAM_ALEF = frozenset(f"uniFE{code:X}" for code in range(0xF5, 0xFD))
 
 
-def font_paths(files: tuple = FONT_FILES) -> list[Path]:
+def _optional_arabic(glyph: str) -> bool:
+    """An Arabic ligature (a presentation form, U+FB50–FDFF or U+FE70–FEFF) other than lam-alef."""
+    match = re.fullmatch(r"uni(F[BCDE][0-9A-F]{2})(?:\..*)?", glyph)
+    if not match or glyph.split(".")[0] in _LAM_ALEF:
+        return False
+    code = int(match.group(1), 16)
+    return 0xFB50 <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFF
+
+
+def _required_ligatures_only(data: bytes) -> bytes:
+    """The font without its optional Arabic ligatures (IBM Plex Sans Arabic has dozens, under
+    'rlig'): PDF readers give a ligature's letters in the wrong order in right-to-left text, so
+    only lam-alef, which the script requires, is kept."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    with TTFont(io.BytesIO(data), recalcTimestamp=False) as font:
+        if "GSUB" in font:
+            for lookup in font["GSUB"].table.LookupList.Lookup:
+                for table in lookup.SubTable:
+                    ligatures = getattr(getattr(table, "ExtSubTable", table), "ligatures", None) or {}
+                    for first, entries in ligatures.items():
+                        ligatures[first] = [lig for lig in entries if not _optional_arabic(lig.LigGlyph)]
+        out = io.BytesIO()
+        font.save(out)
+    return out.getvalue()
+
+
+def font_paths() -> list[Path]:
     """The variable font files, from their packages."""
-    return [import_module(package).ROOT / "files" / name for _f, package, name, _s in files]
+    return [import_module(package).ROOT / "files" / name for _f, package, name, _s in FONT_FILES]
 
 
 def fonts_roots() -> list[Path]:
     """Folders the fonts are read from (the sandbox allows them)."""
-    every = FONT_FILES + tuple(entry for entries in SCRIPT_FONT_FILES.values() for entry in entries)
-    return sorted({Path(import_module(package).ROOT) for _f, package, _n, _s in every})
+    packages = {package for _f, package, _n, _s in FONT_FILES}
+    packages.update(package for fonts in SCRIPT_FONTS.values() for _family, package, _files in fonts)
+    return sorted({Path(import_module(package).ROOT) for package in packages})
 
 
 def weights_in(stylesheets: list[str]) -> set[int]:
@@ -126,12 +173,12 @@ def fonts_cache(fallback: Path) -> Path:
     return directory if os.access(directory, os.W_OK | os.X_OK) else fallback
 
 
-def static_faces(directory: Path, weights: set[int], files: tuple = FONT_FILES) -> list[StaticFace]:
+def static_faces(directory: Path, weights: set[int]) -> list[StaticFace]:
     """Static instances of every family and style at `weights`, made in `directory` if missing."""
     from .output import atomic_write
 
     faces = []
-    for (family, _package, _name, style), source in zip(files, font_paths(files)):
+    for (family, _package, _name, style), source in zip(FONT_FILES, font_paths()):
         data = None
         digest = _digest(source)
         for weight in sorted(weights):
@@ -266,11 +313,9 @@ _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]
 _YAML_ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
 
 
-def covered_characters(
-    directory: Path, extra_fonts: tuple[Path, ...] = (), files: tuple = FONT_FILES
-) -> frozenset[int]:
+def covered_characters(directory: Path, extra_fonts: tuple[Path, ...] = ()) -> frozenset[int]:
     """Code points some declared font maps to a glyph, from their cmaps; kept in `directory`."""
-    sources = (*font_paths(files), *extra_fonts)
+    sources = (*font_paths(), *extra_fonts)
     return _covered(tuple((str(path), *_identity(path)) for path in sources), directory)
 
 
@@ -440,10 +485,11 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
 
 # -- Font families in project stylesheets -----------------------------------------------------
 
-#: the families the print fonts declare (FONT_FILES), lower-cased
+#: the families the print fonts declare (FONT_FILES, SCRIPT_FONTS), lower-cased
 DECLARED_FAMILIES = frozenset(
-    family.lower()
-    for family, _p, _n, _s in FONT_FILES + tuple(entry for entries in SCRIPT_FONT_FILES.values() for entry in entries)
+    name.lower()
+    for name in [family for family, _p, _n, _s in FONT_FILES]
+    + [family for fonts in SCRIPT_FONTS.values() for family, _p, _f in fonts]
 )
 #: values of font-family that name no font
 _KEYWORDS = frozenset({"inherit", "initial", "unset", "revert", "revert-layer", "default"})

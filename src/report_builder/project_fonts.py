@@ -4,7 +4,7 @@ report.yaml lists font files inside the project, each with the family, style and
 stylesheets will ask for. The PDF loads them through @font-face (WeasyPrint embeds the glyphs it
 draws); the EPUB carries each one subset to the characters of the book, in its manifest, and the
 HTML edition carries it subset as WOFF2 in a data: address. The packaged font of the
-publication's script (fonts.SCRIPT_FONT_FILES, Noto Sans Arabic for Arabic) is embedded the same
+publication's script (fonts.SCRIPT_FONTS, IBM Plex Sans Arabic for Arabic) is embedded the same
 way, so a reading system needs no font of its own to draw the text.
 """
 
@@ -165,15 +165,14 @@ def print_font_css(faces: list[Face]) -> str:
     )
 
 
-def embedded_faces(publication, project, directory: Path) -> list[Face]:
+def embedded_faces(publication, project) -> list[Face]:
     """The faces the EPUB and the HTML edition embed: the packaged font of the publication's
-    script at regular and bold (static instances, see fonts.static_faces), then the project's."""
-    from .fonts import script_font_files, static_faces
+    script (regular and bold), then the project's."""
+    from .fonts import script_faces
 
     config = publication.config
-    script = script_font_files(config.language)
-    faces = [Face(f.family, f.style, f.weight, f.path) for f in static_faces(directory, {400, 700}, script)]
-    return faces + project_faces(project, getattr(config, "fonts", ()))
+    faces = [Face(f.family, f.style, f.weight, f.path) for f in script_faces(config.language, fonts_directory(project))]
+    return faces + project_faces(project, config.fonts)
 
 
 def subset_fonts(faces: list[Face], text: str, flavor: str) -> list[EmbeddedFont]:
@@ -193,6 +192,7 @@ def subset_fonts(faces: list[Face], text: str, flavor: str) -> list[EmbeddedFont
             options.name_IDs = ["*"]
             options.notdef_outline = True
             options.recalc_timestamp = False
+            options.drop_tables = [*options.drop_tables, "meta"]  # the subsetter knows no 'meta'
             options.flavor = None if flavor == "sfnt" else flavor
             subsetter = subset.Subsetter(options)
             subsetter.populate(unicodes=codes & set(font.getBestCmap() or ()))
@@ -222,7 +222,7 @@ def font_face_rules(fonts: list[EmbeddedFont], href=None) -> str:
 
 
 def fonts_directory(project) -> Path:
-    """Where the static instances of the packaged fonts are (the user's font cache, see fonts.py)."""
+    """The fonts cache (see fonts.py), where the fonts of a script are made once per machine."""
     from .build import output_dir
     from .fonts import fonts_cache
     from .stamps import STATE_DIR
@@ -235,7 +235,7 @@ def embed_in_html(html: str, publication, project) -> str:
     at the end of its head; unchanged when it has none."""
     import re
 
-    faces = embedded_faces(publication, project, fonts_directory(project))
+    faces = embedded_faces(publication, project)
     end = html.find("</head>")
     if not faces or end < 0:
         return html

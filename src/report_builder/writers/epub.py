@@ -115,9 +115,9 @@ def draft_epub(publication, project: Project) -> EpubDraft:
 def _embedded_fonts(publication, project, pages: list[Page], styles: list) -> list:
     """The fonts the book embeds (see project_fonts.py), subset to its text; their @font-face
     rules go first into styles/fonts.css, which every page links before its other stylesheets."""
-    from ..project_fonts import embedded_faces, font_face_rules, fonts_directory, subset_fonts
+    from ..project_fonts import embedded_faces, font_face_rules, subset_fonts
 
-    faces = embedded_faces(publication, project, fonts_directory(project))
+    faces = embedded_faces(publication, project)
     if not faces:
         return []
     text = "".join("".join(page.tree.getroot().itertext()) for page in pages)
