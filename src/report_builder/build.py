@@ -100,7 +100,8 @@ def check_presentation(directory: str | Path, publication) -> list[Diagnostic]:
     own_styles = [path for path in style_files(project, "pdf") if project.root in path.resolve().parents]
     try:
         with declared_fonts_only(fonts_cache(fallback=output_dir(project, None) / STATE_DIR / "fonts")):
-            warnings = check_stylesheets(project, own_styles)  # imports WeasyPrint: its fontconfig too
+            families = frozenset(font.family.lower() for font in publication.config.fonts)
+            warnings = check_stylesheets(project, own_styles, families)  # imports WeasyPrint: its fontconfig too
     except ReportError as exc:
         errors.extend(exc.diagnostics)
     for target in ("pdf", "html"):
@@ -385,7 +386,8 @@ def _print_layout(
 
     config = publication.config
     own_styles = [path for path in style_files(project, "pdf") if project.root in path.resolve().parents]
-    result.warnings.extend(check_stylesheets(project, own_styles))
+    families = frozenset(font.family.lower() for font in config.fonts)
+    result.warnings.extend(check_stylesheets(project, own_styles, families))
     fonts = print_fonts(project, own_styles, fonts_cache(fallback=out_dir / STATE_DIR / "fonts"), config)
     chunked = workers is not None  # see _layout_workers: the build decided before loading the content
     if keep_intermediate or not chunked:
