@@ -511,9 +511,9 @@ def print_fonts(project: Project, own_styles: list[Path], directory: Path, confi
     texts = [readlog.read_bytes(path).decode("utf-8", errors="replace") for path in (*builtin, *own_styles)]
     faces = static_faces(directory, weights_in(texts))
     css = font_face_css(faces)
-    if config is not None:
-        added = script_faces(config.language, directory) + project_faces(project, config.fonts)
-        css += "\n" + print_font_css(added) if added else ""
+    if config is not None:  # the font of the publication's script, then the project's (`fonts:`)
+        for added in (script_faces(config.language, directory), project_faces(project, config.fonts)):
+            css += "\n" + print_font_css(added) if added else ""
     return PrintFonts(css, directory, tuple(faces))
 
 

@@ -13,10 +13,15 @@ from __future__ import annotations
 import base64
 import io
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import Collector, shorten
+
+if TYPE_CHECKING:
+    from .fonts import StaticFace
 
 #: the largest font file a project may add
 MAX_FONT_BYTES = 16 * 1024 * 1024
@@ -77,12 +82,12 @@ def parse_fonts(data, shown: str, project, errors: Collector) -> tuple[ProjectFo
         errors.error(shown, line, col, f"fonts lists {len(entries)} fonts; the limit is {MAX_FONTS}")
         return ()
     fonts = []
+    positions = getattr(entries, "item_pos", [])
     for index, entry in enumerate(entries):
-        where = entries.item_pos[index] if index < len(getattr(entries, "item_pos", ())) else (line, col)
+        at_line, at_col = positions[index] if index < len(positions) else (line, col)
         if not isinstance(entry, LocatedDict):
-            errors.error(
-                shown, *where, "each font must be a mapping such as {family: House Sans, file: fonts/House.ttf}"
-            )
+            message = "each font must be a mapping such as {family: House Sans, file: fonts/House.ttf}"
+            errors.error(shown, at_line, at_col, message)
             continue
         font = _font_entry(entry, shown, project, errors)
         if font is not None:
@@ -156,7 +161,7 @@ def project_faces(project, fonts) -> list[Face]:
     return [Face(font.family, font.style, font.weight, font_path(project, font)) for font in fonts]
 
 
-def print_font_css(faces: list[Face]) -> str:
+def print_font_css(faces: Sequence[Face | StaticFace]) -> str:
     """@font-face rules for the print document: WeasyPrint reads the files and embeds what it draws."""
     return "\n".join(
         f"@font-face {{ font-family: '{face.family}'; src: url('{face.path.as_uri()}'); "

@@ -120,7 +120,7 @@ def _embedded_fonts(publication, project, pages: list[Page], styles: list) -> li
     faces = embedded_faces(publication, project)
     if not faces:
         return []
-    text = "".join("".join(page.tree.getroot().itertext()) for page in pages)
+    text = "".join(str(part) for page in pages for part in page.tree.getroot().itertext())
     fonts = subset_fonts(faces, text, "sfnt")
     styles.insert(0, ("styles/fonts.css", font_face_rules(fonts, lambda font: f"../fonts/{font.name}").encode()))
     for page in pages:
