@@ -146,3 +146,31 @@ def test_no_epubjs_page_is_wider_or_taller_than_the_screen(browser, built, name,
     report = _reading(browser, built(name).epub, screen, text_size)
     assert report["pages"] > 1
     assert report["cut"] == []
+
+
+#: what a phone or tablet shows of the web edition that lies outside the screen (cells, and any element)
+_WEB_OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const outside = (element) => {
+    const box = element.getBoundingClientRect();
+    return box.width > 0 && (box.left < -0.5 || box.right > width + 0.5);
+  };
+  return {
+    scroll: document.documentElement.scrollWidth - width,
+    cells: Array.from(document.querySelectorAll("td, th")).filter(outside).map((e) => e.textContent.trim()).slice(0, 10),
+  };
+}"""
+
+
+@pytest.mark.parametrize("name", [*BOOKS, "arabic"])
+@pytest.mark.parametrize("width", [375, 768])
+@pytest.mark.parametrize("text_size", TEXT_SIZES)
+def test_the_web_edition_never_scrolls_sideways_and_shows_every_cell(browser, built, name, width, text_size):
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    try:
+        page.goto(built(name).html.as_uri())
+        scale = int(text_size.rstrip("%")) / 100
+        page.add_style_tag(content=f"html {{ font-size: {112.5 * scale}% !important; }}")
+        assert page.evaluate(_WEB_OVERFLOW) == {"scroll": 0, "cells": []}
+    finally:
+        page.close()
