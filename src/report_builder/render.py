@@ -156,7 +156,7 @@ class BriefingRenderer(RendererHTML):
         titles, column = env.get("table_titles", []), env.get("table_column", 0)
         env["table_column"] = column + 1
         title = escapeHtml(titles[column]) if column < len(titles) else ""
-        label = f'<span class="cell-label" aria-hidden="true">{title}</span> '
+        label = f'<span class="cell-label">{title}</span> '
         return self.renderToken(tokens, idx, options, env) + label + '<span class="cell-value">'
 
     def td_close(self, tokens, idx, options, env):
