@@ -104,3 +104,7 @@ def test_an_arabic_web_edition_embeds_its_script_font(built):
         ("IBM Plex Sans Arabic", "400"),
         ("IBM Plex Sans Arabic", "700"),
     ]
+
+
+def test_an_arabic_publication_has_a_font_for_every_character(built):
+    assert [str(warning) for warning in built("arabic").warnings] == []
