@@ -70,8 +70,10 @@ def html_of(write_project, files: dict, body: str, report: str = "title: T\narti
 
 
 def table_cells(html: str, table: str) -> list[list[str]]:
-    """The printed cells of one fact table in the HTML edition, header row first."""
+    """The printed cells of one fact table in the HTML edition, header row first (without the
+    column titles a cell repeats for a reflowed table)."""
     figure = re.search(rf'<figure class="facts" id="facts-{table}".*?</figure>', html, re.S).group(0)
+    figure = re.sub(r'<span class="cell-label">.*?</span>', "", figure, flags=re.S)
     return [
         [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr, re.S)]
         for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", figure, re.S)

@@ -342,7 +342,8 @@ def check_presentation(directory: str | Path, publication) -> list[Diagnostic]:
     own_styles = [path for path in style_files(project, "pdf") if project.root in path.resolve().parents]
     try:
         with declared_fonts_only(fonts_dir):
-            warnings = check_stylesheets(project, own_styles)  # imports WeasyPrint: its fontconfig too
+            families = frozenset(font.family.lower() for font in publication.config.fonts)
+            warnings = check_stylesheets(project, own_styles, families)  # imports WeasyPrint: its fontconfig too
     except ReportError as exc:
         errors.extend(exc.diagnostics)
     for target in ("pdf", "html"):

@@ -157,6 +157,13 @@ def _language(reader: _Reader, key: str, value: Any) -> str | None:
     return language
 
 
+def _fonts(reader: _Reader, key: str, value: Any) -> tuple | None:
+    """`fonts:`: font files of the project, each entry checked (see project_fonts.py)."""
+    from .project_fonts import parse_fonts
+
+    return parse_fonts(reader.mapping, reader.shown, reader.project, reader.errors)
+
+
 def _labels(reader: _Reader, key: str, value: Any) -> tuple[tuple[str, str], ...] | None:
     """`labels:`: the project's wording for generated labels, keyed by their English source string."""
     from .labels import check_override
@@ -311,6 +318,11 @@ class Config:
         "the deepest heading level the contents, the EPUB navigation and the PDF bookmarks list",
         _whole_between(1, 6),
     )
+    fonts: tuple = option(
+        (),
+        "font files the project adds: `[{family: House Sans, file: fonts/House.ttf, style: normal, weight: 400}]`",
+        _fonts,
+    )
     #: (English source string, the project's own wording) for each entry of `labels`
     labels: tuple[tuple[str, str], ...] = option(
         (), "your wording for generated labels, keyed by the English label (`Contents: In this briefing`)", _labels
@@ -326,6 +338,21 @@ class Config:
     @property
     def babel_locale(self) -> str:
         return self.language.replace("-", "_")
+
+    @property
+    def direction(self) -> str:
+        """ "rtl" for a language written right to left (CLDR, through Babel), else "ltr"."""
+        return text_direction(self.language)
+
+
+def text_direction(language: str) -> str:
+    """ "rtl" or "ltr": the direction CLDR gives the language; "ltr" for one it does not know."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return "rtl" if Locale.parse(language.replace("-", "_")).text_direction == "rtl" else "ltr"
+    except (ValueError, LookupError, UnknownLocaleError):
+        return "ltr"
 
 
 def options(settings: type = Config, prefix: str = "") -> list[Option]:

@@ -42,6 +42,17 @@ FONT_FILES = (
     ("Noto Sans", "fontpkg_noto_sans", "NotoSans[wdth,wght].ttf", "normal"),
     ("Noto Sans", "fontpkg_noto_sans", "NotoSans-Italic[wdth,wght].ttf", "italic"),
 )
+#: fonts for scripts Noto Serif and Noto Sans lack, declared for a publication whose language is
+#: written in that script, by primary language subtag: (family, package, ((file, weight), …)).
+#: Arabic is IBM Plex Sans Arabic: its letters are whole glyphs, so the PDF's text extracts as
+#: written (Noto Sans Arabic draws dotted letters as a shared dotless base plus dots, and a
+#: PDF's glyph-to-text map then gives one letter for all of them).
+_ARABIC = (
+    "IBM Plex Sans Arabic",
+    "fontpkg_ibm_plex_sans_arabic",
+    (("IBMPlexSansArabic-Regular.ttf", 400), ("IBMPlexSansArabic-Bold.ttf", 700)),
+)
+SCRIPT_FONTS = {language: (_ARABIC,) for language in ("ar", "fa", "ur", "ps", "sd", "ug", "ckb")}
 #: weights always available (regular and bold); the stylesheets may ask for more
 BASE_WEIGHTS = frozenset({400, 700})
 #: full width: the stylesheets never condense type
@@ -67,6 +78,58 @@ class PrintFonts:
     faces: tuple[StaticFace, ...] = ()
 
 
+def script_faces(language: str, directory: Path | None = None) -> list[StaticFace]:
+    """The static faces of `language`'s script, when Noto Serif and Noto Sans lack it: the
+    packaged files, or with `directory` (the fonts cache) copies made there that keep only the
+    lam-alef ligatures (`_required_ligatures_only`)."""
+    from .output import atomic_write
+
+    faces = []
+    for family, package, files in SCRIPT_FONTS.get(language.split("-")[0].lower(), ()):
+        for name, weight in files:
+            path = import_module(package).ROOT / "files" / name
+            if directory is not None:
+                made = directory / f"{path.stem}-lam-alef-{_digest(path)}.ttf"
+                if not made.is_file():
+                    atomic_write(made, _required_ligatures_only(path.read_bytes()))
+                path = made
+            faces.append(StaticFace(family, "normal", weight, path))
+    return faces
+
+
+#: the Arabic ligatures the script requires: lam with alef, alef with madda or hamza (U+FEF5–FEFC)
+_LAM_ALEF = frozenset(f"uniFE{code:X}" for code in range(0xF5, 0xFD))
+
+
+def _optional_arabic(glyph: str) -> bool:
+    """An Arabic ligature (a presentation form, U+FB50–FDFF or U+FE70–FEFF) other than lam-alef."""
+    match = re.fullmatch(r"uni(F[BCDE][0-9A-F]{2})(?:\..*)?", glyph)
+    if not match or glyph.split(".")[0] in _LAM_ALEF:
+        return False
+    code = int(match.group(1), 16)
+    return 0xFB50 <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFF
+
+
+def _required_ligatures_only(data: bytes) -> bytes:
+    """The font without its optional Arabic ligatures (IBM Plex Sans Arabic has dozens, under
+    'rlig'): PDF readers give a ligature's letters in the wrong order in right-to-left text, so
+    only lam-alef, which the script requires, is kept."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    with TTFont(io.BytesIO(data), recalcTimestamp=False) as font:
+        if "GSUB" in font:
+            for lookup in font["GSUB"].table.LookupList.Lookup:
+                for table in lookup.SubTable:
+                    ligatures = getattr(getattr(table, "ExtSubTable", table), "ligatures", None) or {}
+                    for first, entries in ligatures.items():
+                        ligatures[first] = [lig for lig in entries if not _optional_arabic(lig.LigGlyph)]
+        out = io.BytesIO()
+        font.save(out)
+    return out.getvalue()
+
+
 def font_paths() -> list[Path]:
     """The variable font files, from their packages."""
     return [import_module(package).ROOT / "files" / name for _f, package, name, _s in FONT_FILES]
@@ -74,7 +137,9 @@ def font_paths() -> list[Path]:
 
 def fonts_roots() -> list[Path]:
     """Folders the fonts are read from (the sandbox allows them)."""
-    return sorted({Path(import_module(package).ROOT) for _f, package, _n, _s in FONT_FILES})
+    packages = {package for _f, package, _n, _s in FONT_FILES}
+    packages.update(package for fonts in SCRIPT_FONTS.values() for _family, package, _files in fonts)
+    return sorted({Path(import_module(package).ROOT) for package in packages})
 
 
 def weights_in(stylesheets: list[str]) -> set[int]:
@@ -425,8 +490,12 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
 
 # -- Font families in project stylesheets -----------------------------------------------------
 
-#: the families the print fonts declare (FONT_FILES), lower-cased
-DECLARED_FAMILIES = frozenset(family.lower() for family, _p, _n, _s in FONT_FILES)
+#: the families the print fonts declare (FONT_FILES, SCRIPT_FONTS), lower-cased
+DECLARED_FAMILIES = frozenset(
+    name.lower()
+    for name in [family for family, _p, _n, _s in FONT_FILES]
+    + [family for fonts in SCRIPT_FONTS.values() for family, _p, _f in fonts]
+)
 #: values of font-family that name no font
 _KEYWORDS = frozenset({"inherit", "initial", "unset", "revert", "revert-layer", "default"})
 #: system fonts the `font` shorthand may name instead of a size and families
@@ -552,8 +621,9 @@ def undeclared_families(css: str, shown: str, declared: set[str]) -> list[Diagno
 # -- the fonts of one build -------------------------------------------------------------------------
 
 
-def print_fonts(project, own_styles: list[Path], directory: Path) -> PrintFonts:
-    """Static instances of the print fonts at the weights the stylesheets use."""
+def print_fonts(project, own_styles: list[Path], directory: Path, config=None) -> PrintFonts:
+    """Static instances of the print fonts at the weights the stylesheets use, then the font of
+    the publication's script and the fonts the project adds (`fonts:`)."""
     from . import readlog
     from .render import style_files
 
@@ -564,7 +634,13 @@ def print_fonts(project, own_styles: list[Path], directory: Path) -> PrintFonts:
     ]
     texts = [readlog.read_bytes(path).decode("utf-8", errors="replace") for path in (*builtin, *own_styles)]
     faces = static_faces(directory, weights_in(texts))
-    return PrintFonts(font_face_css(faces), directory, tuple(faces))
+    css = font_face_css(faces)
+    if config is not None:
+        from .project_fonts import print_font_css, project_faces
+
+        for added in (script_faces(config.language, directory), project_faces(project, config.fonts)):
+            css += "\n" + print_font_css(added) if added else ""
+    return PrintFonts(css, directory, tuple(faces))
 
 
 def printed_sources(publication, project) -> list[str]:
@@ -602,6 +678,11 @@ def font_warnings(publication, project, printed: list[str], directory: Path) -> 
         if project.root in path.resolve().parents:
             text = read_text(path, project.display(path), inside=project.root)
             extra.extend(font_face_files(text, project.root))
+    from .project_fonts import project_faces
+
+    config = publication.config
+    extra.extend(face.path for face in script_faces(config.language))
+    extra.extend(face.path for face in project_faces(project, config.fonts))
     covered = covered_characters(directory, tuple(extra))
     found = []
     for shown in sorted(printed):

@@ -196,7 +196,7 @@ def insert_at_word(element, words: int, marker) -> bool:
             name = local_name(child)
             if name in BLOCK_TAGS:
                 state["after_space"] = True
-            if name not in SKIPPED_TAGS and walk(child):
+            if name not in SKIPPED_TAGS and not _unprinted(child) and walk(child):
                 return True
             if name in BLOCK_TAGS:
                 state["after_space"] = True
@@ -205,6 +205,15 @@ def insert_at_word(element, words: int, marker) -> bool:
         return False
 
     return walk(element)
+
+
+#: elements of the XHTML that print never shows (base.css), so their words are not counted
+UNPRINTED_CLASSES = frozenset({"cell-label"})
+
+
+def _unprinted(element) -> bool:
+    """A table cell's column title (facts_table.html): shown only where a table reflows."""
+    return not UNPRINTED_CLASSES.isdisjoint((element.get("class") or "").split())
 
 
 def _split_at(node, in_text: bool, index: int, marker) -> None:

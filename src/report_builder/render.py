@@ -65,6 +65,11 @@ class RenderedArticle:
     key_points_html: list[str] = field(default_factory=list)
 
 
+def column_band(count: int) -> str:
+    """How wide a table of `count` columns is, for the stylesheets' reflow rules (ebook.css)."""
+    return "narrow" if count <= 3 else "medium" if count <= 5 else "wide" if count <= 8 else "very-wide"
+
+
 class BriefingRenderer(RendererHTML):
     """markdown-it renderer for one target; methods named after token types are rules."""
 
@@ -181,10 +186,21 @@ class BriefingRenderer(RendererHTML):
             )
         return html
 
+    # A Markdown table: each body cell repeats its column's title in a label the stylesheets
+    # show where the table reflows into one block per row (see facts_table.html)
     def table_open(self, tokens, idx, options, env):
-        return '<div class="table-wrap">\n' + self.renderToken(tokens, idx, options, env)
+        titles = []
+        for token in tokens[idx + 1 :]:
+            if token.type in ("thead_close", "table_close"):
+                break
+            if token.type == "inline":
+                titles.append(self.renderInlineAsText(token.children or [], options, env))
+        env["table_titles"] = titles
+        band = column_band(len(titles))
+        return f'<div class="table-wrap columns-{band}">\n' + self.renderToken(tokens, idx, options, env)
 
     def table_close(self, tokens, idx, options, env):
+        env.pop("table_titles", None)
         return self.renderToken(tokens, idx, options, env) + "</div>\n"
 
     def span_open(self, tokens, idx, options, env):
@@ -194,6 +210,20 @@ class BriefingRenderer(RendererHTML):
         if self.target != "epub" or tag is None:
             return self.renderToken(tokens, idx, options, env)
         return self.renderToken(tokens, idx, options, env)[:-1] + f' xml:lang="{escapeHtml(str(tag))}">'
+
+    def tr_open(self, tokens, idx, options, env):
+        env["table_column"] = 0
+        return self.renderToken(tokens, idx, options, env)
+
+    def td_open(self, tokens, idx, options, env):
+        titles, column = env.get("table_titles", []), env.get("table_column", 0)
+        env["table_column"] = column + 1
+        title = escapeHtml(titles[column]) if column < len(titles) else ""
+        label = f'<span class="cell-label">{title}</span> '
+        return self.renderToken(tokens, idx, options, env) + label + '<span class="cell-value">'
+
+    def td_close(self, tokens, idx, options, env):
+        return "</span>" + self.renderToken(tokens, idx, options, env)
 
     def link_open(self, tokens, idx, options, env):
         token = tokens[idx]

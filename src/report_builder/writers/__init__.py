@@ -90,10 +90,16 @@ def _write_epub(job: Job) -> bytes:
 
 
 def _write_html(job: Job) -> bytes:
+    from .. import readlog
+    from ..fonts import script_faces
+    from ..project_fonts import embed_in_html
     from ..render import render_document
     from .html import write_html
 
-    return write_html(render_document(job.publication, job.project, "html"))
+    for face in script_faces(job.publication.config.language):  # embedded: the font of its script
+        readlog.depend(face.path)
+    html = render_document(job.publication, job.project, "html")
+    return write_html(embed_in_html(html, job.publication, job.project))
 
 
 WRITERS: dict[str, Writer] = {

@@ -97,6 +97,7 @@ class EpubDraft:
     pages: list[Page]
     cover: Cover  # without its image when the image is the printed cover
     ids: dict  # element id → (page, element), where page breaks are placed (see place_page_breaks)
+    fonts: list = field(default_factory=list)  # project_fonts.EmbeddedFont: subsets in fonts/
 
 
 def draft_epub(publication, project: Project) -> EpubDraft:
@@ -121,11 +122,36 @@ def draft_epub(publication, project: Project) -> EpubDraft:
     styles = [(f"styles/{path.name}", read_bytes(path)) for path in style_files(project, "epub")]
     values = dict(publication=publication, config=config, target="epub", stylesheets=[name for name, _data in styles])
     pages = _pages(publication, context, articles, cover, values)
+    fonts = _embedded_fonts(publication, project, pages, styles)
     _link_across_pages(pages)
     if cover.from_print:  # rendered once the layout is done: load the renderer while it runs
         import PIL.PngImagePlugin  # noqa: F401
         import pypdfium2  # noqa: F401
-    return EpubDraft(context, articles, styles, pages, cover, _ids(pages))
+    return EpubDraft(context, articles, styles, pages, cover, _ids(pages), fonts)
+
+
+def _embedded_fonts(publication, project, pages: list[Page], styles: list) -> list:
+    """The fonts the book embeds (see project_fonts.py), subset to its text; their @font-face
+    rules go first into styles/fonts.css, which every page links before its other stylesheets."""
+    from ..project_fonts import embedded_faces, font_face_rules, subset_fonts
+
+    faces = embedded_faces(publication, project)
+    if not faces:
+        return []
+    text = "".join(str(part) for page in pages for part in page.tree.getroot().itertext())
+    fonts = subset_fonts(faces, text, "sfnt")
+    styles.insert(0, ("styles/fonts.css", font_face_rules(fonts, lambda font: f"../fonts/{font.name}").encode()))
+    for page in pages:
+        head = page.tree.getroot().find(f"{{{XHTML_NS}}}head")
+        if head is None:
+            continue
+        link = etree.Element(f"{{{XHTML_NS}}}link", rel="stylesheet", type="text/css", href="styles/fonts.css")
+        first = head.find(f"{{{XHTML_NS}}}link")
+        if first is not None:
+            first.addprevious(link)
+        else:
+            head.append(link)
+    return fonts
 
 
 def write_epub(
@@ -155,6 +181,7 @@ def write_epub(
         cover,
         _ncx(publication, toc, breaks),
         _summary(publication, draft.articles, len(breaks)),
+        draft.fonts,
     )
     return _write(book, modified_time(config.date))
 
@@ -487,7 +514,7 @@ def modified_time(content_date: dt.date) -> dt.datetime:
     return dt.datetime.combine(content_date, dt.time(0, 0), dt.UTC)
 
 
-def _book(publication, pages, images, styles, cover, ncx, summary):
+def _book(publication, pages, images, styles, cover, ncx, summary, fonts=()):
     book = epub.EpubBook()
     _metadata(book, publication, summary)
     items = {}
@@ -512,6 +539,12 @@ def _book(publication, pages, images, styles, cover, ncx, summary):
     book.add_item(cover_item)
     for number, (name, data) in enumerate(styles, 1):
         book.add_item(epub.EpubItem(uid=f"style-{number}", file_name=name, media_type="text/css", content=data))
+    for number, font in enumerate(fonts, 1):
+        book.add_item(
+            epub.EpubItem(
+                uid=f"font-{number}", file_name=f"fonts/{font.name}", media_type=font.media_type, content=font.data
+            )
+        )
     book.add_item(epub.EpubItem(uid="ncx", file_name="toc.ncx", media_type="application/x-dtbncx+xml", content=ncx))
     book.spine = [(items[page.uid], "yes" if page.linear else "no") for page in pages]
     book.guide = _guide(publication, pages)
@@ -544,6 +577,8 @@ def _metadata(book, publication, summary) -> None:
         book.add_metadata("DC", "title", config.subtitle, {"id": "subtitle"})
         book.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
     book.set_language(config.language)
+    if config.direction == "rtl":  # pages turn right to left (spine page-progression-direction)
+        book.set_direction("rtl")
     for number, author in enumerate(config.authors, 1):
         book.add_metadata("DC", "creator", author, {"id": f"creator-{number}"})
         book.add_metadata(

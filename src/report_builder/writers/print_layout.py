@@ -66,15 +66,19 @@ def lay_out_print(
 
     `meanwhile` is work for this process while the workers lay out; a single layout leaves it.
     """
-    from ..fonts import font_paths, print_fonts
+    from ..fonts import font_paths, print_fonts, script_faces
     from ..render import render_document, style_files
     from .pdf.layout import check_stylesheets
 
+    config = publication.config
     own_styles = [path for path in style_files(project, "pdf") if project.root in path.resolve().parents]
-    warnings = check_stylesheets(project, own_styles)
-    fonts = print_fonts(project, own_styles, settings.fonts)
+    families = frozenset(font.family.lower() for font in config.fonts)
+    warnings = check_stylesheets(project, own_styles, families)
+    fonts = print_fonts(project, own_styles, settings.fonts, config)
     for font in font_paths():  # the static instances are made from them, once per machine
         readlog.depend(font)
+    for face in script_faces(config.language):  # the font of the publication's script (Arabic)
+        readlog.depend(face.path)
     print_html = None
     if settings.keep_html or workers is None:
         say("rendering print HTML")

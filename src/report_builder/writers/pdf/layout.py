@@ -60,8 +60,9 @@ _CSS_POSITION = re.compile(r" at (\d+):(\d+)")
 _REPORTED_WITH_THEIR_FILE = ("Ignored `", "Invalid or unsupported selector", "Parse error")
 
 
-def check_stylesheets(project: Project, paths) -> list[Diagnostic]:
+def check_stylesheets(project: Project, paths, families: frozenset[str] = frozenset()) -> list[Diagnostic]:
     """Parse each project stylesheet on its own, so a CSS problem is reported at its file and line.
+    `families`: those report.yaml's `fonts:` declare, lower-cased.
 
     Returns warnings (CSS WeasyPrint ignores); raises ReportError for a stylesheet that cannot be
     read or that WeasyPrint cannot parse at all.
@@ -101,7 +102,7 @@ def check_stylesheets(project: Project, paths) -> list[Diagnostic]:
             warnings.append(Diagnostic(shown, line, col, f"CSS: {text_}", "warning"))
     if errors:
         raise ReportError(errors)
-    declared = set().union(*(font_face_families(text) for _shown, text in texts))
+    declared = set(families).union(*(font_face_families(text) for _shown, text in texts))
     for shown, text in texts:
         warnings.extend(undeclared_families(text, shown, declared))
     return warnings
