@@ -271,8 +271,8 @@ def _stamp_reads(snapshot: dict, root: Path, reads) -> None:
 @contextmanager
 def _layout_workers(project, config, stale, jobs):
     """The worker processes of a chunked print layout, when the build will have one; they start
-    before the content is loaded (see chunks.LayoutWorkers)."""
-    from .writers.pdf.chunks import LayoutWorkers, can_chunk
+    before the content is loaded (see writers.pdf.LayoutWorkers)."""
+    from .writers.pdf import LayoutWorkers, can_chunk
 
     articles = len(_article_files(project, config))
     if not ({"pdf", "epub"} & set(stale)) or not can_chunk(config, articles):
@@ -380,7 +380,7 @@ def _print_layout(
     `meanwhile` is work for the main process while the workers lay out; a single layout leaves it.
     """
     from .render import render_document, style_files
-    from .writers.pdf.chunks import layout_chunked
+    from .writers.pdf import layout_chunked
     from .writers.pdf.layout import check_stylesheets, layout_pdf, write_pdf
 
     config = publication.config

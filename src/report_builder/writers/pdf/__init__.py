@@ -1,6 +1,37 @@
 """The PDF writer: the print document laid out by WeasyPrint, in parallel chunks when it pays.
 
-Modules: `layout` lays out one document, `chunks` plans, lays out and merges chunks, `furniture`
-and `contents` lay out the running heads and contents numbers once, `overlay` draws text onto
-finished pages, and `weasy` is the one place that touches WeasyPrint beyond its public API.
+One file a stage of the pipeline:
+
+- `layout.py` lays out one document (the whole book, or one chunk) and writes its PDF; CSS checks;
+- `plan.py` decides which articles make each chunk, from the articles alone;
+- `workers.py` the worker processes, and what each lays out and reads off its layout;
+- `cache.py` each chunk's PDF and readings, stored by the hash of what decides its layout;
+- `chunked.py` runs a chunked layout: plan → cache or workers → merge → furniture and contents;
+- `merge.py` joins the chunk PDFs with pikepdf (pages, structure tree, destinations, outline);
+- `furniture.py` the running heads and page numbers, sampled once and drawn after the merge;
+- `contents.py` the contents' page numbers, drawn after the merge into spans laid out empty;
+- `overlay.py` draws text (shaped with HarfBuzz) and forms onto finished pages;
+- `weasy.py` is the one module that touches WeasyPrint beyond its public API.
 """
+
+from __future__ import annotations
+
+from .chunked import ChunkedLayout, layout_chunked
+from .layout import Layout, check_stylesheets, layout_pdf, write_pdf
+from .merge import merge_pdfs
+from .plan import can_chunk, chunk_parts, plan_chunks
+from .workers import LayoutWorkers
+
+__all__ = [
+    "ChunkedLayout",
+    "Layout",
+    "LayoutWorkers",
+    "can_chunk",
+    "check_stylesheets",
+    "chunk_parts",
+    "layout_chunked",
+    "layout_pdf",
+    "merge_pdfs",
+    "plan_chunks",
+    "write_pdf",
+]
