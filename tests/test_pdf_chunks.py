@@ -18,7 +18,7 @@ from report_builder import build as build_project
 from report_builder.build import load_publication
 from report_builder.project import load_project
 from report_builder.writers.pdf.plan import MAX_ARTICLES_PER_CHUNK, chunk_parts, plan_chunks
-from report_builder.writers.pdf.furniture import running_heads
+from report_builder.writers.pdf.furniture import Part, running_heads
 
 
 def build(root, *args, jobs=None, **kwargs):
@@ -330,16 +330,16 @@ def test_furniture_the_drawing_cannot_reproduce_is_laid_out_like_a_single_layout
 
 def test_running_heads_resolve_named_strings_as_weasyprint_does():
     strings = [[], [["section", "One"], ["section", "Two"]], [], [["section", "Three"]], [["other", "x"]]]
-    assert running_heads([["named", "section", "first"]], strings) == ["", "One", "Two", "Three", "Three"]
-    assert running_heads([["named", "section", "last"]], strings) == ["", "Two", "Two", "Three", "Three"]
-    assert running_heads([["string", "§ "], ["named", "section", "first-except"]], strings) == [
+    assert running_heads([Part("named", "section", "first")], strings) == ["", "One", "Two", "Three", "Three"]
+    assert running_heads([Part("named", "section", "last")], strings) == ["", "Two", "Two", "Three", "Three"]
+    assert running_heads([Part("text", "§ "), Part("named", "section", "first-except")], strings) == [
         "§",
         "§",
         "§ Two",
         "§",
         "§ Three",
     ]
-    assert running_heads([["named", "section", "first"]], [[["section", "  Aid and\n  evac\u00aduation "]]]) == [
+    assert running_heads([Part("named", "section", "first")], [[["section", "  Aid and\n  evac\u00aduation "]]]) == [
         "Aid and evacuation"
     ]
 

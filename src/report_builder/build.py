@@ -92,7 +92,7 @@ def check_presentation(directory: str | Path, publication) -> list[Diagnostic]:
     Nothing is laid out and nothing is written.
     """
     from .render import render_document, style_files
-    from .writers.pdf.layout import check_stylesheets
+    from .writers.pdf import check_stylesheets
 
     project = load_project(directory)
     errors = Collector()
@@ -380,8 +380,7 @@ def _print_layout(
     `meanwhile` is work for the main process while the workers lay out; a single layout leaves it.
     """
     from .render import render_document, style_files
-    from .writers.pdf import layout_chunked
-    from .writers.pdf.layout import check_stylesheets, layout_pdf, write_pdf
+    from .writers.pdf import check_stylesheets, layout_chunked, layout_pdf, single_layout_reason, write_pdf
 
     config = publication.config
     own_styles = [path for path in style_files(project, "pdf") if project.root in path.resolve().parents]
@@ -407,19 +406,16 @@ def _print_layout(
         )
         result.notes.extend(layout.notes)
         return layout.pdf, layout
-    if jobs > 1 and len(publication.articles) > 1:
-        reason = (
-            "duplex pages depend on where a chunk starts"
-            if config.pdf.duplex
-            else f"{config.pdf.variant} is not merged"
-        )
+    reason = single_layout_reason(config)
+    if jobs > 1 and len(publication.articles) > 1 and reason:
         result.notes.append(f"pdf: laid out in one process ({reason})")
     say("laying out pages")
-    layout = layout_pdf(print_html, project, config.identifier, variant=config.pdf.variant, fonts_dir=fonts.directory)
-    readlog.merge(layout.fetcher.fetched)
-    result.warnings.extend(layout.warnings)
+    single = layout_pdf(print_html, project, config.identifier, variant=config.pdf.variant, fonts_dir=fonts.directory)
+    readlog.merge(single.fetched)
+    result.warnings.extend(single.warnings)
+    result.notes.extend(single.notes)
     say("writing PDF")
-    return write_pdf(layout, config.identifier, variant=config.pdf.variant), layout
+    return write_pdf(single, config.identifier, variant=config.pdf.variant), single
 
 
 def as_errors(warnings: list[Diagnostic]) -> list[Diagnostic]:

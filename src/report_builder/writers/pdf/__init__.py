@@ -16,13 +16,48 @@ One file a stage of the pipeline:
 
 from __future__ import annotations
 
+from typing import Protocol
+
+from ...errors import Diagnostic
 from .chunked import ChunkedLayout, layout_chunked
 from .layout import Layout, check_stylesheets, layout_pdf, write_pdf
 from .merge import merge_pdfs
-from .plan import can_chunk, chunk_parts, plan_chunks
+from .plan import can_chunk, chunk_parts, plan_chunks, single_layout_reason
 from .workers import LayoutWorkers
 
+
+class PrintLayout(Protocol):
+    """What the build and the EPUB writer read from a print layout, single (layout.Layout) or in
+    chunks (chunked.ChunkedLayout)."""
+
+    @property
+    def page_count(self) -> int: ...
+
+    @property
+    def page_starts(self) -> list[list[list]]:
+        """Where each printed page begins (see pagelist.py), for the EPUB page-list."""
+        ...
+
+    @property
+    def warnings(self) -> list[Diagnostic]: ...
+
+    @property
+    def notes(self) -> list[str]:
+        """How it was laid out, for --verbose."""
+        ...
+
+    @property
+    def fetched(self) -> dict[str, str]:
+        """Project file → sha256 of the bytes laid out."""
+        ...
+
+    def cover_pdf(self) -> bytes:
+        """A PDF whose first page is the printed cover."""
+        ...
+
+
 __all__ = [
+    "PrintLayout",
     "ChunkedLayout",
     "Layout",
     "LayoutWorkers",
@@ -33,5 +68,6 @@ __all__ = [
     "layout_pdf",
     "merge_pdfs",
     "plan_chunks",
+    "single_layout_reason",
     "write_pdf",
 ]

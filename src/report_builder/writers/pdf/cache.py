@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 
 from ...readlog import read_bytes
+from .contents import ContentsNumbers, NumberPlace, NumberPlaces
+from .furniture import DrawnLook, Fit, Furniture, LaidOut, Part, TextLine
 from .workers import ChunkResult
 
 #: the format of the cached files: a change of what is stored changes it, and every key with it
-CHUNK_CACHE_VERSION = "6"
+CHUNK_CACHE_VERSION = "7"
 
 
 def cache_key(html: str, variant: str | None = None, images: str = "") -> str:
@@ -38,21 +41,24 @@ def image_digest(publication, project, articles) -> str:
 
 
 def load_cached(cache_dir: Path | None, key: str) -> ChunkResult | None:
+    """The chunk stored under `key`; None when it is missing, damaged or of another format."""
     if cache_dir is None:
         return None
     try:
         meta = json.loads((cache_dir / f"{key}.json").read_text(encoding="utf-8"))
         pdf = (cache_dir / f"{key}.pdf").read_bytes()
+        if meta["format"] != CHUNK_CACHE_VERSION:
+            return None
         return ChunkResult(
             pdf=pdf,
-            pages=meta["pages"],
-            anchors=meta["anchors"],
+            pages=int(meta["pages"]),
+            anchors={str(name): int(page) for name, page in meta["anchors"].items()},
             page_starts=meta["page_starts"],
             strings=meta["strings"],
-            furniture=meta["furniture"],
-            numbers=meta["numbers"],
+            furniture=_furniture(meta["furniture"]),
+            numbers=_numbers(meta["numbers"]),
         )
-    except (OSError, ValueError, KeyError, TypeError):  # missing or damaged
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # missing or damaged
         return None
 
 
@@ -63,14 +69,73 @@ def store_cached(cache_dir: Path | None, key: str, result: ChunkResult) -> None:
 
     atomic_write(cache_dir / f"{key}.pdf", result.pdf)
     meta = {
+        "format": CHUNK_CACHE_VERSION,
         "pages": result.pages,
         "anchors": result.anchors,
         "page_starts": result.page_starts,
         "strings": result.strings,
-        "furniture": result.furniture,
-        "numbers": result.numbers,
+        "furniture": _tagged(result.furniture),
+        "numbers": _tagged(result.numbers),
     }
     atomic_write(cache_dir / f"{key}.json", json.dumps(meta).encode("utf-8"))
+
+
+def _tagged(value: object) -> dict | None:
+    """A dataclass as JSON, its class named (the decoders below read it back)."""
+    if value is None:
+        return None
+    assert is_dataclass(value) and not isinstance(value, type)
+    return {"type": type(value).__name__, **asdict(value)}
+
+
+def _furniture(data: dict | None) -> Furniture | None:
+    if data is None:
+        return None
+    if data["type"] == "LaidOut":
+        return LaidOut(str(data["why"]))
+    if data["type"] != "DrawnLook":
+        raise ValueError(data["type"])
+    return DrawnLook(head=data["head"], foot=data["foot"], running=_line(data["running"]), footer=_line(data["footer"]))
+
+
+def _line(data: dict | None) -> TextLine | None:
+    if data is None:
+        return None
+    fit = data["fit"]
+    return TextLine(
+        **{
+            **data,
+            "parts": tuple(Part(**part) for part in data["parts"]),
+            "color": _color(data["color"]),
+            "fit": None if fit is None else Fit(**fit),
+        }
+    )
+
+
+def _numbers(data: dict | None) -> ContentsNumbers | None:
+    if data is None:
+        return None
+    if data["type"] == "LaidOut":
+        return LaidOut(str(data["why"]))
+    if data["type"] != "NumberPlaces":
+        raise ValueError(data["type"])
+    return NumberPlaces(
+        tuple(
+            NumberPlace(
+                **{
+                    **entry,
+                    "color": _color(entry["color"]),
+                    "features": tuple((str(tag), int(value)) for tag, value in entry["features"]),
+                }
+            )
+            for entry in data["entries"]
+        )
+    )
+
+
+def _color(values: list) -> tuple[float, float, float]:
+    red, green, blue = values
+    return (red, green, blue)
 
 
 def prune_cache(cache_dir: Path, keep: set[str]) -> None:

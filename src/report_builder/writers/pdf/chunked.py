@@ -35,8 +35,17 @@ from ...errors import Diagnostic
 from ...fonts import PrintFonts, font_face_css
 from ...render import PrintPart, render_document
 from .cache import cache_key, image_digest, load_cached, prune_cache, store_cached
-from .contents import HIDDEN_NUMBERS_CSS, STAND_IN, DrawnNumbers
-from .furniture import DrawnFurniture, StampedFurniture, checked, drawable_heads, furniture_html, sample_html
+from .contents import HIDDEN_NUMBERS_CSS, STAND_IN, DrawnNumbers, NumberPlaces
+from .furniture import (
+    DrawnFurniture,
+    DrawnLook,
+    LaidOut,
+    StampedFurniture,
+    checked,
+    drawable_heads,
+    furniture_html,
+    sample_html,
+)
 from .merge import merge_pdfs
 from .plan import chunk_parts
 from .workers import (
@@ -51,7 +60,8 @@ from .workers import (
 
 @dataclass
 class ChunkedLayout:
-    """The merged PDF and what the EPUB page-list needs, like a single Layout provides."""
+    """The merged PDF and what the EPUB page-list needs, like a single Layout provides (both
+    are a PrintLayout)."""
 
     pdf: bytes
     page_count: int
@@ -62,6 +72,10 @@ class ChunkedLayout:
     chunks_laid_out: int = 0  # chunks laid out in this build (the rest came from the cache)
     notes: list[str] = field(default_factory=list)  # how it was made, for --verbose
     fetched: dict[str, str] = field(default_factory=dict)  # project file → sha256 of the bytes laid out
+
+    def cover_pdf(self) -> bytes:
+        """A PDF whose first page is the cover: the merged one."""
+        return self.pdf
 
 
 def layout_chunked(
@@ -110,19 +124,22 @@ def layout_chunked(
     chunk_jobs = {i: work.layout(*documents[i]) for i in order}
     if meanwhile is not None:
         meanwhile()
-    for result in [found for found in cached if found]:
-        result.opened()
+    for found in cached:
+        if found is not None:
+            found.opened  # noqa: B018 - opened now, while the workers lay out the rest
     front = work.finish(front_job)
     for i in order:
-        cached[i] = work.finish(chunk_jobs[i])
-        cached[i].opened()
-    results = list(cached)
+        cached[i] = laid_out_now = work.finish(chunk_jobs[i])
+        laid_out_now.opened  # noqa: B018
+    results = [result for result in cached if result is not None]
+    assert len(results) == len(documents), "every chunk laid out or found in the cache"
     anchors, total = _merged_anchors(front, results)
     numbers = None
-    if publication.show_toc() and front.numbers["kind"] == "drawn":
-        numbers = DrawnNumbers(front.numbers["entries"], anchors)
+    if publication.show_toc() and isinstance(front.numbers, NumberPlaces):
+        numbers = DrawnNumbers(front.numbers.entries, anchors)
     elif publication.show_toc():
-        notes.append(f"pdf: contents page numbers laid out, not drawn: {front.numbers['why']}")
+        why = front.numbers.why if isinstance(front.numbers, LaidOut) else "not read"
+        notes.append(f"pdf: contents page numbers laid out, not drawn: {why}")
         front, anchors, total = _numbered_contents(work, contents, front, results, stand_ins)
     sample = work.finish(sample_job)
     furnished = _furnished(publication, project, print_fonts, work, front, results, total, notes, sample)
@@ -168,7 +185,7 @@ def _furnished(publication, project, print_fonts, work, front, results, total, n
     furniture = checked(sample.furniture)
     strings = [page for result in [front] + results for page in result.strings]
     heads, why = drawable_heads(furniture, strings)
-    if heads is not None:
+    if heads is not None and isinstance(furniture, DrawnLook):
         return DrawnFurniture(furniture, sample.pdf, heads, total, strings)
     notes.append(f"pdf: page furniture laid out, not drawn: {why}")
     return StampedFurniture(

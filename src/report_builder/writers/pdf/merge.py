@@ -18,7 +18,7 @@ def merge_pdfs(
     contents' page numbers, when they are left to draw; add the page furniture."""
     import pikepdf
 
-    documents = [chunk.opened() for chunk in chunks]
+    documents = [chunk.opened for chunk in chunks]
     merged = documents[0]
     # A chunk's destinations for anchors it does not hold are stand-ins (see
     # _keep_links_to_other_chunks): only the chunk that lays an anchor out names it.
@@ -148,7 +148,7 @@ def _named_destinations(document):
 def _write_named_destinations(merged, names):
     import pikepdf
 
-    unique = {}
+    unique: dict[str, object] = {}
     for name, dest in names:
         unique.setdefault(str(name), dest)
     array = pikepdf.Array()

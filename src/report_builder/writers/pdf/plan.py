@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 
 from ...render import PrintPart
+from . import weasy
 
 #: balance better and cache finer, fewer cost less: each chunk is rendered, laid out and merged on
 #: its own and embeds its own font subsets (measured: 25 chunks of a 100-article book cost a fifth
@@ -27,10 +28,21 @@ def can_chunk(config, articles: int, jobs: int | None = None) -> bool:
     the PDF's bytes must not depend on it; one worker lays the chunks out one after another).
 
     Duplex pages need to know their parity, and PDF/A and PDF/X files are not merged (their
-    conformance covers the whole file); those are laid out in one process.
+    conformance covers the whole file); those are laid out in one process. So is every book
+    when WeasyPrint is not of the tested series: the merge needs its internals (weasy.py).
     """
-    mergeable = config.pdf.variant is None or config.pdf.variant.startswith("pdf/ua")
-    return articles > 1 and not config.pdf.duplex and mergeable
+    return articles > 1 and single_layout_reason(config) is None
+
+
+def single_layout_reason(config) -> str | None:
+    """Why a book of several articles is laid out in one process; None when it can be chunked."""
+    if not weasy.internals_supported():
+        return f"WeasyPrint {weasy.installed_version()} is not the tested {weasy.TESTED_SERIES}.x"
+    if config.pdf.duplex:
+        return "duplex pages depend on where a chunk starts"
+    if not (config.pdf.variant is None or config.pdf.variant.startswith("pdf/ua")):
+        return f"{config.pdf.variant} is not merged"
+    return None
 
 
 def plan_chunks(publication, jobs: int | None = None) -> list[tuple[int, ...]]:

@@ -11,38 +11,44 @@ import gc
 import io
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ...errors import Diagnostic
 from ...fonts import allow_empty_fontconfig
 from ...project import load_project
-from .contents import read_numbers
-from .furniture import layout_furniture, layout_furniture_sample, page_strings
-from .layout import layout_pdf
+from . import weasy
+from .contents import ContentsNumbers, read_numbers
+from .furniture import Furniture, layout_furniture, layout_furniture_sample, page_strings
+from .layout import Layout, layout_pdf, write_pdf
+
+if TYPE_CHECKING:
+    import pikepdf
 
 
-@dataclass
+@dataclass(frozen=True)
 class ChunkResult:
+    """One document laid out by a worker (or found in the cache): its PDF and what was read off it."""
+
     pdf: bytes
     pages: int
     anchors: dict[str, int]  # element id → page index within the chunk
-    page_starts: list = field(default_factory=list)
+    page_starts: list[list[list]] = field(default_factory=list)  # see pagelist.py
     warnings: list[Diagnostic] = field(default_factory=list)
-    strings: list = field(default_factory=list)  # per page: the [name, value] of each string-set
-    furniture: dict | None = None  # the furniture sample only: see furniture.read_furniture
-    numbers: dict | None = None  # the front only: see contents.read_numbers
+    strings: list[list[list[str]]] = field(default_factory=list)  # per page: the [name, value] of each string-set
+    furniture: Furniture | None = None  # the furniture sample only: see furniture.read_furniture
+    numbers: ContentsNumbers | None = None  # the front only: see contents.read_numbers
     fetched: dict[str, str] = field(default_factory=dict)  # project file → sha256, as laid out (not cached)
-    _opened: object = field(default=None, repr=False, compare=False)
 
-    def opened(self):
+    @cached_property
+    def opened(self) -> pikepdf.Pdf:
         """The PDF opened with pikepdf, once: the build opens each chunk as it comes in, while
         the workers lay out the rest, rather than all of them at the merge."""
-        if self._opened is None:
-            import pikepdf
+        import pikepdf
 
-            self._opened = pikepdf.open(io.BytesIO(self.pdf))
-        return self._opened
+        return pikepdf.open(io.BytesIO(self.pdf))
 
 
 class LayoutWorkers(ProcessPoolExecutor):
@@ -107,21 +113,22 @@ def lay_out_chunk(
     return _laid_out(root, html, identifier, variant, fonts_dir)[0]
 
 
-def _laid_out(root: str, html: str, identifier: str, variant: str | None, fonts_dir: Path | None):
-    from ...pagelist import find_page_starts
-    from .layout import write_pdf
-
+def _laid_out(
+    root: str, html: str, identifier: str, variant: str | None, fonts_dir: Path | None
+) -> tuple[ChunkResult, Layout]:
     layout = layout_pdf(html, load_project(root), identifier, variant=variant, fonts_dir=fonts_dir)
     anchors = _anchor_pages(layout.document)
-    _keep_links_to_other_chunks(layout.document, anchors)
+    # WeasyPrint drops links to anchors it has not laid out: the merge points them at the chunk
+    # that holds them
+    weasy.keep_links_to_missing_anchors(layout.document, set(anchors))
     return ChunkResult(
         pdf=write_pdf(layout, identifier, variant=variant),
         pages=layout.page_count,
         anchors=anchors,
-        page_starts=find_page_starts(layout.document),
+        page_starts=layout.page_starts,
         warnings=layout.warnings,
         strings=page_strings(layout.document),
-        fetched=dict(layout.fetcher.fetched),
+        fetched=layout.fetched,
     ), layout
 
 
@@ -130,8 +137,7 @@ def lay_out_front(
 ) -> ChunkResult:
     """Worker: lay out the cover and the contents, its page numbers hidden; and read where they go."""
     result, layout = _laid_out(root, html, identifier, variant, fonts_dir)
-    result.numbers = read_numbers(layout.document, result.pdf, faces)
-    return result
+    return replace(result, numbers=read_numbers(layout.document, result.pdf, faces))
 
 
 def lay_out_furniture(root: str, html: str, identifier: str, fonts_dir: Path | None) -> ChunkResult:
@@ -146,24 +152,8 @@ def lay_out_furniture_sample(root: str, html: str, identifier: str, fonts_dir: P
 
 
 def _anchor_pages(document) -> dict[str, int]:
-    anchors = {}
+    anchors: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         for name in page.anchors:
             anchors.setdefault(name, index)
     return anchors
-
-
-def _keep_links_to_other_chunks(document, anchors):
-    """WeasyPrint drops links to anchors it has not laid out; give them a stand-in destination.
-
-    The merge replaces each stand-in with the real destination from the chunk that holds it.
-    """
-    missing = {
-        name
-        for page in document.pages
-        for kind, name, _rect, _box in page.links
-        if kind == "internal" and name not in anchors
-    }
-    if missing and document.pages:
-        for name in sorted(missing):
-            document.pages[0].anchors[name] = (0, 0, 0, 0)
