@@ -31,13 +31,12 @@ def can_chunk(config, articles: int, jobs: int | None = None) -> bool:
     conformance covers the whole file); those are laid out in one process. So is every book
     when WeasyPrint is not of the tested series: the merge needs its internals (weasy.py).
     """
-    return articles > 1 and single_layout_reason(config) is None
+    return articles > 1 and weasy.internals_supported() and single_layout_reason(config) is None
 
 
 def single_layout_reason(config) -> str | None:
-    """Why a book of several articles is laid out in one process; None when it can be chunked."""
-    if not weasy.internals_supported():
-        return f"WeasyPrint {weasy.installed_version()} is not the tested {weasy.TESTED_SERIES}.x"
+    """Why the book's options lay it out in one process; None when they let it be chunked (the
+    layout itself says when WeasyPrint's version does: weasy.unsupported_note)."""
     if config.pdf.duplex:
         return "duplex pages depend on where a chunk starts"
     if not (config.pdf.variant is None or config.pdf.variant.startswith("pdf/ua")):
