@@ -126,3 +126,55 @@ def test_the_parent_tree_has_one_entry_for_each_page_and_link_of_both_chunks(mer
         + [int(annotation.StructParent) for page in pdf.pages for annotation in page.obj.get("/Annots", [])]
     )
     assert keys == sorted(set(keys)) == referenced
+
+
+# -- the chunk cache ------------------------------------------------------------------------------
+
+
+def _readings():
+    from report_builder.writers.pdf.contents import NumberPlace, NumberPlaces
+    from report_builder.writers.pdf.furniture import Fit, Part, TextLine
+
+    line = TextLine(
+        parts=(Part("text", "p. "), Part("page")),
+        align="right",
+        x=510.25,
+        baseline=801.1,
+        font="/fonts/NotoSans.ttf",
+        size=9.5,
+        color=(0.2, 0.2, 0.2),
+        sample="p. 2",
+        sample_width=17.3,
+        fit=Fit(room=595.0, neighbour=120.5, sugar=0.0),
+    )
+    furniture = DrawnLook(head=2, foot=None, running=line, footer=line)
+    number = NumberPlace(0, 7, "one", 500.0, "right", 300.5, "/fonts/NotoSans.ttf", 11.0, (0, 0, 0), (("kern", 1),))
+    return furniture, NumberPlaces((number,))
+
+
+def test_a_cached_chunk_reads_back_as_the_typed_readings_it_was_stored_with(tmp_path):
+    from report_builder.writers.pdf.cache import load_cached, store_cached
+    from report_builder.writers.pdf.workers import ChunkResult
+
+    furniture, numbers = _readings()
+    result = ChunkResult(
+        pdf=b"%PDF-1.7 tiny",
+        pages=2,
+        anchors={"one": 1},
+        page_starts=[[], [["one", 0]]],
+        strings=[[], [["section", "One"]]],
+        furniture=furniture,
+        numbers=numbers,
+    )
+    store_cached(tmp_path, "key", result)
+    assert load_cached(tmp_path, "key") == result
+
+
+def test_a_cached_chunk_of_another_format_is_laid_out_again(tmp_path):
+    from report_builder.writers.pdf.cache import load_cached, store_cached
+    from report_builder.writers.pdf.workers import ChunkResult
+
+    store_cached(tmp_path, "key", ChunkResult(pdf=b"%PDF", pages=1, anchors={}))
+    meta = (tmp_path / "key.json").read_text(encoding="utf-8")
+    (tmp_path / "key.json").write_text(meta.replace('"format": "7"', '"format": "6"'), encoding="utf-8")
+    assert load_cached(tmp_path, "key") is None
