@@ -17,8 +17,8 @@ from conftest import copy_project
 from report_builder import build as build_project
 from report_builder.build import load_publication
 from report_builder.project import load_project
-from report_builder.writers.pdf.plan import MAX_ARTICLES_PER_CHUNK, chunk_parts, plan_chunks
 from report_builder.writers.pdf.furniture import Part, running_heads
+from report_builder.writers.pdf.plan import MAX_ARTICLES_PER_CHUNK, chunk_parts, plan_chunks
 
 
 def build(root, *args, jobs=None, **kwargs):

@@ -16,14 +16,42 @@ One file a stage of the pipeline:
 
 from __future__ import annotations
 
-from typing import Protocol
+import importlib
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ...errors import Diagnostic
-from .chunked import ChunkedLayout, layout_chunked
-from .layout import Layout, check_stylesheets, layout_pdf, write_pdf
-from .merge import merge_pdfs
-from .plan import can_chunk, chunk_parts, plan_chunks, single_layout_reason
-from .workers import LayoutWorkers
+
+if TYPE_CHECKING:
+    from .chunked import ChunkedLayout, layout_chunked
+    from .layout import Layout, check_stylesheets, layout_pdf, write_pdf
+    from .merge import merge_pdfs
+    from .plan import can_chunk, chunk_parts, plan_chunks, single_layout_reason
+    from .workers import LayoutWorkers
+
+#: the entry points, by the module that defines them: imported when first used, so that
+#: importing one module of the package (fonts.py reads weasy.py) imports no more
+_ENTRY_POINTS = {
+    "ChunkedLayout": "chunked",
+    "layout_chunked": "chunked",
+    "Layout": "layout",
+    "check_stylesheets": "layout",
+    "layout_pdf": "layout",
+    "write_pdf": "layout",
+    "merge_pdfs": "merge",
+    "can_chunk": "plan",
+    "chunk_parts": "plan",
+    "plan_chunks": "plan",
+    "single_layout_reason": "plan",
+    "LayoutWorkers": "workers",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _ENTRY_POINTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_ENTRY_POINTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
 
 
 class PrintLayout(Protocol):

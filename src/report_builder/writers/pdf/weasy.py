@@ -122,6 +122,9 @@ def footnote_fix_undone() -> Iterator[None]:
     """WeasyPrint's own footnote placement, for a while (tests show what the fix changes)."""
     import weasyprint.layout.block as block
 
+    if _footnote_original is None:  # not applied: WeasyPrint's own already
+        yield
+        return
     fixed = block._linebox_layout
     block._linebox_layout = _footnote_original
     try:
@@ -190,6 +193,10 @@ _FAILED_RESOURCE = {
     "Failed to load stylesheet at %s: %s": "stylesheet",
     "Failed to load stylesheet at %s : %s": "stylesheet",
 }
+
+
+#: the warning WeasyPrint gives at import when fontconfig lists no font (fonts.py wants none listed)
+EMPTY_FONTCONFIG_WARNING = "No fonts configured in FontConfig"
 
 
 class _Capture(logging.Handler):
