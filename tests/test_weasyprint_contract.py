@@ -289,3 +289,11 @@ def test_the_pdf_variants_the_configuration_accepts_are_weasyprints():
     from report_builder.config import PDF_VARIANTS
 
     assert sorted(PDF_VARIANTS) == sorted(set(VARIANTS) - {"debug"}), "pdf.VARIANTS: the variants report.yaml may name"
+
+
+def test_weasyprint_warns_of_an_empty_fontconfig_in_these_words():
+    from weasyprint.text import fonts
+
+    assert f"'{weasy.EMPTY_FONTCONFIG_WARNING}." in inspect.getsource(fonts), (
+        "text.fonts: warn('No fonts configured in FontConfig. …'), silenced by fonts.allow_empty_fontconfig"
+    )
