@@ -8,7 +8,8 @@ tree's fixture projects: every folder in tests/projects/ and the sample publicat
 repository root), copied to the same folder, with SOURCE_DATE_EPOCH fixed, so only the code
 differs. A project that fails to build is compared by its exit status and its messages.
 
-Prints each output's sha256 and whether it is equal; exits 1 if any differs.
+Prints each output's sha256 and whether it is equal, and each build's CPU seconds; exits 1 if
+any output differs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -54,8 +56,10 @@ def copy_inputs(sources: list[Path], destination: Path) -> None:
             shutil.copytree(source, destination, dirs_exist_ok=True)
 
 
-def build(tree: Path, project: Path, out: Path, jobs: int) -> dict[str, str]:
-    """Build `project` with the sources of `tree`; output file → sha256 (or the failure's digest)."""
+def build(tree: Path, project: Path, out: Path, jobs: int) -> tuple[dict[str, str], float]:
+    """Build `project` with the sources of `tree`: output file → sha256 (or the failure's digest),
+    and the CPU seconds the build took (its processes', user and system: steadier than the
+    wall clock on a shared machine)."""
     env = {
         **os.environ,
         "PYTHONPATH": str(tree / "src"),
@@ -64,9 +68,12 @@ def build(tree: Path, project: Path, out: Path, jobs: int) -> dict[str, str]:
     }
     env.pop("CI", None)
     command = [sys.executable, "-m", "report_builder", "build", "--project", str(project), "--out", str(out)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         [*command, "-j", str(jobs)], cwd=project, env=env, capture_output=True, text=True, timeout=1200
     )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     digests = {}
     if out.is_dir():
         for path in sorted(out.rglob("*")):
@@ -77,7 +84,7 @@ def build(tree: Path, project: Path, out: Path, jobs: int) -> dict[str, str]:
         messages = done.stderr.replace(str(project), "PROJECT").replace(str(tree), "TREE")
         failure = f"exit {done.returncode}\n{messages}"
         digests["(failure: exit status and messages)"] = hashlib.sha256(failure.encode("utf-8")).hexdigest()
-    return digests
+    return digests, cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,12 +106,15 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for name, sources in fixtures.items():
                 project = temp_dir / "project" / name.replace("/", "-")
-                results = []
+                results, seconds = [], []
                 for tree in (old_tree, REPO):
                     copy_inputs(sources, project)  # the same folder for both: only the code differs
-                    results.append(build(tree, project, temp_dir / "out" / name.replace("/", "-"), args.jobs))
+                    digests, cpu = build(tree, project, temp_dir / "out" / name.replace("/", "-"), args.jobs)
+                    results.append(digests)
+                    seconds.append(cpu)
                     shutil.rmtree(temp_dir / "out", ignore_errors=True)
                 old, new = results
+                print(f"cpu     {name}: {seconds[0]:.2f} s at {args.rev}, {seconds[1]:.2f} s now")
                 for output in sorted(set(old) | set(new)):
                     same = old.get(output) == new.get(output)
                     differ += not same
