@@ -159,6 +159,7 @@ def name_images_by_content() -> None:
         original(self, pillow_image, image_id, image_data, *args, **kwargs)
 
     __init__.named_by_content = True  # type: ignore[attr-defined]
+    __init__.__wrapped__ = original  # type: ignore[attr-defined]  # inspect.signature reads WeasyPrint's
     images.RasterImage.__init__ = __init__
 
 
