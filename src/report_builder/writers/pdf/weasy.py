@@ -104,12 +104,14 @@ def apply_footnote_fix() -> None:
     function = block._linebox_layout
     lines, first = inspect.getsourcelines(function)
     source = "".join(lines)
-    assert source.count(_FOOTNOTE_OLD) == 1, "WeasyPrint's _linebox_layout changed: the footnote fix cannot apply"
+    if source.count(_FOOTNOTE_OLD) != 1:  # raised, not asserted: python -O must not skip it either
+        raise AssertionError("WeasyPrint's _linebox_layout changed: the footnote fix cannot apply")
     # compiled at its own line in its own file, so tracebacks still point into WeasyPrint
     code = compile("\n" * (first - 1) + source.replace(_FOOTNOTE_OLD, _FOOTNOTE_NEW), block.__file__, "exec")
     block.__dict__["_rb_footnotes_called_in"] = _footnotes_called_in
     exec(code, block.__dict__)  # noqa: S102 - redefines the one function, in its own module
-    assert block._linebox_layout is not function, "the footnote fix did not replace _linebox_layout"
+    if block._linebox_layout is function:
+        raise AssertionError("the footnote fix did not replace _linebox_layout")
     _footnote_original = function
 
 
