@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import zipfile
 from functools import cache
 
 import pikepdf
@@ -539,4 +540,8 @@ def test_another_weasyprint_series_is_laid_out_in_one_process_and_says_so_once(p
         "images named by address, footnotes as it places them, EPUB page starts at element boundaries)",
     ]
     assert not any("chunk" in note for note in result.notes)
-    assert len(pikepdf.open(result.outputs["pdf"]).pages) > 3
+    pages = len(pikepdf.open(result.outputs["pdf"]).pages)
+    with zipfile.ZipFile(result.outputs["epub"]) as book:  # page starts from the pages' anchors
+        nav = book.read(next(name for name in book.namelist() if name.endswith("nav.xhtml"))).decode()
+    listed = re.search(r'epub:type="page-list".*?</nav>', nav, re.S).group(0)
+    assert pages > 3 and len(re.findall(r"<li", listed)) == pages
