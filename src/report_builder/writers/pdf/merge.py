@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import warnings as python_warnings
+from typing import Any
 
 from .contents import DrawnNumbers
 from .furniture import DrawnFurniture, StampedFurniture
@@ -82,7 +83,7 @@ class _ParentTree:
     """The merged document's parent tree (marked content → structure element), built chunk by
     chunk and written once at the end: rewriting it after every chunk made merging quadratic."""
 
-    def __init__(self, merged):
+    def __init__(self, merged: Any) -> None:
         self.merged = merged
         self.root, self.top = _structure_root(merged)
         nums = list(self.root.ParentTree.Nums) if self.root is not None else []
@@ -145,7 +146,7 @@ def _named_destinations(document):
     return list(tree.items())
 
 
-def _write_named_destinations(merged, names):
+def _write_named_destinations(merged: Any, names: list) -> None:
     import pikepdf
 
     unique: dict[str, object] = {}
