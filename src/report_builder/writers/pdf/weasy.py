@@ -23,6 +23,7 @@ import hashlib
 import inspect
 import logging
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,7 +41,11 @@ TESTED_SERIES = "70"
 
 @cache
 def installed_version() -> str:
-    """WeasyPrint's version, without importing it (the main process leaves that to the workers)."""
+    """`weasyprint.__version__` once WeasyPrint is imported; before, its installed version read
+    without importing it (the main process of a chunked build leaves that to the workers)."""
+    loaded = sys.modules.get("weasyprint")
+    if loaded is not None:
+        return str(loaded.__version__)
     from importlib.metadata import version
 
     return version("weasyprint")
