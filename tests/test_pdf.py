@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import zipfile
 from functools import cache
 
 import pikepdf
@@ -463,3 +464,84 @@ def test_qpdf_finds_no_structural_errors(built_print, name):
 @pytest.mark.parametrize("name", PRINTED)
 def test_building_a_good_fixture_reports_no_warnings(built_print, name):
     assert [str(warning) for warning in built_print(name).warnings] == []
+
+
+# -- the footnote fix and the WeasyPrint version guard (writers/pdf/weasy.py) --------------------
+
+#: a paragraph whose second line no longer fits once the footnote above is on the page: orphans
+#: keep the first line from staying alone, so WeasyPrint 70 moves that footnote to the next page
+#: to make room, a page after its call
+ORPHAN_AFTER_A_FOOTNOTE = """<style>
+@page { size: 200px 100px; margin: 0; @footnote { margin: 0; padding: 0 } }
+html { font: 10px/10px sans-serif } body { margin: 0 }
+p { margin: 0; orphans: 2; widows: 2 }
+.note { float: footnote } ::footnote-call { content: "*" } ::footnote-marker { content: "" }
+</style>
+<p>Call<span class="note">NOTEBODY</span></p>
+<div style="height: 60px"></div>
+<p>first line<br>second line<br>third line<br>fourth line</p>
+"""
+
+
+def _pages_of(pdf: bytes, *words: str) -> list[list[int]]:
+    import io
+
+    import pypdf
+
+    texts = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+    return [[index for index, text in enumerate(texts) if word in text] for word in words]
+
+
+def _footnote_layout(write_project) -> bytes:
+    from report_builder.project import load_project
+    from report_builder.writers.pdf import layout_pdf, write_pdf
+
+    root = write_project({"content/a.md": "---\ntitle: A\n---\n\nText.\n"})
+    layout = layout_pdf(ORPHAN_AFTER_A_FOOTNOTE, load_project(root), "id")
+    return write_pdf(layout, "id")
+
+
+def test_a_footnote_stays_on_the_page_of_its_call_when_the_next_paragraph_cannot_break(write_project):
+    pdf = _footnote_layout(write_project)
+    assert _pages_of(pdf, "Call", "NOTEBODY", "first line") == [[0], [0], [1]]
+
+
+def test_without_the_fix_weasyprint_70_puts_that_footnote_a_page_after_its_call(write_project):
+    """The document above shows the bug the fix is for: without it the test above would fail."""
+    from report_builder.writers.pdf import weasy
+
+    _footnote_layout(write_project)  # the writer applies the fix
+    assert weasy.footnote_fix_applied()
+    with weasy.footnote_fix_undone():
+        pdf = _footnote_layout(write_project)
+    assert _pages_of(pdf, "Call", "NOTEBODY", "first line") == [[0], [1], [0]]
+
+
+def test_the_footnote_fix_refuses_to_apply_to_a_function_it_was_not_written_for(monkeypatch):
+    import weasyprint.layout.block as block
+
+    from report_builder.writers.pdf import weasy
+
+    monkeypatch.setattr(weasy, "_footnote_original", None)
+    monkeypatch.setattr(block, "_linebox_layout", lambda *args: None)
+    with pytest.raises(AssertionError, match="_linebox_layout changed: the footnote fix cannot apply"):
+        weasy.apply_footnote_fix()
+
+
+def test_another_weasyprint_series_is_laid_out_in_one_process_and_says_so_once(project, monkeypatch):
+    from report_builder.writers.pdf import weasy
+
+    monkeypatch.setattr(weasy, "installed_version", lambda: "71.0")
+    root = project("multilingual")
+    result = build(root, formats=["pdf", "epub"], jobs=2)
+    notes = [note for note in result.notes if "WeasyPrint" in note]
+    assert notes == [
+        "pdf: WeasyPrint 71.0 is not the tested 70.x: its public API only (one layout in one process, "
+        "images named by address, footnotes as it places them, EPUB page starts at element boundaries)",
+    ]
+    assert not any("chunk" in note for note in result.notes)
+    pages = len(pikepdf.open(result.outputs["pdf"]).pages)
+    with zipfile.ZipFile(result.outputs["epub"]) as book:  # page starts from the pages' anchors
+        nav = book.read(next(name for name in book.namelist() if name.endswith("nav.xhtml"))).decode()
+    listed = re.search(r'epub:type="page-list".*?</nav>', nav, re.S).group(0)
+    assert pages > 3 and len(re.findall(r"<li", listed)) == pages

@@ -12,13 +12,13 @@ import pikepdf
 import pypdf
 import pytest
 
-import report_builder.writers.pdf.chunks as pdf_chunks
+import report_builder.writers.pdf as pdf_writer
 from conftest import copy_project
 from report_builder import build as build_project
 from report_builder.build import load_publication
 from report_builder.project import load_project
-from report_builder.writers.pdf.chunks import MAX_ARTICLES_PER_CHUNK, chunk_parts, plan_chunks
-from report_builder.writers.pdf.furniture import running_heads
+from report_builder.writers.pdf.furniture import Part, running_heads
+from report_builder.writers.pdf.plan import MAX_ARTICLES_PER_CHUNK, chunk_parts, plan_chunks
 
 
 def build(root, *args, jobs=None, **kwargs):
@@ -27,7 +27,7 @@ def build(root, *args, jobs=None, **kwargs):
     if jobs != 1:
         return build_project(root, *args, jobs=jobs, **kwargs)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pdf_chunks, "can_chunk", lambda *_args, **_kwargs: False)
+        patch.setattr(pdf_writer, "can_chunk", lambda *_args, **_kwargs: False)
         return build_project(root, *args, jobs=1, **kwargs)
 
 
@@ -330,16 +330,16 @@ def test_furniture_the_drawing_cannot_reproduce_is_laid_out_like_a_single_layout
 
 def test_running_heads_resolve_named_strings_as_weasyprint_does():
     strings = [[], [["section", "One"], ["section", "Two"]], [], [["section", "Three"]], [["other", "x"]]]
-    assert running_heads([["named", "section", "first"]], strings) == ["", "One", "Two", "Three", "Three"]
-    assert running_heads([["named", "section", "last"]], strings) == ["", "Two", "Two", "Three", "Three"]
-    assert running_heads([["string", "§ "], ["named", "section", "first-except"]], strings) == [
+    assert running_heads([Part("named", "section", "first")], strings) == ["", "One", "Two", "Three", "Three"]
+    assert running_heads([Part("named", "section", "last")], strings) == ["", "Two", "Two", "Three", "Three"]
+    assert running_heads([Part("text", "§ "), Part("named", "section", "first-except")], strings) == [
         "§",
         "§",
         "§ Two",
         "§",
         "§ Three",
     ]
-    assert running_heads([["named", "section", "first"]], [[["section", "  Aid and\n  evac\u00aduation "]]]) == [
+    assert running_heads([Part("named", "section", "first")], [[["section", "  Aid and\n  evac\u00aduation "]]]) == [
         "Aid and evacuation"
     ]
 
@@ -600,12 +600,12 @@ def test_the_epub_pages_are_rendered_while_the_chunks_are_laid_out(tmp_path, mon
     import zipfile
 
     from report_builder.writers import epub
-    from report_builder.writers.pdf import chunks as pdf_chunks
+    from report_builder.writers.pdf import chunked
 
     events = []
-    draft, merge = epub.draft_epub, pdf_chunks.merge_pdfs
+    draft, merge = epub.draft_epub, chunked.merge_pdfs
     monkeypatch.setattr(epub, "draft_epub", lambda *a, **k: events.append("draft") or draft(*a, **k))
-    monkeypatch.setattr(pdf_chunks, "merge_pdfs", lambda *a, **k: events.append("merge") or merge(*a, **k))
+    monkeypatch.setattr(chunked, "merge_pdfs", lambda *a, **k: events.append("merge") or merge(*a, **k))
     root = copy_project("multilingual", tmp_path / "p")
     result = build(root, formats=["pdf", "epub"], jobs=3)
     assert events == ["draft", "merge"]

@@ -185,7 +185,7 @@ title: Article {name}
 
 
 def chunked_project(root: Path) -> Path:
-    """Four short articles (a PDF laid out in chunks: see pdf_chunks.can_chunk), one with a PNG."""
+    """Four short articles (a PDF laid out in chunks: see writers.pdf.plan.can_chunk), one with a PNG."""
     from PIL import Image
 
     body = "A sentence of the article, long enough to fill a line or two of the page. " * 12

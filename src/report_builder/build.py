@@ -333,7 +333,7 @@ def check_presentation(directory: str | Path, publication) -> list[Diagnostic]:
     Nothing is laid out and nothing is written.
     """
     from .render import render_document, style_files
-    from .writers.pdf.layout import check_stylesheets
+    from .writers.pdf import check_stylesheets
 
     project = load_project(directory)
     fonts_dir = fonts_cache(fallback=output_dir(project.root, None) / STATE_DIR / "fonts")

@@ -18,7 +18,7 @@ from .project import Project
 from .writers import FORMATS
 
 PAGE_SIZES = ("A4", "Letter")
-#: the PDF variants WeasyPrint 70 writes (weasyprint.pdf.VARIANTS), named without importing it
+#: the PDF variants WeasyPrint 70 writes (its pdf.VARIANTS: test_weasyprint_contract.py compares), named without importing it
 PDF_VARIANTS = (
     "pdf/a-1a",
     "pdf/a-1b",

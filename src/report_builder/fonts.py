@@ -248,7 +248,6 @@ GENERIC_FAMILIES = {
 }
 #: the family drawn when a stylesheet names one no declared font has
 DEFAULT_FAMILY = "Noto Serif"
-_IGNORED_WARNING = "No fonts configured in FontConfig"
 
 
 def fontconfig_file(directory: Path) -> Path:
@@ -282,7 +281,9 @@ def fontconfig_file(directory: Path) -> Path:
 def allow_empty_fontconfig() -> None:
     """Silence the warning WeasyPrint gives at import when fontconfig lists no font: with
     `fontconfig_file` that is the point (a worker process started by spawn calls this too)."""
-    warnings.filterwarnings("ignore", message=_IGNORED_WARNING, category=UserWarning)
+    from .writers.pdf.weasy import EMPTY_FONTCONFIG_WARNING
+
+    warnings.filterwarnings("ignore", message=EMPTY_FONTCONFIG_WARNING, category=UserWarning)
 
 
 @contextmanager

@@ -86,73 +86,9 @@ def _breaks_word(line_end: str) -> bool:
 
 def find_page_starts(document) -> list[list[list]]:
     """For each page of a laid-out WeasyPrint document, where it begins (see the module doc)."""
-    walker = _LayoutWalker()
-    return [walker.page(page._page_box) for page in document.pages]
+    from .writers.pdf.weasy import page_starts  # the walk reads WeasyPrint's boxes: it lives there
 
-
-class _LayoutWalker:
-    """Walks the pages in order, counting the words printed so far in every element with an id."""
-
-    def __init__(self):
-        self.words: dict[str, int] = {}
-        self.after_space = True  # the text so far ended at a word boundary
-        self.line_end = ""  # the last two characters of the current line
-        self.seen_blocks: set[int] = set()  # elements whose boxes were met on earlier pages
-        self.start: list | None = None  # the current page's start, once found
-
-    def page(self, page_box) -> list[list]:
-        from weasyprint.formatting_structure import boxes
-
-        self.start = None
-        for child in page_box.children:
-            if not isinstance(child, (boxes.MarginBox, boxes.FootnoteAreaBox)):
-                self._walk(child, [], boxes)
-        return self.start or []
-
-    def _walk(self, box, anchors: list, boxes) -> None:
-        tag = getattr(box, "element_tag", "") or ""
-        element = getattr(box, "element", None)
-        if "::" in tag and not tag.endswith("::footnote-call"):
-            return  # generated content exists in print only
-        if element is not None and element.get("aria-hidden") == "true":
-            return
-        if isinstance(box, boxes.TableRowGroupBox) and (box.is_header or box.is_footer):
-            if id(element) in self.seen_blocks:
-                return  # a table header repeated on a continuation page
-            self.seen_blocks.add(id(element))
-        ident = element.get("id") if element is not None else None
-        if ident and (not anchors or anchors[-1][1] is not element):
-            anchors = anchors + [(ident, element)]
-        if (
-            isinstance(box, boxes.BlockContainerBox)
-            and not isinstance(box, boxes.LineBox)
-            and element is not None
-            and id(element) not in self.seen_blocks
-        ):
-            self.seen_blocks.add(id(element))
-            self.after_space, self.line_end = True, ""  # a new block: its first word starts afresh
-        if isinstance(box, boxes.LineBox):
-            self.after_space = self.after_space or not _breaks_word(self.line_end)
-            self.line_end = ""
-        if isinstance(box, boxes.TextBox):
-            self._text(box.text, anchors)
-        elif isinstance(box, boxes.ReplacedBox):
-            self._mark(anchors)
-        for child in getattr(box, "children", ()):
-            self._walk(child, anchors, boxes)
-
-    def _text(self, text: str, anchors: list) -> None:
-        if text.strip():
-            self._mark(anchors)
-        starts, self.after_space = _count_starts(text, self.after_space)
-        for ident, _element in anchors:
-            self.words[ident] = self.words.get(ident, 0) + starts
-        self.line_end = (self.line_end + text)[-2:]
-
-    def _mark(self, anchors: list) -> None:
-        """The first content of a page: note where it is, before its own words are counted."""
-        if self.start is None and anchors:
-            self.start = [[ident, self.words.get(ident, 0)] for ident, _element in reversed(anchors)]
+    return page_starts(document)
 
 
 # -- EPUB side: an lxml XHTML tree ---------------------------------------------------------------

@@ -13,16 +13,19 @@ import io
 import os
 import zipfile
 from dataclasses import dataclass, field, replace
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from ebooklib import epub
 from lxml import etree
 
 from ..errors import Diagnostic, ReportError
 from ..labels import N_, full_stop, plural, text
-from ..pagelist import find_page_starts, insert_at_word, local_name
+from ..pagelist import insert_at_word, local_name
 from ..project import Project
 from ..render import RenderContext, epub_image_name, make_environment, render_article, render_template, style_files
+
+if TYPE_CHECKING:
+    from .pdf import PrintLayout
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -155,7 +158,7 @@ def _embedded_fonts(publication, project, pages: list[Page], styles: list) -> li
 
 
 def write_epub(
-    publication, project: Project, layout, pdf_bytes: bytes | None = None, draft: EpubDraft | None = None
+    publication, project: Project, layout: PrintLayout, pdf_bytes: bytes | None = None, draft: EpubDraft | None = None
 ) -> bytes:
     """The EPUB bytes; `layout` is the print layout the PDF was written from (never laid out again).
 
@@ -303,10 +306,9 @@ def table_of_contents(publication) -> list[dict]:
 # -- page-list -----------------------------------------------------------------------------------
 
 
-def _print_page_starts(layout) -> list[list]:
-    """Where each printed page begins: computed from the layout, or handed over with it."""
-    starts = getattr(layout, "page_starts", None)  # a layout made in parts found them in each part
-    return starts if starts is not None else find_page_starts(layout.document)
+def _print_page_starts(layout: PrintLayout) -> list[list]:
+    """Where each printed page begins, as the print layout found it."""
+    return layout.page_starts
 
 
 def _ids(pages: list[Page]) -> dict:
@@ -448,14 +450,9 @@ def _cover(publication, project) -> Cover:
     return Cover("cover.png", "image/png", b"", from_print=True)
 
 
-def _print_pdf(layout, pdf_bytes: bytes | None) -> bytes:
+def _print_pdf(layout: PrintLayout, pdf_bytes: bytes | None) -> bytes:
     """A PDF whose first page is the printed cover."""
-    if pdf_bytes is None:
-        pdf_bytes = getattr(layout, "pdf", None)  # a layout made in parts carries its merged PDF
-    if pdf_bytes is None:  # write the cover page alone: far cheaper than the whole PDF again
-        document = layout.document
-        pdf_bytes = document.copy(document.pages[:1]).write_pdf()
-    return pdf_bytes
+    return pdf_bytes if pdf_bytes is not None else layout.cover_pdf()
 
 
 def render_cover_png(pdf_bytes: bytes, height: int = COVER_HEIGHT) -> bytes:

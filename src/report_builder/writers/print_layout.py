@@ -1,6 +1,6 @@
 """The print layout, made once per build for every writer that needs it (the PDF, the EPUB's page-list).
 
-In parallel chunks when the publication can be split (writers/pdf/chunks.py), else in one go.
+In parallel chunks when the publication can be split (writers/pdf/chunked.py), else in one go.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def print_workers(project: Project, config: Config, article_count: int, jobs: in
     They start before the content is loaded (see chunks.LayoutWorkers); the caller asks for
     them only when an output needs the print layout.
     """
-    from .pdf.chunks import LayoutWorkers, can_chunk
+    from .pdf import LayoutWorkers, can_chunk
 
     if not can_chunk(config, article_count):
         yield None
@@ -68,7 +68,7 @@ def lay_out_print(
     """
     from ..fonts import font_paths, print_fonts, script_faces
     from ..render import render_document, style_files
-    from .pdf.layout import check_stylesheets
+    from .pdf import check_stylesheets
 
     config = publication.config
     own_styles = [path for path in style_files(project, "pdf") if project.root in path.resolve().parents]
@@ -100,7 +100,7 @@ class _Ready:
 
 
 def _chunked(publication, project, settings: PrintSettings, ready: _Ready, workers, meanwhile, say) -> PrintEdition:
-    from .pdf.chunks import chunk_parts, layout_chunked
+    from .pdf import chunk_parts, layout_chunked
 
     jobs = settings.jobs
     say(f"laying out pages on {jobs} core{'s' if jobs > 1 else ''}")
@@ -122,25 +122,22 @@ def _chunked(publication, project, settings: PrintSettings, ready: _Ready, worke
 
 
 def _single(publication, project, settings: PrintSettings, ready: _Ready, print_html: str, say) -> PrintEdition:
-    from .pdf.layout import layout_pdf, write_pdf
+    from .pdf import layout_pdf, single_layout_reason, write_pdf
 
     config = publication.config
     notes: tuple[str, ...] = ()
-    if settings.jobs > 1 and len(publication.articles) > 1:
-        reason = (
-            "duplex pages depend on where a chunk starts"
-            if config.pdf.duplex
-            else f"{config.pdf.variant} is not merged"
-        )
+    reason = single_layout_reason(config)
+    if settings.jobs > 1 and len(publication.articles) > 1 and reason:
         notes = (f"pdf: laid out in one process ({reason})",)
     say("laying out pages")
     layout = layout_pdf(print_html, project, config.identifier, variant=config.pdf.variant, fonts_dir=settings.fonts)
-    if layout.fetcher is not None:
-        readlog.merge(layout.fetcher.fetched)
+    readlog.merge(layout.fetched)
     say("writing PDF")
     pdf = write_pdf(layout, config.identifier, variant=config.pdf.variant)
     warnings = (*ready.warnings, *layout.warnings)
-    return PrintEdition(pdf=pdf, layout=layout, warnings=warnings, notes=notes, print_html=ready.kept_html)
+    return PrintEdition(
+        pdf=pdf, layout=layout, warnings=warnings, notes=(*notes, *layout.notes), print_html=ready.kept_html
+    )
 
 
 def _without_machine_paths(print_html: str) -> str:

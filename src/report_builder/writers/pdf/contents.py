@@ -16,61 +16,65 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .furniture import PLAIN_TEXT, print_face
+from . import weasy
+from .furniture import LaidOut, print_face
 
 #: the stand-in page number: digits of different widths, so that proportional figures show
 STAND_IN = 108
 #: keeps the stand-in numbers' place in the layout without drawing them
 HIDDEN_NUMBERS_CSS = ".toc a[data-page]::after { visibility: hidden !important; }"
-#: the text properties drawing reproduces: the furniture's, the font features aside (they are
-#: read from the style and shaped with)
-_PLAIN_TEXT = {
-    name: plain
-    for name, plain in PLAIN_TEXT.items()
-    if not name.startswith(("font_feature", "font_variant", "font_kerning"))
-}
+
+
+@dataclass(frozen=True)
+class NumberPlace:
+    """Where one contents number is drawn: its span, the entry's target and how it looks."""
+
+    page: int  # index of the page in the front (the cover and the contents)
+    mcid: int  # the empty marked-content sequence WeasyPrint left for it
+    anchor: str  # the id the entry links to
+    x: float  # CSS px: where the number starts, centres or ends, by `align`
+    align: str  # left, center or right
+    baseline: float  # CSS px from the page's top
+    font: str  # the static font file
+    size: float  # CSS px
+    color: tuple[float, float, float]  # sRGB
+    features: tuple[tuple[str, int], ...]  # OpenType features, sorted
+
+
+@dataclass(frozen=True)
+class NumberPlaces:
+    """Every stand-in number of the contents, to draw after the merge."""
+
+    entries: tuple[NumberPlace, ...]
+
+
+ContentsNumbers = NumberPlaces | LaidOut
 
 
 # -- in a worker: where the numbers go --------------------------------------------------------
 
 
-def read_numbers(document, pdf: bytes, faces) -> dict:
-    """{"kind": "drawn", "entries": [...]}: each stand-in number's page, MCID, anchor and how it
-    is drawn; or {"kind": "layout", "why": …} when the numbers must be laid out."""
+def read_numbers(document, pdf: bytes, faces) -> ContentsNumbers:
+    """Each stand-in number's page, MCID, anchor and how it is drawn; or why they must be laid out."""
     import io
 
     import pikepdf
 
-    from .overlay import EMPTY_MARKED_CONTENT
-
     opened = pikepdf.open(io.BytesIO(pdf))
     entries = []
     for index, page in enumerate(document.pages):
-        numbers = [
-            box
-            for box in _boxes(page._page_box)
-            if type(box).__name__ == "TextBox"
-            and box.element_tag == "a::after"
-            and box.element.get("data-page") is not None
-        ]
+        numbers = weasy.generated_after_links(page, "data-page")
         if not numbers:
             continue
-        spans = [int(found.group(2)) for found in EMPTY_MARKED_CONTENT.finditer(_content(opened.pages[index]))]
+        spans = [int(found.group(2)) for found in weasy.EMPTY_MARKED_CONTENT.finditer(_content(opened.pages[index]))]
         if len(spans) != len(numbers):
-            return {"kind": "layout", "why": f"{len(numbers)} numbers on page {index + 1}, {len(spans)} spans"}
-        for text, mcid in zip(numbers, spans):
-            entry = _number_entry(text, faces)
-            if "why" in entry:
-                return {"kind": "layout", "why": entry["why"]}
-            entries.append({**entry, "page": index, "mcid": mcid, "anchor": text.element.get("href", "")[1:]})
-    return {"kind": "drawn", "entries": entries}
-
-
-def _boxes(box):
-    """Every box under `box`, absolutely positioned ones included (descendants() skips those)."""
-    yield box
-    for child in getattr(box, "children", ()):
-        yield from _boxes(getattr(child, "_box", child))
+            return LaidOut(f"{len(numbers)} numbers on page {index + 1}, {len(spans)} spans")
+        for link, mcid in zip(numbers, spans):
+            entry = _number_place(link.text, faces, index, mcid, link.href[1:])
+            if isinstance(entry, LaidOut):
+                return entry
+            entries.append(entry)
+    return NumberPlaces(tuple(entries))
 
 
 def _content(page) -> bytes:
@@ -80,58 +84,46 @@ def _content(page) -> bytes:
     return b"".join(part.read_bytes() for part in (contents if isinstance(contents, pikepdf.Array) else [contents]))
 
 
-def _number_entry(text, faces) -> dict:
+def _number_place(text: weasy.PlacedText, faces, page: int, mcid: int, anchor: str) -> NumberPlace | LaidOut:
     """How to draw one stand-in number (its text box): font, size, colour, features, alignment."""
-    from weasyprint.text.fonts import font_features
-
     from .overlay import ShapedFont
 
-    if text.text != str(STAND_IN) or text.style["visibility"] == "visible":
-        return {"why": f"a contents number reads {text.text!r}, or shows"}
-    style = text.style
-    unusual = [name for name, plain in _PLAIN_TEXT.items() if style[name] != plain]
-    face = print_face(faces, style)
-    red, green, blue, alpha = style["color"].to("srgb")
-    align = {"start": "left", "end": "right"}.get(style["text_align_all"], style["text_align_all"])
+    look = text.look
+    if text.text != str(STAND_IN) or look.visible:
+        return LaidOut(f"a contents number reads {text.text!r}, or shows")
+    # the features are shaped with: only the other text properties must be plain
+    unusual = [name for name in look.unusual if name not in weasy.FEATURE_PROPERTIES]
+    face = print_face(faces, look)
+    red, green, blue, alpha = look.color
+    align = look.align
     if unusual or face is None or alpha != 1 or align not in ("left", "center", "right"):
-        return {"why": f"contents number style: {unusual or align if face else 'font'}"}
-    features = sorted(
-        font_features(
-            style["font_kerning"],
-            style["font_variant_ligatures"],
-            style["font_variant_position"],
-            style["font_variant_caps"],
-            style["font_variant_numeric"],
-            style["font_variant_alternates"],
-            style["font_variant_east_asian"],
-            style["font_feature_settings"],
-        ).items()
-    )
-    width = ShapedFont(str(face.path)).width(text.text, style["font_size"], tuple(features))
+        return LaidOut(f"contents number style: {unusual or align if face else 'font'}")
+    width = ShapedFont(str(face.path)).width(text.text, look.size, look.features)
     if abs(width - text.width) > 0.05:  # CSS px
-        return {"why": f"contents number measures {width:.2f}px, laid out {text.width:.2f}px"}
-    x = {"left": text.position_x, "center": text.position_x + text.width / 2, "right": text.position_x + text.width}[
-        align
-    ]
-    return {
-        "x": x,
-        "align": align,
-        "baseline": text.position_y + text.baseline,
-        "font": str(face.path),
-        "size": style["font_size"],
-        "color": [red, green, blue],
-        "features": features,
-    }
+        return LaidOut(f"contents number measures {width:.2f}px, laid out {text.width:.2f}px")
+    x = {"left": text.x, "center": text.x + text.width / 2, "right": text.x + text.width}[align]
+    return NumberPlace(
+        page=page,
+        mcid=mcid,
+        anchor=anchor,
+        x=x,
+        align=align,
+        baseline=text.baseline,
+        font=str(face.path),
+        size=look.size,
+        color=(red, green, blue),
+        features=look.features,
+    )
 
 
 # -- in the main process: the numbers drawn ---------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class DrawnNumbers:
     """The contents' page numbers, drawn into the merged PDF's empty spans."""
 
-    entries: list[dict]
+    entries: tuple[NumberPlace, ...]
     anchors: dict[str, int]  # element id → page index in the merged PDF
 
     def apply(self, merged, pages) -> None:
@@ -139,16 +131,11 @@ class DrawnNumbers:
 
         stamps = TextStamps(prefix="RBContents")
         for entry in self.entries:
-            if entry["anchor"] not in self.anchors:
+            if entry.anchor not in self.anchors:
                 continue  # nothing to point to: a single layout prints no number either
-            text = str(self.anchors[entry["anchor"]] + 1)
-            style = TextStyle(
-                entry["font"],
-                entry["size"],
-                tuple(entry["color"]),
-                tuple((tag, value) for tag, value in entry["features"]),
-            )
+            text = str(self.anchors[entry.anchor] + 1)
+            style = TextStyle(entry.font, entry.size, entry.color, entry.features)
             width = stamps.width(style, text)
-            x = entry["x"] - {"left": 0, "center": width / 2, "right": width}[entry["align"]]
-            stamps.fill(entry["page"], entry["mcid"], style, x, entry["baseline"], text)
+            x = entry.x - {"left": 0, "center": width / 2, "right": width}[entry.align]
+            stamps.fill(entry.page, entry.mcid, style, x, entry.baseline, text)
         stamps.apply(merged, pages)

@@ -21,33 +21,19 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from ...project import load_project
 from ...render import _styles, make_environment, margin_boxes_none, render_template
+from . import weasy
 from .layout import layout_pdf
 
 #: what the sample's running head says; its width is compared with what HarfBuzz measures
 SAMPLE_HEAD = "Sample running head, 2026"
 #: the margin boxes the drawing reproduces; a page style with any other one is laid out
 DRAWN_BOXES = ("top-left", "top-right", "bottom-left", "bottom-right")
-#: the text properties the drawing reproduces; any other value is laid out instead
-PLAIN_TEXT = {
-    "letter_spacing": "normal",
-    "word_spacing": 0,
-    "text_transform": "none",
-    "font_feature_settings": "normal",
-    "font_variant_numeric": "normal",
-    "font_variant_ligatures": "normal",
-    "font_variant_caps": "normal",
-    "font_variant_position": "normal",
-    "font_stretch": "normal",
-    "font_kerning": "auto",
-    "direction": "ltr",
-    "text_decoration_line": "none",
-}
 _COLLAPSIBLE = re.compile(r"[ \t\n\r\f]+")
 
 
@@ -66,6 +52,7 @@ def furniture_html(publication, project, fonts_css: str, pages: list, only: str 
 #: the sample's pages: the cover, a page with all its furniture, then the same page with only
 #: its top-left box and with only its bottom-left box (stamped as they are)
 FULL_PAGE, HEAD_PAGE, FOOT_PAGE = 1, 2, 3
+SAMPLE_PAGES = 4
 
 
 def sample_html(publication, project, fonts_css: str) -> str:
@@ -91,189 +78,237 @@ def string_names(stylesheets) -> list[str]:
     return sorted(names)
 
 
+# -- what is drawn: typed, handed from the worker and kept in the chunk cache -------------------
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    """What the drawing cannot reproduce: laid out by WeasyPrint instead; why, for --verbose."""
+
+    why: str
+
+
+@dataclass(frozen=True)
+class Part:
+    """A piece of a running head or footer line."""
+
+    kind: str  # "text", "named" (a string() of the pages), "page" or "pages" (the counters)
+    value: str = ""  # the text; the string's name
+    keyword: str = ""  # which value of the string: first, last or first-except
+
+
+@dataclass(frozen=True)
+class Fit:
+    """What decides whether a running head stays on one line (see _fit), CSS px."""
+
+    room: float
+    neighbour: float
+    sugar: float
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """A margin box's one line of text: what it says, and where and how it is drawn."""
+
+    parts: tuple[Part, ...]
+    align: str  # left, center or right
+    x: float  # CSS px: where the line starts, centres or ends, by `align`
+    baseline: float  # CSS px from the page's top
+    font: str  # the static font file
+    size: float  # CSS px
+    color: tuple[float, float, float]  # sRGB
+    sample: str  # what the sample page shows
+    sample_width: float  # and how wide WeasyPrint laid it out
+    fit: Fit | None = None  # the running head's
+
+
+@dataclass(frozen=True)
+class DrawnLook:
+    """How a single layout furnishes its pages, when the drawing reproduces it."""
+
+    head: int | None  # the sample page whose top-left box is stamped as a form; None: no such box
+    foot: int | None  # likewise the bottom-left box
+    running: TextLine | None  # the running head (top-right)
+    footer: TextLine | None  # the page numbers (bottom-right)
+
+
+Furniture = DrawnLook | LaidOut
+
+
 # -- in a worker: the samples read ----------------------------------------------------------------
 
 
-def layout_furniture_sample(root: str, html: str, identifier: str, fonts_dir: Path | None, faces) -> tuple[dict, bytes]:
+def layout_furniture_sample(
+    root: str, html: str, identifier: str, fonts_dir: Path | None, faces
+) -> tuple[Furniture, bytes]:
     """Worker: how the furniture looks (see read_furniture), and the sample's PDF, whose pages
-    the furniture's "head" and "foot" name are stamped as forms."""
+    the furniture's `head` and `foot` name are stamped as forms."""
     from .layout import write_pdf
 
     layout = layout_pdf(html, load_project(root), identifier, fonts_dir=fonts_dir)
     furniture = read_furniture(layout.document, faces)
-    if furniture["kind"] != "drawn":
+    if isinstance(furniture, LaidOut):
         return furniture, b""
-    for key, name, index in (("head", "top-left", HEAD_PAGE), ("foot", "bottom-left", FOOT_PAGE)):
-        alone = _margin_boxes(layout.document.pages[index])
-        if set(alone) - {name} or _text_position(layout.document, name, index) != furniture[key]:
-            return {"kind": "layout", "why": f"@{name} changes without its neighbours"}, b""
-        furniture[key] = None if furniture[key] is None else index
     return furniture, write_pdf(layout, identifier, tagged=False)
 
 
-def read_furniture(document, faces) -> dict:
-    """How a single layout furnishes its pages, read off the sample's full page.
+def read_furniture(document, faces) -> Furniture:
+    """How a single layout furnishes its pages, read off the sample's pages.
 
-    {"kind": "drawn", "head": …, "running": …, "foot": …, "footer": …} when the pages carry at
-    most the four boxes of DRAWN_BOXES, the left ones constant, the right ones one line of plain
-    text in one of the print fonts; {"kind": "layout", "why": …} for anything else.
+    Drawn when the pages carry at most the four boxes of DRAWN_BOXES, the left ones constant
+    (and the same alone on their own pages), the right ones one line of plain text in one of
+    the print fonts; laid out for anything else.
     """
-    if len(document.pages) != 4:
-        return {"kind": "layout", "why": "the sample has other pages"}
-    if _margin_boxes(document.pages[0]):
-        return {"kind": "layout", "why": "the cover has margin boxes"}
-    boxes = _margin_boxes(document.pages[FULL_PAGE])
+    if len(document.pages) != SAMPLE_PAGES:
+        return LaidOut("the sample has other pages")
+    pages = [weasy.margin_boxes(page) for page in document.pages]
+    if pages[0]:
+        return LaidOut("the cover has margin boxes")
+    boxes = pages[FULL_PAGE]
     others = sorted(set(boxes) - set(DRAWN_BOXES))
     if others:
-        return {"kind": "layout", "why": f"margin boxes {', '.join(others)}"}
-    found: dict[str, Any] = {"kind": "drawn"}
-    for key, name in (("head", "top-left"), ("foot", "bottom-left")):
+        return LaidOut(f"margin boxes {', '.join(others)}")
+    constant = {}
+    for name in ("top-left", "bottom-left"):
         box = boxes.get(name)
-        if box is not None and any(kind != "string" for kind, _value in box.style["content"]):
-            return {"kind": "layout", "why": f"@{name} is not constant"}
-        found[key] = _text_position(document, name, FULL_PAGE)
-    for key, name, read in (("running", "top-right", _running_head), ("footer", "bottom-right", _footer)):
+        if box is not None and any(item.kind != "text" for item in box.content):
+            return LaidOut(f"@{name} is not constant")
+        constant[name] = _text_position(box)
+    lines: dict[str, TextLine | None] = {}
+    for name, read in (("top-right", _running_head), ("bottom-right", _footer)):
         box = boxes.get(name)
-        line = None if box is None else read(box, faces, len(document.pages))
-        if line is not None and line["kind"] == "layout":
+        line = None if box is None else read(box, faces)
+        if isinstance(line, LaidOut):
             return line
-        found[key] = line
-    if found["running"] is not None:
-        found["running"]["fit"] = _fit(document.pages[FULL_PAGE]._page_box, boxes)
-        if found["running"]["fit"] is None:
-            return {"kind": "layout", "why": "@top-left is more than one line"}
-    return found
+        lines[name] = line
+    running = lines["top-right"]
+    if running is not None:
+        fit = _fit(weasy.page_width(document.pages[FULL_PAGE]), boxes)
+        if fit is None:
+            return LaidOut("@top-left is more than one line")
+        running = replace(running, fit=fit)
+    for name, index in (("top-left", HEAD_PAGE), ("bottom-left", FOOT_PAGE)):
+        alone = pages[index]
+        if set(alone) - {name} or _text_position(alone.get(name)) != constant[name]:
+            return LaidOut(f"@{name} changes without its neighbours")
+    return DrawnLook(
+        head=None if constant["top-left"] is None else HEAD_PAGE,
+        foot=None if constant["bottom-left"] is None else FOOT_PAGE,
+        running=running,
+        footer=lines["bottom-right"],
+    )
 
 
-def _margin_boxes(page) -> dict:
-    """The margin boxes WeasyPrint generated on a page, by name."""
-    return {child.at_keyword[1:]: child for child in page._page_box.children if hasattr(child, "at_keyword")}
+def _text_position(box: weasy.MarginBox | None) -> list[tuple[float, float, str]] | None:
+    """(x, y, text) of each piece of text in a margin box; None when it has none."""
+    texts = [] if box is None else box.texts
+    return [(t.x, t.y, t.text) for t in texts] or None
 
 
-def _text_position(document, name, index):
-    """(x, y, text) of each piece of text in a margin box on a page of the sample; None when it has none."""
-    box = _margin_boxes(document.pages[index]).get(name)
-    texts = [] if box is None else [b for b in box.descendants() if type(b).__name__ == "TextBox"]
-    return [[t.position_x, t.position_y, t.text] for t in texts] or None
-
-
-def _footer(box, faces, pages: int) -> dict | None:
+def _footer(box: weasy.MarginBox, faces) -> TextLine | LaidOut | None:
     parts = []
-    for kind, value in box.style["content"]:
-        if kind == "string":
-            parts.append(["string", value])
-        elif kind == "counter()" and value[0] in ("page", "pages") and value[1] == "decimal":
-            parts.append([value[0]])
+    for item in box.content:
+        if item.kind == "text":
+            parts.append(Part("text", item.value))
+        elif item.kind == "counter" and item.value in ("page", "pages") and item.option == "decimal":
+            parts.append(Part(item.value))
         else:
-            return {"kind": "layout", "why": f"footer content {kind}"}
-    return _line(box, faces, footer_text(parts, FULL_PAGE + 1, pages), parts)
+            return LaidOut(f"footer content {item.written}")
+    return _line(box, faces, footer_text(parts, FULL_PAGE + 1, SAMPLE_PAGES), parts)
 
 
-def _running_head(box, faces, _pages: int) -> dict | None:
+def _running_head(box: weasy.MarginBox, faces) -> TextLine | LaidOut | None:
     parts = []
-    for kind, value in box.style["content"]:
-        if kind == "string":
-            parts.append(["string", value])
-        elif kind == "string()" and value[1] in ("first", "last", "first-except"):
-            parts.append(["named", value[0], value[1]])
+    for item in box.content:
+        if item.kind == "text":
+            parts.append(Part("text", item.value))
+        elif item.kind == "string" and item.option in ("first", "last", "first-except"):
+            parts.append(Part("named", item.value, item.option))
         else:
-            return {"kind": "layout", "why": f"running head content {kind}"}
+            return LaidOut(f"running head content {item.written}")
     # the sample page sets every name: first-except shows nothing there
     sample = "".join(
-        part[1] if part[0] == "string" else "" if part[2] == "first-except" else SAMPLE_HEAD for part in parts
+        part.value if part.kind == "text" else "" if part.keyword == "first-except" else SAMPLE_HEAD for part in parts
     )
     return _line(box, faces, sample, parts)
 
 
-def _line(box, faces, expected: str, parts) -> dict | None:
+def _line(box: weasy.MarginBox, faces, expected: str, parts: list[Part]) -> TextLine | LaidOut | None:
     """Where and how a margin box's one line of text is drawn; None when the box shows nothing."""
-    texts = [b for b in box.descendants() if type(b).__name__ == "TextBox"]
-    lines = [b for b in box.children if type(b).__name__ == "LineBox"]
+    texts = box.texts
     if not texts and not expected.strip():
         return None
-    if len(texts) != 1 or len(lines) != 1 or texts[0].text != collapse(expected):
-        return {"kind": "layout", "why": f"@{box.at_keyword[1:]} is not one line of text"}
+    if len(texts) != 1 or box.lines != 1 or texts[0].text != collapse(expected):
+        return LaidOut(f"@{box.name} is not one line of text")
     text = texts[0]
-    style = text.style
-    unusual = [name for name, plain in PLAIN_TEXT.items() if style[name] != plain]
-    face = print_face(faces, style)
-    red, green, blue, alpha = style["color"].to("srgb")
-    align = {"start": "left", "end": "right"}.get(box.style["text_align_all"], box.style["text_align_all"])
+    look = text.look
+    unusual = list(look.unusual)
+    face = print_face(faces, look)
+    red, green, blue, alpha = look.color
+    align = box.align
     if unusual or face is None or alpha != 1 or align not in ("left", "center", "right"):
-        return {"kind": "layout", "why": f"@{box.at_keyword[1:]} style: {unusual or align if face else 'font'}"}
-    x = {"left": text.position_x, "center": text.position_x + text.width / 2, "right": text.position_x + text.width}[
-        align
-    ]
-    return {
-        "kind": "text",
-        "parts": parts,
-        "align": align,
-        "x": x,
-        "baseline": text.position_y + text.baseline,
-        "font": str(face.path),
-        "size": style["font_size"],
-        "color": [red, green, blue],
-        "sample": text.text,
-        "sample_width": text.width,
-    }
+        return LaidOut(f"@{box.name} style: {unusual or align if face else 'font'}")
+    x = {"left": text.x, "center": text.x + text.width / 2, "right": text.x + text.width}[align]
+    return TextLine(
+        parts=tuple(parts),
+        align=align,
+        x=x,
+        baseline=text.baseline,
+        font=str(face.path),
+        size=look.size,
+        color=(red, green, blue),
+        sample=text.text,
+        sample_width=text.width,
+    )
 
 
-def _fit(page_box, boxes) -> dict | None:
+def _fit(room: float, boxes: dict[str, weasy.MarginBox]) -> Fit | None:
     """What decides whether a running head stays on one line: WeasyPrint gives the top-left and
     top-right boxes at least their max-content width when both fit in the page's width."""
     right, left = boxes["top-right"], boxes.get("top-left")
     neighbour = 0.0
     if left is not None:
-        if len([b for b in left.children if type(b).__name__ == "LineBox"]) > 1:
+        if left.lines > 1:
             return None
-        texts = [b for b in left.descendants() if type(b).__name__ == "TextBox"]
-        neighbour = sum(t.width for t in texts) + left.margin_width() - left.width
-    return {"room": page_box.border_width(), "neighbour": neighbour, "sugar": right.margin_width() - right.width}
+        neighbour = sum(t.width for t in left.texts) + left.margin_width - left.width
+    return Fit(room=room, neighbour=neighbour, sugar=right.margin_width - right.width)
 
 
-def print_face(faces, style):
-    """The static face WeasyPrint used for `style`, when it is one of the print fonts."""
-    family = style["font_family"][0].lower()
-    candidates = [face for face in faces if face.family.lower() == family and face.style == style["font_style"]]
-    exact = [face for face in candidates if face.weight == style["font_weight"]]
+def print_face(faces, look: weasy.Look):
+    """The static face WeasyPrint used for text of `look`, when it is one of the print fonts."""
+    family = look.family.lower()
+    candidates = [face for face in faces if face.family.lower() == family and face.style == look.style]
+    exact = [face for face in candidates if face.weight == look.weight]
     return exact[0] if exact else None
 
 
 def page_strings(document) -> list[list[list[str]]]:
-    """Worker: the named strings (string-set) each page's content sets, in the order WeasyPrint
-    collects them for string()."""
-    pages = []
-    for page in document.pages:
-        found: list = []
-        for box in page._page_box.descendants():
-            string_set = box.string_set
-            if string_set and string_set != "none":
-                found.extend([name, text] for name, text in string_set)
-        pages.append(found)
-    return pages
+    """Worker: the named strings (string-set) each page's content sets (see weasy.page_strings)."""
+    return weasy.page_strings(document)
 
 
 # -- in the main process: the furniture drawn --------------------------------------------------
 
 
-def checked(furniture: dict) -> dict:
+def checked(furniture: Furniture | None) -> Furniture:
     """Draw text only when HarfBuzz measures each sample line as WeasyPrint laid it out."""
-    if furniture["kind"] != "drawn":
+    if furniture is None:
+        return LaidOut("the sample was not read")
+    if isinstance(furniture, LaidOut):
         return furniture
     from .overlay import ShapedFont
 
-    for key in ("running", "footer"):
-        line = furniture[key]
+    for key, line in (("running", furniture.running), ("footer", furniture.footer)):
         if line is None:
             continue
-        width = ShapedFont(line["font"]).width(line["sample"], line["size"])
-        if abs(width - line["sample_width"]) > 0.05:  # CSS px
-            return {"kind": "layout", "why": f"{key} measures {width:.2f}px, laid out {line['sample_width']:.2f}px"}
+        width = ShapedFont(line.font).width(line.sample, line.size)
+        if abs(width - line.sample_width) > 0.05:  # CSS px
+            return LaidOut(f"{key} measures {width:.2f}px, laid out {line.sample_width:.2f}px")
     return furniture
 
 
-def footer_text(parts, page: int, total: int) -> str:
-    return "".join(part[1] if part[0] == "string" else str(page if part[0] == "page" else total) for part in parts)
+def footer_text(parts: Sequence[Part], page: int, total: int) -> str:
+    return "".join(part.value if part.kind == "text" else str(page if part.kind == "page" else total) for part in parts)
 
 
 def collapse(text: str) -> str:
@@ -281,37 +316,37 @@ def collapse(text: str) -> str:
     return _COLLAPSIBLE.sub(" ", text).replace("\u00ad", "").strip(" ")
 
 
-def running_heads(parts, strings: list[list[list[str]]]) -> list[str]:
+def running_heads(parts: Sequence[Part], strings: list[list[list[str]]]) -> list[str]:
     """The running head of each page, resolving string() as WeasyPrint does: a value set on
     the page (the first, the last, or none at all for first-except), else the last value set
     on an earlier page."""
-    heads: list = []
-    current: dict = {}
+    heads: list[str] = []
+    current: dict[str, str] = {}
     for assignments in strings:
         on_page: dict[str, list[str]] = {}
         for name, value in assignments:
             on_page.setdefault(name, []).append(value)
         text = []
-        for kind, value, *keyword in parts:
-            if kind == "string":
-                text.append(value)
+        for part in parts:
+            if part.kind == "text":
+                text.append(part.value)
                 continue
-            here = on_page.get(value)
+            here = on_page.get(part.value)
             if not here:
-                text.append(current.get(value, ""))
+                text.append(current.get(part.value, ""))
             else:
-                text.append({"first": here[0], "last": here[-1], "first-except": ""}[keyword[0]])
+                text.append({"first": here[0], "last": here[-1], "first-except": ""}[part.keyword])
         heads.append(collapse("".join(text)))
         current.update({name: values[-1] for name, values in on_page.items()})
     return heads
 
 
-@dataclass
+@dataclass(frozen=True)
 class DrawnFurniture:
     """The furniture drawn straight onto the merged pages: constant boxes stamped from the
     sample's forms, running heads and page numbers drawn as text."""
 
-    furniture: dict
+    furniture: DrawnLook
     forms: bytes
     heads: list[str]
     total: int
@@ -325,56 +360,57 @@ class DrawnFurniture:
         furniture, stamps = self.furniture, TextStamps()
         forms = pikepdf.open(io.BytesIO(self.forms)) if self.forms else None
         shared = {
-            key: merged.copy_foreign(forms.pages[furniture[key]].as_form_xobject())  # type: ignore[union-attr]
-            for key in ("head", "foot")
-            if furniture[key] is not None
+            key: merged.copy_foreign(forms.pages[page].as_form_xobject())
+            for key, page in (("head", furniture.head), ("foot", furniture.foot))
+            if page is not None and forms is not None
         }
 
-        def line(index, spec, text, part):
-            style = TextStyle(spec["font"], spec["size"] * PX, tuple(spec["color"]))
+        def line(index: int, spec: TextLine, text: str, part: str) -> None:
+            style = TextStyle(spec.font, spec.size * PX, spec.color)
             width = stamps.width(style, text)
-            x = spec["x"] * PX - {"left": 0, "center": width / 2, "right": width}[spec["align"]]
-            y = float(pages[index].MediaBox[3]) - spec["baseline"] * PX
+            x = spec.x * PX - {"left": 0, "center": width / 2, "right": width}[spec.align]
+            y = float(pages[index].MediaBox[3]) - spec.baseline * PX
             stamps.add(index, style, x, y, text, part)
 
         for index in range(1, len(pages)):  # the cover has none
             if "head" in shared:
                 stamps.add_form(index, "/RBHead", shared["head"], "Header")
-            if furniture["running"] is not None and self.heads[index]:
-                line(index, furniture["running"], self.heads[index], "Header")
+            if furniture.running is not None and self.heads[index]:
+                line(index, furniture.running, self.heads[index], "Header")
             if "foot" in shared:
                 stamps.add_form(index, "/RBFoot", shared["foot"], "Footer")
-            if furniture["footer"] is not None:
-                text = footer_text(furniture["footer"]["parts"], index + 1, self.total)
-                line(index, furniture["footer"], text, "Footer")
+            if furniture.footer is not None:
+                text = footer_text(furniture.footer.parts, index + 1, self.total)
+                line(index, furniture.footer, text, "Footer")
         stamps.apply(merged, pages)
 
 
-def drawable_heads(furniture: dict, strings) -> tuple[list[str] | None, str]:
+def drawable_heads(furniture: Furniture, strings) -> tuple[list[str] | None, str]:
     """Each page's running head when all the furniture can be drawn, else None; and why not."""
-    if furniture["kind"] != "drawn":
-        return None, furniture["why"]
-    running = furniture["running"]
+    if isinstance(furniture, LaidOut):
+        return None, furniture.why
+    running = furniture.running
     if running is None:
         return [""] * len(strings), ""
     from .overlay import ShapedFont
 
-    font = ShapedFont(running["font"])
-    fit = running["fit"]
-    heads = running_heads(running["parts"], strings)
+    font = ShapedFont(running.font)
+    fit = running.fit
+    assert fit is not None, "a running head is read with its fit"
+    heads = running_heads(running.parts, strings)
     for head in sorted(set(heads)):
         if any(unicodedata.bidirectional(c) in ("R", "AL", "AN", "RLE", "RLO", "RLI") for c in head):
             return None, f"running head {head!r} is right-to-left"
         glyphs = font.shape(head)
         if any(glyph == 0 for glyph, _advance in glyphs):  # WeasyPrint would take another font
             return None, f"running head {head!r} has characters its font lacks"
-        width = sum(advance for _glyph, advance in glyphs) * running["size"] / font.upem
-        if fit["neighbour"] + fit["sugar"] + width >= fit["room"] - 0.01:
+        width = sum(advance for _glyph, advance in glyphs) * running.size / font.upem
+        if fit.neighbour + fit.sugar + width >= fit.room - 0.01:
             return None, f"running head {head!r} is too long for one line"
     return heads, ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class StampedFurniture:
     """Furniture from a laid-out document of blank pages, stamped page on page."""
 

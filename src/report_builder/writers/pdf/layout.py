@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import gc
-import logging
-import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...deadline import time_limit
 from ...errors import Diagnostic, ReportError
 from ...project import Project
+from . import weasy
 
 if TYPE_CHECKING:  # importing the fetcher imports WeasyPrint, which a parallel build leaves to its workers
     from ...fetcher import SandboxFetcher
@@ -35,29 +35,30 @@ def gc_paused():
 
 @dataclass
 class Layout:
-    """A laid-out print document, shared by the PDF writer and the EPUB page-list."""
+    """A document laid out in one go, shared by the PDF writer and the EPUB page-list."""
 
-    document: Any  # weasyprint.Document
+    document: Any  # a weasyprint.Document
     warnings: list[Diagnostic] = field(default_factory=list)
     fetcher: SandboxFetcher | None = None
+    notes: list[str] = field(default_factory=list)  # how it was made, for --verbose
 
     @property
     def page_count(self) -> int:
         return len(self.document.pages)
 
+    @cached_property
+    def page_starts(self) -> list[list[list]]:
+        """Where each page begins (see pagelist.py)."""
+        return weasy.page_starts(self.document)
 
-class _Capture(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.records: list[logging.LogRecord] = []
+    @property
+    def fetched(self) -> dict[str, str]:
+        """Project file → sha256 of the bytes laid out."""
+        return dict(self.fetcher.fetched) if self.fetcher else {}
 
-    def emit(self, record):
-        self.records.append(record)
-
-
-_CSS_POSITION = re.compile(r" at (\d+):(\d+)")
-#: WeasyPrint CSS messages that `check_stylesheets` already reported at their file and line
-_REPORTED_WITH_THEIR_FILE = ("Ignored `", "Invalid or unsupported selector", "Parse error")
+    def cover_pdf(self) -> bytes:
+        """A PDF of the first page alone: far cheaper to write than the whole document again."""
+        return self.document.copy(self.document.pages[:1]).write_pdf()
 
 
 def check_stylesheets(project: Project, paths, families: frozenset[str] = frozenset()) -> list[Diagnostic]:
@@ -83,23 +84,15 @@ def check_stylesheets(project: Project, paths, families: frozenset[str] = frozen
             errors.extend(exc.diagnostics)
             continue
         texts.append((shown, text))
-        capture = _Capture()
-        logger = logging.getLogger("weasyprint")
-        logger.addHandler(capture)
         try:
-            weasyprint.CSS(string=text, base_url=str(project.root) + "/", url_fetcher=_sandbox(project))
+            with weasy.captured_log() as messages:
+                weasyprint.CSS(string=text, base_url=str(project.root) + "/", url_fetcher=_sandbox(project))
         except (AssertionError, ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
             # WeasyPrint trusts its input in places; hostile CSS must not become an internal error
             errors.append(Diagnostic(shown, None, None, f"CSS cannot be parsed ({type(exc).__name__})"))
             continue
-        finally:
-            logger.removeHandler(capture)
-        for record in capture.records:
-            message = record.getMessage()
-            position = _CSS_POSITION.search(message)
-            line, col = (int(position.group(1)), int(position.group(2))) if position else (None, None)
-            text_ = _CSS_POSITION.sub("", message).rstrip(".")
-            warnings.append(Diagnostic(shown, line, col, f"CSS: {text_}", "warning"))
+        for message in messages:
+            warnings.append(Diagnostic(shown, message.line, message.col, f"CSS: {message.without_position}", "warning"))
     if errors:
         raise ReportError(errors)
     declared = set(families).union(*(font_face_families(text) for _shown, text in texts))
@@ -124,38 +117,28 @@ def layout_pdf(
     """
     import weasyprint
 
-    from .weasy import apply_footnote_fix
-
-    apply_footnote_fix()
-    name_images_by_content()
+    weasy.prepare()
     fetcher = _sandbox(project, fonts_dir)
-    capture = _Capture()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(capture)
-    try:
-        with time_limit(), gc_paused():  # the build's deadline, in a worker process
-            document = weasyprint.HTML(string=html, base_url=str(project.root) + "/", url_fetcher=fetcher).render(
-                pdf_variant=variant, pdf_tags=True
-            )
-    finally:
-        logger.removeHandler(capture)
+    with weasy.captured_log() as messages, time_limit(), gc_paused():  # the build's deadline, in a worker
+        document = weasyprint.HTML(string=html, base_url=str(project.root) + "/", url_fetcher=fetcher).render(
+            pdf_variant=variant, pdf_tags=True
+        )
     errors = list(fetcher.refusals)
     warnings = []
-    for record in capture.records:
-        if record.levelno >= logging.ERROR:
-            diagnostic = _layout_error(record, project, fetcher)
+    for message in messages:
+        if message.error:
+            diagnostic = _layout_error(message, project, fetcher)
             if diagnostic is not None and diagnostic not in errors:
                 errors.append(diagnostic)
-            continue
-        message = record.getMessage()
-        if not message.startswith(_REPORTED_WITH_THEIR_FILE):
+        elif not message.reported_with_file:
             warnings.append(
-                Diagnostic("build", None, None, f"PDF layout: {_without_paths(message, project)}", "warning")
+                Diagnostic("build", None, None, f"PDF layout: {_without_paths(message.text, project)}", "warning")
             )
     errors.extend(d for d in _local_links(document, project) if d not in errors)
     if errors:
         raise ReportError(errors)
-    return Layout(document, warnings, fetcher)
+    note = weasy.unsupported_note()
+    return Layout(document, warnings, fetcher, [note] if note else [])
 
 
 def _local_links(document, project: Project) -> list[Diagnostic]:
@@ -187,35 +170,24 @@ def _local_links(document, project: Project) -> list[Diagnostic]:
     return problems
 
 
-#: WeasyPrint's messages about a resource it could not use, and what the resource is to a reader
-_FAILED_RESOURCE = {
-    "Failed to load image at %r: %s": "image",
-    "Failed to render SVG image %s": "image",
-    "Failed to load stylesheet at %s: %s": "stylesheet",
-    "Failed to load stylesheet at %s : %s": "stylesheet",
-}
-
-
-def _layout_error(record, project: Project, fetcher: SandboxFetcher) -> Diagnostic | None:
+def _layout_error(message: weasy.LogMessage, project: Project, fetcher: SandboxFetcher) -> Diagnostic | None:
     """A WeasyPrint error as a diagnostic at the line that named the resource, with the reason;
     None when the fetcher refused the resource (it reported that already)."""
     from ...fetcher import find_reference
 
-    kind = _FAILED_RESOURCE.get(record.msg)
-    args = record.args if isinstance(record.args, tuple) else ()
-    if kind is None or not args or not isinstance(args[0], str):
-        message = record.getMessage()
-        if any(reason in message for reason in fetcher.refused):
+    if message.resource is None or message.url is None:
+        if any(reason in message.text for reason in fetcher.refused):
             return None
-        return Diagnostic("build", None, None, f"PDF layout: {_without_paths(message, project)}")
-    url = args[0]
+        return Diagnostic("build", None, None, f"PDF layout: {_without_paths(message.text, project)}")
+    url = message.url
     if url in fetcher.refused_urls:
         return None
     where, line, col, written = find_reference(project, url)
     shown = written or _without_paths(url, project)
-    if len(args) < 2:
-        return Diagnostic(where, line, col, f"{kind} '{shown}' cannot be drawn")
-    return Diagnostic(where, line, col, f"{kind} '{shown}' cannot be loaded: {_reason(args[1], url, project)}")
+    if message.cause is None:
+        return Diagnostic(where, line, col, f"{message.resource} '{shown}' cannot be drawn")
+    reason = _reason(message.cause, url, project)
+    return Diagnostic(where, line, col, f"{message.resource} '{shown}' cannot be loaded: {reason}")
 
 
 def _reason(exception, url: str, project: Project) -> str:
@@ -242,31 +214,6 @@ def _without_paths(text: str, project: Project) -> str:
     """A message with the project's own addresses and paths made relative to it (no machine paths)."""
     root = str(project.root)
     return text.replace(project.root.as_uri() + "/", "").replace(root + "/", "")
-
-
-def name_images_by_content() -> None:
-    """Name each raster image in the PDF by a hash of its bytes, not of its address.
-
-    WeasyPrint names an image's XObject by the MD5 of its absolute URL, so the PDF's bytes
-    changed with the project's folder. The bytes (and the orientation applied to them) are what
-    the image is; the same image at two addresses becomes one XObject, as it should.
-    """
-    import hashlib
-
-    from weasyprint import images
-
-    original = images.RasterImage.__init__
-    if getattr(original, "named_by_content", False):
-        return
-
-    def __init__(self, pillow_image, image_id, image_data, *args, **kwargs):
-        if image_data is not None:
-            orientation = kwargs.get("orientation", args[2] if len(args) > 2 else "none")
-            image_id = hashlib.sha256(repr(orientation).encode("utf-8") + b"\0" + bytes(image_data)).hexdigest()[:32]
-        original(self, pillow_image, image_id, image_data, *args, **kwargs)
-
-    __init__.named_by_content = True  # type: ignore[attr-defined]
-    images.RasterImage.__init__ = __init__
 
 
 def write_pdf(layout: Layout, identifier: str, tagged: bool = True, variant: str | None = None) -> bytes:

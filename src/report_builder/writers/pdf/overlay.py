@@ -16,10 +16,11 @@ in the page's own coordinates, inside the tagged span, as part of the content.
 from __future__ import annotations
 
 import hashlib
-import re
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from . import weasy
 
 #: WeasyPrint's unit: CSS pixels, 0.75 pt each
 PX = 0.75
@@ -178,10 +179,6 @@ def _dictionary(parent, key: str):
     return parent[key]
 
 
-#: a marked-content sequence with nothing in it: where WeasyPrint would have drawn hidden text
-EMPTY_MARKED_CONTENT = re.compile(rb"(/[A-Za-z]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC)(\s*EMC)")
-
-
 def _fill_marked_content(pdf, page, drawn: dict[int, bytes]) -> None:
     """Put `drawn[mcid]` inside the page's empty marked-content sequence of each MCID."""
     import pikepdf
@@ -197,7 +194,7 @@ def _fill_marked_content(pdf, page, drawn: dict[int, bytes]) -> None:
         filled.add(mcid)
         return match.group(1) + b"\n" + drawn[mcid] + match.group(3)
 
-    content = EMPTY_MARKED_CONTENT.sub(fill, page.obj.Contents.read_bytes())
+    content = weasy.EMPTY_MARKED_CONTENT.sub(fill, page.obj.Contents.read_bytes())
     if filled != set(drawn):
         raise ValueError(f"no empty marked content {sorted(set(drawn) - filled)} on the page")
     page.obj.Contents = pikepdf.Stream(pdf, content)
@@ -269,7 +266,8 @@ def _embed(pdf, font: ShapedFont):
     )
     widths = pikepdf.Array()
     for glyph in glyphs:
-        widths.extend([glyph, pikepdf.Array([font.advance_1000(glyph)])])  # type: ignore[list-item]
+        widths.append(glyph)
+        widths.append(pikepdf.Array([font.advance_1000(glyph)]))
     descendant = pdf.make_indirect(
         pikepdf.Dictionary(
             Type=pikepdf.Name.Font,

@@ -1,0 +1,265 @@
+"""Parallel PDF layout: articles laid out in chunks by worker processes, then merged.
+
+WeasyPrint lays out one document on one core. A briefing splits naturally at article
+boundaries (each article starts a page), so chunks of articles are laid out at the same
+time and merged with pikepdf. What a single render gets from seeing the whole document is
+restored after the merge:
+
+- the page furniture (running heads, marking, "Page X of Y") is left out of the chunks and
+  drawn on the merged pages where a sample in the same page style shows a single layout puts
+  it (see furniture.py);
+- the contents is laid out first, its page numbers hidden stand-ins, and the real numbers are
+  drawn in their place after the merge (see contents.py);
+- named destinations of every chunk are merged, so contents and cross-chunk links work;
+- the bookmark tree is rebuilt from the chunks' outlines with merged page numbers.
+
+The workers start before the content is loaded (LayoutWorkers), so that their import of
+WeasyPrint overlaps the reading and rendering of the articles.
+
+Which articles make a chunk depends on the articles alone (plan_chunks), never on the worker
+count or on earlier builds: one worker lays the same chunks out one after another, and the
+merged PDF is byte-identical for any -j, cached or not. Each chunk's PDF is cached by the hash
+of its HTML: after an edit only the chunk holding the edited article is laid out again. Page
+numbers are added after the merge, so a chunk never depends on where it starts, and a change
+of page count invalidates no layout at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ...errors import Diagnostic
+from ...fonts import PrintFonts, font_face_css
+from ...render import PrintPart, render_document
+from .cache import cache_key, image_digest, load_cached, prune_cache, store_cached
+from .contents import HIDDEN_NUMBERS_CSS, STAND_IN, DrawnNumbers, NumberPlaces
+from .furniture import (
+    DrawnFurniture,
+    DrawnLook,
+    LaidOut,
+    StampedFurniture,
+    checked,
+    drawable_heads,
+    furniture_html,
+    sample_html,
+)
+from .merge import merge_pdfs
+from .plan import chunk_parts
+from .workers import (
+    ChunkResult,
+    LayoutWorkers,
+    lay_out_chunk,
+    lay_out_front,
+    lay_out_furniture,
+    lay_out_furniture_sample,
+)
+
+
+@dataclass
+class ChunkedLayout:
+    """The merged PDF and what the EPUB page-list needs, like a single Layout provides (both
+    are a PrintLayout)."""
+
+    pdf: bytes
+    page_count: int
+    anchors: dict[str, int]  # element id → page index in the merged PDF
+    page_starts: list
+    warnings: list[Diagnostic] = field(default_factory=list)
+    laid_out: int = 0  # layouts of chunks in this build
+    chunks_laid_out: int = 0  # chunks laid out in this build (the rest came from the cache)
+    notes: list[str] = field(default_factory=list)  # how it was made, for --verbose
+    fetched: dict[str, str] = field(default_factory=dict)  # project file → sha256 of the bytes laid out
+
+    def cover_pdf(self) -> bytes:
+        """A PDF whose first page is the cover: the merged one."""
+        return self.pdf
+
+
+def layout_chunked(
+    publication,
+    project,
+    jobs: int,
+    cache_dir: Path | None,
+    print_fonts: PrintFonts | None,
+    workers: LayoutWorkers,
+    meanwhile: Callable[[], None] | None = None,
+) -> ChunkedLayout:
+    """Lay the publication out in chunks on `workers` (see LayoutWorkers; the caller shuts them down).
+
+    `meanwhile` runs in this process once every chunk is handed to the workers, which it would
+    otherwise only wait for (the build renders the EPUB's pages there).
+    """
+    config = publication.config
+    variant = config.pdf.variant
+    print_fonts = print_fonts or PrintFonts(font_face_css())
+    fonts = [("fonts.css", print_fonts.css)]
+    parts = chunk_parts(publication)
+    notes: list[str] = []
+
+    def contents(toc_pages, hidden_numbers: bool = False) -> tuple[str, str]:
+        part = PrintPart(articles=(), cover=True, toc=True, sources=False, margin_boxes=False, toc_pages=toc_pages)
+        extra = fonts + ([("contents-numbers.css", HIDDEN_NUMBERS_CSS)] if hidden_numbers else [])
+        html = render_document(publication, project, "pdf", extra, part)
+        return html, cache_key(html, variant)
+
+    def chunk(part: PrintPart) -> tuple[str, str]:
+        html = render_document(publication, project, "pdf", fonts, part)
+        return html, cache_key(html, variant, image_digest(publication, project, part.articles))
+
+    work = _Jobs(workers, cache_dir, str(project.root), config.identifier, variant, print_fonts.directory)
+    # How the page furniture looks, from samples in the page style; the cover and the contents,
+    # its page numbers left to draw after the merge (see contents.py).
+    sample_job = work.furniture_sample(sample_html(publication, project, print_fonts.css), print_fonts.faces)
+    stand_ins = tuple((heading_id, STAND_IN) for heading_id in _toc_ids(publication))
+    front_job = work.front(*contents(stand_ins, hidden_numbers=True), print_fonts.faces)
+    documents = [chunk(part) for part in parts]
+    cached = [load_cached(cache_dir, key) for _html, key in documents]
+    work.keys.update(key for _html, key in documents)
+    stale = [i for i, found in enumerate(cached) if found is None]
+    # The largest first, so the last to finish are short and no core waits long.
+    order = sorted(stale, key=lambda i: len(documents[i][0]), reverse=True)
+    chunk_jobs = {i: work.layout(*documents[i]) for i in order}
+    if meanwhile is not None:
+        meanwhile()
+    for found in cached:
+        if found is not None:
+            found.opened  # noqa: B018 - opened now, while the workers lay out the rest
+    front = work.finish(front_job)
+    for i in order:
+        cached[i] = laid_out_now = work.finish(chunk_jobs[i])
+        laid_out_now.opened  # noqa: B018
+    results = [result for result in cached if result is not None]
+    assert len(results) == len(documents), "every chunk laid out or found in the cache"
+    anchors, total = _merged_anchors(front, results)
+    numbers = None
+    if publication.show_toc() and isinstance(front.numbers, NumberPlaces):
+        numbers = DrawnNumbers(front.numbers.entries, anchors)
+    elif publication.show_toc():
+        why = front.numbers.why if isinstance(front.numbers, LaidOut) else "not read"
+        notes.append(f"pdf: contents page numbers laid out, not drawn: {why}")
+        front, anchors, total = _numbered_contents(work, contents, front, results, stand_ins)
+    sample = work.finish(sample_job)
+    furnished = _furnished(publication, project, print_fonts, work, front, results, total, notes, sample)
+    laid_out = sum(isinstance(job, Future) for _key, job in chunk_jobs.values())
+    if cache_dir is not None:
+        prune_cache(cache_dir, work.keys)
+    merged = merge_pdfs([front] + results, furnished, numbers)
+    page_starts = list(front.page_starts)
+    for result in results:
+        page_starts.extend(result.page_starts)
+    reported = [w for r in [front] + results for w in r.warnings]
+    fetched = {path: digest for r in [front] + results for path, digest in r.fetched.items()}
+    return ChunkedLayout(
+        pdf=merged,
+        page_count=total,
+        anchors=anchors,
+        page_starts=page_starts,
+        warnings=_unique(reported),
+        laid_out=laid_out,
+        notes=_unique(notes),
+        chunks_laid_out=len(stale),
+        fetched=fetched,
+    )
+
+
+def _numbered_contents(work, contents, front, results, stand_ins):
+    """The contents laid out again with its page numbers, until its length settles (at once, in
+    practice: the numbers are positioned out of the flow). Returns it, the anchors and the page count."""
+    anchors, total = _merged_anchors(front, results)
+    for _round in range(3):
+        toc_pages = tuple((i, anchors[i] + 1) for i, _ in stand_ins if i in anchors)
+        numbered = work.finish(work.layout(*contents(toc_pages)))
+        settled = numbered.pages == front.pages
+        front = numbered
+        anchors, total = _merged_anchors(front, results)
+        if settled:
+            break
+    return front, anchors, total
+
+
+def _furnished(publication, project, print_fonts, work, front, results, total, notes, sample):
+    """The page furniture drawn onto the merged pages, or else a document of it laid out."""
+    furniture = checked(sample.furniture)
+    strings = [page for result in [front] + results for page in result.strings]
+    heads, why = drawable_heads(furniture, strings)
+    if heads is not None and isinstance(furniture, DrawnLook):
+        return DrawnFurniture(furniture, sample.pdf, heads, total, strings)
+    notes.append(f"pdf: page furniture laid out, not drawn: {why}")
+    return StampedFurniture(
+        work.finish(work.furniture(furniture_html(publication, project, print_fonts.css, strings))).pdf
+    )
+
+
+@dataclass
+class _Jobs:
+    """Layouts in the worker pool, each looked up in the chunk cache first and stored after."""
+
+    pool: ProcessPoolExecutor
+    cache_dir: Path | None
+    root: str
+    identifier: str
+    variant: str | None
+    fonts_dir: Path | None
+    keys: set[str] = field(default_factory=set)  # every key this build used: the cache keeps them
+
+    def layout(self, html: str, key: str) -> tuple[str, ChunkResult | Future]:
+        return self._start(key, lay_out_chunk, self.root, html, self.identifier, self.variant, self.fonts_dir)
+
+    def front(self, html: str, key: str, faces) -> tuple[str, ChunkResult | Future]:
+        """The cover and the contents, with where its page numbers go (see contents.py)."""
+        return self._start(key, lay_out_front, self.root, html, self.identifier, self.variant, self.fonts_dir, faces)
+
+    def furniture(self, html: str) -> tuple[str, ChunkResult | Future]:
+        return self._start(cache_key(html), lay_out_furniture, self.root, html, self.identifier, self.fonts_dir)
+
+    def furniture_sample(self, html: str, faces) -> tuple[str, ChunkResult | Future]:
+        # the HTML's @font-face rules name every face file, so the key covers `faces` too
+        return self._start(
+            cache_key(html), lay_out_furniture_sample, self.root, html, self.identifier, self.fonts_dir, faces
+        )
+
+    def _start(self, key, worker, *args):
+        self.keys.add(key)
+        cached = load_cached(self.cache_dir, key)
+        if cached is not None:
+            return key, cached
+        return key, self.pool.submit(worker, *args)
+
+    def finish(self, job: tuple[str, ChunkResult | Future]) -> ChunkResult:
+        key, started = job
+        if isinstance(started, ChunkResult):
+            return started
+        result = started.result()
+        store_cached(self.cache_dir, key, result)
+        return result
+
+
+def _merged_anchors(front: ChunkResult, results: list[ChunkResult]) -> tuple[dict[str, int], int]:
+    """Where every anchor lands in the merged PDF, and its page count."""
+    anchors = dict(front.anchors)
+    total = front.pages
+    for result in results:
+        anchors.update({name: total + page for name, page in result.anchors.items()})
+        total += result.pages
+    return anchors, total
+
+
+def _toc_ids(publication):
+    for article in publication.articles:
+        for heading in article.headings:
+            if heading.level <= 2:
+                yield heading.id
+    if publication.sources:
+        yield "sources"
+
+
+def _unique(diagnostics):
+    seen, unique = set(), []
+    for warning in diagnostics:
+        if str(warning) not in seen:
+            seen.add(str(warning))
+            unique.append(warning)
+    return unique

@@ -1,0 +1,89 @@
+"""Chunk planning: which articles a chunk of the print layout holds, from the articles alone.
+
+Which articles make a chunk depends on the articles alone (plan_chunks), never on the worker
+count or on earlier builds: one worker lays the same chunks out one after another, and the
+merged PDF is byte-identical for any -j, cached or not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from ...render import PrintPart
+from . import weasy
+
+#: balance better and cache finer, fewer cost less: each chunk is rendered, laid out and merged on
+#: its own and embeds its own font subsets (measured: 25 chunks of a 100-article book cost a fifth
+#: more CPU than 14)
+MAX_ARTICLES_PER_CHUNK = 10
+MIN_ARTICLES_PER_CHUNK = 4
+#: past the minimum, one article in this many ends a chunk (chosen by the hash of its name)
+ARTICLES_BETWEEN_CUTS = 5
+#: below this many articles the book is cut into four chunks of equal count instead
+SMALL_PUBLICATION = 32
+
+
+def can_chunk(config, articles: int, jobs: int | None = None) -> bool:
+    """Chunk when there are articles to split, whatever the worker count (`jobs` is not used:
+    the PDF's bytes must not depend on it; one worker lays the chunks out one after another).
+
+    Duplex pages need to know their parity, and PDF/A and PDF/X files are not merged (their
+    conformance covers the whole file); those are laid out in one process. So is every book
+    when WeasyPrint is not of the tested series: the merge needs its internals (weasy.py).
+    """
+    return articles > 1 and weasy.internals_supported() and single_layout_reason(config) is None
+
+
+def single_layout_reason(config) -> str | None:
+    """Why the book's options lay it out in one process; None when they let it be chunked (the
+    layout itself says when WeasyPrint's version does: weasy.unsupported_note)."""
+    if config.pdf.duplex:
+        return "duplex pages depend on where a chunk starts"
+    if not (config.pdf.variant is None or config.pdf.variant.startswith("pdf/ua")):
+        return f"{config.pdf.variant} is not merged"
+    return None
+
+
+def plan_chunks(publication, jobs: int | None = None) -> list[tuple[int, ...]]:
+    """Group consecutive articles into chunks, from the articles alone (content-defined chunking).
+
+    In a large publication a chunk of MIN_ARTICLES_PER_CHUNK articles or more ends after an
+    article whose name hashes to a cut point (one name in ARTICLES_BETWEEN_CUTS), or once it holds
+    MAX_ARTICLES_PER_CHUNK articles: an edit moves no boundary, and an article added or removed
+    moves only the boundaries next to it. A small publication is cut into four chunks of equal
+    count, so that it still lays out on several cores. The plan is the same for any worker count
+    (`jobs` is not used) and any cache history, so the merged PDF is too.
+    """
+    del jobs  # the plan must not depend on it (see the module docstring)
+    names = [article.name for article in publication.articles]
+    if len(names) < SMALL_PUBLICATION:
+        size = max(1, -(-len(names) // 4))
+        return [tuple(range(start, min(start + size, len(names)))) for start in range(0, len(names), size)]
+    chunks, current = [], []
+    for index, name in enumerate(names):
+        current.append(index)
+        if (
+            len(current) >= MAX_ARTICLES_PER_CHUNK
+            or index == len(names) - 1
+            or (len(current) >= MIN_ARTICLES_PER_CHUNK and _cut_after(name, ARTICLES_BETWEEN_CUTS))
+        ):
+            chunks.append(tuple(current))
+            current = []
+    return chunks
+
+
+def _cut_after(name: str, spacing: int) -> bool:
+    """Whether a chunk ends after the article `name`: true for one name in `spacing`, by hash."""
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % spacing == 0
+
+
+def chunk_parts(publication, jobs: int | None = None) -> list[PrintPart]:
+    """The chunks to lay out: groups of articles (see plan_chunks), then the sources alone."""
+    parts = [
+        PrintPart(articles=group, cover=False, toc=False, sources=False, margin_boxes=False)
+        for group in plan_chunks(publication)
+    ]
+    if publication.sources:
+        parts.append(PrintPart(articles=(), cover=False, toc=False, sources=True, margin_boxes=False))
+    return parts
