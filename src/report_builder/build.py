@@ -23,6 +23,7 @@ from .fonts import PrintFonts, declared_fonts_only, fonts_cache
 from .output import Commit, remove_stale_temporaries
 from .project import Project, load_project
 from .stamps import STATE_DIR, Inputs, State, current_versions, list_files
+from .tablefit import table_warnings
 
 FORMATS = ("pdf", "epub", "html")
 Progress = Callable[[str], None]
@@ -110,6 +111,7 @@ def check_presentation(directory: str | Path, publication) -> list[Diagnostic]:
             errors.extend(d for d in exc.diagnostics if d not in errors.diagnostics)
     if "pdf" in publication.config.formats:
         warnings.extend(font_warnings(publication, project, output_dir(project, None)))
+        warnings.extend(table_warnings(publication))
     if errors.diagnostics:
         raise ReportError(errors.diagnostics + warnings)  # the warnings are news too
     return warnings
@@ -301,6 +303,7 @@ def _render_outputs(
     try:
         if "pdf" in formats:
             result.warnings.extend(font_warnings(publication, project, out_dir))
+            result.warnings.extend(table_warnings(publication))
         if {"pdf", "epub"} & set(formats):
             drafts = {}
 

@@ -265,6 +265,7 @@ class _Walker:
                     self._too_many_footnotes(tokens, index)
             elif token.type == "table_open":
                 self._check_table_rows(token)
+                token.meta["line"] = self.line_of(token)  # where a table too wide for print is reported
         self._check_undefined_footnotes(tokens)
 
     def _too_many_footnotes(self, tokens, index):
@@ -360,7 +361,7 @@ class _Walker:
             return
         table = self._table(token, argument, needle=argument or "{" + kind)
         options = self._options(token)
-        token.meta = {"directive": kind, "table": argument, "options": options}
+        token.meta = {"directive": kind, "table": argument, "options": options, "line": self.line_of(token)}
         if table is None:
             return
         if kind == "facts":

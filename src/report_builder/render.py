@@ -23,6 +23,7 @@ from .content import make_parser
 from .errors import ReportError
 from .model import Article, Publication
 from .project import Project, builtin_dir
+from .tablefit import facts_fit, markdown_fit
 from .templating import css_string, make_environment, render_template, style_text, template_files, within_limits  # noqa: F401
 
 TARGETS = ("pdf", "epub", "html")
@@ -78,7 +79,10 @@ class BriefingRenderer(RendererHTML):
 
             suffix = meta.get("suffix", "")
             table = table_view(self.context.publication.tables[meta["table"]], *meta.get("view", ()))
-            return self.context.render_partial("facts_table.html", table=table, target=self.target, suffix=suffix)
+            fit = facts_fit(table, self.context.page_size).classes if self.target == "pdf" else ""
+            return self.context.render_partial(
+                "facts_table.html", table=table, target=self.target, suffix=suffix, print_fit=fit
+            )
         if directive == "chart":
             from .charts import render_chart
 
@@ -127,7 +131,9 @@ class BriefingRenderer(RendererHTML):
         return img
 
     def table_open(self, tokens, idx, options, env):
-        return '<div class="table-wrap">\n' + self.renderToken(tokens, idx, options, env)
+        fit = markdown_fit(tokens, idx, self.context.page_size).classes if self.target == "pdf" else ""
+        wrap = f'<div class="table-wrap {fit}">' if fit else '<div class="table-wrap">'
+        return wrap + "\n" + self.renderToken(tokens, idx, options, env)
 
     def table_close(self, tokens, idx, options, env):
         return self.renderToken(tokens, idx, options, env) + "</div>\n"
@@ -157,6 +163,10 @@ class RenderContext:
     @property
     def locale(self) -> str:
         return self.publication.config.babel_locale
+
+    @property
+    def page_size(self) -> str:
+        return self.publication.config.pdf.page_size
 
     def render_partial(self, name, **values):
         return render_template(self.jinja, name, publication=self.publication, **values)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ...deadline import time_limit
 from ...errors import Diagnostic, ReportError
 from ...project import Project
+from .tables import CONTINUED_ROW, show_continued_rows
 
 if TYPE_CHECKING:  # importing the fetcher imports WeasyPrint, which a parallel build leaves to its workers
     from ...fetcher import SandboxFetcher
@@ -154,6 +155,8 @@ def layout_pdf(
     errors.extend(d for d in _local_links(document, project) if d not in errors)
     if errors:
         raise ReportError(errors)
+    if CONTINUED_ROW in html:
+        show_continued_rows(document)
     return Layout(document, warnings, fetcher)
 
 
