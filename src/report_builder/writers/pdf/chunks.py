@@ -66,7 +66,7 @@ MIN_ARTICLES_PER_CHUNK = 4
 ARTICLES_BETWEEN_CUTS = 5
 #: below this many articles the book is cut into four chunks of equal count instead
 SMALL_PUBLICATION = 32
-CHUNK_CACHE_VERSION = "6"
+CHUNK_CACHE_VERSION = "7"
 
 
 @dataclass
@@ -77,6 +77,7 @@ class ChunkResult:
     page_starts: list = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     strings: list = field(default_factory=list)  # per page: the [name, value] of each string-set
+    wide: list[int] = field(default_factory=list)  # its landscape pages (wide tables), by index
     furniture: dict | None = None  # the furniture sample only: see furniture.read_furniture
     numbers: dict | None = None  # the front only: see contents.read_numbers
     fetched: dict[str, str] = field(default_factory=dict)  # project file → sha256, as laid out (not cached)
@@ -314,9 +315,12 @@ def _furnished(publication, project, print_fonts, work, front, results, total, n
     if heads is not None:
         return DrawnFurniture(furniture, sample.pdf, heads, total, strings)
     notes.append(f"pdf: page furniture laid out, not drawn: {why}")
-    return StampedFurniture(
-        work.finish(work.furniture(furniture_html(publication, project, print_fonts.css, strings))).pdf
-    )
+    wide, start = set(), 0
+    for result in [front] + results:
+        wide.update(start + index for index in result.wide)
+        start += result.pages
+    html = furniture_html(publication, project, print_fonts.css, strings, wide=wide)
+    return StampedFurniture(work.finish(work.furniture(html)).pdf)
 
 
 def chunk_parts(publication, jobs: int | None = None) -> list[PrintPart]:
@@ -423,6 +427,7 @@ def _laid_out(root: str, html: str, identifier: str, variant: str | None, fonts_
         page_starts=find_page_starts(layout.document),
         warnings=layout.warnings,
         strings=page_strings(layout.document),
+        wide=[index for index, page in enumerate(layout.document.pages) if page.width > page.height],
         fetched=dict(layout.fetcher.fetched),
     ), layout
 
@@ -502,6 +507,7 @@ def _cached(cache_dir: Path | None, key: str) -> ChunkResult | None:
             anchors=meta["anchors"],
             page_starts=meta["page_starts"],
             strings=meta["strings"],
+            wide=meta["wide"],
             furniture=meta["furniture"],
             numbers=meta["numbers"],
         )
@@ -520,6 +526,7 @@ def _store(cache_dir: Path | None, key: str, result: ChunkResult) -> None:
         "anchors": result.anchors,
         "page_starts": result.page_starts,
         "strings": result.strings,
+        "wide": result.wide,
         "furniture": result.furniture,
         "numbers": result.numbers,
     }

@@ -53,12 +53,13 @@ _COLLAPSIBLE = re.compile(r"[ \t\n\r\f]+")
 # -- in the main process: the documents the workers lay out ---------------------------------------
 
 
-def furniture_html(publication, project, fonts_css: str, pages: list, only: str = "") -> str:
-    """Blank pages in the print page style, each setting the named strings `pages` lists for it."""
+def furniture_html(publication, project, fonts_css: str, pages: list, only: str = "", wide=frozenset()) -> str:
+    """Blank pages in the print page style, each setting the named strings `pages` lists for it;
+    those whose index is in `wide` are landscape pages (the `wide` page of a wide table)."""
     jinja = make_environment(project)
     styles = [("fonts.css", fonts_css)] + _styles(project, "pdf")
     return render_template(
-        jinja, "page_furniture.html", config=publication.config, styles=styles, pages=pages, only=only
+        jinja, "page_furniture.html", config=publication.config, styles=styles, pages=pages, only=only, wide=wide
     )
 
 
@@ -125,7 +126,7 @@ def read_furniture(document, faces) -> dict:
     others = sorted(set(boxes) - set(DRAWN_BOXES))
     if others:
         return {"kind": "layout", "why": f"margin boxes {', '.join(others)}"}
-    found = {"kind": "drawn"}
+    found = {"kind": "drawn", "page": [document.pages[FULL_PAGE].width, document.pages[FULL_PAGE].height]}
     for key, name in (("head", "top-left"), ("foot", "bottom-left")):
         box = boxes.get(name)
         if box is not None and any(kind != "string" for kind, _value in box.style["content"]):
@@ -331,13 +332,20 @@ class DrawnFurniture:
         def line(index, spec, text, part):
             style = TextStyle(spec["font"], spec["size"] * PX, tuple(spec["color"]))
             width = stamps.width(style, text)
-            x = spec["x"] * PX - {"left": 0, "center": width / 2, "right": width}[spec["align"]]
-            y = float(pages[index].MediaBox[3]) - spec["baseline"] * PX
+            dx, dy = larger(index)
+            x = spec["x"] * PX + {"left": 0, "center": (dx - width) / 2, "right": dx - width}[spec["align"]]
+            y = float(pages[index].MediaBox[3]) - spec["baseline"] * PX - (0 if part == "Header" else dy)
             stamps.add(index, style, x, y, text, part)
+
+        def larger(index) -> tuple[float, float]:
+            """How much wider and taller the page is than the sample's (a landscape page: see tablefit.py)."""
+            box = [float(value) for value in pages[index].MediaBox]
+            dx, dy = box[2] - box[0] - furniture["page"][0] * PX, box[3] - box[1] - furniture["page"][1] * PX
+            return (0.0 if abs(dx) < 0.01 else dx), (0.0 if abs(dy) < 0.01 else dy)
 
         for index in range(1, len(pages)):  # the cover has none
             if "head" in shared:
-                stamps.add_form(index, "/RBHead", shared["head"], "Header")
+                stamps.add_form(index, "/RBHead", shared["head"], "Header", (0.0, larger(index)[1]))
             if furniture["running"] is not None and self.heads[index]:
                 line(index, furniture["running"], self.heads[index], "Header")
             if "foot" in shared:
