@@ -21,6 +21,7 @@ from markdown_it.renderer import RendererHTML
 
 from .content import make_parser
 from .errors import ReportError
+from .highlight import render_code, render_inline_code
 from .model import Article, Publication
 from .project import Project, builtin_dir
 from .tablefit import facts_fit, markdown_fit
@@ -90,7 +91,13 @@ class BriefingRenderer(RendererHTML):
             options_ = {k: v for k, (v, _line) in meta["options"].items()}
             chart = render_chart(table, options_, self.context.locale, f"chart-{table.name}{meta.get('suffix', '')}")
             return self.context.render_partial("chart.html", table=table, target=self.target, chart=chart)
-        return super().fence(tokens, idx, options, env)
+        return render_code(tokens[idx].content, tokens[idx].info, self.target)
+
+    def code_block(self, tokens, idx, options, env):
+        return render_code(tokens[idx].content, "", self.target)
+
+    def code_inline(self, tokens, idx, options, env):
+        return render_inline_code(tokens[idx].content, self.target, self.renderAttrs(tokens[idx]))
 
     def paragraph_open(self, tokens, idx, options, env):
         meta = tokens[idx].meta
