@@ -107,12 +107,17 @@ def test_a_ninety_row_table_leaves_at_least_three_rows_on_each_page(book):
 
 
 def test_a_table_caption_is_printed_above_its_header_on_the_page_of_its_first_row(book):
-    for caption, first, in (("Six rows", "A01"), ("Ninety rows", "C01")):
+    for (
+        caption,
+        first,
+    ) in (("Six rows", "A01"), ("Ninety rows", "C01")):
         page = words(book.pdf)[first_page_with(book.pdf, first) - 1]["words"]
         texts = [word[4] for word in page]
         header_y = next(word[1] for word in page if word[4] in ("Measure", "Row"))
         caption_y = [
-            word[1] for index, word in enumerate(page) if texts[index : index + 2] == caption.split() and word[1] > 62  # below the running head
+            word[1]
+            for index, word in enumerate(page)
+            if texts[index : index + 2] == caption.split() and word[1] > 62  # below the running head
         ]
         assert caption_y and caption_y[-1] < header_y, caption
 
@@ -135,10 +140,90 @@ def test_a_continued_fact_table_says_so_on_its_later_pages_only(book):
 # -- wide tables ---------------------------------------------------------------------------------
 
 WIDE = {
-    "12-column Markdown table": (["Region"] + [f"{m} M" for m in "January February March April May June July August September October November".split()], "M"),
-    "12-column fact table": (["Region"] + [f"{m} total" for m in "January February March April May June July August September October November".split()], "T"),
-    "14-column Markdown table": (["Region"] + [f"{m} W" for m in "January February March April May June July August September October November December Thirteenth".split()], "W"),
-    "14-column fact table": (["Region"] + [f"{m} total" for m in "January February March April May June July August September October November December Thirteenth".split()], "F"),
+    "12-column Markdown table": (
+        ["Region"]
+        + [
+            f"{m} M"
+            for m in [
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+            ]
+        ],
+        "M",
+    ),
+    "12-column fact table": (
+        ["Region"]
+        + [
+            f"{m} total"
+            for m in [
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+            ]
+        ],
+        "T",
+    ),
+    "14-column Markdown table": (
+        ["Region"]
+        + [
+            f"{m} W"
+            for m in [
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+                "December",
+                "Thirteenth",
+            ]
+        ],
+        "W",
+    ),
+    "14-column fact table": (
+        ["Region"]
+        + [
+            f"{m} total"
+            for m in [
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+                "December",
+                "Thirteenth",
+            ]
+        ],
+        "F",
+    ),
 }
 
 
@@ -250,7 +335,15 @@ def test_a_table_of_more_than_eight_body_rows_is_not_kept_whole():
 # -- code ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("tail", ["TAILPY1", "TAILPY2", "TAILPLAIN", "aVeryLongTokenWithoutAnySpacesInsideItThatMustBreakSomewhereBeforeTheEdgeOfThePaperTAILTOKEN"])
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "TAILPY1",
+        "TAILPY2",
+        "TAILPLAIN",
+        "aVeryLongTokenWithoutAnySpacesInsideItThatMustBreakSomewhereBeforeTheEdgeOfThePaperTAILTOKEN",
+    ],
+)
 def test_the_last_characters_of_each_long_code_line_are_printed(book, tail):
     code = first_page_with(book.pdf, "def")
     assert tail in page_words(book.pdf)[code - 1]
@@ -340,9 +433,5 @@ def test_code_is_escaped_whether_highlighted_or_not():
 
 def test_the_print_fonts_embedded_for_code_are_a_subset_of_jetbrains_mono(book):
     pdf = pikepdf.open(book.pdf)
-    names = {
-        str(font.get("/BaseFont"))
-        for page in pdf.pages
-        for font in (page.Resources.get("/Font") or {}).values()
-    }
+    names = {str(font.get("/BaseFont")) for page in pdf.pages for font in (page.Resources.get("/Font") or {}).values()}
     assert any(name.endswith("JetBrainsMono-Regular") or "JetBrains" in name for name in names), names

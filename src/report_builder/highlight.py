@@ -46,9 +46,10 @@ def render_code(code: str, info: str, target: str) -> str:
     separator = "" if target == "pdf" else "\n"
     indents = [_indent(line) for line in _lines(code)] if target == "pdf" else [0] * len(lines)
     body = separator.join(f'<span class="line"{_hang(indent)}>{line}</span>' for line, indent in zip(lines, indents))
-    known = lexer is not None and lexer.name != "Text only"
+    name = lexer.name if lexer is not None and lexer.name != "Text only" else ""
+    known = bool(name)
     classes = f' class="language-{escapeHtml(language)}"' if language else ""
-    label = f' data-language="{escapeHtml(lexer.name)}"' if known else ""
+    label = f' data-language="{escapeHtml(name)}"' if known else ""
     return f'<pre class="code{" highlight" if known else ""}"{label}><code{classes}>{body}</code></pre>\n'
 
 

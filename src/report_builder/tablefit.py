@@ -149,7 +149,11 @@ def _font(weight: int):
 
     from .fonts import FONT_FILES, font_paths
 
-    path = next(p for (family, _pkg, _name, style), p in zip(FONT_FILES, font_paths()) if family == "Noto Sans" and style == "normal")
+    path = next(
+        p
+        for (family, _pkg, _name, style), p in zip(FONT_FILES, font_paths())
+        if family == "Noto Sans" and style == "normal"
+    )
     font = uharfbuzz.Font(uharfbuzz.Face(path.read_bytes()))
     font.set_variations({"wght": weight, "wdth": 100})
     return font
@@ -179,7 +183,9 @@ def markdown_table_cells(tokens, start: int) -> tuple[list[str], list[list[Cell]
 
 def _inline_text(token) -> str:
     """The text an inline token prints (a link's printed address breaks anywhere, so it is left out)."""
-    return "".join(child.content for child in token.children or () if child.type in ("text", "code_inline", "myst_role"))
+    return "".join(
+        child.content for child in token.children or () if child.type in ("text", "code_inline", "myst_role")
+    )
 
 
 def facts_table_cells(table) -> tuple[list[str], list[list[Cell]]]:

@@ -55,6 +55,7 @@ from .furniture import (
     sample_html,
 )
 from .layout import layout_pdf
+from .tables import landscape_pages
 
 #: articles per chunk at most and at least (but the last) in a large publication; more chunks
 #: balance better and cache finer, fewer cost less: each chunk is rendered, laid out and merged on
@@ -315,7 +316,8 @@ def _furnished(publication, project, print_fonts, work, front, results, total, n
     if heads is not None:
         return DrawnFurniture(furniture, sample.pdf, heads, total, strings)
     notes.append(f"pdf: page furniture laid out, not drawn: {why}")
-    wide, start = set(), 0
+    wide: set[int] = set()
+    start = 0
     for result in [front] + results:
         wide.update(start + index for index in result.wide)
         start += result.pages
@@ -427,7 +429,7 @@ def _laid_out(root: str, html: str, identifier: str, variant: str | None, fonts_
         page_starts=find_page_starts(layout.document),
         warnings=layout.warnings,
         strings=page_strings(layout.document),
-        wide=[index for index, page in enumerate(layout.document.pages) if page.width > page.height],
+        wide=landscape_pages(layout.document),
         fetched=dict(layout.fetcher.fetched),
     ), layout
 

@@ -126,7 +126,7 @@ def read_furniture(document, faces) -> dict:
     others = sorted(set(boxes) - set(DRAWN_BOXES))
     if others:
         return {"kind": "layout", "why": f"margin boxes {', '.join(others)}"}
-    found = {"kind": "drawn", "page": [document.pages[FULL_PAGE].width, document.pages[FULL_PAGE].height]}
+    found: dict = {"kind": "drawn", "page": [document.pages[FULL_PAGE].width, document.pages[FULL_PAGE].height]}
     for key, name in (("head", "top-left"), ("foot", "bottom-left")):
         box = boxes.get(name)
         if box is not None and any(kind != "string" for kind, _value in box.style["content"]):

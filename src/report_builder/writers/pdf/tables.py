@@ -6,6 +6,11 @@ from __future__ import annotations
 CONTINUED_ROW = "table-continued-row"
 
 
+def landscape_pages(document) -> list[int]:
+    """The indexes of the pages laid out on their side (the `wide` page of a wide table, tablefit.py)."""
+    return [index for index, page in enumerate(document.pages) if page.width > page.height]
+
+
 def show_continued_rows(document) -> None:
     """Show the "(continued)" row of each table's repeated header on the pages after its first.
 
