@@ -202,6 +202,8 @@ def _package_versions() -> tuple:
         "jinja2",
         "fontpkg-noto-serif",
         "fontpkg-noto-sans",
+        "fontpkg-jetbrains-mono",
+        "pygments",  # how code is highlighted
     ):
         try:
             found.append((package, version(package)))
