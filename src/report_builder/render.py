@@ -80,7 +80,7 @@ class BriefingRenderer(RendererHTML):
 
             suffix = meta.get("suffix", "")
             table = table_view(self.context.publication.tables[meta["table"]], *meta.get("view", ()))
-            fit = facts_fit(table, self.context.page_size).classes if self.target == "pdf" else ""
+            fit = facts_fit(table, self.context.page_size, tokens[idx]).classes if self.target == "pdf" else ""
             return self.context.render_partial(
                 "facts_table.html", table=table, target=self.target, suffix=suffix, print_fit=fit
             )

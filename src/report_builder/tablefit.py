@@ -203,13 +203,23 @@ def facts_table_cells(table) -> tuple[list[str], list[list[Cell]]]:
 
 
 def markdown_fit(tokens, start: int, page_size: str) -> TableFit:
-    header, rows = markdown_table_cells(tokens, start)
-    return fit_table(header, rows, page_size)
+    """How the Markdown table opened by tokens[start] is set (worked out once per build, on its token)."""
+    return _on_token(tokens[start], page_size, lambda: fit_table(*markdown_table_cells(tokens, start), page_size))
 
 
-def facts_fit(table, page_size: str) -> TableFit:
-    header, rows = facts_table_cells(table)
-    return fit_table(header, rows, page_size)
+def facts_fit(table, page_size: str, token=None) -> TableFit:
+    """How a fact table (a `table_view`) is set; remembered on the `{facts}` token when given."""
+    compute = lambda: fit_table(*facts_table_cells(table), page_size)  # noqa: E731
+    return compute() if token is None else _on_token(token, page_size, compute)
+
+
+def _on_token(token, page_size: str, compute) -> TableFit:
+    """The fit remembered on the table's token: the build renders the print HTML and reports the
+    warnings from the same tokens."""
+    key = f"print_fit_{page_size}"
+    if key not in token.meta:
+        token.meta[key] = compute()
+    return token.meta[key]
 
 
 def table_warnings(publication) -> list[Diagnostic]:
@@ -223,7 +233,8 @@ def table_warnings(publication) -> list[Diagnostic]:
             if token.type == "table_open":
                 fit = markdown_fit(article.tokens, index, page_size)
             elif token.type == "fence" and (token.meta or {}).get("directive") == "facts" and "view" in token.meta:
-                fit = facts_fit(table_view(publication.tables[token.meta["table"]], *token.meta["view"]), page_size)
+                view = table_view(publication.tables[token.meta["table"]], *token.meta["view"])
+                fit = facts_fit(view, page_size, token)
             else:
                 continue
             if fit.overflow:
