@@ -435,3 +435,24 @@ def test_the_print_fonts_embedded_for_code_are_a_subset_of_jetbrains_mono(book):
     pdf = pikepdf.open(book.pdf)
     names = {str(font.get("/BaseFont")) for page in pdf.pages for font in (page.Resources.get("/Font") or {}).values()}
     assert any(name.endswith("JetBrainsMono-Regular") or "JetBrains" in name for name in names), names
+
+
+def test_landscape_pages_are_furnished_as_a_single_layout_when_the_furniture_is_laid_out(tmp_path):
+    pdfs = []
+    for jobs in (1, 3):
+        root = copy_project(NAME, tmp_path / f"j{jobs}")
+        # a box the drawing cannot reproduce: the chunks' furniture is laid out on blank pages
+        with open(root / "styles" / "custom-pdf.css", "a", encoding="utf-8") as css:
+            css.write('@page { @top-center { content: "DRAFT"; } } @page cover { @top-center { content: none; } }\n')
+        result = build_in_one_process(root, formats=["pdf"], jobs=jobs)
+        pdfs.append(result.outputs["pdf"])
+    assert any("laid out, not drawn" in note for note in result.notes), result.notes
+    single, chunked = (words(pdf) for pdf in pdfs)
+    landscape = [index for index, page in enumerate(single) if page["width"] > page["height"]]
+    assert len(landscape) == 2 and [chunked[i]["width"] > chunked[i]["height"] for i in landscape] == [True, True]
+    for index in landscape:
+        furniture = [
+            [(round(w[0], 1), round(w[1], 1), w[4]) for w in page["words"] if w[1] < 70 or w[1] > page["height"] - 70]
+            for page in (chunked[index], single[index])
+        ]
+        assert furniture[0] == furniture[1] and "DRAFT" in [w[2] for w in furniture[1]]
