@@ -456,3 +456,14 @@ def test_landscape_pages_are_furnished_as_a_single_layout_when_the_furniture_is_
             for page in (chunked[index], single[index])
         ]
         assert furniture[0] == furniture[1] and "DRAFT" in [w[2] for w in furniture[1]]
+
+
+def test_the_tables_and_code_pass_the_pdf_ua_rules(tmp_path):
+    import page
+
+    root = copy_project(NAME, tmp_path / "p")
+    with open(root / "report.yaml", "a", encoding="utf-8") as config:
+        config.write("pdf:\n  variant: pdf/ua-1\n")
+    pdf = build(root, formats=["pdf"]).outputs["pdf"]
+    report = page.validate_pdf(str(pdf), profile="ua1")
+    assert [failure.rule_id for failure in report.failures] == []
