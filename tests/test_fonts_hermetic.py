@@ -26,7 +26,14 @@ SCRIPT_WARNINGS = [
     for col, char in [(8, "م"), (9, "ر"), (10, "ح"), (11, "ب"), (12, "ا"), (22, "ש"), (23, "ל"), (24, "ו")]
 ] + ["content/a.md:5:25: warning: … and 4 more characters no font covers in this file"]  # ם, 你, 好, 🚢
 #: the fonts a PDF of SCRIPTS embeds: the declared families only (no DejaVu, Droid, Liberation, Noto Sans Mono)
-SCRIPT_FONTS = {"Noto-Sans", "Noto-Sans-Bold", "Noto-Sans-Ultra-Bold", "Noto-Serif", "Noto-Serif-Italic"}
+SCRIPT_FONTS = {
+    "Noto-Sans",
+    "Noto-Sans-Bold",
+    "Noto-Sans-Ultra-Bold",
+    "Noto-Serif",
+    "Noto-Serif-Italic",
+    "JetBrains-Mono",
+}  # the code font
 #: where fontconfig finds the machine's fonts and their caches
 SYSTEM_FONT_PLACES = ("/usr/share/fonts", "/usr/local/share/fonts", "/etc/fonts", "/var/cache/fontconfig")
 

@@ -25,6 +25,7 @@ from .output import STATE_DIR, Commit, build_lock, output_dir, remove_stale_temp
 from .processes import start_forked, stop_forked
 from .project import Project, load_project
 from .stamps import State, refuse_changed_inputs
+from .tablefit import table_warnings
 from .writers import FORMATS, WRITERS, Job, PrintEdition, Writer
 from .writers.print_layout import PrintSettings, lay_out_print, print_workers
 
@@ -186,6 +187,7 @@ def _write_outputs(publication, project, formats, settings: PrintSettings, worke
         with readlog.reading_for(writer.name for writer in printed):
             if any(writer.name == "pdf" for writer in printed):
                 warnings += font_warnings(publication, project, printed_sources(publication, project), settings.fonts)
+                warnings += table_warnings(publication)
             edition, prepared = _print_edition(publication, project, printed, settings, workers, say)
         for writer in writers:
             if writer.name in _STEPS:
@@ -354,6 +356,7 @@ def check_presentation(directory: str | Path, publication) -> list[Diagnostic]:
     warnings.extend(label_warnings(publication.config))
     if "pdf" in publication.config.formats:
         warnings.extend(font_warnings(publication, project, printed_sources(publication, project), fonts_dir))
+        warnings.extend(table_warnings(publication))
     if errors.diagnostics:
         raise ReportError(errors.diagnostics + warnings)  # the warnings are news too
     return warnings

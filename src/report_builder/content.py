@@ -625,6 +625,7 @@ class _Walker:
                     self._too_many_footnotes(tokens, index)
             elif token.type == "table_open":
                 self._check_table_rows(token)
+                token.meta["line"] = self.line_of(token)  # where a table too wide for print is reported
         self._check_undefined_footnotes(tokens)
         self._check_footnote_definitions()
 

@@ -41,6 +41,8 @@ FONT_FILES = (
     ("Noto Serif", "fontpkg_noto_serif", "NotoSerif-Italic[wdth,wght].ttf", "italic"),
     ("Noto Sans", "fontpkg_noto_sans", "NotoSans[wdth,wght].ttf", "normal"),
     ("Noto Sans", "fontpkg_noto_sans", "NotoSans-Italic[wdth,wght].ttf", "italic"),
+    ("JetBrains Mono", "fontpkg_jetbrains_mono", "JetBrainsMono[wght].ttf", "normal"),  # code
+    ("JetBrains Mono", "fontpkg_jetbrains_mono", "JetBrainsMono-Italic[wght].ttf", "italic"),
 )
 #: fonts for scripts Noto Serif and Noto Sans lack, declared for a publication whose language is
 #: written in that script, by primary language subtag: (family, package, ((file, weight), …)).
@@ -234,13 +236,13 @@ def _digest(source: Path) -> str:
 GENERIC_FAMILIES = {
     "serif": "Noto Serif",
     "sans-serif": "Noto Sans",
-    "monospace": "Noto Sans",
+    "monospace": "JetBrains Mono",
     "cursive": "Noto Serif",
     "fantasy": "Noto Serif",
     "system-ui": "Noto Sans",
     "ui-serif": "Noto Serif",
     "ui-sans-serif": "Noto Sans",
-    "ui-monospace": "Noto Sans",
+    "ui-monospace": "JetBrains Mono",
     "ui-rounded": "Noto Sans",
     "math": "Noto Serif",
     "emoji": "Noto Sans",

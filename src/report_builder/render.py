@@ -23,9 +23,11 @@ from markdown_it.renderer import RendererHTML
 from . import readlog
 from .content import make_parser
 from .errors import Diagnostic, ReportError
+from .highlight import render_code, render_inline_code
 from .labels import N_, text
 from .model import Article, Publication
 from .project import Project, builtin_dir
+from .tablefit import facts_fit, markdown_fit
 from .templating import css_string, make_environment, render_template, style_text, within_limits  # noqa: F401
 
 #: what the renderer itself writes, in English; translated through the catalogues (labels.py)
@@ -115,7 +117,10 @@ class BriefingRenderer(RendererHTML):
 
             suffix = meta.get("suffix", "")
             table = table_view(self.context.publication.tables[meta["table"]], *meta.get("view", ()))
-            return self.context.render_partial("facts_table.html", table=table, target=self.target, suffix=suffix)
+            fit = facts_fit(table, self.context.page_size, tokens[idx]).classes if self.target == "pdf" else ""
+            return self.context.render_partial(
+                "facts_table.html", table=table, target=self.target, suffix=suffix, print_fit=fit
+            )
         if directive == "chart":
             from .charts import ChartFailed, render_chart
 
@@ -131,7 +136,13 @@ class BriefingRenderer(RendererHTML):
             return self.context.render_partial(
                 "chart.html", table=table, target=self.target, chart=chart, chart_type=options_.get("type", "bar")
             )
-        return super().fence(tokens, idx, options, env)
+        return render_code(tokens[idx].content, tokens[idx].info, self.target)
+
+    def code_block(self, tokens, idx, options, env):
+        return render_code(tokens[idx].content, "", self.target)
+
+    def code_inline(self, tokens, idx, options, env):
+        return render_inline_code(tokens[idx].content, self.target, self.renderAttrs(tokens[idx]))
 
     def paragraph_open(self, tokens, idx, options, env):
         meta = tokens[idx].meta
@@ -197,7 +208,10 @@ class BriefingRenderer(RendererHTML):
                 titles.append(self.renderInlineAsText(token.children or [], options, env))
         env["table_titles"] = titles
         band = column_band(len(titles))
-        return f'<div class="table-wrap columns-{band}">\n' + self.renderToken(tokens, idx, options, env)
+        fit = markdown_fit(tokens, idx, self.context.page_size).classes if self.target == "pdf" else ""
+        return f'<div class="table-wrap columns-{band}{" " + fit if fit else ""}">\n' + self.renderToken(
+            tokens, idx, options, env
+        )
 
     def table_close(self, tokens, idx, options, env):
         env.pop("table_titles", None)
@@ -250,6 +264,10 @@ class RenderContext:
     @property
     def locale(self) -> str:
         return self.publication.config.babel_locale
+
+    @property
+    def page_size(self) -> str:
+        return self.publication.config.pdf.page_size
 
     def render_partial(self, name, **values):
         return render_template(self.jinja, name, publication=self.publication, **values)

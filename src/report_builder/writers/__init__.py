@@ -54,6 +54,8 @@ class Writer:
 #: what every output is made with: the content loaders, the templates, the HTML sanitiser, image sizes
 _CONTENT = (
     "markdown-it-py",
+    "pygments",  # how code is highlighted
+    "vl-convert-python",  # how charts are drawn
     "mdit-py-plugins",
     "jinja2",
     "markupsafe",
@@ -67,7 +69,7 @@ _CONTENT = (
 _PRINT = (
     *_CONTENT,
     *("weasyprint", "pydyf", "tinycss2", "cssselect2", "fonttools", "pikepdf", "uharfbuzz"),
-    *("fontpkg-noto-serif", "fontpkg-noto-sans"),
+    *("fontpkg-noto-serif", "fontpkg-noto-sans", "fontpkg-jetbrains-mono", "fontpkg-ibm-plex-sans-arabic"),
 )
 
 

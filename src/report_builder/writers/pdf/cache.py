@@ -18,7 +18,7 @@ from .furniture import DrawnLook, Fit, Furniture, LaidOut, Part, TextLine
 from .workers import ChunkResult
 
 #: the format of the cached files: a change of what is stored changes it, and every key with it
-CHUNK_CACHE_VERSION = "7"
+CHUNK_CACHE_VERSION = "8"
 
 
 def cache_key(html: str, variant: str | None = None, images: str = "") -> str:
@@ -55,6 +55,7 @@ def load_cached(cache_dir: Path | None, key: str) -> ChunkResult | None:
             anchors={str(name): int(page) for name, page in meta["anchors"].items()},
             page_starts=meta["page_starts"],
             strings=meta["strings"],
+            wide=meta["wide"],
             furniture=_furniture(meta["furniture"]),
             numbers=_numbers(meta["numbers"]),
         )
@@ -74,6 +75,7 @@ def store_cached(cache_dir: Path | None, key: str, result: ChunkResult) -> None:
         "anchors": result.anchors,
         "page_starts": result.page_starts,
         "strings": result.strings,
+        "wide": result.wide,
         "furniture": _tagged(result.furniture),
         "numbers": _tagged(result.numbers),
     }

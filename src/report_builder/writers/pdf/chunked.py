@@ -188,9 +188,13 @@ def _furnished(publication, project, print_fonts, work, front, results, total, n
     if heads is not None and isinstance(furniture, DrawnLook):
         return DrawnFurniture(furniture, sample.pdf, heads, total, strings)
     notes.append(f"pdf: page furniture laid out, not drawn: {why}")
-    return StampedFurniture(
-        work.finish(work.furniture(furniture_html(publication, project, print_fonts.css, strings))).pdf
-    )
+    wide: set[int] = set()
+    start = 0
+    for result in [front, *results]:
+        wide.update(start + index for index in result.wide)
+        start += result.pages
+    html = furniture_html(publication, project, print_fonts.css, strings, wide=wide)
+    return StampedFurniture(work.finish(work.furniture(html)).pdf)
 
 
 @dataclass

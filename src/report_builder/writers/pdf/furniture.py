@@ -40,12 +40,13 @@ _COLLAPSIBLE = re.compile(r"[ \t\n\r\f]+")
 # -- in the main process: the documents the workers lay out ---------------------------------------
 
 
-def furniture_html(publication, project, fonts_css: str, pages: list, only: str = "") -> str:
-    """Blank pages in the print page style, each setting the named strings `pages` lists for it."""
+def furniture_html(publication, project, fonts_css: str, pages: list, only: str = "", wide=frozenset()) -> str:
+    """Blank pages in the print page style, each setting the named strings `pages` lists for it;
+    those whose index is in `wide` are landscape pages (the `wide` page of a wide table)."""
     jinja = make_environment(project)
     styles = [("fonts.css", fonts_css)] + _styles(project, "pdf")
     return render_template(
-        jinja, "page_furniture.html", config=publication.config, styles=styles, pages=pages, only=only
+        jinja, "page_furniture.html", config=publication.config, styles=styles, pages=pages, only=only, wide=wide
     )
 
 
@@ -130,6 +131,7 @@ class DrawnLook:
     foot: int | None  # likewise the bottom-left box
     running: TextLine | None  # the running head (top-right)
     footer: TextLine | None  # the page numbers (bottom-right)
+    page: tuple[float, float] = (0.0, 0.0)  # the sample page's width and height, CSS px
 
 
 Furniture = DrawnLook | LaidOut
@@ -196,6 +198,7 @@ def read_furniture(document, faces) -> Furniture:
         foot=None if constant["bottom-left"] is None else FOOT_PAGE,
         running=running,
         footer=lines["bottom-right"],
+        page=(document.pages[FULL_PAGE].width, document.pages[FULL_PAGE].height),
     )
 
 
@@ -368,13 +371,21 @@ class DrawnFurniture:
         def line(index: int, spec: TextLine, text: str, part: str) -> None:
             style = TextStyle(spec.font, spec.size * PX, spec.color)
             width = stamps.width(style, text)
-            x = spec.x * PX - {"left": 0, "center": width / 2, "right": width}[spec.align]
-            y = float(pages[index].MediaBox[3]) - spec.baseline * PX
+            dx, dy = larger(index)
+            x = spec.x * PX + {"left": 0, "center": (dx - width) / 2, "right": dx - width}[spec.align]
+            y = float(pages[index].MediaBox[3]) - spec.baseline * PX - (0 if part == "Header" else dy)
             stamps.add(index, style, x, y, text, part)
+
+        def larger(index: int) -> tuple[float, float]:
+            """How much wider and taller the page is than the sample's (a landscape page: see tablefit.py)."""
+            box = [float(value) for value in pages[index].MediaBox]
+            dx = box[2] - box[0] - furniture.page[0] * PX
+            dy = box[3] - box[1] - furniture.page[1] * PX
+            return (0.0 if abs(dx) < 0.01 else dx), (0.0 if abs(dy) < 0.01 else dy)
 
         for index in range(1, len(pages)):  # the cover has none
             if "head" in shared:
-                stamps.add_form(index, "/RBHead", shared["head"], "Header")
+                stamps.add_form(index, "/RBHead", shared["head"], "Header", (0.0, larger(index)[1]))
             if furniture.running is not None and self.heads[index]:
                 line(index, furniture.running, self.heads[index], "Header")
             if "foot" in shared:

@@ -13,6 +13,7 @@ from ...deadline import time_limit
 from ...errors import Diagnostic, ReportError
 from ...project import Project
 from . import weasy
+from .tables import CONTINUED_ROW
 
 if TYPE_CHECKING:  # importing the fetcher imports WeasyPrint, which a parallel build leaves to its workers
     from ...fetcher import SandboxFetcher
@@ -137,6 +138,8 @@ def layout_pdf(
     errors.extend(d for d in _local_links(document, project) if d not in errors)
     if errors:
         raise ReportError(errors)
+    if CONTINUED_ROW in html and weasy.internals_supported():
+        weasy.show_continued_rows(document)  # "(continued)" on the pages after a table's first
     note = weasy.unsupported_note()
     return Layout(document, warnings, fetcher, [note] if note else [])
 

@@ -48,6 +48,7 @@ class _Form:
     name: str  # its name in the page's /XObject resources
     form: object  # a pikepdf form XObject of the same PDF, drawn over the whole page
     part: str
+    offset: tuple[float, float] = (0.0, 0.0)  # where its origin is drawn, in points
 
 
 class ShapedFont:
@@ -124,9 +125,9 @@ class TextStamps:
         glyphs = self.font(style.font).shape(text, style.features)
         self.fills.setdefault(page, {})[mcid] = _Line(style, x, y, glyphs, "")
 
-    def add_form(self, page: int, name: str, form, part: str) -> None:
-        """Draw the form XObject `form` (of the same PDF) over page `page`."""
-        self.lines.setdefault(page, []).append(_Form(name, form, part))
+    def add_form(self, page: int, name: str, form, part: str, offset: tuple[float, float] = (0.0, 0.0)) -> None:
+        """Draw the form XObject `form` (of the same PDF) over page `page`, moved by `offset` (points)."""
+        self.lines.setdefault(page, []).append(_Form(name, form, part, offset))
 
     def apply(self, pdf, pages) -> None:
         """Draw everything onto `pages` (the PDF's pages in order)."""
@@ -161,7 +162,10 @@ class TextStamps:
                     drawn.append(b"EMC\n" if part else b"")
                     drawn.append(b"/Artifact <</Type /Pagination /Subtype /%s>> BDC\n" % item.part.encode("ascii"))
                     part = item.part
-                if isinstance(item, _Form):
+                if isinstance(item, _Form) and item.offset != (0.0, 0.0):
+                    move = b"1 0 0 1 %.3f %.3f cm " % item.offset
+                    drawn.append(b"q %s%s Do Q\n" % (move, item.name.encode("ascii")))
+                elif isinstance(item, _Form):
                     drawn.append(b"q %s Do Q\n" % item.name.encode("ascii"))
                 else:
                     drawn.append(_draw(item, names[item.style.font], self.fonts[item.style.font]))

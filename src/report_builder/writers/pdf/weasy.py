@@ -555,3 +555,48 @@ class _LayoutWalker:
         """The first content of a page: note where it is, before its own words are counted."""
         if self.start is None and anchors:
             self.start = [[ident, self.words.get(ident, 0)] for ident, _element in reversed(anchors)]
+
+
+# -- tables: the landscape pages of wide tables, the rows that say a table continues --------
+
+#: the class of the header row a continued table shows (tables.CONTINUED_ROW)
+_CONTINUED_ROW = "table-continued-row"
+
+
+def landscape_pages(document) -> list[int]:
+    """The indexes of the pages laid out on their side (the `wide` page of a wide table, tablefit.py)."""
+    return [index for index, page in enumerate(document.pages) if page.width > page.height]
+
+
+def show_continued_rows(document) -> None:
+    """Show the "(continued)" row of each table's repeated header on the pages after its first.
+
+    The row is laid out (hidden) on every page the table spans, so showing it moves nothing: the
+    pages stay as laid out, in a chunked layout and a single one alike."""
+    seen: set[int] = set()
+    for page in document.pages:
+        for table, row in _continued_rows(_page_box(page), None):
+            if table in seen:
+                _show(row)
+            seen.add(table)
+
+
+def _continued_rows(box, table):
+    """(the table's element id, the row) of each continued row on a page, in document order."""
+    for child in getattr(box, "children", ()):
+        if type(child).__name__ == "LineBox":  # no table inside a line: its text is not walked
+            continue
+        if child.element_tag == "table" and type(child).__name__ == "TableBox":
+            yield from _continued_rows(child, id(child.element))
+        elif child.element_tag == "tr" and _CONTINUED_ROW in (child.element.get("class") or "").split():
+            yield table, child
+        else:
+            yield from _continued_rows(child, table)
+
+
+def _show(box) -> None:
+    style = box.style.copy()
+    style["visibility"] = "visible"
+    box.style = style
+    for child in getattr(box, "children", ()):
+        _show(child)

@@ -38,6 +38,7 @@ class ChunkResult:
     page_starts: list[list[list]] = field(default_factory=list)  # see pagelist.py
     warnings: list[Diagnostic] = field(default_factory=list)
     strings: list[list[list[str]]] = field(default_factory=list)  # per page: the [name, value] of each string-set
+    wide: list[int] = field(default_factory=list)  # its landscape pages (wide tables), by index
     furniture: Furniture | None = None  # the furniture sample only: see furniture.read_furniture
     numbers: ContentsNumbers | None = None  # the front only: see contents.read_numbers
     fetched: dict[str, str] = field(default_factory=dict)  # project file → sha256, as laid out (not cached)
@@ -128,6 +129,7 @@ def _laid_out(
         page_starts=layout.page_starts,
         warnings=layout.warnings,
         strings=page_strings(layout.document),
+        wide=weasy.landscape_pages(layout.document),
         fetched=layout.fetched,
     ), layout
 
