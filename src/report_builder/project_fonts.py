@@ -228,11 +228,10 @@ def font_face_rules(fonts: list[EmbeddedFont], href=None) -> str:
 
 def fonts_directory(project) -> Path:
     """The fonts cache (see fonts.py), where the fonts of a script are made once per machine."""
-    from .build import output_dir
     from .fonts import fonts_cache
-    from .stamps import STATE_DIR
+    from .output import STATE_DIR, output_dir
 
-    return fonts_cache(fallback=output_dir(project, None) / STATE_DIR / "fonts")
+    return fonts_cache(fallback=output_dir(project.root, None) / STATE_DIR / "fonts")
 
 
 def embed_in_html(html: str, publication, project) -> str:
