@@ -170,7 +170,8 @@ def inject_reload_script(page: bytes, version: int) -> bytes:
     return page + script if cut < 0 else page[:cut] + script + page[cut:]
 
 
-#: the preview's side in the browser: reload on a new version (scroll position kept), the
+#: the preview's side in the browser: on a new version, the changed parts of the page replaced in
+#: place (or, when its head or shape changed, the page reloaded at the same scroll position), the
 #: error overlay, and the PDF/EPUB links with their build status
 CLIENT_SCRIPT = r"""
 (function () {
@@ -221,17 +222,52 @@ CLIENT_SCRIPT = r"""
     document.body.appendChild(overlay);
   }
   if (document.body) attach(); else document.addEventListener("DOMContentLoaded", attach);
+  function reload() {
+    sessionStorage.setItem(key, String(window.scrollY));
+    events.close();
+    location.reload();
+  }
+  function serving(node) { return node.id && node.id.indexOf("report-builder-serve") === 0; }
+  function elements(parent) {
+    return Array.prototype.filter.call(parent.children, function (node) {
+      return node.tagName !== "SCRIPT" && !serving(node);
+    });
+  }
+  // Put the new page's changed parts in place of the old ones, down to the articles; false when
+  // the two differ in shape (the page is then reloaded).
+  function morph(old, fresh, depth) {
+    if (old.tagName !== fresh.tagName) return false;
+    if (old.isEqualNode(fresh)) return true;
+    var olds = elements(old), news = elements(fresh);
+    if (depth === 0 || olds.length !== news.length || olds.length === 0) {
+      old.replaceWith(document.importNode(fresh, true));
+      return true;
+    }
+    for (var i = 0; i < olds.length; i++) if (!morph(olds[i], news[i], depth - 1)) return false;
+    return true;
+  }
+  function update(status) {
+    fetch(location.href, {cache: "no-store"}).then(function (response) { return response.text(); })
+      .then(function (text) {
+        var fresh = new DOMParser().parseFromString(text, "text/html");
+        var sameHead = fresh.head.innerHTML === document.head.innerHTML;
+        var olds = elements(document.body), news = elements(fresh.body);
+        if (!sameHead || olds.length !== news.length) return reload();
+        for (var i = 0; i < olds.length; i++) if (!morph(olds[i], news[i], 3)) return reload();
+        settings.version = status.version;
+        shown(status);
+      }).catch(reload);
+  }
+  function shown(status) {
+    show(status);
+    window.__reportBuilderStatus = status;
+    window.__reportBuilderShown = {version: settings.version, at: Date.now()};
+  }
   var events = new EventSource(settings.events);
   events.onmessage = function (message) {
     var status = JSON.parse(message.data);
-    if (status.version !== settings.version && status.errors.length === 0) {
-      sessionStorage.setItem(key, String(window.scrollY));
-      events.close();
-      location.reload();
-      return;
-    }
-    show(status);
-    window.__reportBuilderStatus = status;
+    if (status.version !== settings.version && status.errors.length === 0) update(status);
+    else shown(status);
   };
 })();
 """
@@ -392,7 +428,7 @@ class Preview:
             self.warn(line)
         failed = child.process.returncode != 0
         if not failed:
-            self.say(f"{', '.join(child.formats)}: up to date")
+            self.say(f"{', '.join(child.formats)}: built behind the page")
         self.hub.publish(
             background=dict.fromkeys(child.formats, "failed" if failed else "ready"),
             errors=[line for line in lines if ": error: " in line] if failed else [],
@@ -444,8 +480,7 @@ def serve(
             if not started:  # the watcher listens from here on: no save is missed
                 started = True
                 preview.rebuild([], time.time())
-                say(f"serving http://{shown_host}:{bound_port}/ (Ctrl-C to stop)")
-                sys.stdout.flush()
+                print(f"serving http://{shown_host}:{bound_port}/ (Ctrl-C to stop)", flush=True)  # even with -q
                 continue
             if changes:
                 names = sorted({preview.project.display(Path(p)) for _c, p in changes})
