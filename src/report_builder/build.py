@@ -574,9 +574,8 @@ def inputs_of(publication, project: Project, fmt: str) -> Inputs:
         for name in (*STYLESHEETS[target], "custom.css", f"custom-{target}.css"):
             inputs.listings[f"styles/{name}"] = list_files(root, f"styles/{name}")
     styles = {path for target in style_targets for path in style_files(project, target)}
-    if fmt in ("pdf", "epub"):
-        for font in font_paths():
-            inputs.outside[f"font {font.name}"] = str(font)
+    for font in font_paths():  # the web edition embeds them too (writers/html.py)
+        inputs.outside[f"font {font.name}"] = str(font)
     for path in styles:
         _add_file(inputs, project, path, "built-in style")
     if fmt == "epub" and config.epub.cover:

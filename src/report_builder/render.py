@@ -26,6 +26,8 @@ from .project import Project, builtin_dir
 from .templating import css_string, make_environment, render_template, style_text, template_files, within_limits  # noqa: F401
 
 TARGETS = ("pdf", "epub", "html")
+#: generated text in the rendered body (English defaults; see the templates' _() for the rest)
+LABELS = {"note": "Note {number}"}
 
 
 @dataclass
@@ -58,7 +60,31 @@ class BriefingRenderer(RendererHTML):
                 f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{ref_id}" '
                 f'href="#{note_id}">{number}</a>'
             )
-        return f'<sup class="footnote-ref"><a id="{ref_id}" href="#{note_id}" role="doc-noteref">{number}</a></sup>'
+        label = escapeHtml(LABELS["note"].format(number=number))
+        return (
+            f'<sup class="footnote-ref"><a id="{ref_id}" href="#{note_id}" role="doc-noteref" '
+            f'aria-label="{label}">{number}</a></sup>'
+        )
+
+    # -- headings -------------------------------------------------------------
+    def heading_open(self, tokens, idx, options, env):
+        return self._heading(tokens, idx, options, env)
+
+    def heading_close(self, tokens, idx, options, env):
+        return self._heading(tokens, idx, options, env)
+
+    def _heading(self, tokens, idx, options, env):
+        """In the web edition the publication title is the page's h1 and articles are h2: body
+        headings one level down (the tokens are shared by every target, so put back after)."""
+        token = tokens[idx]
+        if self.target != "html":
+            return self.renderToken(tokens, idx, options, env)
+        level = token.tag
+        token.tag = f"h{min(int(level[1]) + 1, 6)}"
+        try:
+            return self.renderToken(tokens, idx, options, env)
+        finally:
+            token.tag = level
 
     # -- facts, figures, quotes ----------------------------------------------
     def myst_role(self, tokens, idx, options, env):
@@ -127,7 +153,8 @@ class BriefingRenderer(RendererHTML):
         return img
 
     def table_open(self, tokens, idx, options, env):
-        return '<div class="table-wrap">\n' + self.renderToken(tokens, idx, options, env)
+        focusable = ' tabindex="0"' if self.target == "html" else ""  # a scrolled region the keyboard reaches
+        return f'<div class="table-wrap"{focusable}>\n' + self.renderToken(tokens, idx, options, env)
 
     def table_close(self, tokens, idx, options, env):
         return self.renderToken(tokens, idx, options, env) + "</div>\n"

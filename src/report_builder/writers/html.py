@@ -1,7 +1,87 @@
-"""HTML writer: the standalone web edition is the rendered document itself."""
+"""HTML writer: the standalone web edition is the rendered document itself, with its fonts.
+
+The print fonts (Noto Serif and Noto Sans, see fonts.py) are embedded as WOFF2 subsets of the
+characters the page uses, in data: URLs, so the page looks as the PDF does on every platform
+and stays one self-contained file. A subset is kept in the fonts cache by the font and the
+characters it holds: an edit that adds no new character makes none again.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
+import re
+import tempfile
+from pathlib import Path
 
-def write_html(html: str) -> bytes:
+#: the weights the web edition's stylesheets use (regular, bold, the masthead's extra bold)
+WEB_WEIGHTS = frozenset({400, 700, 800})
+_HEAD = re.compile(r"<meta charset=\"utf-8\" */?>")
+
+
+def write_html(html: str, fonts_dir: Path | None = None) -> bytes:
+    """The web edition's bytes: `html` with @font-face rules for the print fonts put in its head."""
+    css = web_font_css(_characters(html), fonts_dir or _default_fonts_dir())
+    style = f'\n  <style data-source="fonts.css">\n{css}\n  </style>'
+    found = _HEAD.search(html)
+    if found is not None:
+        html = html[: found.end()] + style + html[found.end() :]
     return html.encode("utf-8")
+
+
+def _default_fonts_dir() -> Path:
+    from ..fonts import fonts_cache
+
+    return fonts_cache(fallback=Path(tempfile.gettempdir()) / "report-builder-fonts")
+
+
+def _characters(html: str) -> frozenset[str]:
+    """What the page may draw: every character of its text (markup included: a superset is harmless)."""
+    return frozenset(html) | frozenset("0123456789 …–—‘’“”")
+
+
+def web_font_css(characters: frozenset[str], directory: Path) -> str:
+    """@font-face rules, one per family, style and weight, each a WOFF2 subset in a data: URL."""
+    from ..fonts import static_faces
+
+    directory.mkdir(parents=True, exist_ok=True)
+    rules = []
+    for face in static_faces(directory, set(WEB_WEIGHTS)):
+        data = woff2_subset(face.path, characters, directory)
+        rules.append(
+            f"@font-face {{ font-family: '{face.family}'; font-style: {face.style}; font-weight: {face.weight}; "
+            f"font-display: swap; src: url(data:font/woff2;base64,{base64.b64encode(data).decode('ascii')}) "
+            "format('woff2'); }"
+        )
+    return "\n".join(rules)
+
+
+def woff2_subset(font: Path, characters: frozenset[str], directory: Path) -> bytes:
+    """The font cut down to `characters` (with its layout features), as WOFF2; cached in `directory`."""
+    codes = sorted({ord(c) for c in characters if ord(c) > 31})
+    key = hashlib.sha256(f"{font.name}\n{codes}".encode()).hexdigest()[:24]
+    cached = directory / "web" / f"{font.stem}-{key}.woff2"
+    if cached.is_file():
+        return cached.read_bytes()
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from ..output import atomic_write
+
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    with TTFont(font, recalcTimestamp=False) as face:
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=codes)
+        subsetter.subset(face)
+        face.flavor = "woff2"
+        out = io.BytesIO()
+        face.save(out)
+    data = out.getvalue()
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(cached, data)
+    return data
