@@ -14,18 +14,31 @@ AXE = Path(__file__).resolve().parents[1] / ".ci" / "axe" / "node_modules" / "ax
 EDITIONS = ("sample", "minimal", "multilingual", "long-table")
 WIDTHS = (320, 375, 768, 1440)
 SCHEMES = ("light", "dark")
+AXE_WIDTHS = (375, 768, 1440)
 #: characters per line of body paragraphs: the whole screen's width on phones (the body text is
 #: not made smaller to reach more), 60–75 from tablets up (main's max-width in em of the body face)
-MEASURE = {320: (34, 80), 375: (36, 80), 768: (60, 75), 1440: (60, 75)}
+MEASURE = {320: (34, 80), 375: (38, 80), 768: (60, 75), 1440: (60, 75)}
 
-#: (characters, lines) over the article paragraphs of three lines or more
+#: characters per full line of the article paragraphs (each paragraph's last line left out):
+#: each character's line found from its own box
 LINE_LENGTH = """() => {
   let chars = 0, lines = 0;
-  for (const p of document.querySelectorAll('.article-body > p')) {
-    const range = document.createRange();
-    range.selectNodeContents(p);
-    const rows = new Set([...range.getClientRects()].map(r => Math.round(r.bottom))).size;
-    if (rows >= 3) { chars += p.textContent.replace(/\\s+/g, ' ').trim().length; lines += rows; }
+  for (const p of [...document.querySelectorAll('.article-body > p')].slice(0, 30)) {
+    const rows = new Map();
+    const walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (let i = 0; i < node.length; i++) {
+        const range = document.createRange();
+        range.setStart(node, i); range.setEnd(node, i + 1);
+        const box = range.getBoundingClientRect();
+        if (box.width === 0 && box.height === 0) continue;
+        const row = Math.round(box.bottom);
+        rows.set(row, (rows.get(row) || 0) + 1);
+      }
+    }
+    const counts = [...rows.entries()].sort((a, b) => a[0] - b[0]).map(e => e[1]);
+    counts.pop();
+    for (const count of counts) { chars += count; lines += 1; }
   }
   return [chars, lines];
 }"""
@@ -47,11 +60,13 @@ def looked_at(browser, session_builds):
             context = browser.new_context(viewport={"width": width, "height": 800}, color_scheme=scheme)
             page = context.new_page()
             page.goto(html.as_uri())
-            page.add_script_tag(path=str(AXE))
-            violations = page.evaluate(
-                "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
-            )
+            violations = None
+            if width in AXE_WIDTHS:
+                page.add_script_tag(path=str(AXE))
+                violations = page.evaluate(
+                    "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                    ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+                )
             found[key] = {
                 "overflow": page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth"),
                 "measure": page.evaluate(LINE_LENGTH),
@@ -85,7 +100,7 @@ def test_web_edition_in_page_links_all_resolve(looked_at, name, width, scheme):
     assert looked_at(name, width, scheme)["broken"] == []
 
 
-@pytest.mark.parametrize(("name", "width", "scheme"), VIEWS)
+@pytest.mark.parametrize(("name", "width", "scheme"), [v for v in VIEWS if v[1] in AXE_WIDTHS])
 def test_web_edition_has_no_axe_violations(looked_at, name, width, scheme):
     assert looked_at(name, width, scheme)["violations"] == []
 
