@@ -120,6 +120,8 @@ def output_dir(project: Project, out: str | Path | None) -> Path:
 
 
 def output_path(out_dir: Path, config: Config, fmt: str) -> Path:
+    if fmt == "html" and config.html.layout == "pages":  # a folder of pages (see writers/html.py)
+        return out_dir / config.slug / "index.html"
     return out_dir / f"{config.slug}.{fmt}"
 
 
@@ -209,15 +211,19 @@ def _build(
 INTERMEDIATE = "print.html"
 
 
-def _commit(out_dir: Path, config: Config, state: State, data: dict[str, bytes], snapshots: dict, result) -> None:
+def _commit(out_dir: Path, config: Config, state: State, data: dict, snapshots: dict, result) -> None:
     """Replace the outputs as one (see output.Commit): every temporary written and fsynced first,
     the state marks them pending, all are renamed, and the state records them."""
     commit = Commit()
-    targets = {fmt: out_dir / f"{config.slug}.{fmt}" for fmt in data}
+    targets = {fmt: output_path(out_dir, config, fmt) for fmt in data}
     try:
         for fmt, payload in data.items():
-            commit.stage(targets[fmt], payload, _shown_output(targets[fmt]))
-        records = {fmt: state.new_record(targets[fmt], data[fmt], snapshots.get(fmt)) for fmt in data}
+            if isinstance(payload, dict):  # the web edition's pages: the first is the output stamped
+                for name, page in payload.items():
+                    commit.stage(targets[fmt].parent / name, page, _shown_output(targets[fmt].parent / name))
+            else:
+                commit.stage(targets[fmt], payload, _shown_output(targets[fmt]))
+        records = {fmt: state.new_record(targets[fmt], _main_file(data[fmt]), snapshots.get(fmt)) for fmt in data}
 
         def mark_pending():
             for fmt, record in records.items():
@@ -236,6 +242,10 @@ def _commit(out_dir: Path, config: Config, state: State, data: dict[str, bytes],
     for fmt in FORMATS:
         if fmt in targets:
             result.outputs[fmt] = targets[fmt]
+
+
+def _main_file(payload: bytes | dict[str, bytes]) -> bytes:
+    return payload["index.html"] if isinstance(payload, dict) else payload
 
 
 def _shown_output(path: Path) -> str:
@@ -292,7 +302,7 @@ def _render_outputs(
     publication, project, formats, jobs, keep_intermediate, out_dir, result, say, use_cache=True, workers=None
 ):
     """Render every stale output to bytes; the print layout is shared by PDF and EPUB."""
-    pending: dict[str, bytes] = {}
+    pending: dict[str, bytes | dict[str, bytes]] = {}
     html_job = None
     pool = None
     if "html" in formats and jobs > 1 and ({"pdf", "epub"} & set(formats)):
@@ -503,11 +513,13 @@ def print_fonts(project: Project, own_styles: list[Path], directory: Path) -> Pr
     return PrintFonts(font_face_css(faces), directory, tuple(faces))
 
 
-def _render_html(publication, project) -> bytes:
+def _render_html(publication, project) -> bytes | dict[str, bytes]:
+    """The web edition: one page, or (`html.layout: pages`) its pages by file name."""
     from .render import render_document
-    from .writers.html import write_html
+    from .writers.html import split_pages, write_html
 
-    return write_html(render_document(publication, project, "html"))
+    html = write_html(render_document(publication, project, "html"))
+    return split_pages(html) if publication.config.html.layout == "pages" else html
 
 
 #: the publication the HTML worker renders: a forked worker inherits it, nothing is read again
@@ -527,7 +539,7 @@ def _start_html_worker(publication, project):
     return pool, pool.submit(_render_html_in_worker)
 
 
-def _render_html_in_worker() -> tuple[bytes, dict[str, str]]:
+def _render_html_in_worker() -> tuple[bytes | dict[str, bytes], dict[str, str]]:
     """Worker: the HTML edition of the inherited publication, and the digests of what it read."""
     publication, project = _HTML_JOB
     log = readlog.active()
@@ -655,11 +667,24 @@ def build_lock(out_dir: Path, say: Progress):
             fcntl.lockf(handle, fcntl.LOCK_UN)
 
 
+def _remove_pages(project: Project, out_dir: Path) -> list[str]:
+    """The web edition's folder of pages (`html.layout: pages`), when report.yaml asks for one."""
+    try:
+        config = load_config(project)
+    except ReportError:
+        return []
+    folder = out_dir / config.slug
+    if config.html.layout != "pages" or not (folder / "index.html").is_file():
+        return []
+    shutil.rmtree(folder)
+    return [f"{config.slug}/"]
+
+
 def clean(directory: str | Path = ".", out: str | Path | None = None) -> list[str]:
     """Remove the outputs and the build state; return what was removed."""
     project = load_project(directory)
     out_dir = output_dir(project, out)
-    removed = []
+    removed: list[str] = []
     if not out_dir.is_dir():
         return removed
     with build_lock(out_dir, lambda message: None):
@@ -669,6 +694,7 @@ def clean(directory: str | Path = ".", out: str | Path | None = None) -> list[st
             if path.is_file():
                 path.unlink()
                 removed.append(path.name)
+        removed.extend(_remove_pages(project, out_dir))
         remove_stale_temporaries(out_dir)
         remove_stale_temporaries(out_dir / STATE_DIR)
         shutil.rmtree(out_dir / STATE_DIR, ignore_errors=True)

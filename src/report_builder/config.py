@@ -61,6 +61,8 @@ _TOP_KEYS = {
 _PDF_KEYS = {"page_size", "duplex", "variant", "toc"}
 _EPUB_KEYS = {"cover", "split_level", "conforms_to"}
 _HTML_KEYS = {"layout"}
+#: the web edition as one self-contained page, or as a folder of one page per article
+HTML_LAYOUTS = ("single", "pages")
 #: what an EPUB cover may be (see writers/epub.py COVER_TYPES, which names their media types)
 COVER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 #: a word longer than this gets no "did you mean" (it is no misspelling, and matching costs its length)
@@ -83,6 +85,11 @@ class EpubSettings:
 
 
 @dataclass(frozen=True)
+class HtmlSettings:
+    layout: str = "single"
+
+
+@dataclass(frozen=True)
 class Config:
     title: str
     slug: str
@@ -99,6 +106,7 @@ class Config:
     formats: tuple[str, ...] = FORMATS
     pdf: PdfSettings = field(default_factory=PdfSettings)
     epub: EpubSettings = field(default_factory=EpubSettings)
+    html: HtmlSettings = field(default_factory=HtmlSettings)
     allow_remote_images: bool = False
     raw_html: bool = False  # raw HTML in Markdown: escaped unless true, then sanitised
     #: (line, col) of each entry of `articles` in report.yaml, for "not found" messages
@@ -198,7 +206,11 @@ def parse_config(data, shown: str, project: Project | None = None) -> Config:
             "EPUB meets, such as 'EPUB Accessibility 1.1 - WCAG 2.1 Level AA'",
         )
         conforms_to = None
-    _section(data, "html", _HTML_KEYS, errors, shown)
+    html = _section(data, "html", _HTML_KEYS, errors, shown)
+    layout = html.get("layout", "single")
+    if layout not in HTML_LAYOUTS:
+        fail(html, "layout", f"html.layout must be single or pages, not {shorten(layout)}")
+        layout = "single"
     # the remaining values are read while building the Config: raise only after that
     config = Config(
         title=title,
@@ -216,6 +228,7 @@ def parse_config(data, shown: str, project: Project | None = None) -> Config:
         formats=tuple(formats),
         pdf=PdfSettings(page_size=page_size, duplex=bool(switches["duplex"]), variant=variant, toc=switches["toc"]),
         epub=EpubSettings(cover=cover, split_level=split_level, conforms_to=conforms_to or None),
+        html=HtmlSettings(layout=layout),
         allow_remote_images=_flag(data, "allow_remote_images", errors, shown),
         raw_html=_flag(data, "raw_html", errors, shown),
         article_positions=tuple(data["articles"].item_pos) if articles is not None else (),

@@ -378,7 +378,7 @@ class Preview:
             config = load_config(self.project)
         except ReportError:
             return f"{self.project.root.name}.html"
-        return f"{config.slug}.html"
+        return f"{config.slug}/index.html" if config.html.layout == "pages" else f"{config.slug}.html"
 
     def rebuild(self, changed: list[str], detected: float) -> None:
         """Build the HTML edition now and publish it; then start the others behind it."""

@@ -85,3 +85,91 @@ def woff2_subset(font: Path, characters: frozenset[str], directory: Path) -> byt
     cached.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(cached, data)
     return data
+
+
+# -- html.layout: pages ------------------------------------------------------------------------
+
+#: generated text of the pages layout (English defaults)
+LABELS = {"pager": "Previous and next article", "previous": "Previous: {title}", "next": "Next: {title}"}
+
+
+def split_pages(document: bytes) -> dict[str, bytes]:
+    """The single web edition cut into one page per article (the first is index.html) and one for
+    the sources, each with the masthead, the contents and previous/next links; links between
+    pages point at the page that holds their target."""
+    from lxml import html as lxml_html
+
+    tree = lxml_html.document_fromstring(document)
+    main = next(tree.iter("main"))
+    parts = [node for node in main if node.tag in ("article", "section")]
+    names = _page_names(parts)
+    owner = {
+        str(node.get("id")): names[index]
+        for index, part in enumerate(parts)
+        for node in part.iter()
+        if node.get("id") is not None
+    }
+    pages = {}
+    for index, part in enumerate(parts):
+        page = lxml_html.document_fromstring(document)
+        page_main = next(page.iter("main"))
+        keep = page_main[[node for node in main].index(part)]
+        for node in list(page_main):
+            if node is not keep:
+                page_main.remove(node)
+        if keep.tag == "article":
+            back = lxml_html.fragment_fromstring('<p class="to-contents"><a href="#contents"></a></p>')
+            back[0].text = _back_label(tree)
+            page_main.append(back)
+        page_main.append(_pager(parts, names, index))
+        _point_links(page, owner, names[index])
+        pages[names[index]] = lxml_html.tostring(page, doctype="<!DOCTYPE html>", encoding="utf-8")
+    return pages
+
+
+def _page_names(parts) -> list[str]:
+    names: list[str] = []
+    for index, part in enumerate(parts):
+        stem = "index" if index == 0 else re.sub(r"[^A-Za-z0-9_-]", "-", part.get("id") or f"page-{index}")
+        while f"{stem}.html" in names:
+            stem += "_"
+        names.append(f"{stem}.html")
+    return names
+
+
+def _back_label(tree) -> str:
+    links = tree.xpath("//p[@class='to-contents']/a")
+    return links[0].text_content() if links else "Contents"
+
+
+def _title(part) -> str:
+    heading = part.xpath(".//*[self::h1 or self::h2][1]")
+    return " ".join(heading[0].text_content().split()) if heading else ""
+
+
+def _pager(parts, names, index):
+    from lxml import html as lxml_html
+
+    nav = lxml_html.fragment_fromstring('<nav class="pager"></nav>')
+    nav.set("aria-label", LABELS["pager"])
+    for step, rel in ((-1, "prev"), (1, "next")):
+        other = index + step
+        if 0 <= other < len(parts):
+            link = lxml_html.fragment_fromstring("<a></a>")
+            link.set("href", names[other])
+            link.set("rel", rel)
+            link.set("class", f"pager-{rel}")
+            link.text = LABELS["previous" if step < 0 else "next"].format(title=_title(parts[other]))
+            nav.append(link)
+    return nav
+
+
+def _point_links(page, owner: dict[str, str], here: str) -> None:
+    """An in-page link whose target is on another page points at that page."""
+    from urllib.parse import quote, unquote
+
+    for link in page.xpath("//a[starts-with(@href, '#')]"):
+        ident = unquote(link.get("href")[1:])
+        elsewhere = owner.get(ident)
+        if elsewhere is not None and elsewhere != here:
+            link.set("href", f"{quote(elsewhere)}#{quote(ident)}")
