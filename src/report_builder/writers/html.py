@@ -15,8 +15,8 @@ import re
 import tempfile
 from pathlib import Path
 
-#: the weights the web edition's stylesheets use (regular, bold, the masthead's extra bold)
-WEB_WEIGHTS = frozenset({400, 700, 800})
+#: the weights the web edition's stylesheets use (regular and bold; others are drawn with the nearest)
+WEB_WEIGHTS = frozenset({400, 700})
 _HEAD = re.compile(r"<meta charset=\"utf-8\" */?>")
 
 
