@@ -128,3 +128,15 @@ def test_printing_from_the_browser_shows_link_addresses_keeps_headings_with_text
     )
     context.close()
     assert found == ['" <https://example.org/report>"', "avoid", "none"]
+
+
+def test_on_a_phone_the_contents_are_folded_and_the_link_back_unfolds_them(browser, session_builds):
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(session_builds("sample", ["html"]).html.as_uri())
+    folded = page.evaluate("() => document.getElementById('contents-drawer').open")
+    page.click(".to-contents a")
+    page.wait_for_function("() => document.getElementById('contents-drawer').open")
+    shown = page.evaluate("() => document.querySelector('.toc-articles').getBoundingClientRect().top < innerHeight")
+    context.close()
+    assert (folded, shown) == (False, True)
