@@ -145,3 +145,40 @@ def run_cli():
         return CliResult(completed.returncode, completed.stdout, completed.stderr)
 
     return run
+
+
+#: Debian's chromium, driven by Playwright; no browser is ever downloaded
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def need(condition: bool, why: str) -> None:
+    """Skip a test whose tool is missing, except in CI, where the test fails instead."""
+    if not condition:
+        if os.environ.get("CI"):
+            pytest.fail(f"{why} (CI must have it: see .ci/run)")
+        pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole session (Playwright for Python)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need(False, "playwright is not installed")
+    need(Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

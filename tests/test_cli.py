@@ -85,7 +85,7 @@ def test_a_folder_without_report_yaml_exits_1_and_says_how_to_start(tmp_path, ru
         (
             ("frobnicate",),
             "report-builder: error: argument COMMAND: invalid choice: 'frobnicate' "
-            "(choose from 'build', 'check', 'clean', 'init', 'watch')",
+            "(choose from 'build', 'check', 'clean', 'init', 'watch', 'serve')",
         ),
         (
             ("build", "docx"),

@@ -273,7 +273,7 @@ def test_a_heading_whose_id_another_article_owns_gives_way(write_project):
         }
     )
     tree = lxml_html.fromstring(build(root, formats=["html"], jobs=1).outputs["html"].read_bytes())
-    assert tree.xpath("//article[@id='a']//h2/@id") == ["a-b-2", "a-title-2"]
+    assert tree.xpath("//article[@id='a']//h3/@id") == ["a-b-2", "a-title-2"]
     ids = tree.xpath("//@id")
     assert len(ids) == len(set(ids))
 

@@ -153,12 +153,14 @@ def _stale_outputs(
 
 
 def output_path(out_dir: Path, config: Config, fmt: str) -> Path:
+    if fmt == "html" and config.html.layout == "pages":  # a folder of pages (see writers/html.py)
+        return out_dir / config.slug / "index.html"
     return out_dir / f"{config.slug}.{fmt}"
 
 
 @dataclass(frozen=True)
 class _Written:
-    data: dict[str, bytes]  # output (and the kept print HTML) → its bytes
+    data: dict[str, bytes | dict[str, bytes]]  # output (and the kept print HTML) → its bytes (or pages)
     warnings: list[Diagnostic]
     edition: PrintEdition | None  # the print layout, when an output needed it
     forked: tuple[str, ...]  # the outputs written in a process of their own
@@ -180,7 +182,7 @@ def _write_outputs(publication, project, formats, settings: PrintSettings, worke
         )
         if started is not None:
             forked[writer.name] = started
-    data: dict[str, bytes] = {}
+    data: dict[str, bytes | dict[str, bytes]] = {}
     warnings: list[Diagnostic] = []
     failed = True
     try:
@@ -212,7 +214,9 @@ def _write_outputs(publication, project, formats, settings: PrintSettings, worke
 _STEPS = {"epub": "assembling EPUB", "html": "rendering HTML edition"}
 
 
-def _write_alone(writer: Writer, publication, project: Project) -> tuple[bytes, readlog.Record | None]:
+def _write_alone(
+    writer: Writer, publication, project: Project
+) -> tuple[bytes | dict[str, bytes], readlog.Record | None]:
     """A writer that needs no print layout, in a forked process (see processes.start_forked):
     its bytes, and what it used (see readlog.Record)."""
     with readlog.reading_for([writer.name]):
@@ -241,15 +245,22 @@ def _print_edition(
     return edition, prepared
 
 
-def _commit(out_dir: Path, config: Config, state: State, data: dict[str, bytes], stamps: dict) -> dict[str, Path]:
+def _commit(out_dir: Path, config: Config, state: State, data: dict, stamps: dict) -> dict[str, Path]:
     """Replace the outputs as one (see output.Commit): every temporary written and fsynced first,
-    the state marks them pending, all are renamed, and the state records them. Returns the outputs."""
+    the state marks them pending, all are renamed, and the state records them. Returns the outputs.
+
+    An output may be a folder of pages (the web edition's `html.layout: pages`): its first page,
+    `index.html`, is the one the state records."""
     commit = Commit()
-    targets = {name: out_dir / f"{config.slug}.{name}" for name in data}
+    targets = {name: output_path(out_dir, config, name) for name in data}
     try:
         for name, payload in data.items():
-            commit.stage(targets[name], payload, shown_path(targets[name]))
-        records = {name: state.new_record(targets[name], data[name], stamps.get(name)) for name in data}
+            if isinstance(payload, dict):
+                for page, content in payload.items():
+                    commit.stage(targets[name].parent / page, content, shown_path(targets[name].parent / page))
+            else:
+                commit.stage(targets[name], payload, shown_path(targets[name]))
+        records = {name: state.new_record(targets[name], _main_file(data[name]), stamps.get(name)) for name in data}
 
         def mark_pending():
             for name, record in records.items():
@@ -266,6 +277,10 @@ def _commit(out_dir: Path, config: Config, state: State, data: dict[str, bytes],
         commit.discard()
         raise
     return {fmt: targets[fmt] for fmt in FORMATS if fmt in targets}
+
+
+def _main_file(payload: bytes | dict[str, bytes]) -> bytes:
+    return payload["index.html"] if isinstance(payload, dict) else payload
 
 
 def as_errors(warnings: list[Diagnostic]) -> list[Diagnostic]:
@@ -365,6 +380,19 @@ def check_presentation(directory: str | Path, publication) -> list[Diagnostic]:
 # -- clean ------------------------------------------------------------------------------------------
 
 
+def _remove_pages(project: Project, out_dir: Path) -> list[str]:
+    """The web edition's folder of pages (`html.layout: pages`), when report.yaml asks for one."""
+    try:
+        config = load_config(project)
+    except ReportError:
+        return []
+    folder = out_dir / config.slug
+    if config.html.layout != "pages" or not (folder / "index.html").is_file():
+        return []
+    shutil.rmtree(folder)
+    return [f"{config.slug}/"]
+
+
 def clean(directory: str | Path = ".", out: str | Path | None = None) -> list[str]:
     """Remove the outputs and the build state; return what was removed."""
     project = load_project(directory)
@@ -379,6 +407,7 @@ def clean(directory: str | Path = ".", out: str | Path | None = None) -> list[st
             if path.is_file():
                 path.unlink()
                 removed.append(path.name)
+        removed.extend(_remove_pages(project, out_dir))
         remove_stale_temporaries(out_dir)
         remove_stale_temporaries(out_dir / STATE_DIR)
         shutil.rmtree(out_dir / STATE_DIR, ignore_errors=True)

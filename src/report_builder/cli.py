@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     watch.add_argument("formats", nargs="*", type=_format, metavar="FORMAT")
     watch.add_argument("--out", metavar="DIR")
     common(watch)
+    serve = commands.add_parser("serve", help="preview in the browser: rebuild on change and reload the page")
+    serve.add_argument("--out", metavar="DIR", help="output folder (default: PROJECT/build)")
+    serve.add_argument("--port", type=int, default=None, metavar="N", help="port (default: 8000, else a free one)")
+    serve.add_argument("--host", default="127.0.0.1", metavar="ADDRESS", help="interface (default: 127.0.0.1 only)")
+    common(serve)
     return parser
 
 
@@ -125,7 +130,7 @@ def _file_problem(exc: OSError, args) -> str:
 
 
 def _output_folder(args) -> Path | None:
-    if args.command not in ("build", "clean", "watch"):
+    if args.command not in ("build", "clean", "watch", "serve"):
         return None
     from .output import output_dir
     from .project import load_project
@@ -226,5 +231,18 @@ def _run(args) -> int:
 
         return watch(
             args.project, formats=args.formats or None, out=args.out, report=lambda result: _report_build(args, result)
+        )
+    if args.command == "serve":
+        from functools import partial
+
+        from .serve import serve
+
+        return serve(
+            args.project,
+            out=args.out,
+            host=args.host,
+            port=args.port,
+            say=(lambda message: None) if args.quiet else partial(print, flush=True),
+            warn=partial(print, file=sys.stderr, flush=True),
         )
     return EXIT_USAGE

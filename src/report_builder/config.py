@@ -42,7 +42,7 @@ PDF_VARIANTS = (
 #: what an EPUB cover may be (see writers/epub.py COVER_TYPES, which names their media types)
 COVER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 #: the ways the HTML edition can be laid out
-HTML_LAYOUTS = ("single",)
+HTML_LAYOUTS = ("single", "pages")
 #: a word longer than this gets no "did you mean" (it is no misspelling, and matching costs its length)
 _SUGGESTED_UP_TO = 64
 #: keys that were accepted once and are refused now, with what to do instead
@@ -279,7 +279,11 @@ class EpubSettings:
 
 @dataclass(frozen=True)
 class HtmlSettings:
-    layout: str = option("single", "`single`: the edition is one page", _choice(HTML_LAYOUTS))
+    layout: str = option(
+        "single",
+        "`single`: one self-contained page; `pages`: a folder `SLUG/` of one page per article",
+        _choice(HTML_LAYOUTS),
+    )
 
 
 @dataclass(frozen=True)

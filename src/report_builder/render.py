@@ -31,7 +31,7 @@ from .tablefit import facts_fit, markdown_fit
 from .templating import css_string, make_environment, render_template, style_text, within_limits  # noqa: F401
 
 #: what the renderer itself writes, in English; translated through the catalogues (labels.py)
-LABELS = {"source": N_("Source: %(source)s")}
+LABELS = {"source": N_("Source: %(source)s"), "note": N_("Note %(number)s")}
 
 
 class Note(NamedTuple):
@@ -95,7 +95,31 @@ class BriefingRenderer(RendererHTML):
                 f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{ref_id}" '
                 f'href="#{note_id}">{number}</a>'
             )
-        return f'<sup class="footnote-ref"><a id="{ref_id}" href="#{note_id}" role="doc-noteref">{number}</a></sup>'
+        label = escapeHtml(text(self.context.publication.config, LABELS["note"], number=number))
+        return (
+            f'<sup class="footnote-ref"><a id="{ref_id}" href="#{note_id}" role="doc-noteref" '
+            f'aria-label="{label}">{number}</a></sup>'
+        )
+
+    # -- headings -------------------------------------------------------------
+    def heading_open(self, tokens, idx, options, env):
+        return self._heading(tokens, idx, options, env)
+
+    def heading_close(self, tokens, idx, options, env):
+        return self._heading(tokens, idx, options, env)
+
+    def _heading(self, tokens, idx, options, env):
+        """In the web edition the publication title is the page's h1 and articles are h2: body
+        headings one level down (the tokens are shared by every target, so put back after)."""
+        token = tokens[idx]
+        if self.target != "html":
+            return self.renderToken(tokens, idx, options, env)
+        level = token.tag
+        token.tag = f"h{min(int(level[1]) + 1, 6)}"
+        try:
+            return self.renderToken(tokens, idx, options, env)
+        finally:
+            token.tag = level
 
     # -- facts, figures, quotes ----------------------------------------------
     def myst_role(self, tokens, idx, options, env):

@@ -46,7 +46,7 @@ class Job:
 class Writer:
     name: str  # the format and the output's suffix: `SLUG.NAME`
     needs_print_layout: bool
-    write: Callable[[Job], bytes]
+    write: Callable[[Job], bytes | dict[str, bytes]]  # a folder of pages: file name → bytes
     packages: tuple[str, ...]  # the distributions whose versions shape its bytes (see stamps.py)
     prepare: Callable[[Publication, Project], Any] | None = None
 
@@ -91,7 +91,7 @@ def _write_epub(job: Job) -> bytes:
     return write_epub(job.publication, job.project, job.print.layout, pdf_bytes=job.print.pdf, draft=job.prepared)
 
 
-def _write_html(job: Job) -> bytes:
+def _write_html(job: Job) -> bytes | dict[str, bytes]:
     from .. import readlog
     from ..fonts import script_faces
     from ..project_fonts import embed_in_html
@@ -100,8 +100,15 @@ def _write_html(job: Job) -> bytes:
 
     for face in script_faces(job.publication.config.language):  # embedded: the font of its script
         readlog.depend(face.path)
-    html = render_document(job.publication, job.project, "html")
-    return write_html(embed_in_html(html, job.publication, job.project))
+    from ..fonts import font_paths
+    from .html import split_pages
+
+    for font in font_paths():  # embedded as WOFF2 subsets (see writers/html.py)
+        readlog.depend(font)
+    html = write_html(
+        embed_in_html(render_document(job.publication, job.project, "html"), job.publication, job.project)
+    )
+    return split_pages(html) if job.publication.config.html.layout == "pages" else html
 
 
 WRITERS: dict[str, Writer] = {

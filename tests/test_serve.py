@@ -1,0 +1,176 @@
+"""`report-builder serve`: the open page reloads itself after an edit, shows errors, ignores logs."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+PROJECTS = Path(__file__).resolve().parent / "projects"
+ERROR = "content/only.md:29:16: error: fact table 'basic' has no row 'no_such_row'"
+
+
+class Server:
+    """`report-builder serve --port 0` on a project, its output going to `log` (inside the project)."""
+
+    def __init__(self, root: Path, log: Path):
+        self.root = root
+        self.log = log
+        self.handle = log.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "report_builder", "serve", "--port", "0", "--project", str(root)],
+            stdout=self.handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            cwd=root,
+        )
+        self.url = self._wait_for_address()
+
+    def _wait_for_address(self, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = re.search(r"serving (http://127\.0\.0\.1:\d+/)", self.output())
+            if found:
+                return found.group(1)
+            assert self.process.poll() is None, self.output()
+            time.sleep(0.1)
+        raise AssertionError(f"serve did not start:\n{self.output()}")
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def rebuilds(self) -> list[str]:
+        return [line for line in self.output().splitlines() if line.startswith("html: ")]
+
+    def stop(self):
+        try:
+            os.killpg(self.process.pid, signal.SIGINT)
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+        self.handle.close()
+
+
+def start(tmp_path, formats: str = ""):
+    root = shutil.copytree(PROJECTS / "minimal", tmp_path / "minimal")
+    if formats:
+        with (root / "report.yaml").open("a") as config:
+            config.write(f"formats: {formats}\n")
+    return Server(root, root / "serve.log")
+
+
+@pytest.fixture
+def served(tmp_path):
+    """serve on a fresh copy of the minimal project (the HTML edition only), logging into the project."""
+    server = start(tmp_path, "[html]")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def served_all(tmp_path):
+    """serve on the minimal project with its PDF and EPUB built behind the page."""
+    server = start(tmp_path)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def open_page(browser, server):
+    context = browser.new_context(viewport={"width": 375, "height": 700})
+    tab = context.new_page()
+    tab.goto(server.url)
+    tab.wait_for_function("() => window.__reportBuilderStatus !== undefined")
+    return context, tab
+
+
+@pytest.fixture
+def page(browser, served):
+    context, tab = open_page(browser, served)
+    yield tab
+    context.close()
+
+
+def replace_in_article(root, old, new):
+    article = root / "content" / "only.md"
+    article.write_text(article.read_text().replace(old, new))
+
+
+def overlay(tab) -> str:
+    return tab.evaluate(
+        "() => { const o = document.getElementById('report-builder-serve-errors');"
+        " return o && o.style.display !== 'none' ? o.innerText : ''; }"
+    )
+
+
+def test_serve_listens_on_loopback_only(served):
+    assert served.url.startswith("http://127.0.0.1:")
+
+
+def test_serve_reloads_the_open_page_with_the_edited_text(served, page):
+    replace_in_article(served.root, "sweeping their steps", "painting their doors")
+    page.wait_for_function("() => document.body.innerText.includes('painting their doors')", timeout=10_000)
+    assert "sweeping their steps" not in page.inner_text("main")
+
+
+def test_serve_keeps_the_reader_scroll_position_across_a_reload(served, page):
+    page.evaluate("() => window.scrollTo(0, 600)")
+    page.wait_for_function("() => window.scrollY === 600")
+    replace_in_article(served.root, "sweeping their steps", "painting their doors")
+    page.wait_for_function("() => document.body.innerText.includes('painting their doors')", timeout=10_000)
+    page.wait_for_load_state("load")
+    assert page.evaluate("() => window.scrollY") == 600
+
+
+def test_serve_shows_a_located_error_in_the_page(served, page):
+    replace_in_article(served.root, "{fact}`basic.shelters`", "{fact}`basic.no_such_row`")
+    page.wait_for_function("() => (window.__reportBuilderStatus.errors || []).length > 0", timeout=10_000)
+    assert overlay(page).splitlines() == ["The build failed; the page shows the last good build.", "", ERROR]
+
+
+def test_serve_removes_the_error_overlay_once_the_error_is_fixed(served, page):
+    replace_in_article(served.root, "{fact}`basic.shelters`", "{fact}`basic.no_such_row`")
+    page.wait_for_function("() => (window.__reportBuilderStatus.errors || []).length > 0", timeout=10_000)
+    replace_in_article(served.root, "{fact}`basic.no_such_row`", "{fact}`basic.shelters`")  # as it was: no reload
+    page.wait_for_function("() => window.__reportBuilderStatus.errors.length === 0", timeout=10_000)
+    assert overlay(page) == ""
+
+
+def test_serve_links_the_pdf_and_epub_built_behind_the_page(browser, served_all):
+    context, page = open_page(browser, served_all)
+    page.wait_for_function("() => window.__reportBuilderStatus.background.pdf === 'ready'", timeout=60_000)
+    links = page.eval_on_selector_all("#report-builder-serve a", "links => links.map(a => a.getAttribute('href'))")
+    pdf = page.request.get(served_all.url + "minimal.pdf").body()
+    context.close()
+    assert (sorted(links), pdf[:5]) == (["/minimal.epub", "/minimal.pdf"], b"%PDF-")
+
+
+def test_serve_does_not_rebuild_on_a_log_written_inside_the_project(served):
+    before = served.rebuilds()
+    for _ in range(5):
+        with (served.root / "serve.log").open("a") as log:
+            log.write("a line of log\n")
+        (served.root / "content" / "notes.log").write_text(f"{time.time()}\n")
+        (served.root / "content" / ".only.md.swp").write_bytes(b"\0")
+        time.sleep(0.2)
+    time.sleep(1.0)  # well past the debounce
+    assert (len(before), served.rebuilds()) == (1, before)
+
+
+def test_the_built_html_file_has_no_reload_script(served, page):
+    built = (served.root / "build" / "minimal.html").read_bytes()
+    assert (b"__reportBuilderServe" in built, "__reportBuilderServe" in page.content()) == (False, True)
