@@ -25,14 +25,14 @@ from .errors import Collector, Diagnostic, ReportError, shorten
 from .facts import fact_table_files
 from .images import ImageRefused, ImageUnreadable, check_image_file
 from .inputs import LocatedDict, LocatedList, parse_yaml, read_text
-from .model import Article, FactTable, FactUse, Heading, Image
+from .model import Article, FactTable, FactUse, Heading, Image, Numbered
 from .project import Project, stem_problem
 from .sanitize import sanitize_html, sanitize_inline_tag, sanitize_style, without_dropped_content
 
 _FRONT_MATTER_KEYS = {"title", "subtitle", "byline", "dateline", "date", "summary", "key_points", "lang"}
 DIRECTIVES = ("facts", "chart")
-CHART_OPTIONS = {"type", "x", "y", "title", "caption", "unit"}
-FACTS_OPTIONS = ("columns", "sort", "limit")
+CHART_OPTIONS = {"type", "x", "y", "title", "caption", "unit", "id"}
+FACTS_OPTIONS = ("columns", "sort", "limit", "id")
 #: rows a {facts} shows without ':limit:'; a longer table asks for one (MAX_TABLE_ROWS bounds what is shown)
 MAX_SHOWN_ROWS = 500
 CHART_TYPES = ("bar", "column")
@@ -186,6 +186,35 @@ class _Link:
     where: tuple[int | None, int | None]
 
 
+#: the kinds of numbered blocks, by the prefix of their id (Quarto's): `tbl-ports` is a table
+NUMBERED_KINDS = {"tbl": "table", "fig": "figure"}
+#: a reference to a numbered table or figure: `@tbl-ports`, `[@tbl-ports]`, `-@tbl-ports` (number only)
+_REFERENCE = re.compile(
+    r"(?<![\w@.\[-])(?P<open>\[)?(?P<bare>-)?@(?P<id>(?:tbl|fig)-[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)"
+    r"(?(open)\])"
+)
+
+
+@dataclass
+class _Numberable:
+    """A table or figure with an id that numbers it: a {facts} or {chart} fence, or an image."""
+
+    kind: str  # "table" or "figure"
+    ident: str
+    token: object
+    caption: str
+    where: tuple[int | None, int | None]
+
+
+@dataclass
+class _Reference:
+    """`@tbl-ports` in the text: the token that will show the label, and where it is written."""
+
+    token: object
+    ident: str
+    where: tuple[int | None, int | None]
+
+
 @dataclass
 class _Anchors:
     """What an article's ids and links become only once every article is loaded."""
@@ -194,6 +223,8 @@ class _Anchors:
     explicit: list = field(default_factory=list)  # (id, line, col) written `{#id}`
     directives: list = field(default_factory=list)  # fence tokens of {facts} and {chart}
     links: list[_Link] = field(default_factory=list)
+    numbered: list[_Numberable] = field(default_factory=list)  # in the order they appear
+    references: list[_Reference] = field(default_factory=list)  # `@tbl-x`, `[@fig-y]`, `-@tbl-x`
 
 
 class _Walker:
@@ -369,6 +400,7 @@ class _Walker:
                 token.meta["view"] = view
                 self.anchors.directives.append(token)
                 self.article.tables.append(table.name)
+                self._numbered_directive(token, options, table.title)
             return
         if len(table.rows) > MAX_TABLE_ROWS:
             self.error(
@@ -381,6 +413,26 @@ class _Walker:
         self.anchors.directives.append(token)
         self._check_chart(token, table, options)
         self.article.charts.append(table.name)
+        self._numbered_directive(token, options, options.get("title", ("",))[0] or table.title)
+
+    def _numbered_directive(self, token, options, caption):
+        """`:id: tbl-ports` (or `fig-…`) numbers a {facts} table or a {chart} and names it for `@tbl-ports`."""
+        if "id" not in options:
+            return
+        ident, line = options["id"]
+        where = (line, self._option_col(line, ident))
+        kind = NUMBERED_KINDS.get(ident.split("-", 1)[0]) if "-" in ident else None
+        if kind is None or not AUTHOR_ID.fullmatch(ident):
+            self.errors.error(
+                self.shown,
+                *where,
+                f"':id: {_cut(ident)}' must start with 'tbl-' (a numbered table) or 'fig-' (a numbered figure) "
+                "and go on in ASCII letters, digits, '-' and '_', e.g. ':id: tbl-ports'",
+            )
+            return
+        token.meta["ident"] = ident
+        self.anchors.explicit.append((ident, *where))
+        self.anchors.numbered.append(_Numberable(kind, ident, token, caption, where))
 
     def _options(self, token):
         options = {}
@@ -507,6 +559,8 @@ class _Walker:
     def _inline(self, inline, block):
         if any(child.type == "html_inline" for child in inline.children or []):
             inline.children = without_dropped_content(inline.children)
+        if any(child.type == "text" and "@" in child.content for child in inline.children or []):
+            inline.children = self._references(inline.children, block)
         for child in inline.children or []:
             if child.type in KEPT_ATTRIBUTES:
                 self._attributes(child, block)
@@ -518,6 +572,30 @@ class _Walker:
                 self._link(child, block)
             elif child.type == "html_inline":
                 child.content = sanitize_inline_tag(child.content)
+
+    def _references(self, children, block) -> list:
+        """Split `@tbl-ports` out of text into `numref` tokens (not inside a link's text)."""
+        from markdown_it.token import Token
+
+        result, depth = [], 0
+        for child in children:
+            depth += {"link_open": 1, "link_close": -1}.get(child.type, 0)
+            if child.type != "text" or depth or "@" not in child.content:
+                result.append(child)
+                continue
+            position = 0
+            for match in _REFERENCE.finditer(child.content):
+                if match.start() > position:
+                    result.append(_text_token(child.content[position : match.start()]))
+                reference = Token("numref", "", 0, content=match.group(0))
+                reference.meta = {"ident": match.group("id"), "bare": bool(match.group("bare"))}
+                result.append(reference)
+                where = self._locate_next(block, match.group(0))
+                self.anchors.references.append(_Reference(reference, match.group("id"), where))
+                position = match.end()
+            if position < len(child.content):
+                result.append(_text_token(child.content[position:]))
+        return result
 
     def _attributes(self, token, block):
         """Keep what `{…}` may set: an id, classes, a title, a language; a sanitised style with raw_html."""
@@ -551,6 +629,10 @@ class _Walker:
             )
             return False
         self.anchors.explicit.append((ident, *where))
+        kind = NUMBERED_KINDS.get(ident.split("-", 1)[0]) if "-" in ident else None
+        if kind is not None and token.type == "image":
+            caption = token.attrGet("title") or "".join(child.content for child in token.children or []).strip()
+            self.anchors.numbered.append(_Numberable(kind, ident, token, str(caption), where))
         return True
 
     def _link(self, token, block):
@@ -756,6 +838,12 @@ class _Walker:
                         )
 
 
+def _text_token(content: str):
+    from markdown_it.token import Token
+
+    return Token("text", "", 0, content=content)
+
+
 def _hint(word, choices) -> str:
     close = difflib.get_close_matches(str(word), sorted(choices), n=1)
     return f"; did you mean '{close[0]}'?" if close else ""
@@ -797,6 +885,7 @@ def load_articles(project: Project, names, tables, locale, allow_html=False):
     errors.extend(_name_problems(articles))
     _assign_ids(loaded, tables, errors)
     _resolve_links(project, loaded, published, errors)
+    _number_tables_and_figures(loaded, errors)
     errors.raise_if_any()
     return articles, facts_used
 
@@ -941,6 +1030,7 @@ def _resolve_links(project, loaded, published, errors) -> None:
                 )
                 continue
             link.token.attrSet("href", f"#{ident}")
+            link.token.meta["xref"] = ident  # print adds the page number (render.RenderContext.page_reference)
 
 
 def _targets(article, anchors) -> dict[str, str]:
@@ -953,3 +1043,39 @@ def _targets(article, anchors) -> dict[str, str]:
     for ident, _line, _col in anchors.explicit:
         targets.setdefault(ident, ident)
     return targets
+
+
+def _number_tables_and_figures(loaded, errors) -> None:
+    """Number tables and figures with an id through the publication, in order; resolve `@tbl-x` to them."""
+    counts = dict.fromkeys(NUMBERED_KINDS.values(), 0)
+    numbers: dict[str, Numbered] = {}
+    for article, anchors in loaded:
+        for item in anchors.numbered:
+            if item.ident in numbers:
+                continue  # the id is used twice: reported with the other ids
+            if item.token.type == "image" and not item.token.meta.get("figure"):
+                errors.error(
+                    article.path,
+                    *item.where,
+                    f"image '{item.ident}' is numbered as a figure by its id, so it must stand alone "
+                    "in its paragraph (a blank line before and after it)",
+                )
+                continue
+            counts[item.kind] += 1
+            numbered = Numbered(item.kind, item.ident, counts[item.kind], item.caption, article.name)
+            item.token.meta["number"] = numbered
+            numbers[item.ident] = numbered
+            article.numbered.append(numbered)
+    for article, anchors in loaded:
+        for reference in anchors.references:
+            target = numbers.get(reference.ident)
+            if target is None:
+                hint = _hint(reference.ident, numbers)
+                errors.error(
+                    article.path,
+                    *reference.where,
+                    f"reference '@{_cut(reference.ident)}': no table or figure has the id "
+                    f"'{_cut(reference.ident)}'{hint}",
+                )
+                continue
+            reference.token.meta["target"] = target

@@ -26,6 +26,7 @@ of page count invalidates no layout at all.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import io
@@ -42,7 +43,7 @@ from ...fonts import PrintFonts, allow_empty_fontconfig, font_face_css
 from ...project import load_project
 from ...readlog import read_bytes
 from ...render import PrintPart, render_document
-from .contents import HIDDEN_NUMBERS_CSS, STAND_IN, DrawnNumbers, read_numbers
+from .contents import HIDDEN_NUMBERS_CSS, HIDDEN_PAGE_REFERENCES_CSS, STAND_IN, DrawnNumbers, read_numbers
 from .furniture import (
     DrawnFurniture,
     StampedFurniture,
@@ -66,7 +67,7 @@ MIN_ARTICLES_PER_CHUNK = 4
 ARTICLES_BETWEEN_CUTS = 5
 #: below this many articles the book is cut into four chunks of equal count instead
 SMALL_PUBLICATION = 32
-CHUNK_CACHE_VERSION = "6"
+CHUNK_CACHE_VERSION = "7"
 
 
 @dataclass
@@ -235,7 +236,8 @@ def layout_chunked(
         return html, _cache_key(html, variant)
 
     def chunk(part: PrintPart) -> tuple[str, str]:
-        html = render_document(publication, project, "pdf", fonts, part)
+        extra = fonts + ([("page-references.css", HIDDEN_PAGE_REFERENCES_CSS)] if part.xref_stand_ins else [])
+        html = render_document(publication, project, "pdf", extra, part)
         return html, _cache_key(html, variant, _image_digest(publication, project, part.articles))
 
     work = _Jobs(workers, cache_dir, str(project.root), config.identifier, variant, print_fonts.directory)
@@ -250,7 +252,7 @@ def layout_chunked(
     stale = [i for i, found in enumerate(cached) if found is None]
     # The largest first, so the last to finish are short and no core waits long.
     order = sorted(stale, key=lambda i: len(documents[i][0]), reverse=True)
-    chunk_jobs = {i: work.layout(*documents[i]) for i in order}
+    chunk_jobs = {i: work.layout(*documents[i], faces=print_fonts.faces) for i in order}
     if meanwhile is not None:
         meanwhile()
     for result in [found for found in cached if found]:
@@ -261,12 +263,19 @@ def layout_chunked(
         cached[i].opened()
     results = list(cached)
     anchors, total = _merged_anchors(front, results)
-    numbers = None
+    why = _undrawable_references(results, anchors)
+    if why:
+        notes.append(f"pdf: cross-references' page numbers laid out, not drawn: {why}")
+        results = _numbered_references(work, chunk, parts, front, results, anchors)
+        anchors, total = _merged_anchors(front, results)
+    entries = []
     if publication.show_toc() and front.numbers["kind"] == "drawn":
-        numbers = DrawnNumbers(front.numbers["entries"], anchors)
+        entries = list(front.numbers["entries"])
     elif publication.show_toc():
         notes.append(f"pdf: contents page numbers laid out, not drawn: {front.numbers['why']}")
         front, anchors, total = _numbered_contents(work, contents, front, results, stand_ins)
+    entries.extend(_reference_entries(front, results))
+    numbers = DrawnNumbers(entries, anchors) if entries else None
     sample = work.finish(sample_job)
     furnished = _furnished(publication, project, print_fonts, work, front, results, total, notes, sample)
     laid_out = sum(isinstance(job, Future) for _key, job in chunk_jobs.values())
@@ -306,6 +315,45 @@ def _numbered_contents(work, contents, front, results, stand_ins):
     return front, anchors, total
 
 
+def _undrawable_references(results, anchors) -> str:
+    """Why the page numbers of cross-references cannot be drawn over their stand-ins ('' when they can)."""
+    for result in results:
+        numbers = result.numbers or {"kind": "drawn", "entries": []}
+        if numbers["kind"] != "drawn":
+            return numbers["why"]
+        for entry in numbers["entries"]:
+            page = anchors.get(entry["anchor"])
+            if page is not None and len(str(page + 1)) > entry["digits"]:
+                return f"page {page + 1} has more figures than the {entry['digits']} set for it"
+    return ""
+
+
+def _reference_entries(front, results) -> list[dict]:
+    """The cross-references' numbers to draw, on the pages of the merged PDF."""
+    entries, start = [], front.pages
+    for result in results:
+        for entry in (result.numbers or {}).get("entries", ()):
+            entries.append({**entry, "page": start + entry["page"]})
+        start += result.pages
+    return entries
+
+
+def _numbered_references(work, chunk, parts, front, results, anchors):
+    """The chunks laid out again with their cross-references' page numbers, wide enough for them,
+    until the page counts settle. Returns the chunks."""
+    digits = max([len(str(page + 1)) for page in anchors.values()] + [1])
+    for _round in range(3):
+        pages = tuple(sorted((ident, page + 1) for ident, page in anchors.items()))
+        laid = [dataclasses.replace(part, xref_stand_ins=False, xref_pages=pages, page_digits=digits) for part in parts]
+        numbered = [work.finish(work.layout(*chunk(part))) for part in laid]
+        settled = [r.pages for r in numbered] == [r.pages for r in results]
+        results = numbered
+        anchors, _total = _merged_anchors(front, results)
+        if settled:
+            break
+    return results
+
+
 def _furnished(publication, project, print_fonts, work, front, results, total, notes, sample):
     """The page furniture drawn onto the merged pages, or else a document of it laid out."""
     furniture = checked(sample.furniture)
@@ -322,7 +370,7 @@ def _furnished(publication, project, print_fonts, work, front, results, total, n
 def chunk_parts(publication, jobs: int | None = None) -> list[PrintPart]:
     """The chunks to lay out: groups of articles (see plan_chunks), then the sources alone."""
     parts = [
-        PrintPart(articles=group, cover=False, toc=False, sources=False, margin_boxes=False)
+        PrintPart(articles=group, cover=False, toc=False, sources=False, margin_boxes=False, xref_stand_ins=True)
         for group in plan_chunks(publication)
     ]
     if publication.sources:
@@ -342,8 +390,9 @@ class _Jobs:
     fonts_dir: Path | None
     keys: set[str] = field(default_factory=set)  # every key this build used: the cache keeps them
 
-    def layout(self, html: str, key: str) -> tuple[str, ChunkResult | Future]:
-        return self._start(key, _layout_chunk, self.root, html, self.identifier, self.variant, self.fonts_dir)
+    def layout(self, html: str, key: str, faces=None) -> tuple[str, ChunkResult | Future]:
+        """A chunk; with `faces`, also where its cross-references' stand-in page numbers go."""
+        return self._start(key, _layout_chunk, self.root, html, self.identifier, self.variant, self.fonts_dir, faces)
 
     def front(self, html: str, key: str, faces) -> tuple[str, ChunkResult | Future]:
         """The cover and the contents, with where its page numbers go (see contents.py)."""
@@ -403,10 +452,14 @@ def _unique(diagnostics):
 
 
 def _layout_chunk(
-    root: str, html: str, identifier: str, variant: str | None = None, fonts_dir: Path | None = None
+    root: str, html: str, identifier: str, variant: str | None = None, fonts_dir: Path | None = None, faces=None
 ) -> ChunkResult:
-    """Worker: lay out one chunk; return its PDF and where its anchors landed."""
-    return _laid_out(root, html, identifier, variant, fonts_dir)[0]
+    """Worker: lay out one chunk; return its PDF and where its anchors (and, with `faces`, the
+    stand-in page numbers of its cross-references) landed."""
+    result, layout = _laid_out(root, html, identifier, variant, fonts_dir)
+    if faces is not None:
+        result.numbers = read_numbers(layout.document, result.pdf, faces)
+    return result
 
 
 def _laid_out(root: str, html: str, identifier: str, variant: str | None, fonts_dir: Path | None):

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...render import FIGURE_SPACE
 from .furniture import PLAIN_TEXT, print_face
 
 #: the stand-in page number: digits of different widths, so that proportional figures show
 STAND_IN = 108
 #: keeps the stand-in numbers' place in the layout without drawing them
 HIDDEN_NUMBERS_CSS = ".toc a[data-page]::after { visibility: hidden !important; }"
+#: the same for the page numbers of cross-references (render.RenderContext.page_reference)
+HIDDEN_PAGE_REFERENCES_CSS = ".page-number[data-page]::after { visibility: hidden !important; }"
 #: the text properties drawing reproduces: the furniture's, the font features aside (they are
 #: read from the style and shaped with)
 _PLAIN_TEXT = {
@@ -50,7 +53,7 @@ def read_numbers(document, pdf: bytes, faces) -> dict:
             box
             for box in _boxes(page._page_box)
             if type(box).__name__ == "TextBox"
-            and box.element_tag == "a::after"
+            and box.element_tag in ("a::after", "span::after")
             and box.element.get("data-page") is not None
         ]
         if not numbers:
@@ -62,7 +65,8 @@ def read_numbers(document, pdf: bytes, faces) -> dict:
             entry = _number_entry(text, faces)
             if "why" in entry:
                 return {"kind": "layout", "why": entry["why"]}
-            entries.append({**entry, "page": index, "mcid": mcid, "anchor": text.element.get("href", "")[1:]})
+            anchor = text.element.get("href") or text.element.get("data-href") or ""
+            entries.append({**entry, "page": index, "mcid": mcid, "anchor": anchor[1:]})
     return {"kind": "drawn", "entries": entries}
 
 
@@ -86,13 +90,16 @@ def _number_entry(text, faces) -> dict:
 
     from .overlay import ShapedFont
 
-    if text.text != str(STAND_IN) or text.style["visibility"] == "visible":
-        return {"why": f"a contents number reads {text.text!r}, or shows"}
+    if text.text != text.element.get("data-page") or text.style["visibility"] == "visible":
+        return {"why": f"a page number reads {text.text!r}, or shows"}
     style = text.style
     unusual = [name for name, plain in _PLAIN_TEXT.items() if style[name] != plain]
     face = print_face(faces, style)
     red, green, blue, alpha = style["color"].to("srgb")
     align = {"start": "left", "end": "right"}.get(style["text_align_all"], style["text_align_all"])
+    padded = "page-number" in (text.element.get("class") or "").split()
+    if padded:  # a cross-reference's number, in running text: as wide as its stand-in, padded on the left
+        align = "left"
     if unusual or face is None or alpha != 1 or align not in ("left", "center", "right"):
         return {"why": f"contents number style: {unusual or align if face else 'font'}"}
     features = sorted(
@@ -115,6 +122,7 @@ def _number_entry(text, faces) -> dict:
     ]
     return {
         "x": x,
+        "digits": len(text.text) if padded else 0,
         "align": align,
         "baseline": text.position_y + text.baseline,
         "font": str(face.path),
@@ -141,7 +149,7 @@ class DrawnNumbers:
         for entry in self.entries:
             if entry["anchor"] not in self.anchors:
                 continue  # nothing to point to: a single layout prints no number either
-            text = str(self.anchors[entry["anchor"]] + 1)
+            text = str(self.anchors[entry["anchor"]] + 1).rjust(entry.get("digits", 0), FIGURE_SPACE)
             style = TextStyle(
                 entry["font"],
                 entry["size"],
