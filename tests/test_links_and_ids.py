@@ -351,11 +351,14 @@ def test_links_between_articles_name_the_other_file_in_the_epub(three_built):
 
 
 def _link_targets(path) -> list[tuple[int, int]]:
-    """(page of the link, page its destination opens) of every link annotation; no /URI allowed."""
+    """(page of the link, page its destination opens) of every link; no /URI allowed.
+
+    The boxes inside a link (a cross-reference's printed page number) get annotations of their
+    own, within the link's and to the same place: they count once."""
     with pikepdf.open(path) as pdf:
         pages = {page.obj.objgen: number for number, page in enumerate(pdf.pages, 1)}
         names = pikepdf.NameTree(pdf.Root.Names.Dests)
-        found = []
+        found, last = [], None
         for number, page in enumerate(pdf.pages, 1):
             for annotation in page.obj.get("/Annots", []):
                 if annotation.get("/Subtype") != "/Link":
@@ -367,7 +370,12 @@ def _link_targets(path) -> list[tuple[int, int]]:
                     dest = annotation.A.D
                 if isinstance(dest, pikepdf.String):
                     dest = names[str(dest)]
-                found.append((number, pages[dest[0].objgen]))
+                rect = [float(v) for v in annotation.Rect]
+                target = (number, pages[dest[0].objgen])
+                if last and last[0] == target and last[1][0] <= rect[0] and rect[2] <= last[1][2] + 0.01:
+                    continue
+                found.append(target)
+                last = (target, rect)
         return found
 
 

@@ -57,12 +57,15 @@ _TOP_KEYS = {
     "accessibility",
     "allow_remote_images",
     "raw_html",
+    "lists",
 }
 _PDF_KEYS = {"page_size", "duplex", "variant", "toc"}
 _EPUB_KEYS = {"cover", "split_level", "conforms_to"}
 _HTML_KEYS = {"layout"}
 #: what an EPUB cover may be (see writers/epub.py COVER_TYPES, which names their media types)
 COVER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+#: what `lists:` may ask for after the contents: the numbered tables, the numbered figures
+LISTS = ("tables", "figures")
 #: a word longer than this gets no "did you mean" (it is no misspelling, and matching costs its length)
 _SUGGESTED_UP_TO = 64
 
@@ -101,6 +104,7 @@ class Config:
     epub: EpubSettings = field(default_factory=EpubSettings)
     allow_remote_images: bool = False
     raw_html: bool = False  # raw HTML in Markdown: escaped unless true, then sanitised
+    lists: tuple[str, ...] = ()  # after the contents: "tables", "figures" (numbered ones, see LISTS)
     #: (line, col) of each entry of `articles` in report.yaml, for "not found" messages
     article_positions: tuple = field(default=(), compare=False, repr=False)
 
@@ -218,6 +222,7 @@ def parse_config(data, shown: str, project: Project | None = None) -> Config:
         epub=EpubSettings(cover=cover, split_level=split_level, conforms_to=conforms_to or None),
         allow_remote_images=_flag(data, "allow_remote_images", errors, shown),
         raw_html=_flag(data, "raw_html", errors, shown),
+        lists=_lists(data, fail),
         article_positions=tuple(data["articles"].item_pos) if articles is not None else (),
     )
     if errors.diagnostics:
@@ -226,6 +231,15 @@ def parse_config(data, shown: str, project: Project | None = None) -> Config:
         error.partial_config = config if language_ok else dataclasses.replace(config, language="en-GB")
         raise error
     return config
+
+
+def _lists(data, fail) -> tuple[str, ...]:
+    """`lists: [tables, figures]`: the lists of numbered tables and figures printed after the contents."""
+    lists = data.get("lists", [])
+    if not isinstance(lists, list) or any(item not in LISTS for item in lists):
+        fail(data, "lists", f"lists must be a list drawn from {', '.join(LISTS)}, e.g. 'lists: [tables, figures]'")
+        return ()
+    return tuple(item for item in LISTS if item in lists)
 
 
 def _check_keys(mapping, allowed, prefix, errors, shown):

@@ -440,6 +440,9 @@ def _toc_ids(publication):
                 yield heading.id
     if publication.sources:
         yield "sources"
+    for kind in ("table", "figure"):
+        if f"{kind}s" in publication.config.lists:
+            yield from (item.id for item in publication.numbered(kind))
 
 
 def _unique(diagnostics):
