@@ -998,6 +998,9 @@ def _resolve_links(project, loaded, published, errors) -> None:
     for article, anchors in loaded:
         for link in anchors.links:
             name = article.name if link.target is None else published.get(link.target)
+            if name is None and (hint := _article_hint(project, article, link, published)):
+                errors.error(article.path, *link.where, f"link '{_cut(link.written)}' is not found{hint}")
+                continue
             if name is None:
                 kind = (
                     "a folder"
@@ -1031,6 +1034,20 @@ def _resolve_links(project, loaded, published, errors) -> None:
                 continue
             link.token.attrSet("href", f"#{ident}")
             link.token.meta["xref"] = ident  # print adds the page number (render.RenderContext.page_reference)
+
+
+def _article_hint(project, article, link, published) -> str:
+    """ "; did you mean 'two.md#part'?" for a link to a file that is not there, when an article's name is close."""
+    if link.target.exists():
+        return ""
+    here = (project.root / article.path).parent
+    names = {os.path.relpath(path, here).replace(os.sep, "/"): path for path in published}
+    written = link.written.partition("#")[0]
+    close = difflib.get_close_matches(written.removeprefix("./"), sorted(names), n=1)
+    if not close:
+        return ""
+    fragment = f"#{link.fragment}" if link.fragment else ""
+    return f"; did you mean '{close[0]}{fragment}'?"
 
 
 def _targets(article, anchors) -> dict[str, str]:
