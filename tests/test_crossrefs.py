@@ -27,6 +27,7 @@ from report_builder import ReportError, build, check
 
 IN_CI = bool(__import__("os").environ.get("CI"))
 XHTML = {"x": "http://www.w3.org/1999/xhtml"}
+NAV = {**XHTML, "epub": "http://www.idpf.org/2007/ops"}
 #: the fixture's headings and numbered blocks: id → the text that starts it on its page
 TARGETS = {
     "method-sampling-frame": "Sampling frame",
@@ -226,6 +227,26 @@ def test_references_and_captions_agree_in_the_pdf(outputs, texts):
             assert caption in texts[dests[ident]]
     body = " ".join(texts[2:])
     assert "crossings are in Table 1;" in body and "(Table 2)" in body and "the route is 2 in the" in body
+
+
+def test_the_epub_navigation_lists_the_tables_and_the_figures_with_links_into_their_files(outputs):
+    with zipfile.ZipFile(outputs.epub) as book:
+        nav = etree.fromstring(book.read("EPUB/nav.xhtml"))
+    lists = {
+        kind: [(a.text, a.get("href")) for a in nav.xpath(f"//x:nav[@epub:type='{kind}']//x:a", namespaces=NAV)]
+        for kind in ("lot", "loi")
+    }
+    assert lists == {
+        "lot": [
+            ("Table 1. Border crossings by month", "method.xhtml#tbl-crossings"),
+            ("Table 2. Ports by tonnage", "findings.xhtml#tbl-ports"),
+            ("Table 3. Ports by tonnage", "findings.xhtml#tbl-ranked"),
+        ],
+        "loi": [
+            ("Figure 1. Tonnage by port", "findings.xhtml#fig-tonnage"),
+            ("Figure 2. Route of the convoys", "context.xhtml#fig-route"),
+        ],
+    }
 
 
 def test_every_in_page_link_of_the_html_edition_names_an_element(outputs):

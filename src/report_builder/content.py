@@ -1034,6 +1034,7 @@ def _resolve_links(project, loaded, published, errors) -> None:
                 continue
             link.token.attrSet("href", f"#{ident}")
             link.token.meta["xref"] = ident  # print adds the page number (render.RenderContext.page_reference)
+            article.env["xrefs"] = True
 
 
 def _article_hint(project, article, link, published) -> str:

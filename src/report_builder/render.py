@@ -188,7 +188,11 @@ def page_digits(publication: Publication) -> int:
     """How many figures a cross-reference's page number takes in print, from a generous estimate
     of the page count: the number is set in that many figure widths in every layout, so that a
     chunked layout, which learns the numbers only after the merge, breaks its lines as a single
-    layout does (see writers/pdf/chunks.py)."""
+    layout does (see writers/pdf/chunks.py). Estimated once per publication: each chunk asks."""
+    if _estimated and _estimated[0] is publication:
+        return _estimated[1]
+    if not any(article.env.get("xrefs") for article in publication.articles):
+        return 1  # no cross-reference prints a page number
     characters = rows = images = 0
     for article in publication.articles:
         images += len(article.images) + len(article.charts)
@@ -197,7 +201,12 @@ def page_digits(publication: Publication) -> int:
             rows += token.type == "tr_open"
         rows += sum(len(publication.tables[name].rows) for name in article.tables)
     pages = 1.25 * (3 + len(publication.articles) + characters / 2500 + rows / 35 + images / 3)
-    return 1 if pages < 10 else 2 if pages < 100 else 3
+    _estimated[:] = [publication, 1 if pages < 10 else 2 if pages < 100 else 3]
+    return _estimated[1]
+
+
+#: the last publication page_digits estimated, and its estimate
+_estimated: list = []
 
 
 def page_reference_css(digits: int) -> str:

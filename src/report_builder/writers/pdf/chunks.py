@@ -252,7 +252,11 @@ def layout_chunked(
     stale = [i for i, found in enumerate(cached) if found is None]
     # The largest first, so the last to finish are short and no core waits long.
     order = sorted(stale, key=lambda i: len(documents[i][0]), reverse=True)
-    chunk_jobs = {i: work.layout(*documents[i], faces=print_fonts.faces) for i in order}
+    # where the stand-in page numbers of cross-references are, read from the chunks that have some
+    chunk_jobs = {
+        i: work.layout(*documents[i], faces=print_fonts.faces if 'class="page-number"' in documents[i][0] else None)
+        for i in order
+    }
     if meanwhile is not None:
         meanwhile()
     for result in [found for found in cached if found]:
