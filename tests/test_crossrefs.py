@@ -365,3 +365,40 @@ def test_a_reference_inside_code_or_an_address_stays_text(write_project):
     )
     paragraph = tree.xpath("//article[@id='a']//div[@class='article-body']/p")[0]
     assert _flat(paragraph.text_content()) == "@tbl-nums and desk@tbl-nums.example and 1."
+
+
+def test_a_link_written_for_github_or_pandoc_finds_the_heading_by_their_ids(write_project):
+    two = "---\ntitle: Two\n---\n## `require(id)`\n\nText.\n\n## What's new: v2.0?\n\nText.\n"
+    body = "See [req](two.md#requireid), [gh](two.md#whats-new-v20) and [pandoc](two.md#whats-new-v2.0).\n"
+    root = _project(write_project, body, {"content/two.md": two})
+    tree = lxml_html.fromstring(build(root, formats=["html"], jobs=1).outputs["html"].read_bytes())
+    assert tree.xpath("//article[@id='a']//div[@class='article-body']//a/@href") == [
+        "#two-require-id",
+        "#two-what-s-new-v2-0",
+        "#two-what-s-new-v2-0",
+    ]
+
+
+def test_a_link_to_the_html_page_of_an_article_is_a_link_to_the_article(write_project):
+    root = _project(write_project, "See [the frame](two.html#sampling-frame).\n")
+    tree = lxml_html.fromstring(build(root, formats=["html"], jobs=1).outputs["html"].read_bytes())
+    assert tree.xpath("//article[@id='a']//div[@class='article-body']//a/@href") == ["#two-sampling-frame"]
+
+
+def test_a_broken_reference_link_used_three_times_is_one_error_at_its_definition(write_project):
+    body = "See [frame][] and [frame][] and [frame][].\n\n[frame]: two.md#nowhere\n"
+    assert problems(_project(write_project, body)) == [
+        "content/a.md:6:10: error: link 'two.md#nowhere': article 'content/two.md' has no heading or id 'nowhere'"
+    ]
+
+
+def test_a_link_to_a_missing_article_suggests_no_article_whose_name_only_contains_it(write_project):
+    extra = {
+        "report.yaml": "title: T\narticles:\n  - a.md\n  - two.md\n  - child_process.md\n",
+        "content/child_process.md": "---\ntitle: C\n---\nx\n",
+    }
+    root = _project(write_project, "See [it](process.md).\n", extra)
+    assert problems(root) == [
+        "content/a.md:4:10: error: link 'process.md' is not found; a link may point to an article (other.md, "
+        "other.md#heading), a #heading of this article or a web address"
+    ]

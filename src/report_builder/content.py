@@ -995,9 +995,21 @@ def _resolve_links(project, loaded, published, errors) -> None:
     `#part` names a heading or id of the article itself first, else any article's or heading's id."""
     by_name = {article.name: (article, _targets(article, anchors)) for article, anchors in loaded}
     everywhere = {ident for _article, targets in by_name.values() for ident in targets.values()}
+    before = len(errors.diagnostics)
+    _check_links(loaded, published, project, by_name, everywhere, errors)
+    # a reference link used five times is one problem, reported at its definition once
+    seen: set[str] = set()
+    errors.diagnostics[before:] = [
+        d
+        for d in errors.diagnostics[before:]
+        if str(d) not in seen and not seen.add(str(d))  # type: ignore[func-returns-value]
+    ]
+
+
+def _check_links(loaded, published, project, by_name, everywhere, errors) -> None:
     for article, anchors in loaded:
         for link in anchors.links:
-            name = article.name if link.target is None else published.get(link.target)
+            name = article.name if link.target is None else _published_name(link.target, published)
             if name is None and (hint := _article_hint(project, article, link, published)):
                 errors.error(article.path, *link.where, f"link '{_cut(link.written)}' is not found{hint}")
                 continue
@@ -1037,6 +1049,14 @@ def _resolve_links(project, loaded, published, errors) -> None:
             article.env["xrefs"] = True
 
 
+def _published_name(target: Path, published) -> str | None:
+    """The article a link names: `other.md`, or `other.html` (written for the web) when only `other.md` exists."""
+    name = published.get(target)
+    if name is None and target.suffix.lower() in (".html", ".htm") and not target.exists():
+        name = published.get(target.with_suffix(".md"))
+    return name
+
+
 def _article_hint(project, article, link, published) -> str:
     """ "; did you mean 'two.md#part'?" for a link to a file that is not there, when an article's name is close."""
     if link.target.exists():
@@ -1044,7 +1064,10 @@ def _article_hint(project, article, link, published) -> str:
     here = (project.root / article.path).parent
     names = {os.path.relpath(path, here).replace(os.sep, "/"): path for path in published}
     written = link.written.partition("#")[0]
-    close = difflib.get_close_matches(written.removeprefix("./"), sorted(names), n=1)
+    written = written.removeprefix("./")
+    # a misspelling, not another name that contains this one ('process.md' is not 'child_process.md')
+    similar = [name for name in sorted(names) if abs(len(name) - len(written)) <= 2]
+    close = difflib.get_close_matches(written, similar, n=1, cutoff=0.8)
     if not close:
         return ""
     fragment = f"#{link.fragment}" if link.fragment else ""
@@ -1060,7 +1083,30 @@ def _targets(article, anchors) -> dict[str, str]:
         targets.setdefault(slug, token.attrGet("id"))
     for ident, _line, _col in anchors.explicit:
         targets.setdefault(ident, ident)
+    texts = {
+        id(token): _inline_text(article.tokens[index + 1])
+        for index, token in enumerate(article.tokens)
+        if token.type == "heading_open"
+    }
+    for token, _index, _slug in anchors.headings:  # after ours: an author's id or our slug comes first
+        for alias in heading_slugs(texts.get(id(token), "")):
+            targets.setdefault(alias, token.attrGet("id"))
     return targets
+
+
+def _inline_text(inline) -> str:
+    """A heading's text as other tools make ids from it: its text and code, without markup."""
+    parts = {"text": lambda c: c.content, "code_inline": lambda c: c.content, "softbreak": lambda c: " "}
+    return "".join(parts[child.type](child) for child in inline.children or [] if child.type in parts)
+
+
+def heading_slugs(text: str) -> set[str]:
+    """The ids other tools give a heading, so that `other.md#part` written for them finds it:
+    GitHub's (`#requireid` for "require(id)") and Pandoc's, which Quarto uses too."""
+    github = re.sub(r"[^\w\- ]", "", text.strip().lower()).replace(" ", "-")
+    pandoc = re.sub(r"\s+", "-", re.sub(r"[^\w\s.-]", "", text).strip()).lower()
+    pandoc = re.sub(r"^[\W\d_]+", "", pandoc)
+    return {slug for slug in (github, pandoc) if slug}
 
 
 def _number_tables_and_figures(loaded, errors) -> None:
