@@ -51,7 +51,7 @@ def render_chart(table: FactTable, options: dict, locale: str, ident: str = "") 
     for index, row in enumerate(rows):
         y = PADDING + index * ROW_HEIGHT
         width = max(1.0, bar_space * float(row.values[y_key]) / float(peak))
-        label = _shorten(row.cells.get(x_key, row.id), 20)
+        label = _shorten(row.cells.get(x_key, row.id or ""), 20)
         parts.append(
             f'<text x="{LABEL_WIDTH - PADDING}" y="{y + ROW_HEIGHT * 0.62:.1f}" text-anchor="end" '
             f'font-size="{FONT_SIZE}" fill="currentColor">{escape(label)}</text>'

@@ -218,7 +218,7 @@ def parse_config(data, shown: str, project: Project | None = None) -> Config:
         description=_string(data, "description", errors, shown),
         articles=tuple(articles) if articles is not None else None,
         formats=tuple(formats),
-        pdf=PdfSettings(page_size=page_size, duplex=switches["duplex"], variant=variant, toc=switches["toc"]),
+        pdf=PdfSettings(page_size=page_size, duplex=bool(switches["duplex"]), variant=variant, toc=switches["toc"]),
         epub=EpubSettings(cover=cover, split_level=split_level, conforms_to=conforms_to or None),
         allow_remote_images=_flag(data, "allow_remote_images", errors, shown),
         raw_html=_flag(data, "raw_html", errors, shown),
@@ -228,7 +228,7 @@ def parse_config(data, shown: str, project: Project | None = None) -> Config:
     if errors.diagnostics:
         # Content is still checked with what could be read, so one run reports everything.
         error = ReportError(errors.diagnostics)
-        error.partial_config = config if language_ok else dataclasses.replace(config, language="en-GB")
+        error.partial_config = config if language_ok else dataclasses.replace(config, language="en-GB")  # type: ignore[attr-defined]
         raise error
     return config
 

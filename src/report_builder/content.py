@@ -74,7 +74,7 @@ def make_parser(allow_html: bool = False) -> MarkdownIt:
     md.use(footnote_plugin).use(attrs_plugin).use(myst_role_plugin)
     # Keep file:, javascript:, vbscript: and data: addresses as links and images instead of
     # silently leaving them as text: the loader refuses each one at its line (see _Walker).
-    md.validateLink = lambda url: True
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
     return md
 
 
@@ -870,7 +870,7 @@ def load_articles(project: Project, names, tables, locale, allow_html=False):
             errors.error("report.yaml", line, col, f"article '{project.display(path)}' not found")
             continue
         if stem_problem(path):
-            errors.error(*where, f"article {stem_problem(path)}")
+            errors.error(where[0], where[1], where[2], f"article {stem_problem(path)}")
             continue
         published[path.resolve()] = article_name(path)
         try:
@@ -892,7 +892,8 @@ def load_articles(project: Project, names, tables, locale, allow_html=False):
 
 def _name_problems(articles) -> list[Diagnostic]:
     """Two files with one name, or a name the publication's own ids use."""
-    seen, problems = {}, []
+    seen: dict[str, object] = {}
+    problems: list[Diagnostic] = []
     names = {article.name for article in articles}
     for article in articles:
         if article.name in seen:
@@ -944,7 +945,7 @@ def _assign_ids(loaded, tables, errors) -> None:
     for _article, anchors in loaded:
         for token in anchors.directives:
             token.meta["suffix"] = _embed_suffix(token.meta, tables[token.meta["table"]], used)
-    first = {}
+    first: dict[str, tuple] = {}
     for article, anchors in loaded:
         for ident, line, col in anchors.explicit:
             if ident in first:

@@ -16,6 +16,7 @@ import signal
 import threading
 import time
 from contextlib import contextmanager
+from typing import Any
 
 from .errors import Diagnostic, ReportError
 
@@ -78,8 +79,8 @@ def remaining() -> tuple[float, float] | None:
             return float(at) - time.monotonic(), float(seconds)
         except ValueError:
             return None
-    seconds = limit_seconds()
-    return (seconds, seconds) if seconds > 0 else None
+    limit = limit_seconds()
+    return (limit, limit) if limit > 0 else None
 
 
 class Deadline:
@@ -89,7 +90,7 @@ class Deadline:
         self.seconds = seconds
         self.at = time.monotonic() + seconds
         self._armed = False
-        self._previous = None
+        self._previous: Any = None
 
     def start(self) -> Deadline:
         if self.seconds <= 0:

@@ -21,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
@@ -78,6 +79,7 @@ def _finite(number: Decimal, written) -> Decimal:
     if not number.is_finite():
         raise _CellError(f"{shorten(str(written))} is not a finite number; write the figure, or leave the cell empty")
     exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite: not 'n', 'N' or 'F'
     if number and (number.adjusted() >= MAX_NUMBER_DIGITS or exponent < -MAX_NUMBER_DIGITS):
         raise _CellError(
             f"{shorten(str(written))} is out of range: a number has at most {MAX_NUMBER_DIGITS} "
@@ -98,7 +100,7 @@ def to_decimal(value) -> Decimal:
 
 
 @functools.lru_cache(maxsize=32)
-def _number_syntax(locale: str) -> re.Pattern:
+def _number_syntax(locale: str) -> tuple[re.Pattern[str], Any]:
     """Numbers as `locale` writes them: optional groups of three, its decimal mark, or a plain 1.5e3."""
     symbols = _parsed_locale(locale).number_symbols.get("latn", _parsed_locale(locale).number_symbols)
     group, decimal = re.escape(symbols["group"]), re.escape(symbols["decimal"])
@@ -297,6 +299,7 @@ def _pattern(locale: str, kind: str, decimals: int):
     base = {"decimal": loc.decimal_formats, "percent": loc.percent_formats, "currency": loc.currency_formats}[kind].get(
         None if kind != "currency" else "standard"
     )
+    assert base is not None  # CLDR has these three for every locale
     text = base.pattern.split(";")[0]
     text = re.sub(r"\.[0#]+", "", text)
     if decimals:
@@ -752,7 +755,7 @@ class _Grid:
 
     records: list[list]
     lines: list[int]
-    where: callable  # (record index, cell index) → (line, col)
+    where: collections.abc.Callable[[int, int], tuple[int, int]]  # (record index, cell index) → (line, col)
     # `delimiter: ';'` or `sheet: Data`: what the message about a missing sidecar setting may suggest
     delimiter: str = ""
 
@@ -964,7 +967,8 @@ def _xlsx_grid(project, path, shown, meta, meta_shown, problems) -> _Grid | None
                 f"(its sheets: {', '.join(map(repr, book.sheetnames[:10]))})",
             )
             return None
-        records, cells = [], 0
+        records: list[list] = []
+        cells = 0
         for row in sheet.iter_rows(min_row=1, min_col=1):
             cells += len(row)
             if cells > MAX_XLSX_CELLS:
@@ -1101,7 +1105,8 @@ def _header_text(value) -> str:
 
 def _header_columns(grid, index, header, body, shown, problems) -> list[int]:
     """Indices of the columns kept: every headed one; an empty header over data, or a repeated one, is an error."""
-    keep, first = [], {}
+    keep: list[int] = []
+    first: dict[str, int] = {}
     for cell, title in enumerate(header):
         if not title:
             has_data = next((i for i in body if cell < len(grid.records[i]) and _filled(grid.records[i][cell])), None)
@@ -1387,7 +1392,7 @@ _ANCHOR = re.compile(r"[A-Za-z0-9_-]+")
 def _all_parsed(column_type, cells, source_locale) -> list | None:
     """Every cell read as `column_type`, or None at the first that is not one."""
     parser = COLUMN_TYPES[column_type]
-    values = []
+    values: list = []
     for cell in cells:
         if not _filled(cell):
             values.append(None)
@@ -1414,20 +1419,27 @@ def describe_table(table: FactTable) -> str:
 # -- parts of a table shown ------------------------------------------------------------------------
 
 
+def _existing(table: FactTable, key: str) -> Column:
+    """A column the directive's check has already found in the table."""
+    column = table.column(key)
+    assert column is not None, key
+    return column
+
+
 def table_view(table: FactTable, columns=None, sort=None, descending=False, limit=None) -> FactTable:
     """The table as a `{facts}` shows it: some columns in a given order, rows sorted, the first `limit`."""
     if not columns and not sort and limit is None:
         return table
     rows = table.rows
     if sort:
-        key = table.column(sort).key
+        key = _existing(table, sort).key
         present = [r for r in rows if r.values.get(key) is not None]
         missing = [r for r in rows if r.values.get(key) is None]
         present.sort(key=lambda r: _sort_value(r.values[key]), reverse=descending)
         rows = present + missing
     if limit is not None:
         rows = rows[:limit]
-    shown = [table.column(c) for c in columns] if columns else table.columns
+    shown = [_existing(table, c) for c in columns] if columns else table.columns
     return FactTable(
         name=table.name,
         title=table.title,

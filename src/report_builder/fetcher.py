@@ -40,7 +40,7 @@ _REFERENCE = re.compile(
 _GROUPS = ("css", "import", "attribute", "markdown", "definition")
 
 
-def project_sandbox(project: Project, extra_roots: list[Path] = ()) -> SandboxFetcher:
+def project_sandbox(project: Project, extra_roots: tuple[Path, ...] | list[Path] = ()) -> SandboxFetcher:
     """The fetcher for one project: its files, the built-in templates and styles, the fonts
     (and `extra_roots`: the folder of the static font instances)."""
     from .fonts import fonts_roots

@@ -327,9 +327,14 @@ def uncovered_in(text: str, shown: str, covered: frozenset[int], kind: str = "te
     escapes = _ENTITY if kind == "markdown" else _YAML_ESCAPE if kind == "yaml" else None
     if escapes is not None:
         for match in escapes.finditer(text):
-            char = _unescaped(match.group(), kind)
-            if char and ord(char) not in covered and needs_glyph(char) and match.start() < first.get(char, len(text)):
-                first[char] = match.start()
+            escaped = _unescaped(match.group(), kind)
+            if (
+                escaped
+                and ord(escaped) not in covered
+                and needs_glyph(escaped)
+                and match.start() < first.get(escaped, len(text))
+            ):
+                first[escaped] = match.start()
     if first and kind in ("yaml", "markdown"):
         first = _outside_yaml_comments(text, first, kind)
     places = sorted((index, char) for char, index in first.items())

@@ -13,6 +13,7 @@ import os
 import re
 import stat
 from pathlib import Path
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -47,7 +48,7 @@ _REFUSED_TAGS = (
 class Located:
     """Mixin: `pos` is the (line, col) of the node, `key_pos`/`item_pos` of its children."""
 
-    pos: tuple[int, int] = (None, None)
+    pos: tuple[int, int] | tuple[None, None] = (None, None)
 
 
 class LocatedDict(dict, Located):
@@ -340,7 +341,7 @@ if hasattr(yaml, "CSafeLoader"):
         Python's, with the same marks; its errors are terser, so errors are parsed again."""
 
     _register(_LibyamlLoader)
-    _FastLoader = _LibyamlLoader
+    _FastLoader: Any = _LibyamlLoader
 else:  # pragma: no cover - PyYAML built without libyaml
     _FastLoader = _PythonLoader
 

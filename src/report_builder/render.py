@@ -401,7 +401,7 @@ def render_document(
     publication: Publication,
     project: Project,
     target: str,
-    extra_styles: list[tuple[str, str]] = (),
+    extra_styles: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
     part: PrintPart = PrintPart(),
 ) -> str:
     """The single HTML document for the PDF ('print.html') or the web edition ('web.html')."""

@@ -34,8 +34,10 @@ import sys
 import threading
 import time
 import types
+from collections.abc import Generator
 from io import IOBase
 from pathlib import Path, PurePath
+from typing import cast
 
 import jinja2
 import jinja2.sandbox
@@ -155,7 +157,7 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
     def is_project_file(self, filename: str) -> bool:
-        return builtin_dir("templates") not in Path(filename).parents
+        return _is_project_file(filename)
 
     def display(self, filename: str) -> str:
         """A template file as messages show it: templates/partials/x.html."""
@@ -316,8 +318,8 @@ def render_template(env: jinja2.Environment, name: str, **values) -> str:
         raise _located(env, name, exc, f"template error: {_cut(message)}") from None
     except TemplateRefused as exc:
         where = _raised_at(exc.__traceback__)
-        if exc.alone and not (where and env.is_project_file(where[0])):
-            raise ReportError([Diagnostic(exc.path, None, None, exc.alone)]) from None
+        if exc.alone and not (where and _is_project_file(where[0])):
+            raise ReportError([Diagnostic(exc.path or name, None, None, exc.alone)]) from None
         raise _located(env, name, exc, exc.message, where) from None
     except jinja2.TemplateNotFound as exc:
         raise _located(env, name, exc, f"template not found: {_cut(str(exc.name))}") from None
@@ -356,7 +358,7 @@ def _streamed(template: jinja2.Template, values: dict) -> str:
     The pieces are joined every few thousand, so that the output's memory is its text's, not
     that of millions of one-character strings.
     """
-    generator = template.generate(**values)
+    generator = cast(Generator[str, None, None], template.generate(**values))
     chunks, pieces, size = [], [], 0
     try:
         for piece in generator:
@@ -447,7 +449,7 @@ def within_limits(name: str, render, *args):
             result = render(*args)
         finally:
             scope.stop()
-        if scope.alarm.fired:  # went off as the render ended: its exception was cleared
+        if scope.alarm is not None and scope.alarm.fired:  # went off as the render ended: its exception was cleared
             raise _TimeUp
         return result
     except _TimeUp as exc:
@@ -486,8 +488,15 @@ class _Scope:
         _LIMITED.on = False
 
 
+def _is_project_file(filename: str) -> bool:
+    """Whether a template file is the project's (not one of the built-ins)."""
+    return builtin_dir("templates") not in Path(filename).parents
+
+
 class _TimeUp(BaseException):
     """Raised in a rendering thread that overran; a BaseException, so that no handler swallows it."""
+
+    where: tuple[str, int] | None = None
 
 
 class _Alarm:
@@ -497,7 +506,7 @@ class _Alarm:
         self.deadline = time.monotonic() + seconds
         self.thread = threading.get_ident()
         self.fired = False
-        self.where = None
+        self.where: tuple[str, int] | None = None
 
     def __lt__(self, other: _Alarm) -> bool:
         return self.deadline < other.deadline

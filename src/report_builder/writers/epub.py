@@ -13,6 +13,7 @@ import io
 import os
 import zipfile
 from dataclasses import dataclass, field, replace
+from typing import NoReturn
 
 from ebooklib import epub
 from lxml import etree
@@ -219,13 +220,14 @@ def _link_across_pages(pages: list[Page]) -> None:
     for page in pages:
         own = {element.get("id") for element in page.tree.iter()}
         for link in page.tree.iterfind(".//x:a[@href]", NS):
-            target = link.get("href")[1:] if link.get("href").startswith("#") else None
+            href = link.get("href") or ""
+            target = href[1:] if href.startswith("#") else None
             if target and target not in own and target in owners:
                 link.set("href", f"{owners[target]}#{target}")
 
 
 def _page_of_ids(pages: list[Page]) -> dict[str, str]:
-    owners = {}
+    owners: dict[str, str] = {}
     for page in pages:
         for element in page.tree.iter():
             ident = element.get("id")
@@ -236,7 +238,7 @@ def _page_of_ids(pages: list[Page]) -> dict[str, str]:
 
 def table_of_contents(publication) -> list[dict]:
     """The nested contents: article → sections → subsections, then the sources."""
-    toc = []
+    toc: list[dict] = []
     for article in publication.articles:
         stack: list[dict] = []
         for heading in article.headings:
@@ -282,6 +284,7 @@ def place_page_breaks(pages: list[Page], starts: list[list], index: dict | None 
         placed = _place(index, start, number)
         if placed is None and number == 1:  # the cover: nothing of it has an id
             body = pages[0].tree.find("x:body", NS)
+            assert body is not None  # every page is XHTML with a body
             body.insert(0, _marker(number, "div"))
             placed = pages[0], body[0]
         if placed is not None:
@@ -291,8 +294,8 @@ def place_page_breaks(pages: list[Page], starts: list[list], index: dict | None 
             markers[number] = _place_before_next(markers, number, pages)
     for _page, marker in markers.values():
         while marker.get("id") in index:  # an id the content uses already
-            marker.set("id", marker.get("id") + "_")
-    return [PageBreak(number, page.name, marker.get("id")) for number, (page, marker) in sorted(markers.items())]
+            marker.set("id", (marker.get("id") or "") + "_")
+    return [PageBreak(number, page.name, marker.get("id") or "") for number, (page, marker) in sorted(markers.items())]
 
 
 def _marker(number: int, tag: str = "span") -> etree._Element:
@@ -356,6 +359,7 @@ def _place_before_next(markers, number, pages):
 def _fill_page_list(nav: Page, breaks: list[PageBreak]) -> None:
     """List every page break in the nav's page-list (the template leaves its list empty)."""
     page_list = nav.tree.find(".//x:nav[@epub:type='page-list']/x:ol", NS)
+    assert page_list is not None  # epub_nav.xhtml writes it
     for entry in breaks:
         item = etree.SubElement(page_list, f"{{{XHTML_NS}}}li")
         link = etree.SubElement(item, f"{{{XHTML_NS}}}a", {"href": f"{entry.page}#{entry.id}"})
@@ -436,7 +440,7 @@ def _cover_alt(publication, cover: Cover) -> str:
     return ". ".join(w for w in words if w) + "."
 
 
-def _fail(project, key, message):
+def _fail(project, key, message) -> NoReturn:
     line, col = _setting_position(project, key)
     raise ReportError([Diagnostic("report.yaml", line, col, message)])
 
@@ -621,7 +625,7 @@ def _conformance(book, config) -> None:
 def _ncx(publication, toc, breaks) -> bytes:
     """toc.ncx for EPUB 2 reading systems: the same contents, its real depth, the page list."""
     config = publication.config
-    root = etree.Element(f"{{{NCX_NS}}}ncx", nsmap={None: NCX_NS}, version="2005-1")
+    root = etree.Element(f"{{{NCX_NS}}}ncx", nsmap={None: NCX_NS}, version="2005-1")  # type: ignore[dict-item]
     root.set(f"{{{XML_NS}}}lang", config.language)
     head = etree.SubElement(root, f"{{{NCX_NS}}}head")
     for name, value in (
