@@ -178,6 +178,24 @@ def test_the_chunked_pdf_prints_the_same_pages_as_a_single_layout(texts, tmp_pat
     assert page_texts(single) == texts
 
 
+def test_a_page_number_wider_than_estimated_lays_the_chunks_out_again_with_their_numbers(texts, tmp_path):
+    import report_builder.render as render
+
+    root = copy_project("crossrefs", tmp_path / "narrow")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(render, "page_digits", lambda _publication: 1)  # the long tail is on page 10
+        result = build(root, formats=["pdf"], jobs=2)
+    assert (
+        "pdf: cross-references' page numbers laid out, not drawn: page 10 has more figures than the 1 set for it"
+        in result.notes
+    )
+    again = page_texts(result.outputs["pdf"])
+    tail, frame = page_of(again, "Long tail"), page_of(again, "Sampling frame")
+    assert (tail, frame) == (page_of(texts, "Long tail"), page_of(texts, "Sampling frame"))
+    assert f"small ports are in the long tail (p. {tail})" in " ".join(again)
+    assert f"back to the sampling frame (p. {frame})" in " ".join(again)
+
+
 def test_the_contents_lists_the_numbered_tables_and_figures_with_their_pages(outputs, texts):
     contents = next(text for text in texts if "Contents" in text)
     listed = re.findall(r"((?:Table|Figure) \d\. [A-Za-z ]+?) (\d+)", contents)
