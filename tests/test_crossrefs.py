@@ -420,3 +420,15 @@ def test_a_link_to_a_missing_article_suggests_no_article_whose_name_only_contain
         "content/a.md:4:10: error: link 'process.md' is not found; a link may point to an article (other.md, "
         "other.md#heading), a #heading of this article or a web address"
     ]
+
+
+def test_a_link_written_for_github_finds_a_repeated_heading_and_the_title_by_their_ids(write_project):
+    two = "---\ntitle: 'Modules: ECMAScript modules'\n---\n## Event\n\nText.\n\n## Event\n\nText.\n"
+    body = "See [title](two.md#modules-ecmascript-modules), [first](two.md#event) and [second](two.md#event-1).\n"
+    root = _project(write_project, body, {"content/two.md": two})
+    tree = lxml_html.fromstring(build(root, formats=["html"], jobs=1).outputs["html"].read_bytes())
+    assert tree.xpath("//article[@id='a']//div[@class='article-body']//a/@href") == [
+        "#two",
+        "#two-event",
+        "#two-event-2",
+    ]

@@ -1089,9 +1089,15 @@ def _targets(article, anchors) -> dict[str, str]:
         for index, token in enumerate(article.tokens)
         if token.type == "heading_open"
     }
-    for token, _index, _slug in anchors.headings:  # after ours: an author's id or our slug comes first
+    # after ours: an author's id or our slug comes first; GitHub numbers a repeated slug `-1`, `-2`
+    seen: dict[str, int] = {}
+    for alias in heading_slugs(article.title):
+        targets.setdefault(alias, article.name)
+        seen[alias] = 1
+    for token, _index, _slug in anchors.headings:
         for alias in heading_slugs(texts.get(id(token), "")):
-            targets.setdefault(alias, token.attrGet("id"))
+            targets.setdefault(alias if alias not in seen else f"{alias}-{seen[alias]}", token.attrGet("id"))
+            seen[alias] = seen.get(alias, 0) + 1
     return targets
 
 
