@@ -320,14 +320,14 @@ def test_check_reports_epub_settings_and_content_problems_in_one_run(write_proje
     root = write_project(
         {
             "report.yaml": "title: T\narticles: [a.md]\nepub:\n  cover: [x]\n  conforms_to: 11\n",
-            "content/a.md": "---\ntitle: A\nsumary: s\n---\n\nText.\n",
+            "content/a.md": "---\ntitle: A\nsubtitle: [s]\n---\n\nText.\n",
         }
     )
     result = run_cli("check", "--project", root)
     assert (result.exit_code, result.stderr.splitlines()) == (
         1,
         [
-            "content/a.md:3:1: error: unknown front matter key 'sumary'; did you mean 'summary'?",
+            "content/a.md:3:11: error: 'subtitle' must be text",
             "report.yaml:4:10: error: epub.cover must be the path of an image in the project, such as "
             "'content/images/cover.png'",
             "report.yaml:5:16: error: epub.conforms_to must be text: the address or name of the standard the EPUB meets, "

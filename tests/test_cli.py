@@ -46,7 +46,7 @@ def test_check_reports_every_problem_of_the_project_at_once(write_project, run_c
     root = write_project(
         {
             "report.yaml": "title: T\narticles:\n  - a.md\n  - gone.md\n",
-            "content/a.md": "---\ntitle: A\nsumary: S\n---\n\n![](images/none.png)\n\n```{facts} numbers\n```\n",
+            "content/a.md": "---\ntitle: A\nsubtitle: [S]\n---\n\n![](images/none.png)\n\n```{facts} numbers\n```\n",
             "content/facts/numbers.csv": "id,label\nx,X\nx,Y\n",
         }
     )
@@ -54,7 +54,7 @@ def test_check_reports_every_problem_of_the_project_at_once(write_project, run_c
     assert (result.exit_code, result.stderr.splitlines()) == (
         1,
         [
-            "content/a.md:3:1: error: unknown front matter key 'sumary'; did you mean 'summary'?",
+            "content/a.md:3:11: error: 'subtitle' must be text",
             "content/a.md:6:1: error: image 'images/none.png' has no alt text; describe it between the brackets: "
             "![what it shows](images/none.png)",
             "content/a.md:6:1: error: image 'images/none.png' not found",

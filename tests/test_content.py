@@ -153,12 +153,6 @@ def test_unclosed_front_matter_value_is_reported_at_the_closing_fence(write_proj
     ]
 
 
-def test_misspelt_front_matter_key_suggests_the_key_meant(write_project):
-    assert errors_in(write_project, "Text.\n", front="title: A\nsumary: S\n") == [
-        "content/a.md:3:1: error: unknown front matter key 'sumary'; did you mean 'summary'?"
-    ]
-
-
 def test_front_matter_value_of_the_wrong_kind_is_reported_at_the_value(write_project):
     assert errors_in(write_project, "Text.\n", front="title: A\ndate: tomorrow\nkey_points: one\n") == [
         "content/a.md:3:7: error: 'date' must be written YYYY-MM-DD, not 'tomorrow'",
@@ -168,7 +162,7 @@ def test_front_matter_value_of_the_wrong_kind_is_reported_at_the_value(write_pro
 
 def test_article_without_a_title_is_an_error(write_project):
     assert errors_in(write_project, "## Section\n\nText.\n", front="summary: S\n") == [
-        "content/a.md:1:1: error: the article has no title; add 'title: …' to its front matter"
+        "content/a.md:1:1: error: the article has no title; add 'title: …' to its front matter or start it with '# Title'"
     ]
 
 
@@ -244,7 +238,8 @@ def test_image_outside_the_project_is_refused(write_project):
 
 def test_level_one_heading_in_the_body_is_an_error(write_project):
     assert errors_in(write_project, "# Big\n\nText.\n") == [
-        "content/a.md:5: error: use '##' for sections: the article title comes from the front matter 'title'"
+        "content/a.md:5: error: a second '#' heading: the title is the front matter's 'title' or the first '#' "
+        "heading; use '##' for sections, or add 'heading_offset: 1' when the document uses '#' for sections"
     ]
 
 
@@ -274,17 +269,17 @@ def test_problems_in_tables_articles_and_the_article_list_are_reported_together(
     root = write_project(
         {
             "report.yaml": "title: T\narticles:\n  - a.md\n  - b.md\n  - c.md\n",
-            "content/a.md": article("Text.\n\n![](images/x.svg)\n", "title: A\nsumary: S\n"),
+            "content/a.md": article("Text.\n\n![](images/x.svg)\n", "title: A\nsubtitle: [S]\n"),
             "content/b.md": "---\nsummary: S\n---\n\nText.\n",
             "content/facts/numbers.yaml": NUMBERS.replace("- {id: remaining", "- {id: prewar_population"),
         }
     )
     assert errors_of(root) == [
-        "content/a.md:3:1: error: unknown front matter key 'sumary'; did you mean 'summary'?",
+        "content/a.md:3:11: error: 'subtitle' must be text",
         "content/a.md:8:1: error: image 'images/x.svg' has no alt text; describe it between the brackets: "
         "![what it shows](images/x.svg)",
         "content/a.md:8:1: error: image 'images/x.svg' not found",
-        "content/b.md:1:1: error: the article has no title; add 'title: …' to its front matter",
+        "content/b.md:1:1: error: the article has no title; add 'title: …' to its front matter or start it with '# Title'",
         "content/facts/numbers.yaml:9:10: error: duplicate row id 'prewar_population' (first used on line 8)",
         "report.yaml:5:5: error: article 'content/c.md' not found",
     ]
@@ -308,10 +303,10 @@ def test_report_yaml_problems_are_reported_together_with_content_problems(write_
     root = write_project(
         {
             "report.yaml": "title: T\ncolour: red\narticles:\n  - a.md\n",
-            "content/a.md": article("Text.\n", "title: A\nsumary: S\n"),
+            "content/a.md": article("Text.\n", "title: A\nsubtitle: [S]\n"),
         }
     )
     assert errors_of(root) == [
-        "content/a.md:3:1: error: unknown front matter key 'sumary'; did you mean 'summary'?",
+        "content/a.md:3:11: error: 'subtitle' must be text",
         "report.yaml:2:1: error: unknown key 'colour'",
     ]

@@ -288,7 +288,7 @@ BROKEN_TABLE = "columns:\n  - {key: label}\n  - {key: value, type: number}\nrows
 THREE_PROBLEMS = (
     "content/facts/extra.yaml:5:30: error: column 'value' (number): expected a number, not 'many'\n"
     "content/only.md:42:1: error: image 'images/none.png' not found\n"
-    "content/second.md:1:1: error: the article has no title; add 'title: …' to its front matter\n"
+    "content/second.md:1:1: error: the article has no title; add 'title: …' to its front matter or start it with '# Title'\n"
 )
 
 
@@ -320,7 +320,8 @@ LOADER_MISTAKES = {
         "content/only.md",
         "title: A Town Takes Stock",
         "title: A Town: Takes Stock",
-        "content/only.md:2:14: error: YAML syntax error: mapping values are not allowed here\n",
+        "content/only.md:2:14: error: YAML syntax error: mapping values are not allowed here; a value that "
+        "contains ': ' must be quoted: title: \"A Town: Takes Stock\"\n",
     ),
     "misspelt-key-in-report-yaml": (
         "report.yaml",

@@ -37,11 +37,11 @@ class BuildResult:
     notes: list[str] = field(default_factory=list)  # how outputs were made, for --verbose
 
 
-def load_publication(project: Project, config: Config | None = None):
+def load_publication(project: Project, config: Config | None = None, drafts: bool = False):
     """Read and validate everything; all problems of every file are reported together."""
     from babel.dates import format_date
 
-    from .content import load_articles
+    from .content import ContentOptions, load_articles
     from .facts import load_fact_tables
     from .model import Publication
 
@@ -56,8 +56,12 @@ def load_publication(project: Project, config: Config | None = None):
             errors.extend(exc.diagnostics)
     tables = load_fact_tables(project, config.babel_locale, errors)
     names = _article_files(project, config)
+    options = ContentOptions(config.heading_offset, config.toc_depth, drafts)
+    warnings: list[Diagnostic] = []
     try:
-        articles, facts_used = load_articles(project, names, tables, config.babel_locale, allow_html=config.raw_html)
+        articles, facts_used, warnings = load_articles(
+            project, names, tables, config.babel_locale, allow_html=config.raw_html, options=options
+        )
     except ReportError as exc:
         errors.extend(exc.diagnostics)
         articles, facts_used = [], []
@@ -70,6 +74,9 @@ def load_publication(project: Project, config: Config | None = None):
         tables=tables,
         facts_used=facts_used,
         date_text=format_date(config.date, "long", locale=config.babel_locale),
+        warnings=warnings,
+        # a draft left out is still an input: publishing it (draft: false) must rebuild
+        inputs=[d.path for d in warnings if d.severity == "note"],
     )
 
 
@@ -80,9 +87,9 @@ def _article_files(project, config):
     return [(project.content_dir / name, pos) for name, pos in zip(config.articles, positions)]
 
 
-def check(directory: str | Path = "."):
+def check(directory: str | Path = ".", drafts: bool = False):
     """Validate the project without building; raises ReportError with every problem."""
-    return load_publication(load_project(directory))
+    return load_publication(load_project(directory), drafts=drafts)
 
 
 def check_presentation(directory: str | Path, publication) -> list[Diagnostic]:
@@ -132,6 +139,7 @@ def build(
     keep_intermediate: bool = False,
     progress: Progress | None = None,
     strict: bool = False,
+    drafts: bool = False,
 ) -> BuildResult:
     """Build the stale outputs of a project; nothing is written unless every output succeeds
     (and, when `strict`, unless there was no warning either).
@@ -139,11 +147,11 @@ def build(
     The whole build runs against one deadline (see deadline.py).
     """
     with build_deadline() as deadline:
-        return _build(directory, formats, out, force, jobs, keep_intermediate, progress, strict, deadline)
+        return _build(directory, formats, out, force, jobs, keep_intermediate, progress, strict, deadline, drafts)
 
 
 def _build(
-    directory, formats, out, force, jobs, keep_intermediate, progress, strict, deadline: Deadline
+    directory, formats, out, force, jobs, keep_intermediate, progress, strict, deadline: Deadline, drafts=False
 ) -> BuildResult:
     say = progress or (lambda message: None)
     project = load_project(directory)
@@ -158,7 +166,7 @@ def _build(
         stale = {}
         for fmt in wanted:
             target = output_path(out_dir, config, fmt)
-            reason = "--force" if force else state.why_stale(fmt, target, project.root)
+            reason = "--force" if force else "--drafts" if drafts else state.why_stale(fmt, target, project.root)
             if reason is None and not keep_intermediate:
                 result.skipped[fmt] = target
             else:
@@ -174,13 +182,16 @@ def _build(
             _layout_workers(project, config, stale, jobs) as workers,
         ):
             say("loading content")
-            publication = load_publication(project, config)
+            publication = load_publication(project, config, drafts)
+            result.warnings.extend(publication.warnings)
             deadline.check()
             if workers is not None:
                 workers.content_loaded()
             # Files read while loading are stamped with the bytes read; the others with their hash
             # now, before rendering reads them (see _stamp_reads).
-            snapshots = {fmt: state.snapshot(project.root, inputs_of(publication, project, fmt)) for fmt in stale}
+            snapshots = {
+                fmt: state.snapshot(project.root, inputs_of(publication, project, fmt, drafts)) for fmt in stale
+            }
             with source_date_epoch(config):
                 data = _render_outputs(
                     publication,
@@ -194,8 +205,8 @@ def _build(
                     use_cache=not force,
                     workers=workers,
                 )
-        if strict and result.warnings:
-            raise ReportError(as_errors(result.warnings))
+        if strict and any(w.severity == "warning" for w in result.warnings):
+            raise ReportError(as_errors([w for w in result.warnings if w.severity == "warning"]))
         _refuse_changed_inputs(project, reads)
         for snapshot in snapshots.values():
             _stamp_reads(snapshot, project.root, reads)
@@ -534,15 +545,18 @@ def _render_html_in_worker() -> tuple[bytes, dict[str, str]]:
     return _render_html(publication, project), dict(log.digests) if log is not None else {}
 
 
-def inputs_of(publication, project: Project, fmt: str) -> Inputs:
+def inputs_of(publication, project: Project, fmt: str, drafts: bool = False) -> Inputs:
     """Every file one output was built from (see stamps.py)."""
     from .fonts import font_paths
     from .render import STYLESHEETS, style_files, template_files
 
     config = publication.config
     inputs = Inputs(versions=current_versions())
+    if drafts:  # an output with the drafts in is stale for the next build without --drafts
+        inputs.versions["drafts"] = "included"
     root = project.root
     inputs.files.add("report.yaml")
+    inputs.files.update(publication.inputs)
     for article in publication.articles:
         inputs.files.add(article.path)
         inputs.files.update(image.src for image in article.images)

@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     common(check)
     for sub in (build, check):
         sub.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1, nothing written)")
+        sub.add_argument("--drafts", action="store_true", help="include the articles marked 'draft: true'")
     clean = commands.add_parser("clean", help="remove outputs and build state")
     clean.add_argument("--out", metavar="DIR", help="output folder (default: PROJECT/build)")
     common(clean)
@@ -186,6 +187,7 @@ def _run(args) -> int:
                 keep_intermediate=args.keep_intermediate,
                 progress=step,
                 strict=args.strict,
+                drafts=args.drafts,
             )
         finally:
             stop()
@@ -194,10 +196,10 @@ def _run(args) -> int:
     if args.command == "check":
         from .build import as_errors, check, check_presentation
 
-        publication = check(args.project)
-        warnings = check_presentation(args.project, publication)
-        if args.strict and warnings:
-            raise ReportError(as_errors(warnings))
+        publication = check(args.project, drafts=args.drafts)
+        warnings = publication.warnings + check_presentation(args.project, publication)
+        if args.strict and any(w.severity == "warning" for w in warnings):
+            raise ReportError(as_errors([w for w in warnings if w.severity == "warning"]))
         for warning in warnings:
             print(warning, file=sys.stderr)
         if args.verbose and not args.quiet:

@@ -58,6 +58,8 @@ _TOP_KEYS = {
     "allow_remote_images",
     "raw_html",
     "lists",
+    "heading_offset",
+    "toc_depth",
 }
 _PDF_KEYS = {"page_size", "duplex", "variant", "toc"}
 _EPUB_KEYS = {"cover", "split_level", "conforms_to"}
@@ -105,6 +107,8 @@ class Config:
     allow_remote_images: bool = False
     raw_html: bool = False  # raw HTML in Markdown: escaped unless true, then sanitised
     lists: tuple[str, ...] = ()  # after the contents: "tables", "figures" (numbered ones, see LISTS)
+    heading_offset: int = 0  # added to every article's heading levels (an article may set its own)
+    toc_depth: int = 3  # the deepest heading level the contents, the EPUB navigation and PDF bookmarks list
     #: (line, col) of each entry of `articles` in report.yaml, for "not found" messages
     article_positions: tuple = field(default=(), compare=False, repr=False)
 
@@ -223,6 +227,8 @@ def parse_config(data, shown: str, project: Project | None = None) -> Config:
         allow_remote_images=_flag(data, "allow_remote_images", errors, shown),
         raw_html=_flag(data, "raw_html", errors, shown),
         lists=_lists(data, fail),
+        heading_offset=_whole(data, "heading_offset", 0, (0, 4), errors, shown),
+        toc_depth=_whole(data, "toc_depth", 3, (1, 6), errors, shown),
         article_positions=tuple(data["articles"].item_pos) if articles is not None else (),
     )
     if errors.diagnostics:
@@ -333,6 +339,16 @@ def _flag(data, key, errors, shown):
         line, col = data.value_pos[key]
         errors.error(shown, line, col, f"'{key}' must be true or false")
         return False
+    return value
+
+
+def _whole(data, key, default: int, bounds: tuple[int, int], errors, shown) -> int:
+    """A whole number from `bounds[0]` to `bounds[1]`, or `default` when absent or wrong."""
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not bounds[0] <= value <= bounds[1]:
+        line, col = data.value_pos.get(key, data.pos)
+        errors.error(shown, line, col, f"{key} is a number from {bounds[0]} to {bounds[1]}, not {shorten(value)}")
+        return default
     return value
 
 

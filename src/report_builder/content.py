@@ -11,14 +11,18 @@ import difflib
 import os
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 from babel.dates import format_date
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
 from .errors import Collector, Diagnostic, ReportError, shorten
@@ -29,7 +33,36 @@ from .model import Article, FactTable, FactUse, Heading, Image, Numbered
 from .project import Project, stem_problem
 from .sanitize import sanitize_html, sanitize_inline_tag, sanitize_style, without_dropped_content
 
-_FRONT_MATTER_KEYS = {"title", "subtitle", "byline", "dateline", "date", "summary", "key_points", "lang"}
+_FRONT_MATTER_KEYS = {
+    "title",
+    "subtitle",
+    "byline",
+    "dateline",
+    "date",
+    "summary",
+    "key_points",
+    "keywords",
+    "lang",
+    "heading_offset",
+    "draft",
+}
+#: what Pandoc, Quarto, Jekyll and Hugo call our front matter keys
+FRONT_MATTER_ALIASES = {
+    "author": "byline",
+    "authors": "byline",
+    "description": "summary",
+    "abstract": "summary",
+    "tags": "keywords",
+    "categories": "keywords",
+}
+#: a date as other tools write it: `2024-10-26`, `2024-10-26 14:32:10 +0200`, `2024-10-26T09:00:00Z`
+_DATE_TEXT = re.compile(
+    r"(\d{4}-\d{2}-\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+#: the largest `heading_offset:` (a document whose sections start at `#` needs 1)
+MAX_HEADING_OFFSET = 4
+#: at most this many keywords an article adds to the publication's metadata
+MAX_KEYWORDS = 50
 DIRECTIVES = ("facts", "chart")
 CHART_OPTIONS = {"type", "x", "y", "title", "caption", "unit", "id"}
 FACTS_OPTIONS = ("columns", "sort", "limit", "id")
@@ -42,7 +75,20 @@ IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
 MAX_FOOTNOTES_PER_ARTICLE = 2_000
 #: per table ({facts}, {chart} or Markdown): a row is 15–40 ms of print layout (bench/scaling.py), 10,000 are minutes
 MAX_TABLE_ROWS = 10_000
-_ROLE = re.compile(r"\{fact\}`([^`]*)`")
+#: the messages this stage writes that are not errors
+LABELS = {
+    "draft": "left out: the front matter says 'draft: true' (build with --drafts to include it)",
+    "raw_html": "raw HTML is printed as text (the first of this article is here); to keep it, sanitised, "
+    "set 'raw_html: true' in report.yaml",
+}
+#: a paragraph that opens with an HTML tag: raw HTML, when raw_html is off
+_RAW_TAG = re.compile(r"\s*</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>")
+#: `![alt](my photo.png)` left as text: an address with a space, not in `<…>`
+_UNPARSED_ADDRESS = re.compile(r"(!?)\[([^\]\n]*)\]\(([^()<>\n]*?[^\s()<>\"'][ \t]+[^()<>\n\"']*?)\)")
+#: HTML stops at h6: a heading shifted deeper stays an h6
+MAX_HEADING_LEVEL = 6
+#: `{#id .class key=value}` at the end of a heading (Pandoc's header attributes)
+_HEADING_ATTRIBUTES = re.compile(r"\s*\{((?:\s*(?:#[A-Za-z][\w:.-]*|\.[A-Za-z_-][\w-]*|[\w-]+=\S+|-))+)\s*\}\s*$")
 #: an id an author writes with `{#id}`: a valid XML id and CSS identifier
 AUTHOR_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,127}")
 #: ids of the publication's own parts, and the prefixes of the ids of its fact tables and charts
@@ -68,14 +114,56 @@ KEPT_ATTRIBUTES = {"link_open": {"href", "title"}, "image": {"src", "alt", "titl
 
 
 def make_parser(allow_html: bool = False) -> MarkdownIt:
-    """CommonMark + GFM tables and strikethrough + footnotes + {attrs} + {role}`…`."""
-    md = MarkdownIt("commonmark", {"html": allow_html, "xhtmlOut": True, "typographer": False})
+    """CommonMark + GFM (tables, strikethrough, task lists, bare addresses) + footnotes + {attrs} + {role}`…`."""
+    md = MarkdownIt("commonmark", {"html": allow_html, "xhtmlOut": True, "typographer": False, "tasklists": True})
     md.enable(["table", "strikethrough"])
-    md.use(footnote_plugin).use(attrs_plugin).use(myst_role_plugin)
+    md.use(footnote_plugin).use(attrs_plugin).use(myst_role_plugin).use(gfm_autolink_plugin)
+    # HTML comments are notes to the editor: never printed, whether raw HTML is on or off
+    md.block.ruler.before("html_block", "html_comment_block", _comment_block)
+    md.inline.ruler.before("html_inline", "html_comment", _comment_inline)
+    md.core.ruler.before("footnote_tail", "footnote_definitions", _record_footnote_definitions)
     # Keep file:, javascript:, vbscript: and data: addresses as links and images instead of
     # silently leaving them as text: the loader refuses each one at its line (see _Walker).
     md.validateLink = lambda url: True  # type: ignore[method-assign]
     return md
+
+
+def _comment_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """An HTML comment that starts a block: it and the rest of its last line are dropped."""
+    pos = state.bMarks[start] + state.tShift[start]
+    if silent or state.is_code_block(start) or not state.src.startswith("<!--", pos):
+        return False
+    line = start
+    while line < end:
+        first = pos + 4 if line == start else state.bMarks[line]
+        close = state.src.find("-->", first, state.eMarks[line])
+        if close >= 0:
+            if state.src[close + 3 : state.eMarks[line]].strip():
+                return False  # text follows on its line: a comment inside a paragraph (see _comment_inline)
+            break
+        line += 1
+    state.line = min(line + 1, end)
+    return True
+
+
+def _record_footnote_definitions(state: StateCore) -> None:
+    """Where each `[^label]:` is defined, before the footnote plugin keeps only the last one cited."""
+    state.env["footnote_definitions"] = [
+        (token.meta["label"], token.map[0] if token.map else None)
+        for token in state.tokens
+        if token.type == "footnote_reference_open"
+    ]
+
+
+def _comment_inline(state: StateInline, silent: bool) -> bool:
+    """An HTML comment inside a paragraph: dropped; an unclosed one stays text."""
+    if not state.src.startswith("<!--", state.pos):
+        return False
+    close = state.src.find("-->", state.pos + 4)
+    if close < 0:
+        return False
+    state.pos = close + 3
+    return True
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int]:
@@ -90,6 +178,15 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
     return front, body, front.count("\n") + 2
 
 
+@dataclass(frozen=True)
+class ContentOptions:
+    """What report.yaml and the command line decide for every article."""
+
+    heading_offset: int = 0
+    toc_depth: int = 3
+    drafts: bool = False  # include articles marked `draft: true`
+
+
 def load_article(
     project: Project,
     path: Path,
@@ -97,35 +194,56 @@ def load_article(
     locale: str,
     parser: MarkdownIt,
     allow_html: bool = False,
+    options: ContentOptions = ContentOptions(),
 ):
     """Parse one article: it, the facts it uses, its ids and links still to check, and its problems so far.
 
     An unreadable file or front matter raises ReportError; an article that parsed is returned with
-    its problems, so that its links and ids are checked in the same run."""
+    its problems, so that its links and ids are checked in the same run. A draft left out is
+    returned with `draft` set and nothing parsed."""
     shown = project.display(path)
     text = read_text(path, shown, inside=project.root)
     errors = Collector()
+    if re.match(r"\+\+\+[ \t]*\n", text):
+        errors.error(
+            shown,
+            1,
+            1,
+            "front matter in TOML ('+++') is not read; convert it to YAML between '---' lines "
+            '(key = "value" becomes key: "value")',
+        )
+        errors.raise_if_any()
     front_text, body, offset = split_front_matter(text)
-    meta = LocatedDict()
-    if front_text is not None:
-        parsed = parse_yaml(front_text, shown, line_offset=1)
-        if parsed is not None and not isinstance(parsed, LocatedDict):
-            errors.error(shown, 2, 1, "front matter must be a mapping of keys to values")
-        elif parsed is not None:
-            meta = parsed
+    meta = _parse_front_matter(front_text, shown, errors)
     _check_front_matter(meta, shown, errors)
-    if not body.strip() and not meta.get("summary"):
-        errors.error(shown, 1, 1, "the article is empty")
-    title = meta.get("title")
-    if not isinstance(title, str) or not title.strip():
-        errors.error(shown, 1, 1, "the article has no title; add 'title: …' to its front matter")
-        title = ""
+    draft = _draft(meta, shown, errors)
+    if draft and not options.drafts:
+        return Article(name=article_name(path), path=shown, title="", draft=True), [], _Anchors(), errors.diagnostics
     env: dict = {}
     tokens = parser.parse(body, env)
-    article = Article(name=article_name(path), path=shown, title=title.strip(), tokens=tokens, env=env)
-    _fill_front_matter(article, meta, locale, shown, errors)
+    article = Article(name=article_name(path), path=shown, title="", tokens=tokens, env=env, draft=draft)
     walker = _Walker(project, path, shown, body, offset, tables, errors, article, allow_html)
+    front = _FrontMatterWalker(walker, front_text or "")
+    title = meta.get("title")
+    if title is not None and (not isinstance(title, str) or not title.strip()):
+        front.error_at(meta, "title", "'title' must be text")
+    elif title is not None:
+        article.title_tokens = front.inline(parser, meta, "title", env)
+        _drop_repeated_title(tokens, title)
+    elif _title_from_heading(article, tokens, walker):
+        walker.title_anchor(plain_text(article.title_tokens[0].children))
+    else:
+        errors.error(
+            shown, 1, 1, "the article has no title; add 'title: …' to its front matter or start it with '# Title'"
+        )
+    if not body.strip() and not meta.get("summary") and not _alias_value(meta, "summary"):
+        errors.error(shown, 1, 1, "the article is empty")
+    _fill_front_matter(article, meta, locale, front, parser, env)
+    article.heading_offset = _heading_offset(meta, shown, errors, options.heading_offset)
+    walker.options = options
     walker.walk()
+    article.title = plain_text(article.title_tokens[0].children) if article.title_tokens else ""
+    article.headings[0] = Heading(1, article.title, article.name)
     return article, walker.facts_used, walker.anchors, errors.diagnostics
 
 
@@ -134,39 +252,254 @@ def article_name(path: Path) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", path.stem.lower()).strip("-") or "article"
 
 
+def _parse_front_matter(front_text, shown, errors) -> LocatedDict:
+    """The front matter's mapping; a YAML syntax error says how such errors are usually fixed."""
+    if front_text is None:
+        return LocatedDict()
+    try:
+        parsed = parse_yaml(front_text, shown, line_offset=1)
+    except ReportError as exc:
+        errors.extend(_with_yaml_hint(d, front_text) for d in exc.diagnostics)
+        errors.raise_if_any()
+        raise
+    if parsed is not None and not isinstance(parsed, LocatedDict):
+        errors.error(shown, 2, 1, "front matter must be a mapping of keys to values")
+        return LocatedDict()
+    return parsed if parsed is not None else LocatedDict()
+
+
+def _with_yaml_hint(diagnostic: Diagnostic, front_text: str) -> Diagnostic:
+    """Add the usual fix to a YAML syntax error on a `key: value` line: quote the value.
+
+    Titles are where it happens: `title: Fishing: a history`, `title: *Bold* plan`, `[Draft] …`."""
+    if not diagnostic.message.startswith("YAML syntax error") or diagnostic.line is None:
+        return diagnostic
+    lines = front_text.split("\n")
+    written = lines[diagnostic.line - 2] if 0 <= diagnostic.line - 2 < len(lines) else ""
+    key, _, value = written.partition(": ")
+    value = value.strip()
+    if not value or not re.fullmatch(r"[\w-]+", key):
+        return diagnostic
+    if ": " in value:
+        why = "contains ': '"
+    elif value[0] in _YAML_INDICATORS:
+        why = f"starts with '{value[0]}'"
+    else:
+        return diagnostic
+    quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+    hint = f"; a value that {why} must be quoted: {key}: {_cut(chr(34) + quoted + chr(34))}"
+    return replace(diagnostic, message=diagnostic.message + hint)
+
+
+#: characters YAML reads as syntax at the start of a plain value
+_YAML_INDICATORS = frozenset("[]{}*&!@`|>%")
+
+
 def _check_front_matter(meta, shown, errors):
+    """Unknown keys are warnings: other tools' front matter carries keys of theirs (`layout`, `slug`)."""
+    known = sorted(_FRONT_MATTER_KEYS | set(FRONT_MATTER_ALIASES))
     for key in meta:
-        if key not in _FRONT_MATTER_KEYS:
+        if key in _FRONT_MATTER_KEYS or key in FRONT_MATTER_ALIASES:
+            continue
+        line, col = meta.key_pos[key]
+        close = difflib.get_close_matches(str(key), known, n=1) if len(str(key)) <= 64 else []
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        errors.diagnostics.append(
+            Diagnostic(shown, line, col, f"unknown front matter key {shorten(key)} is ignored{hint}", "warning")
+        )
+    for ours in sorted(set(FRONT_MATTER_ALIASES.values())):
+        given = [key for key in meta if key == ours or FRONT_MATTER_ALIASES.get(key) == ours]
+        for key in given[1:]:
             line, col = meta.key_pos[key]
-            close = difflib.get_close_matches(str(key), sorted(_FRONT_MATTER_KEYS), n=1) if len(str(key)) <= 64 else []
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            errors.error(shown, line, col, f"unknown front matter key {shorten(key)}{hint}")
+            errors.error(shown, line, col, f"'{key}' and '{given[0]}' both set the {ours}; keep one")
 
 
-def _fill_front_matter(article, meta, locale, shown, errors):
-    for key in ("subtitle", "byline", "dateline", "summary"):
+def _alias_value(meta, ours):
+    """The value of `ours` or of the first of its aliases given (Pandoc's `abstract` for `summary`)."""
+    for key in meta:
+        if key == ours or FRONT_MATTER_ALIASES.get(key) == ours:
+            return key, meta[key]
+    return None
+
+
+def _draft(meta, shown, errors) -> bool:
+    value = meta.get("draft", False)
+    if not isinstance(value, bool):
+        line, col = meta.value_pos["draft"]
+        errors.error(shown, line, col, f"'draft' is true or false, not {shorten(value)}")
+        return False
+    return value
+
+
+def _heading_offset(meta, shown, errors, default: int) -> int:
+    value = meta.get("heading_offset", default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_HEADING_OFFSET:
+        line, col = meta.value_pos["heading_offset"]
+        errors.error(
+            shown, line, col, f"'heading_offset' is a number from 0 to {MAX_HEADING_OFFSET}, not {shorten(value)}"
+        )
+        return default
+    return value
+
+
+def _drop_repeated_title(tokens, title: str) -> None:
+    """Jekyll and Hugo pages often repeat the front matter's title as their first `#` heading: print it once."""
+    index = next((i for i, t in enumerate(tokens) if t.type == "heading_open"), None)
+    if index is not None and tokens[index].tag == "h1" and tokens[index + 1].content.strip() == title.strip():
+        del tokens[index : index + 3]
+
+
+def _title_from_heading(article, tokens, walker) -> bool:
+    """Take the first heading for the title when it is a `#` one (as Pandoc and Quarto do); remove it."""
+    index = next((i for i, t in enumerate(tokens) if t.type == "heading_open"), None)
+    if index is None or tokens[index].tag != "h1":
+        return False
+    article.title_tokens = [tokens[index + 1]]
+    walker._inline(tokens[index + 1], tokens[index])  # its facts and links, before it leaves the body
+    del tokens[index : index + 3]
+    return True
+
+
+def _byline(value) -> str | None:
+    """`author: Ada`, `authors: [Ada, Bo]` or Quarto's `- name: Ada`: the names, comma-separated."""
+    if isinstance(value, str):
+        return value.strip()
+    if not isinstance(value, list):
+        return None
+    names = []
+    for item in value:
+        name = item.get("name") if isinstance(item, dict) else item
+        if not isinstance(name, str) or not name.strip():
+            return None
+        names.append(name.strip())
+    return ", ".join(names)
+
+
+def _keywords(value) -> list[str] | None:
+    if isinstance(value, str):
+        value = [part for part in value.split(",")]
+    if not isinstance(value, list) or not all(
+        isinstance(k, (str, int, float)) and not isinstance(k, bool) for k in value
+    ):
+        return None
+    return [str(k).strip() for k in value if str(k).strip()]
+
+
+def parse_date(value) -> dt.date | None:
+    """A date as YAML reads it, or as other tools write it in quotes: the date part, as written."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and (match := _DATE_TEXT.fullmatch(value.strip())):
+        try:
+            return dt.date.fromisoformat(match.group(1))
+        except ValueError:
+            return None
+    return None
+
+
+def _fill_front_matter(article, meta, locale, front, parser, env):
+    for key in ("subtitle", "dateline"):
         value = meta.get(key)
         if value is not None and not isinstance(value, str):
-            line, col = meta.value_pos[key]
-            errors.error(shown, line, col, f"'{key}' must be text")
-        elif value:
-            setattr(article, key, value.strip())
-    date = meta.get("date")
-    if isinstance(date, dt.datetime):
-        date = date.date()
-    if date is not None and not isinstance(date, dt.date):
-        line, col = meta.value_pos["date"]
-        errors.error(shown, line, col, f"'date' must be written YYYY-MM-DD, not {shorten(date)}")
-    elif date is not None:
-        article.date = date
-        article.date_text = format_date(date, "long", locale=locale)
+            front.error_at(meta, key, f"'{key}' must be text")
+        elif value and value.strip():
+            if key == "subtitle":
+                article.subtitle_tokens = front.inline(parser, meta, key, env)
+            else:
+                article.dateline = value.strip()
+    for ours in ("byline", "summary", "keywords"):
+        given = _alias_value(meta, ours)
+        if given is None:
+            continue
+        key, value = given
+        if ours == "byline":
+            byline = _byline(value)
+            if byline is None:
+                front.error_at(meta, key, f"'{key}' is a name or a list of names")
+            article.byline = byline or ""
+        elif ours == "summary":
+            if not isinstance(value, str):
+                front.error_at(meta, key, f"'{key}' must be text")
+            elif value.strip():
+                article.summary_tokens = front.inline(parser, meta, key, env)
+        else:
+            keywords = _keywords(value)
+            if keywords is None or len(keywords) > MAX_KEYWORDS:
+                front.error_at(meta, key, f"'{key}' is a list of at most {MAX_KEYWORDS} words or phrases")
+            article.keywords = (keywords or [])[:MAX_KEYWORDS]
+    if "date" in meta:
+        date = parse_date(meta["date"])
+        if date is None:
+            front.error_at(meta, "date", f"'date' must be written YYYY-MM-DD, not {shorten(meta['date'])}")
+        else:
+            article.date = date
+            article.date_text = format_date(date, "long", locale=locale)
     points = meta.get("key_points")
     if points is not None:
         if not isinstance(points, LocatedList) or not all(isinstance(p, str) for p in points):
-            line, col = meta.value_pos["key_points"]
-            errors.error(shown, line, col, "'key_points' must be a list of short sentences")
+            front.error_at(meta, "key_points", "'key_points' must be a list of short sentences")
         else:
-            article.key_points = [p.strip() for p in points]
+            article.key_point_tokens = [
+                front.inline(parser, meta, "key_points", env, text=point, item=number)
+                for number, point in enumerate(points)
+                if point.strip()
+            ]
+    article.subtitle = plain_text(article.subtitle_tokens[0].children) if article.subtitle_tokens else ""
+    article.summary = plain_text(article.summary_tokens[0].children) if article.summary_tokens else ""
+    article.key_points = [plain_text(tokens[0].children) for tokens in article.key_point_tokens]
+
+
+class _FrontMatterWalker:
+    """Inline Markdown and `{fact}` in front matter values: parsed, checked and located like the body's."""
+
+    def __init__(self, body: _Walker, front_text: str):
+        self.body = body
+        self.walker = _Walker(
+            body.project, body.path, body.shown, front_text, 1, body.tables, body.errors, body.article, body.allow_html
+        )
+        self.walker.facts_used = body.facts_used
+        self.walker.anchors = body.anchors
+        self.walker.ids = body.ids
+
+    def error_at(self, meta, key, message):
+        line, col = meta.value_pos.get(key, (None, None))
+        self.body.errors.error(self.body.shown, line, col, message)
+
+    def inline(self, parser, meta, key, env, text=None, item=None) -> list:
+        """The value as one inline token, its facts resolved and its links recorded."""
+        value = (meta[key] if text is None else text).strip()
+        # the body's link reference definitions serve here too; its notes do not (a note is cited in the body)
+        tokens = parser.parseInline(value, {"references": env.get("references", {})})
+        line, _col = meta.value_pos.get(key, (2, 1))
+        if item is not None:
+            positions = getattr(meta[key], "item_pos", [])
+            line = positions[item][0] if item < len(positions) else line
+        tokens[0].map = [line - 2, line - 1]
+        self.walker._inline(tokens[0], tokens[0])
+        return tokens
+
+
+def plain_text(children) -> str:
+    """Inline tokens as text: markup dropped, entities decoded, link text and fact values kept."""
+    parts = []
+    for child in children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "myst_role":
+            fact = child.meta.get("fact")
+            parts.append(fact.text if fact else child.content)
+        elif child.type == "image":
+            parts.append(plain_text(child.children))
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+
+def github_slug(text: str) -> str:
+    """The anchor GitHub gives a heading (github-slugger): lower case, punctuation dropped, spaces as '-'."""
+    return re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")
 
 
 def slugify(text: str) -> str:
@@ -225,6 +558,7 @@ class _Anchors:
     links: list[_Link] = field(default_factory=list)
     numbered: list[_Numberable] = field(default_factory=list)  # in the order they appear
     references: list[_Reference] = field(default_factory=list)  # `@tbl-x`, `[@fig-y]`, `-@tbl-x`
+    aliases: dict[str, str] = field(default_factory=dict)  # another name a link may use → id
 
 
 class _Walker:
@@ -240,6 +574,9 @@ class _Walker:
         self.ids: set[str] = {article.name}
         self.anchors = _Anchors()
         self.claimed: dict[str, set] = {}  # where each needle was found, for `_locate_next`
+        self.options = ContentOptions()
+        self.warned_html = False  # raw HTML printed as text: said once per article
+        self.github_anchors: dict[str, int] = {}  # how often each GitHub anchor was made
 
     def line_of(self, token) -> int | None:
         return token.map[0] + 1 + self.offset if token.map else None
@@ -278,9 +615,7 @@ class _Walker:
         self.article.headings.append(Heading(1, self.article.title, self.article.name))
         self.article.env["footnotes_html"] = {}
         for index, token in enumerate(tokens):
-            if token.type == "heading_open":
-                self._heading(token, tokens[index + 1])
-            elif token.type == "fence" and token.info.strip().startswith("{"):
+            if token.type == "fence" and token.info.strip().startswith("{"):
                 self._directive(token)
             elif token.type == "blockquote_open":
                 self._attributed_quote(tokens, index)
@@ -289,6 +624,8 @@ class _Walker:
             elif token.type == "inline":
                 block = tokens[index - 1] if index else token
                 self._inline(token, block if block.map else token)
+                if block.type == "heading_open":
+                    self._heading(block, token, tokens[index + 1])
                 self._mark_figure(tokens, index)
             elif token.type == "footnote_open":
                 self._check_nested_footnotes(tokens, index)
@@ -297,6 +634,35 @@ class _Walker:
             elif token.type == "table_open":
                 self._check_table_rows(token)
         self._check_undefined_footnotes(tokens)
+        self._check_footnote_definitions()
+
+    def _check_footnote_definitions(self):
+        """A note defined twice is an error (which one would print?); one never cited, a warning."""
+        cited = {
+            label.removeprefix(":")
+            for label, ident in self.article.env.get("footnotes", {}).get("refs", {}).items()
+            if ident >= 0
+        }
+        first: dict[str, int | None] = {}
+        for label, index in self.article.env.get("footnote_definitions", []):
+            line, col = (
+                (index + 1 + self.offset, self.lines[index].find("[^") + 1) if index is not None else (None, None)
+            )
+            if label in first:
+                earlier = f" (first defined on line {first[label]})" if first[label] is not None else ""
+                self.errors.error(self.shown, line, col, f"footnote [^{label}] is defined twice{earlier}; keep one")
+                continue
+            first[label] = line
+            if label not in cited:
+                self.errors.diagnostics.append(
+                    Diagnostic(
+                        self.shown,
+                        line,
+                        col,
+                        f"footnote [^{label}] is never cited; cite it with [^{label}] or remove it",
+                        "warning",
+                    )
+                )
 
     def _too_many_footnotes(self, tokens, index):
         """Refuse the first footnote over the limit, at its definition."""
@@ -355,29 +721,55 @@ class _Walker:
         self.ids.add(candidate)
         return candidate
 
-    def _heading(self, token, inline):
-        level = int(token.tag[1])
-        text = inline.content.strip()
-        if level == 1:
-            self.error(token, "use '##' for sections: the article title comes from the front matter 'title'")
+    def _heading(self, token, inline, close):
+        """Level (shifted by `heading_offset`), `{#id .class}`, id and the text the contents show."""
+        written = int(token.tag[1])
+        if written == 1 and self.article.heading_offset == 0:
+            self.error(
+                token,
+                "a second '#' heading: the title is the front matter's 'title' or the first '#' heading; "
+                "use '##' for sections, or add 'heading_offset: 1' when the document uses '#' for sections",
+            )
             return
-        if level > 4:
-            self.error(token, f"headings go down to '####'; found level {level}")
-        # the visible text: fact references are rendered, so resolve them first
-        plain = _ROLE.sub(lambda m: self._fact_text(m.group(1)) or m.group(1), text)
-        plain = re.sub(r"[*_`]", "", plain)
+        level = min(written + self.article.heading_offset, MAX_HEADING_LEVEL)
+        token.tag = close.tag = f"h{level}"
+        self._heading_attributes(token, inline)
+        if level > self.options.toc_depth:
+            token.attrJoin("class", "unlisted")
+        plain = plain_text(inline.children)
+        explicit = token.attrGet("id")
+        if explicit is not None:
+            self.article.headings.append(Heading(level, plain, str(explicit)))
+            return
         slug = slugify(plain)
+        anchor = github_slug(plain)
+        repeated = self.github_anchors.get(anchor, 0)  # GitHub numbers a repeated anchor: `-1`, `-2`…
+        self.github_anchors[anchor] = repeated + 1
+        token.meta["github_slug"] = f"{anchor}-{repeated}" if repeated else anchor
         ident = self._unique_id(f"{self.article.name}-{slug}")
         token.attrSet("id", ident)
         self.anchors.headings.append((token, len(self.article.headings), slug))
         self.article.headings.append(Heading(level, plain, ident))
 
-    def _fact_text(self, reference):
-        parts = reference.strip().split(".")
-        if len(parts) not in (2, 3) or parts[0] not in self.tables:
-            return None
-        row = self.tables[parts[0]].row(parts[1])
-        return row.cells.get(parts[2] if len(parts) == 3 else "value") if row else None
+    def _heading_attributes(self, token, inline):
+        """Pandoc's `## Heading {#id .class}`: the braces set the heading's id and classes."""
+        last = inline.children[-1] if inline.children else None
+        if last is None or last.type != "text":
+            return
+        match = _HEADING_ATTRIBUTES.search(last.content)
+        if match is None:
+            return
+        last.content = last.content[: match.start()]
+        inline.content = inline.content[: inline.content.rfind("{")].rstrip()
+        for part in match.group(1).split():
+            if part.startswith("#"):
+                token.attrSet("id", part[1:])
+            elif part.startswith("."):
+                token.attrJoin("class", part[1:])
+            elif part == "-":
+                token.attrJoin("class", "unnumbered")
+        if token.attrGet("id") is not None and not self._explicit_id(token, token):
+            del token.attrs["id"]
 
     def _directive(self, token):
         match = re.fullmatch(r"\{([\w-]+)\}\s*(.*)", token.info.strip())
@@ -557,11 +949,16 @@ class _Walker:
         return table
 
     def _inline(self, inline, block):
+        if not self.allow_html and not self.warned_html and _RAW_TAG.match(inline.content):
+            self.warned_html = True
+            line, col = self.locate(block, "<") if block.map else (None, None)
+            self.errors.diagnostics.append(Diagnostic(self.shown, line, col, LABELS["raw_html"], "warning"))
         if any(child.type == "html_inline" for child in inline.children or []):
             inline.children = without_dropped_content(inline.children)
         if any(child.type == "text" and "@" in child.content for child in inline.children or []):
             inline.children = self._references(inline.children, block)
-        for child in inline.children or []:
+        children = inline.children or []
+        for index, child in enumerate(children):
             if child.type in KEPT_ATTRIBUTES:
                 self._attributes(child, block)
             if child.type == "myst_role":
@@ -570,8 +967,43 @@ class _Walker:
                 self._image(child, block)
             elif child.type == "link_open":
                 self._link(child, block)
+                self._mark_address(child, children[index + 1] if index + 1 < len(children) else None)
             elif child.type == "html_inline":
                 child.content = sanitize_inline_tag(child.content)
+            elif child.type == "text" and "](" in child.content:
+                self._unparsed_address(child, block)
+
+    def title_anchor(self, title: str) -> None:
+        """A title taken from a `#` heading keeps the anchor GitHub gives that heading."""
+        anchor = github_slug(title)
+        self.github_anchors[anchor] = 1
+        self.anchors.aliases[anchor] = self.article.name
+
+    def _mark_address(self, link, text):
+        """Autolinks and bare addresses show their address once; `mailto:` shows it without the scheme."""
+        href = str(link.attrGet("href") or "")
+        if link.markup == "autolink":
+            link.attrJoin("class", "autolink")
+        if href.lower().startswith("mailto:"):
+            address = unquote(href[7:])
+            link.attrSet("data-address", address)
+            link.attrJoin("class", "mail")
+            if text is not None and text.type == "text" and text.content.lower().startswith("mailto:"):
+                text.content = text.content[7:]
+
+    def _unparsed_address(self, text, block):
+        """`![alt](my photo.png)` is no image in CommonMark (an address may not hold a space): say so."""
+        for match in _UNPARSED_ADDRESS.finditer(text.content):
+            bang, label, address = match.groups()
+            kind = "image" if bang else "link"
+            line, col = self._locate_next(block, match.group(0))
+            self.errors.error(
+                self.shown,
+                line,
+                col,
+                f"{kind} address '{_cut(address)}' contains a space; write it in angle brackets: "
+                f"{bang}[{_cut(label, 30)}](<{_cut(address)}>)",
+            )
 
     def _references(self, children, block) -> list:
         """Split `@tbl-ports` out of text into `numref` tokens (not inside a link's text)."""
@@ -779,7 +1211,7 @@ class _Walker:
         """(line, col) of the `![` that opens the image with this address."""
         for needle in (f"]({src}", f"](<{src}>", f"]({quote(src, safe='/:')}"):
             line, col = self.locate(block, needle)
-            if col is not None:
+            if line is not None and col is not None:
                 start = self.lines[line - 1 - self.offset].rfind("![", 0, col - 1)
                 return line, (start + 1 if start >= 0 else col)
         return self.locate(block, "![")
@@ -854,8 +1286,10 @@ def _cut(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def load_articles(project: Project, names, tables, locale, allow_html=False):
-    """Load the articles in order; every article's problems are reported together."""
+def load_articles(project: Project, names, tables, locale, allow_html=False, options=ContentOptions()):
+    """Load the articles in order; every article's problems are reported together.
+
+    Returns the articles, the facts they use, and the warnings and notes found (drafts left out)."""
     parser = make_parser(allow_html)
     errors = Collector()
     loaded, facts_used = [], []
@@ -874,11 +1308,15 @@ def load_articles(project: Project, names, tables, locale, allow_html=False):
             continue
         published[path.resolve()] = article_name(path)
         try:
-            article, uses, anchors, found = load_article(project, path, tables, locale, parser, allow_html)
+            article, uses, anchors, found = load_article(project, path, tables, locale, parser, allow_html, options)
         except ReportError as exc:
             errors.extend(exc.diagnostics)
             continue
         errors.extend(found)
+        if article.draft and not options.drafts:
+            del published[path.resolve()]
+            errors.diagnostics.append(Diagnostic(article.path, None, None, LABELS["draft"], "note"))
+            continue
         loaded.append((article, anchors))
         facts_used.extend(uses)
     articles = [article for article, _anchors in loaded]
@@ -887,12 +1325,12 @@ def load_articles(project: Project, names, tables, locale, allow_html=False):
     _resolve_links(project, loaded, published, errors)
     _number_tables_and_figures(loaded, errors)
     errors.raise_if_any()
-    return articles, facts_used
+    return articles, facts_used, [d for d in errors.diagnostics if d.severity != "error"]
 
 
 def _name_problems(articles) -> list[Diagnostic]:
     """Two files with one name, or a name the publication's own ids use."""
-    seen: dict[str, object] = {}
+    seen: dict[str, str] = {}
     problems: list[Diagnostic] = []
     names = {article.name for article in articles}
     for article in articles:
@@ -1080,40 +1518,30 @@ def _targets(article, anchors) -> dict[str, str]:
     targets = {"": article.name, article.name: article.name}
     for heading in article.headings:
         targets.setdefault(heading.id, heading.id)
+    for alias, ident in anchors.aliases.items():  # a title's heading comes first, as in Pandoc and on GitHub
+        targets.setdefault(alias, ident)
     for token, _index, slug in anchors.headings:
         targets.setdefault(slug, token.attrGet("id"))
+    for token, _index, _slug in anchors.headings:  # after ours: `#pathsep` as GitHub writes `path.sep`'s
+        targets.setdefault(token.meta["github_slug"], token.attrGet("id"))
     for ident, _line, _col in anchors.explicit:
         targets.setdefault(ident, ident)
-    texts = {
-        id(token): _inline_text(article.tokens[index + 1])
-        for index, token in enumerate(article.tokens)
-        if token.type == "heading_open"
-    }
-    # after ours: an author's id or our slug comes first; GitHub numbers a repeated slug `-1`, `-2`
-    seen: dict[str, int] = {}
-    for alias in heading_slugs(article.title):
-        targets.setdefault(alias, article.name)
-        seen[alias] = 1
-    for token, _index, _slug in anchors.headings:
-        for alias in heading_slugs(texts.get(id(token), "")):
+    # Pandoc's (and Quarto's) identifiers, after ours and GitHub's; a repeated one numbered `-1`, `-2`
+    seen: dict[str, int] = {pandoc_slug(article.title): 1}
+    targets.setdefault(pandoc_slug(article.title), article.name)
+    for token, index, _slug in anchors.headings:
+        alias = pandoc_slug(article.headings[index].text)
+        if alias:
             targets.setdefault(alias if alias not in seen else f"{alias}-{seen[alias]}", token.attrGet("id"))
             seen[alias] = seen.get(alias, 0) + 1
     return targets
 
 
-def _inline_text(inline) -> str:
-    """A heading's text as other tools make ids from it: its text and code, without markup."""
-    parts = {"text": lambda c: c.content, "code_inline": lambda c: c.content, "softbreak": lambda c: " "}
-    return "".join(parts[child.type](child) for child in inline.children or [] if child.type in parts)
-
-
-def heading_slugs(text: str) -> set[str]:
-    """The ids other tools give a heading, so that `other.md#part` written for them finds it:
-    GitHub's (`#requireid` for "require(id)") and Pandoc's, which Quarto uses too."""
-    github = re.sub(r"[^\w\- ]", "", text.strip().lower()).replace(" ", "-")
-    pandoc = re.sub(r"\s+", "-", re.sub(r"[^\w\s.-]", "", text).strip()).lower()
-    pandoc = re.sub(r"^[\W\d_]+", "", pandoc)
-    return {slug for slug in (github, pandoc) if slug}
+def pandoc_slug(text: str) -> str:
+    """The identifier Pandoc (and Quarto) gives a heading: punctuation but `_-.` dropped, spaces as
+    '-', lower case, nothing before the first letter (`whats-new-v2.0` for "What's new: v2.0?")."""
+    slug = re.sub(r"\s+", "-", re.sub(r"[^\w\s.-]", "", text).strip()).lower()
+    return re.sub(r"^[\W\d_]+", "", slug)
 
 
 def _number_tables_and_figures(loaded, errors) -> None:

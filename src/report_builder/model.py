@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import Config
+from .errors import Diagnostic
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,14 @@ class Article:
     tables: list[str] = field(default_factory=list)  # fact tables embedded, in order
     charts: list[str] = field(default_factory=list)
     numbered: list[Numbered] = field(default_factory=list)  # its numbered tables and figures, in order
+    keywords: list[str] = field(default_factory=list)  # `tags`, `categories` or `keywords`
+    draft: bool = False  # `draft: true`: left out unless the build includes drafts
+    heading_offset: int = 0  # added to every heading's level (`heading_offset:`)
+    #: inline Markdown of the front matter values, one inline token each: rendered per target
+    title_tokens: list = field(repr=False, default_factory=list)
+    subtitle_tokens: list = field(repr=False, default_factory=list)
+    summary_tokens: list = field(repr=False, default_factory=list)
+    key_point_tokens: list[list] = field(repr=False, default_factory=list)
 
     @property
     def id(self) -> str:
@@ -142,6 +151,13 @@ class Publication:
     facts_used: list[FactUse]
     date_text: str = ""
     inputs: list[str] = field(default_factory=list)  # project files read, for change tracking
+    warnings: list[Diagnostic] = field(default_factory=list)  # found while loading (e.g. unknown keys)
+
+    @property
+    def keywords(self) -> list[str]:
+        """The publication's keywords, then each article's, once each."""
+        words = list(self.config.keywords) + [word for article in self.articles for word in article.keywords]
+        return list(dict.fromkeys(words))
 
     @property
     def has_images(self) -> bool:

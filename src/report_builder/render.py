@@ -12,8 +12,10 @@ import functools
 import hashlib
 import mimetypes
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import jinja2
 from markdown_it.common.utils import escapeHtml
@@ -36,11 +38,37 @@ LABELS = {
 PAGE_COUNTER_STYLE = "page-reference"
 
 
+class Note(NamedTuple):
+    """One footnote as the notes list shows it: `lead` is the first paragraph's content, where the
+    number and backlink go, `rest` the blocks after it (paragraphs, lists, quotes, code)."""
+
+    id: str
+    number: str
+    html: str
+
+    @property
+    def lead(self) -> str:
+        return self.html[3 : self.html.index("</p>")] if self._starts_with_paragraph else ""
+
+    @property
+    def rest(self) -> str:
+        return self.html[self.html.index("</p>") + 4 :].strip() if self._starts_with_paragraph else self.html
+
+    @property
+    def _starts_with_paragraph(self) -> bool:
+        return self.html.startswith("<p>") and "</p>" in self.html
+
+
 @dataclass
 class RenderedArticle:
     article: Article
     body: str
-    footnotes: list[tuple[str, str, str]] = field(default_factory=list)  # (id, number, html)
+    footnotes: list[Note] = field(default_factory=list)
+    #: the front matter's inline Markdown, rendered for this target
+    title_html: str = ""
+    subtitle_html: str = ""
+    summary_html: str = ""
+    key_points_html: list[str] = field(default_factory=list)
 
 
 class BriefingRenderer(RendererHTML):
@@ -142,6 +170,21 @@ class BriefingRenderer(RendererHTML):
         if token.meta.get("figure") and caption:
             return f"{img}<figcaption>{escapeHtml(caption)}</figcaption>"
         return img
+
+    def list_item_open(self, tokens, idx, options, env):
+        token = tokens[idx]
+        html = self.renderToken(tokens, idx, options, env)
+        if token.meta and "checked" in token.meta:  # a task list item: `- [x] done`
+            checked = ' checked="checked"' if token.meta["checked"] else ""
+            label = "done" if token.meta["checked"] else "not done"
+            if self.target == "pdf":
+                done = " done" if token.meta["checked"] else ""
+                return html + f'<span class="task-box{done}" role="img" aria-label="{label}"></span>'
+            html += (
+                f'<input class="task-list-item-checkbox" type="checkbox" disabled="disabled"{checked} '
+                f'aria-label="{label}" /> '
+            )
+        return html
 
     def table_open(self, tokens, idx, options, env):
         return '<div class="table-wrap">\n' + self.renderToken(tokens, idx, options, env)
@@ -294,12 +337,73 @@ def render_article(article: Article, target: str, context: RenderContext) -> Ren
     for note_id, note_tokens in notes:
         inner = renderer.render(note_tokens, options, article.env).strip()
         if target == "pdf":
-            inner = inner.removeprefix("<p>").removesuffix("</p>").replace("</p>\n<p>", " ")
+            inner = note_as_inline(inner)
         html_by_id[note_id] = inner
-        footnotes.append((f"{article.name}-fn{note_id + 1}", str(note_id + 1), inner))
+        footnotes.append(Note(f"{article.name}-fn{note_id + 1}", str(note_id + 1), inner))
     context.footnote_html[article.name] = html_by_id
     body = renderer.render(tokens, options, article.env)
-    return RenderedArticle(article=article, body=body, footnotes=footnotes)
+
+    def inline(tokens) -> str:
+        return renderer.renderInline(tokens[0].children, options, article.env) if tokens else ""
+
+    return RenderedArticle(
+        article=article,
+        body=body,
+        footnotes=footnotes,
+        title_html=inline(article.title_tokens) or escapeHtml(article.title),
+        subtitle_html=inline(article.subtitle_tokens) or escapeHtml(article.subtitle),
+        summary_html=inline(article.summary_tokens) or escapeHtml(article.summary),
+        key_points_html=[inline(tokens) for tokens in article.key_point_tokens]
+        or [escapeHtml(point) for point in article.key_points],
+    )
+
+
+#: block elements a note may hold; in print they become spans (see `note_as_inline`)
+_NOTE_BLOCK = re.compile(
+    r"<(/?)(p|ul|ol|li|blockquote|pre|div|figure|figcaption|table|thead|tbody|tr|th|td|dl|dt|dd|hr|h[1-6])\b"
+    r"((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)(\s*/?)>"
+)
+
+
+def note_as_inline(html: str) -> str:
+    """A note's HTML as phrasing content, to float out of the paragraph that cites it.
+
+    Print sets a note where it is cited, inside a `<p>`: a block element there would end the
+    paragraph and spill the note's rest into the body. So the first paragraph is unwrapped and each
+    later block becomes a `<span class="note-TAG">` that print.css displays as its block."""
+    if html.startswith("<p>") and "</p>" in html:
+        end = html.index("</p>")
+        html = html[3:end] + html[end + 4 :]
+
+    def span(match: re.Match) -> str:
+        closing, tag, attributes, empty = match.groups()
+        if closing:
+            return "</span>"
+        classes = f"note-{tag}"
+        found = re.search(r'\sclass="([^"]*)"', attributes)
+        if found:
+            classes += " " + found.group(1)
+            attributes = attributes[: found.start()] + attributes[found.end() :]
+        return f'<span class="{classes}"{attributes}>' + ("</span>" if empty.strip() else "")
+
+    return _spaces_for_newlines(_NOTE_BLOCK.sub(span, html).strip())
+
+
+def _spaces_for_newlines(html: str) -> str:
+    """Newlines as spaces, except in code: WeasyPrint 70 keeps a footnote's line breaks (its text
+    is taken out of the flow before white space collapses), so hard-wrapped notes would not reflow."""
+    out, pos, depth = [], 0, 0  # depth: spans open inside a note's code block
+    for tag in re.finditer(r"<(/?)span\b[^>]*>", html):
+        text = html[pos : tag.start()]
+        out.append(text if depth else text.replace("\n", " "))
+        out.append(tag.group(0))
+        if depth:
+            depth += -1 if tag.group(1) else 1
+        elif 'class="note-pre' in tag.group(0):
+            depth = 1
+        pos = tag.end()
+    out.append(html[pos:] if depth else html[pos:].replace("\n", " "))
+    return "".join(out)
 
 
 #: body blocks that get a stable id, the same in every target, so that where a printed page
@@ -401,7 +505,7 @@ def render_document(
     publication: Publication,
     project: Project,
     target: str,
-    extra_styles: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
+    extra_styles: Sequence[tuple[str, str]] = (),
     part: PrintPart = PrintPart(),
 ) -> str:
     """The single HTML document for the PDF ('print.html') or the web edition ('web.html')."""

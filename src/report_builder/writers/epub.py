@@ -40,8 +40,6 @@ COVER_TYPES = {
     ".webp": "image/webp",
 }
 IMAGE_TYPES = {**COVER_TYPES, ".svg": "image/svg+xml"}
-#: headings listed in the table of contents: article titles, ## sections and ### subsections
-TOC_LEVELS = 3
 #: a page that begins with one of these gets its marker inside, before the first word
 _TEXT_BLOCKS = frozenset({"p", "li", "dd", "dt", "figcaption", "caption", "td", "th"})
 #: … and one that begins with a heading, just before it
@@ -242,7 +240,7 @@ def table_of_contents(publication) -> list[dict]:
     for article in publication.articles:
         stack: list[dict] = []
         for heading in article.headings:
-            if heading.level > TOC_LEVELS:
+            if heading.level > publication.config.toc_depth:
                 continue
             href = article_file(article) + ("" if heading.level == 1 else f"#{heading.id}")
             entry = {"title": heading.text, "href": href, "level": heading.level, "children": []}
@@ -519,7 +517,7 @@ def _metadata(book, publication, summary) -> None:
         if value:
             book.add_metadata("DC", name, value)
     book.add_metadata("DC", "date", config.date.isoformat())
-    for keyword in config.keywords:
+    for keyword in publication.keywords:
         book.add_metadata("DC", "subject", keyword)
     book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 reading systems
     for prop, value in accessibility_metadata(publication, summary):
