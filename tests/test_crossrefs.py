@@ -432,3 +432,12 @@ def test_a_link_written_for_github_finds_a_repeated_heading_and_the_title_by_the
         "#two-event",
         "#two-event-2",
     ]
+
+
+def test_a_link_in_a_heading_prints_no_page_number_so_the_running_head_stays_the_heading(write_project):
+    body = "Text.\n\n## Compared with [the frame](two.md#sampling-frame)\n\nSee [the frame](two.md#sampling-frame).\n"
+    pdf = build(_project(write_project, body), formats=["pdf"], jobs=1).outputs["pdf"]
+    texts = page_texts(pdf)
+    frame = page_of(texts, "Sampling frame Text.")
+    assert "Compared with the frame See" in " ".join(texts)
+    assert f"See the frame (p. {frame})." in " ".join(texts)

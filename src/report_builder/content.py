@@ -1071,6 +1071,8 @@ class _Walker:
         href = token.attrGet("href") or ""
         written = unquote(href)
         where = self._locate_link(block, href, written)
+        if block.type == "heading_open":
+            token.meta["in_heading"] = True  # no printed page number: it would join the running head
 
         def error(message):
             self.errors.error(self.shown, *where, message)
@@ -1484,8 +1486,9 @@ def _check_links(loaded, published, project, by_name, everywhere, errors) -> Non
                 )
                 continue
             link.token.attrSet("href", f"#{ident}")
-            link.token.meta["xref"] = ident  # print adds the page number (render.RenderContext.page_reference)
-            article.env["xrefs"] = True
+            if not link.token.meta.get("in_heading"):
+                link.token.meta["xref"] = ident  # print adds the page number (render.RenderContext.page_reference)
+                article.env["xrefs"] = True
 
 
 def _published_name(target: Path, published) -> str | None:
