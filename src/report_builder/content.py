@@ -1439,12 +1439,12 @@ def _resolve_links(project, loaded, published, errors) -> None:
     before = len(errors.diagnostics)
     _check_links(loaded, published, project, by_name, everywhere, errors)
     # a reference link used five times is one problem, reported at its definition once
-    seen: set[str] = set()
-    errors.diagnostics[before:] = [
-        d
-        for d in errors.diagnostics[before:]
-        if str(d) not in seen and not seen.add(str(d))  # type: ignore[func-returns-value]
-    ]
+    kept, seen = [], set()
+    for diagnostic in errors.diagnostics[before:]:
+        if str(diagnostic) not in seen:
+            seen.add(str(diagnostic))
+            kept.append(diagnostic)
+    errors.diagnostics[before:] = kept
 
 
 def _check_links(loaded, published, project, by_name, everywhere, errors) -> None:
