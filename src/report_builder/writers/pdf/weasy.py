@@ -437,18 +437,27 @@ def page_strings(document: Any) -> list[list[list[str]]]:
 
 @dataclass(frozen=True)
 class GeneratedLink:
-    """Text generated after a link (`a::after`), as laid out."""
+    """Text generated after a link (`a::after`) or a cross-reference's page number
+    (`span::after`), as laid out."""
 
     text: PlacedText
-    href: str
+    href: str  # the element's `href`, else its `data-href` (a page number's link target)
+    value: str  # the element's value of the attribute asked for
+    classes: tuple[str, ...]  # the element's classes
 
 
 def generated_after_links(page: Any, attribute: str) -> list[GeneratedLink]:
-    """The `a::after` texts of the links that carry `attribute`, in the order they are drawn."""
+    """The `a::after` and `span::after` texts of the elements that carry `attribute`, in the
+    order they are drawn."""
     return [
-        GeneratedLink(_placed(box), box.element.get("href", ""))
+        GeneratedLink(
+            _placed(box),
+            box.element.get("href") or box.element.get("data-href") or "",
+            box.element.get(attribute),
+            tuple((box.element.get("class") or "").split()),
+        )
         for box in _every_box(_page_box(page))
-        if _is_text(box) and box.element_tag == "a::after" and box.element.get(attribute) is not None
+        if _is_text(box) and box.element_tag in ("a::after", "span::after") and box.element.get(attribute) is not None
     ]
 
 
