@@ -69,13 +69,21 @@ def read_numbers(document, pdf: bytes, faces) -> ContentsNumbers:
     opened = pikepdf.open(io.BytesIO(pdf))
     entries = []
     for index, page in enumerate(document.pages):
-        numbers = weasy.generated_after_links(page, "data-page")
+        texts = weasy.hidden_texts(page, "data-page")
+        numbers = [text for text in texts if text is not None]
         if not numbers:
             continue
+        shown = [link.text.text for link in numbers if link.text.look.visible]
+        if shown:
+            return LaidOut(f"a page number reads {shown[0]!r}, or shows")
         spans = [int(found.group(2)) for found in weasy.EMPTY_MARKED_CONTENT.finditer(_content(opened.pages[index]))]
-        if len(spans) != len(numbers):
-            return LaidOut(f"{len(numbers)} numbers on page {index + 1}, {len(spans)} spans")
-        for link, mcid in zip(numbers, spans):
+        if len(spans) != len(texts):
+            return LaidOut(
+                f"{len(numbers)} numbers and {len(texts) - len(numbers)} hidden texts on page {index + 1}, {len(spans)} spans"
+            )
+        for link, mcid in zip(texts, spans):
+            if link is None:
+                continue  # another hidden text's span
             entry = _number_place(link, faces, index, mcid)
             if isinstance(entry, LaidOut):
                 return entry
