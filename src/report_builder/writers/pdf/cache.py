@@ -97,7 +97,14 @@ def _furniture(data: dict | None) -> Furniture | None:
         return LaidOut(str(data["why"]))
     if data["type"] != "DrawnLook":
         raise ValueError(data["type"])
-    return DrawnLook(head=data["head"], foot=data["foot"], running=_line(data["running"]), footer=_line(data["footer"]))
+    width, height = data["page"]
+    return DrawnLook(
+        head=data["head"],
+        foot=data["foot"],
+        running=_line(data["running"]),
+        footer=_line(data["footer"]),
+        page=(float(width), float(height)),
+    )
 
 
 def _line(data: dict | None) -> TextLine | None:
