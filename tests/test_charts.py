@@ -198,7 +198,7 @@ def test_the_heading_unit_and_source_line_are_text_around_the_drawing(page):
     chart = figure(page, "chart-balance")
     assert chart.xpath("string(figcaption)") == "Handelsbilanz nach RegionMillionen Euro"
     source = " ".join(chart.xpath("string(p[@class='chart-source'])").split())
-    assert source == "Ost hat das größte Defizit. Source: Test statistics office. As of 30. April 2024."
+    assert source == "Ost hat das größte Defizit. Quelle: Test statistics office. Stand: 30. April 2024."  # de labels
 
 
 def test_a_phone_drawing_has_labels_large_enough_at_a_phone_width(page):

@@ -513,7 +513,7 @@ def test_facts_options_are_validated_at_their_line(write_project):
         "content/a.md:7:8: error: ':sort:' names a column and optionally 'asc' or 'desc'; table 'big' has no column "
         "'vlaue'; did you mean 'value'?",
         "content/a.md:8:9: error: ':limit:' is a number of rows from 1 to 10,000, not 'ten'",
-        "content/a.md:9:2: error: unknown {facts} option ':colour:'; did you mean 'columns'? (expected one of: :columns:, :sort:, :limit:)",
+        "content/a.md:9:2: error: unknown {facts} option ':colour:'; did you mean 'columns'? (expected one of: :columns:, :sort:, :limit:, :id:)",
     ]
 
 

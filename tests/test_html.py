@@ -173,7 +173,9 @@ def test_external_link_is_marked_external_once(built_print):
 
 
 def test_web_chart_is_an_inline_svg_with_a_title_and_description(built_print):
-    svg = page(built_print, "multilingual").xpath("//figure[@id='chart-cities']/*[local-name()='svg']")[0]
+    svg = page(built_print, "multilingual").xpath(
+        "//figure[@id='chart-cities']/div[contains(@class, 'chart-wide')]/*[local-name()='svg']"
+    )[0]
     assert (
         svg.get("role"),
         svg.xpath("*[local-name()='title']/text()"),

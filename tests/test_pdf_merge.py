@@ -147,9 +147,11 @@ def _readings():
         sample_width=17.3,
         fit=Fit(room=595.0, neighbour=120.5, sugar=0.0),
     )
-    furniture = DrawnLook(head=2, foot=None, running=line, footer=line)
+    furniture = DrawnLook(head=2, foot=None, running=line, footer=line, page=(793.7, 1122.5))
     number = NumberPlace(0, 7, "one", 500.0, "right", 300.5, "/fonts/NotoSans.ttf", 11.0, (0, 0, 0), (("kern", 1),))
-    return furniture, NumberPlaces((number,))
+    # a cross-reference's page number, drawn padded to its stand-in's width
+    padded = NumberPlace(1, 3, "two", 80.0, "left", 120.0, "/fonts/NotoSans.ttf", 11.0, (0, 0, 0), (), digits=2)
+    return furniture, NumberPlaces((number, padded))
 
 
 def test_a_cached_chunk_reads_back_as_the_typed_readings_it_was_stored_with(tmp_path):
@@ -171,10 +173,12 @@ def test_a_cached_chunk_reads_back_as_the_typed_readings_it_was_stored_with(tmp_
 
 
 def test_a_cached_chunk_of_another_format_is_laid_out_again(tmp_path):
-    from report_builder.writers.pdf.cache import load_cached, store_cached
+    from report_builder.writers.pdf.cache import CHUNK_CACHE_VERSION, load_cached, store_cached
     from report_builder.writers.pdf.workers import ChunkResult
 
     store_cached(tmp_path, "key", ChunkResult(pdf=b"%PDF", pages=1, anchors={}))
     meta = (tmp_path / "key.json").read_text(encoding="utf-8")
-    (tmp_path / "key.json").write_text(meta.replace('"format": "7"', '"format": "6"'), encoding="utf-8")
+    written = f'"format": "{CHUNK_CACHE_VERSION}"'
+    assert written in meta
+    (tmp_path / "key.json").write_text(meta.replace(written, '"format": "6"'), encoding="utf-8")
     assert load_cached(tmp_path, "key") is None

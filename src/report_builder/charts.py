@@ -46,6 +46,7 @@ CHART_OPTIONS = (
     "title",
     "unit",
     "caption",
+    "id",  # the figure's, for `@fig-…` cross-references (content.py numbers it)
 )
 #: column types a chart can draw as values
 CHARTABLE_TYPES = ("number", "percent", "currency")

@@ -43,6 +43,8 @@ PDF_VARIANTS = (
 COVER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 #: the ways the HTML edition can be laid out
 HTML_LAYOUTS = ("single", "pages")
+#: what `lists:` may ask for after the contents: the numbered tables, the numbered figures
+LISTS = ("tables", "figures")
 #: a word longer than this gets no "did you mean" (it is no misspelling, and matching costs its length)
 _SUGGESTED_UP_TO = 64
 #: keys that were accepted once and are refused now, with what to do instead
@@ -249,6 +251,14 @@ def _cover_option(reader: _Reader, key: str, value: Any) -> str | None:
     return _cover(value, reader.project, lambda message: reader.fail(key, message))
 
 
+def _lists(reader: _Reader, key: str, value: Any) -> tuple[str, ...] | None:
+    """`lists: [tables, figures]`: the lists of numbered tables and figures printed after the contents."""
+    if not isinstance(value, list) or any(item not in LISTS for item in value):
+        reader.fail(key, f"lists must be a list drawn from {', '.join(LISTS)}, e.g. 'lists: [tables, figures]'")
+        return None
+    return tuple(item for item in LISTS if item in value)
+
+
 _BY_TYPE: dict[str, Callable] = {
     "str": _text,
     "tuple[str, ...]": _texts,
@@ -312,6 +322,11 @@ class Config:
         False, "reserved; remote images are refused either way (download them into `content/images/`)"
     )
     raw_html: bool = option(False, "`true` lets raw HTML through Markdown, sanitised (see below)")
+    lists: tuple[str, ...] = option(
+        (),
+        "`[tables, figures]` (either or both): lists of the numbered tables and figures after the contents",
+        _lists,
+    )
     heading_offset: int = option(
         0,
         "added to every article's heading levels, for documents whose sections are `#` (an article may set its own)",

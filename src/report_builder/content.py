@@ -29,7 +29,7 @@ from .errors import Collector, Diagnostic, ReportError, shorten
 from .facts import Cells, fact_table_files
 from .images import ImageRefused, ImageUnreadable, check_image_file
 from .inputs import LocatedDict, LocatedList, parse_yaml, read_text
-from .model import Article, FactTable, FactUse, Heading, Image
+from .model import Article, FactTable, FactUse, Heading, Image, Numbered
 from .project import Project, stem_problem
 from .sanitize import sanitize_html, sanitize_inline_tag, sanitize_style, without_dropped_content
 
@@ -65,7 +65,7 @@ MAX_HEADING_OFFSET = 4
 #: at most this many keywords an article adds to the publication's metadata
 MAX_KEYWORDS = 50
 DIRECTIVES = ("facts", "chart")
-FACTS_OPTIONS = ("columns", "sort", "limit")
+FACTS_OPTIONS = ("columns", "sort", "limit", "id")
 #: rows a {facts} shows without ':limit:'; a longer table asks for one (MAX_TABLE_ROWS bounds what is shown)
 MAX_SHOWN_ROWS = 500
 UNSAFE_LINK_SCHEMES = ("javascript", "vbscript", "file", "data")
@@ -542,6 +542,35 @@ class _Link:
     where: tuple[int | None, int | None]
 
 
+#: the kinds of numbered blocks, by the prefix of their id (Quarto's): `tbl-ports` is a table
+NUMBERED_KINDS = {"tbl": "table", "fig": "figure"}
+#: a reference to a numbered table or figure: `@tbl-ports`, `[@tbl-ports]`, `-@tbl-ports` (number only)
+_REFERENCE = re.compile(
+    r"(?<![\w@.\[-])(?P<open>\[)?(?P<bare>-)?@(?P<id>(?:tbl|fig)-[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)"
+    r"(?(open)\])"
+)
+
+
+@dataclass
+class _Numberable:
+    """A table or figure with an id that numbers it: a {facts} or {chart} fence, or an image."""
+
+    kind: str  # "table" or "figure"
+    ident: str
+    token: object
+    caption: str
+    where: tuple[int | None, int | None]
+
+
+@dataclass
+class _Reference:
+    """`@tbl-ports` in the text: the token that will show the label, and where it is written."""
+
+    token: object
+    ident: str
+    where: tuple[int | None, int | None]
+
+
 @dataclass
 class _Anchors:
     """What an article's ids and links become only once every article is loaded."""
@@ -550,6 +579,8 @@ class _Anchors:
     explicit: list = field(default_factory=list)  # (id, line, col) written `{#id}`
     directives: list = field(default_factory=list)  # fence tokens of {facts} and {chart}
     links: list[_Link] = field(default_factory=list)
+    numbered: list[_Numberable] = field(default_factory=list)  # in the order they appear
+    references: list[_Reference] = field(default_factory=list)  # `@tbl-x`, `[@fig-y]`, `-@tbl-x`
     aliases: dict[str, str] = field(default_factory=dict)  # another name a link may use → id
 
 
@@ -785,6 +816,7 @@ class _Walker:
                 token.meta["view"] = view
                 self.anchors.directives.append(token)
                 self.article.tables.append(table.name)
+                self._numbered_directive(token, options, table.title)
             return
         if len(table.rows) > MAX_TABLE_ROWS:
             self.error(
@@ -797,6 +829,26 @@ class _Walker:
         self.anchors.directives.append(token)
         self._check_chart(token, table, options)
         self.article.charts.append(table.name)
+        self._numbered_directive(token, options, options.get("title", ("",))[0] or table.title)
+
+    def _numbered_directive(self, token, options, caption):
+        """`:id: tbl-ports` (or `fig-…`) numbers a {facts} table or a {chart} and names it for `@tbl-ports`."""
+        if "id" not in options:
+            return
+        ident, line = options["id"]
+        where = (line, self._option_col(line, ident))
+        kind = NUMBERED_KINDS.get(ident.split("-", 1)[0]) if "-" in ident else None
+        if kind is None or not AUTHOR_ID.fullmatch(ident):
+            self.errors.error(
+                self.shown,
+                *where,
+                f"':id: {_cut(ident)}' must start with 'tbl-' (a numbered table) or 'fig-' (a numbered figure) "
+                "and go on in ASCII letters, digits, '-' and '_', e.g. ':id: tbl-ports'",
+            )
+            return
+        token.meta["ident"] = ident
+        self.anchors.explicit.append((ident, *where))
+        self.anchors.numbered.append(_Numberable(kind, ident, token, caption, where))
 
     def _options(self, token):
         options = {}
@@ -906,6 +958,8 @@ class _Walker:
             self.errors.diagnostics.append(Diagnostic(self.shown, line, col, LABELS["raw_html"], "warning"))
         if any(child.type == "html_inline" for child in inline.children or []):
             inline.children = without_dropped_content(inline.children)
+        if any(child.type == "text" and "@" in child.content for child in inline.children or []):
+            inline.children = self._references(inline.children, block)
         children = inline.children or []
         for index, child in enumerate(children):
             if child.type in KEPT_ATTRIBUTES:
@@ -954,6 +1008,30 @@ class _Walker:
                 f"{bang}[{_cut(label, 30)}](<{_cut(address)}>)",
             )
 
+    def _references(self, children, block) -> list:
+        """Split `@tbl-ports` out of text into `numref` tokens (not inside a link's text)."""
+        from markdown_it.token import Token
+
+        result, depth = [], 0
+        for child in children:
+            depth += {"link_open": 1, "link_close": -1}.get(child.type, 0)
+            if child.type != "text" or depth or "@" not in child.content:
+                result.append(child)
+                continue
+            position = 0
+            for match in _REFERENCE.finditer(child.content):
+                if match.start() > position:
+                    result.append(_text_token(child.content[position : match.start()]))
+                reference = Token("numref", "", 0, content=match.group(0))
+                reference.meta = {"ident": match.group("id"), "bare": bool(match.group("bare"))}
+                result.append(reference)
+                where = self._locate_next(block, match.group(0))
+                self.anchors.references.append(_Reference(reference, match.group("id"), where))
+                position = match.end()
+            if position < len(child.content):
+                result.append(_text_token(child.content[position:]))
+        return result
+
     def _attributes(self, token, block):
         """Keep what `{…}` may set: an id, classes, a title, a language; a sanitised style with raw_html."""
         for name in list(token.attrs):
@@ -998,12 +1076,18 @@ class _Walker:
             )
             return False
         self.anchors.explicit.append((ident, *where))
+        kind = NUMBERED_KINDS.get(ident.split("-", 1)[0]) if "-" in ident else None
+        if kind is not None and token.type == "image":
+            caption = token.attrGet("title") or "".join(child.content for child in token.children or []).strip()
+            self.anchors.numbered.append(_Numberable(kind, ident, token, str(caption), where))
         return True
 
     def _link(self, token, block):
         href = token.attrGet("href") or ""
         written = unquote(href)
         where = self._locate_link(block, href, written)
+        if block.type == "heading_open":
+            token.meta["in_heading"] = True  # no printed page number: it would join the running head
 
         def error(message):
             self.errors.error(self.shown, *where, message)
@@ -1205,6 +1289,12 @@ class _Walker:
                         )
 
 
+def _text_token(content: str):
+    from markdown_it.token import Token
+
+    return Token("text", "", 0, content=content)
+
+
 def _hint(word, choices) -> str:
     close = difflib.get_close_matches(str(word), sorted(choices), n=1)
     return f"; did you mean '{close[0]}'?" if close else ""
@@ -1252,6 +1342,7 @@ def load_articles(project: Project, names, tables, locale, allow_html=False, opt
     errors.extend(_name_problems(articles))
     _assign_ids(loaded, tables, errors)
     _resolve_links(project, loaded, published, errors)
+    _number_tables_and_figures(loaded, errors)
     errors.raise_if_any()
     return articles, facts_used, [d for d in errors.diagnostics if d.severity != "error"]
 
@@ -1364,9 +1455,24 @@ def _resolve_links(project, loaded, published, errors) -> None:
     `#part` names a heading or id of the article itself first, else any article's or heading's id."""
     by_name = {article.name: (article, _targets(article, anchors)) for article, anchors in loaded}
     everywhere = {ident for _article, targets in by_name.values() for ident in targets.values()}
+    before = len(errors.diagnostics)
+    _check_links(loaded, published, project, by_name, everywhere, errors)
+    # a reference link used five times is one problem, reported at its definition once
+    kept, seen = [], set()
+    for diagnostic in errors.diagnostics[before:]:
+        if str(diagnostic) not in seen:
+            seen.add(str(diagnostic))
+            kept.append(diagnostic)
+    errors.diagnostics[before:] = kept
+
+
+def _check_links(loaded, published, project, by_name, everywhere, errors) -> None:
     for article, anchors in loaded:
         for link in anchors.links:
-            name = article.name if link.target is None else published.get(link.target)
+            name = article.name if link.target is None else _published_name(link.target, published)
+            if name is None and (hint := _article_hint(project, article, link, published)):
+                errors.error(article.path, *link.where, f"link '{_cut(link.written)}' is not found{hint}")
+                continue
             if name is None:
                 kind = (
                     "a folder"
@@ -1399,6 +1505,34 @@ def _resolve_links(project, loaded, published, errors) -> None:
                 )
                 continue
             link.token.attrSet("href", f"#{ident}")
+            if not link.token.meta.get("in_heading"):
+                link.token.meta["xref"] = ident  # print adds the page number (render.RenderContext.page_reference)
+                article.env["xrefs"] = True
+
+
+def _published_name(target: Path, published) -> str | None:
+    """The article a link names: `other.md`, or `other.html` (written for the web) when only `other.md` exists."""
+    name = published.get(target)
+    if name is None and target.suffix.lower() in (".html", ".htm") and not target.exists():
+        name = published.get(target.with_suffix(".md"))
+    return name
+
+
+def _article_hint(project, article, link, published) -> str:
+    """ "; did you mean 'two.md#part'?" for a link to a file that is not there, when an article's name is close."""
+    if link.target.exists():
+        return ""
+    here = (project.root / article.path).parent
+    names = {os.path.relpath(path, here).replace(os.sep, "/"): path for path in published}
+    written = link.written.partition("#")[0]
+    written = written.removeprefix("./")
+    # a misspelling, not another name that contains this one ('process.md' is not 'child_process.md')
+    similar = [name for name in sorted(names) if abs(len(name) - len(written)) <= 2]
+    close = difflib.get_close_matches(written, similar, n=1, cutoff=0.8)
+    if not close:
+        return ""
+    fragment = f"#{link.fragment}" if link.fragment else ""
+    return f"; did you mean '{close[0]}{fragment}'?"
 
 
 def _targets(article, anchors) -> dict[str, str]:
@@ -1414,4 +1548,55 @@ def _targets(article, anchors) -> dict[str, str]:
         targets.setdefault(token.meta["github_slug"], token.attrGet("id"))
     for ident, _line, _col in anchors.explicit:
         targets.setdefault(ident, ident)
+    # Pandoc's (and Quarto's) identifiers, after ours and GitHub's; a repeated one numbered `-1`, `-2`
+    seen: dict[str, int] = {pandoc_slug(article.title): 1}
+    targets.setdefault(pandoc_slug(article.title), article.name)
+    for token, index, _slug in anchors.headings:
+        alias = pandoc_slug(article.headings[index].text)
+        if alias:
+            targets.setdefault(alias if alias not in seen else f"{alias}-{seen[alias]}", token.attrGet("id"))
+            seen[alias] = seen.get(alias, 0) + 1
     return targets
+
+
+def pandoc_slug(text: str) -> str:
+    """The identifier Pandoc (and Quarto) gives a heading: punctuation but `_-.` dropped, spaces as
+    '-', lower case, nothing before the first letter (`whats-new-v2.0` for "What's new: v2.0?")."""
+    slug = re.sub(r"\s+", "-", re.sub(r"[^\w\s.-]", "", text).strip()).lower()
+    return re.sub(r"^[\W\d_]+", "", slug)
+
+
+def _number_tables_and_figures(loaded, errors) -> None:
+    """Number tables and figures with an id through the publication, in order; resolve `@tbl-x` to them."""
+    counts = dict.fromkeys(NUMBERED_KINDS.values(), 0)
+    numbers: dict[str, Numbered] = {}
+    for article, anchors in loaded:
+        for item in anchors.numbered:
+            if item.ident in numbers:
+                continue  # the id is used twice: reported with the other ids
+            if item.token.type == "image" and not item.token.meta.get("figure"):
+                errors.error(
+                    article.path,
+                    *item.where,
+                    f"image '{item.ident}' is numbered as a figure by its id, so it must stand alone "
+                    "in its paragraph (a blank line before and after it)",
+                )
+                continue
+            counts[item.kind] += 1
+            numbered = Numbered(item.kind, item.ident, counts[item.kind], item.caption, article.name)
+            item.token.meta["number"] = numbered
+            numbers[item.ident] = numbered
+            article.numbered.append(numbered)
+    for article, anchors in loaded:
+        for reference in anchors.references:
+            target = numbers.get(reference.ident)
+            if target is None:
+                hint = _hint(reference.ident, numbers)
+                errors.error(
+                    article.path,
+                    *reference.where,
+                    f"reference '@{_cut(reference.ident)}': no table or figure has the id "
+                    f"'{_cut(reference.ident)}'{hint}",
+                )
+                continue
+            reference.token.meta["target"] = target

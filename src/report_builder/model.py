@@ -99,6 +99,17 @@ class Image:
     caption: str
 
 
+@dataclass(frozen=True)
+class Numbered:
+    """A table or figure numbered through the publication ("Table 3"), named by its id."""
+
+    kind: str  # "table" or "figure"
+    id: str  # the author's: `tbl-ports`, `fig-route`
+    number: int
+    caption: str
+    article: str  # the name of the article it is in
+
+
 @dataclass
 class Article:
     name: str  # file stem, used as id prefix and EPUB file name
@@ -118,6 +129,7 @@ class Article:
     images: list[Image] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)  # fact tables embedded, in order
     charts: list[str] = field(default_factory=list)
+    numbered: list[Numbered] = field(default_factory=list)  # its numbered tables and figures, in order
     keywords: list[str] = field(default_factory=list)  # `tags`, `categories` or `keywords`
     draft: bool = False  # `draft: true`: left out unless the build includes drafts
     heading_offset: int = 0  # added to every heading's level (`heading_offset:`)
@@ -171,6 +183,10 @@ class Publication:
             quoted = [(table.row(ident), [c for c in table.columns if c.key in keys]) for ident, keys in rows.items()]
             result.append((table, [(row, columns) for row, columns in quoted if row is not None]))
         return result
+
+    def numbered(self, kind: str) -> list[Numbered]:
+        """The numbered tables ("table") or figures ("figure") of the publication, in order."""
+        return [item for article in self.articles for item in article.numbered if item.kind == kind]
 
     def show_toc(self) -> bool:
         if self.config.pdf.toc is not None:

@@ -12,6 +12,7 @@ import functools
 import hashlib
 import mimetypes
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -31,7 +32,17 @@ from .tablefit import facts_fit, markdown_fit
 from .templating import css_string, make_environment, render_template, style_text, within_limits  # noqa: F401
 
 #: what the renderer itself writes, in English; translated through the catalogues (labels.py)
-LABELS = {"source": N_("Source: %(source)s"), "note": N_("Note %(number)s")}
+LABELS = {
+    "source": N_("Source: %(source)s"),
+    "note": N_("Note %(number)s"),
+    # cross-references and the captions of numbered tables and figures
+    "table": N_("Table %(number)s"),
+    "figure": N_("Figure %(number)s"),
+    # after a link in print, with a space before it
+    "page_reference": N_("(p.\u00a0%(page)s)"),
+}
+#: the counter style the print stylesheet sets a cross-reference's page number in (see page_reference_css)
+PAGE_COUNTER_STYLE = "page-reference"
 
 
 class Note(NamedTuple):
@@ -81,6 +92,7 @@ class BriefingRenderer(RendererHTML):
         self.article = article
         self.context = context
         self.footnote_numbers: dict[int, str] = {}
+        self.open_links: list[str | None] = []  # of each link being rendered: the id it refers to in print
 
     # -- footnotes ------------------------------------------------------------
     def footnote_ref(self, tokens, idx, options, env):
@@ -136,6 +148,7 @@ class BriefingRenderer(RendererHTML):
         directive = meta.get("directive")
         # the loader chose each embed's id suffix for the whole publication: ids stay unique in
         # every document and chunk, and the same in every target
+        numbered = meta.get("number")
         if directive == "facts":
             from .facts import table_view
 
@@ -143,7 +156,7 @@ class BriefingRenderer(RendererHTML):
             table = table_view(self.context.publication.tables[meta["table"]], *meta.get("view", ()))
             fit = facts_fit(table, self.context.page_size, tokens[idx]).classes if self.target == "pdf" else ""
             return self.context.render_partial(
-                "facts_table.html", table=table, target=self.target, suffix=suffix, print_fit=fit
+                "facts_table.html", table=table, target=self.target, suffix=suffix, print_fit=fit, numbered=numbered
             )
         if directive == "chart":
             from .charts import ChartFailed, render_chart
@@ -158,7 +171,12 @@ class BriefingRenderer(RendererHTML):
                     [Diagnostic(self.article.path, meta.get("line"), None, f"the chart could not be drawn: {exc}")]
                 ) from None
             return self.context.render_partial(
-                "chart.html", table=table, target=self.target, chart=chart, chart_type=options_.get("type", "bar")
+                "chart.html",
+                table=table,
+                target=self.target,
+                chart=chart,
+                chart_type=options_.get("type", "bar"),
+                numbered=numbered,
             )
         return render_code(tokens[idx].content, tokens[idx].info, self.target)
 
@@ -202,6 +220,10 @@ class BriefingRenderer(RendererHTML):
         extra = _id_attr(token) + (f' class="{escapeHtml(str(classes))}"' if classes else "")
         img = f'<img src="{src}" alt="{alt}"{extra} />'
         caption = token.attrGet("title")
+        numbered = token.meta.get("number")
+        if token.meta.get("figure") and numbered is not None:
+            config = self.context.publication.config
+            return f"{img}<figcaption>{caption_label(config, numbered)}{escapeHtml(numbered.caption)}</figcaption>"
         if token.meta.get("figure") and caption:
             return f"{img}<figcaption>{escapeHtml(caption)}</figcaption>"
         return img
@@ -263,9 +285,27 @@ class BriefingRenderer(RendererHTML):
     def td_close(self, tokens, idx, options, env):
         return "</span>" + self.renderToken(tokens, idx, options, env)
 
+    def numref(self, tokens, idx, options, env):
+        """`@tbl-ports`: "Table 3", linked to the table; `-@tbl-ports`: "3"."""
+        meta = tokens[idx].meta
+        target = meta.get("target")
+        if target is None:
+            return escapeHtml(tokens[idx].content)
+        config = self.context.publication.config
+        said = str(target.number) if meta.get("bare") else text(config, LABELS[target.kind], number=target.number)
+        return f'<a class="numref" href="#{escapeHtml(target.id)}">{escapeHtml(said)}</a>'
+
+    def link_close(self, tokens, idx, options, env):
+        ident = self.open_links.pop() if self.open_links else None
+        close = self.renderToken(tokens, idx, options, env)
+        if ident is None:
+            return close
+        return self.context.page_reference(ident) + close
+
     def link_open(self, tokens, idx, options, env):
         token = tokens[idx]
         href = token.attrGet("href") or ""
+        self.open_links.append(token.meta.get("xref") if self.target == "pdf" else None)
         # the tokens are shared by every target, so mark a link once however often it is rendered
         if (
             href.startswith(("http://", "https://", "mailto:"))
@@ -273,6 +313,46 @@ class BriefingRenderer(RendererHTML):
         ):
             token.attrJoin("class", "external")
         return self.renderToken(tokens, idx, options, env)
+
+
+def caption_label(config, numbered) -> str:
+    """The label a numbered table's or figure's caption starts with: `<span …>Figure 2</span> `."""
+    label = escapeHtml(text(config, LABELS[numbered.kind], number=numbered.number))
+    return f'<span class="caption-label">{label}.</span> '
+
+
+def page_digits(publication: Publication) -> int:
+    """How many figures a cross-reference's page number takes in print, from a generous estimate
+    of the page count: the number is set in that many figure widths in every layout, so that a
+    chunked layout, which learns the numbers only after the merge, breaks its lines as a single
+    layout does (see writers/pdf/chunked.py). Estimated once per publication: each chunk asks."""
+    if _estimated and _estimated[0] is publication:
+        return _estimated[1]
+    if not any(article.env.get("xrefs") for article in publication.articles):
+        return 1  # no cross-reference prints a page number
+    characters = rows = images = 0
+    for article in publication.articles:
+        images += len(article.images) + len(article.charts)
+        for token in article.tokens:
+            characters += len(token.content)
+            rows += token.type == "tr_open"
+        rows += sum(len(publication.tables[name].rows) for name in article.tables)
+    pages = 1.25 * (3 + len(publication.articles) + characters / 2500 + rows / 35 + images / 3)
+    _estimated[:] = [publication, 1 if pages < 10 else 2 if pages < 100 else 3]
+    return _estimated[1]
+
+
+#: the last publication page_digits estimated, and its estimate
+_estimated: list = []
+
+
+def page_reference_css(digits: int) -> str:
+    """The counter style of cross-references' page numbers: padded to `digits` with figure spaces."""
+    return (
+        f'@counter-style {PAGE_COUNTER_STYLE} {{ system: extends decimal; pad: {digits} "\\2007"; }}\n'
+        f".page-number::after {{ content: target-counter(attr(data-href url), page, {PAGE_COUNTER_STYLE}); }}\n"
+        ".page-number[data-page]::after { content: attr(data-page); }\n"
+    )
 
 
 @dataclass
@@ -284,6 +364,26 @@ class RenderContext:
     jinja: jinja2.Environment
     footnote_html: dict[str, dict[int, str]] = field(default_factory=dict)
     epub_images: dict[str, str] = field(default_factory=dict)
+    part: PrintPart | None = None  # print only: which part of the document, and its page references
+    page_digits: int = 1
+
+    def page_reference(self, ident: str) -> str:
+        """`<span class="page-ref"> (p. N)</span>` after a cross-reference in print: N from the
+        layout (target-counter), or known (data-page), or a stand-in drawn over after the merge."""
+        said = " " + text(self.publication.config, LABELS["page_reference"], page="\0")
+        before, _, after = said.partition("\0")
+        digits = self.page_digits
+        known = dict(self.part.xref_pages or ()) if self.part is not None else {}
+        if self.part is not None and self.part.xref_stand_ins:
+            page = f' data-page="{STAND_IN_PAGE[:digits]}"'
+        elif ident in known:
+            page = f' data-page="{str(known[ident]).rjust(digits, FIGURE_SPACE)}"'
+        else:
+            page = ""
+        return (
+            f'<span class="page-ref">{escapeHtml(before)}<span class="page-number" '
+            f'data-href="#{escapeHtml(ident)}"{page}></span>{escapeHtml(after)}</span>'
+        )
 
     @property
     def locale(self) -> str:
@@ -452,6 +552,12 @@ def _split_footnotes(tokens):
     return body, notes
 
 
+#: pads a page number to its figures (U+2007 FIGURE SPACE is as wide as a figure)
+FIGURE_SPACE = "\u2007"
+#: the stand-in page numbers of a chunked layout, cut to the figures they take: drawn over after the merge
+STAND_IN_PAGE = "108"
+
+
 @dataclass(frozen=True)
 class PrintPart:
     """Which part of the print document to render: all of it, or one chunk of a parallel layout."""
@@ -462,6 +568,9 @@ class PrintPart:
     sources: bool = True
     toc_pages: tuple[tuple[str, int], ...] | None = None  # heading id → printed page, when known
     margin_boxes: bool = True  # False in a chunked layout: the page furniture is drawn after the merge
+    page_digits: int | None = None  # the figures of a cross-reference's page number; None: see page_digits
+    xref_stand_ins: bool = False  # True: cross-references' page numbers are stand-ins, drawn after the merge
+    xref_pages: tuple[tuple[str, int], ...] | None = None  # id → printed page, when known
 
 
 #: WeasyPrint lays out and draws a page's margin boxes in this order
@@ -495,7 +604,7 @@ def render_document(
     publication: Publication,
     project: Project,
     target: str,
-    extra_styles: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
+    extra_styles: Sequence[tuple[str, str]] = (),
     part: PrintPart = PrintPart(),
 ) -> str:
     """The single HTML document for the PDF ('print.html') or the web edition ('web.html')."""
@@ -505,11 +614,14 @@ def render_document(
 
 def _render_document(publication, project, target, extra_styles, part) -> str:
     jinja = make_environment(project)
-    context = RenderContext(publication, project, jinja)
+    digits = part.page_digits or page_digits(publication)
+    context = RenderContext(publication, project, jinja, part=part if target == "pdf" else None, page_digits=digits)
     chosen = publication.articles if part.articles is None else [publication.articles[i] for i in part.articles]
     articles = [render_article(a, target, context) for a in chosen]
     template = {"pdf": "print.html", "html": "web.html"}[target]
     styles = [(name, style_text(css)) for name, css in extra_styles] + _styles(project, target)
+    if target == "pdf":
+        styles.insert(len(extra_styles), ("page-references.css", page_reference_css(digits)))
     return render_template(
         jinja,
         template,

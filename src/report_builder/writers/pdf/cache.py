@@ -18,7 +18,7 @@ from .furniture import DrawnLook, Fit, Furniture, LaidOut, Part, TextLine
 from .workers import ChunkResult
 
 #: the format of the cached files: a change of what is stored changes it, and every key with it
-CHUNK_CACHE_VERSION = "8"
+CHUNK_CACHE_VERSION = "9"
 
 
 def cache_key(html: str, variant: str | None = None, images: str = "") -> str:
@@ -97,7 +97,14 @@ def _furniture(data: dict | None) -> Furniture | None:
         return LaidOut(str(data["why"]))
     if data["type"] != "DrawnLook":
         raise ValueError(data["type"])
-    return DrawnLook(head=data["head"], foot=data["foot"], running=_line(data["running"]), footer=_line(data["footer"]))
+    width, height = data["page"]
+    return DrawnLook(
+        head=data["head"],
+        foot=data["foot"],
+        running=_line(data["running"]),
+        footer=_line(data["footer"]),
+        page=(float(width), float(height)),
+    )
 
 
 def _line(data: dict | None) -> TextLine | None:

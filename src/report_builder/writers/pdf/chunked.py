@@ -9,7 +9,8 @@ restored after the merge:
   drawn on the merged pages where a sample in the same page style shows a single layout puts
   it (see furniture.py);
 - the contents is laid out first, its page numbers hidden stand-ins, and the real numbers are
-  drawn in their place after the merge (see contents.py);
+  drawn in their place after the merge (see contents.py); so are the page numbers printed after
+  cross-references, "(p. N)", read from the chunks that have some;
 - named destinations of every chunk are merged, so contents and cross-chunk links work;
 - the bookmark tree is rebuilt from the chunks' outlines with merged page numbers.
 
@@ -28,14 +29,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ...errors import Diagnostic
 from ...fonts import PrintFonts, font_face_css
 from ...render import PrintPart, render_document
 from .cache import cache_key, image_digest, load_cached, prune_cache, store_cached
-from .contents import HIDDEN_NUMBERS_CSS, STAND_IN, DrawnNumbers, NumberPlaces
+from .contents import HIDDEN_NUMBERS_CSS, HIDDEN_PAGE_REFERENCES_CSS, STAND_IN, DrawnNumbers, NumberPlace, NumberPlaces
 from .furniture import (
     DrawnFurniture,
     DrawnLook,
@@ -106,7 +107,8 @@ def layout_chunked(
         return html, cache_key(html, variant)
 
     def chunk(part: PrintPart) -> tuple[str, str]:
-        html = render_document(publication, project, "pdf", fonts, part)
+        extra = fonts + ([("page-references.css", HIDDEN_PAGE_REFERENCES_CSS)] if part.xref_stand_ins else [])
+        html = render_document(publication, project, "pdf", extra, part)
         return html, cache_key(html, variant, image_digest(publication, project, part.articles))
 
     work = _Jobs(workers, cache_dir, str(project.root), config.identifier, variant, print_fonts.directory)
@@ -121,7 +123,8 @@ def layout_chunked(
     stale = [i for i, found in enumerate(cached) if found is None]
     # The largest first, so the last to finish are short and no core waits long.
     order = sorted(stale, key=lambda i: len(documents[i][0]), reverse=True)
-    chunk_jobs = {i: work.layout(*documents[i]) for i in order}
+    # where the stand-in page numbers of cross-references are, read from the chunks that have some
+    chunk_jobs = {i: work.layout(*documents[i], faces=_faces_for(documents[i][0], print_fonts)) for i in order}
     if meanwhile is not None:
         meanwhile()
     for found in cached:
@@ -134,13 +137,20 @@ def layout_chunked(
     results = [result for result in cached if result is not None]
     assert len(results) == len(documents), "every chunk laid out or found in the cache"
     anchors, total = _merged_anchors(front, results)
-    numbers = None
+    why = _undrawable_references(results, anchors)
+    if why:
+        notes.append(f"pdf: cross-references' page numbers laid out, not drawn: {why}")
+        results = _numbered_references(work, chunk, parts, front, results, anchors)
+        anchors, total = _merged_anchors(front, results)
+    entries: list[NumberPlace] = []
     if publication.show_toc() and isinstance(front.numbers, NumberPlaces):
-        numbers = DrawnNumbers(front.numbers.entries, anchors)
+        entries.extend(front.numbers.entries)
     elif publication.show_toc():
         why = front.numbers.why if isinstance(front.numbers, LaidOut) else "not read"
         notes.append(f"pdf: contents page numbers laid out, not drawn: {why}")
         front, anchors, total = _numbered_contents(work, contents, front, results, stand_ins)
+    entries.extend(_reference_entries(front, results))
+    numbers = DrawnNumbers(tuple(entries), anchors) if entries else None
     sample = work.finish(sample_job)
     furnished = _furnished(publication, project, print_fonts, work, front, results, total, notes, sample)
     laid_out = sum(isinstance(job, Future) for _key, job in chunk_jobs.values())
@@ -180,6 +190,50 @@ def _numbered_contents(work, contents, front, results, stand_ins):
     return front, anchors, total
 
 
+def _faces_for(html: str, print_fonts: PrintFonts):
+    """The print faces when a chunk has cross-references' page numbers to read, else None."""
+    return print_fonts.faces if 'class="page-number"' in html else None
+
+
+def _undrawable_references(results: list[ChunkResult], anchors: dict[str, int]) -> str:
+    """Why the page numbers of cross-references cannot be drawn over their stand-ins ('' when they can)."""
+    for result in results:
+        if isinstance(result.numbers, LaidOut):
+            return result.numbers.why
+        for entry in result.numbers.entries if isinstance(result.numbers, NumberPlaces) else ():
+            page = anchors.get(entry.anchor)
+            if page is not None and len(str(page + 1)) > entry.digits:
+                return f"page {page + 1} has more figures than the {entry.digits} set for it"
+    return ""
+
+
+def _reference_entries(front: ChunkResult, results: list[ChunkResult]) -> list[NumberPlace]:
+    """The cross-references' numbers to draw, on the pages of the merged PDF."""
+    entries: list[NumberPlace] = []
+    start = front.pages
+    for result in results:
+        if isinstance(result.numbers, NumberPlaces):
+            entries.extend(replace(entry, page=start + entry.page) for entry in result.numbers.entries)
+        start += result.pages
+    return entries
+
+
+def _numbered_references(work, chunk, parts, front, results, anchors) -> list[ChunkResult]:
+    """The chunks laid out again with their cross-references' page numbers, wide enough for them,
+    until the page counts settle. Returns the chunks."""
+    digits = max([len(str(page + 1)) for page in anchors.values()] + [1])
+    for _round in range(3):
+        pages = tuple(sorted((ident, page + 1) for ident, page in anchors.items()))
+        laid = [replace(part, xref_stand_ins=False, xref_pages=pages, page_digits=digits) for part in parts]
+        numbered = [work.finish(work.layout(*chunk(part))) for part in laid]
+        settled = [r.pages for r in numbered] == [r.pages for r in results]
+        results = numbered
+        anchors, _total = _merged_anchors(front, results)
+        if settled:
+            break
+    return results
+
+
 def _furnished(publication, project, print_fonts, work, front, results, total, notes, sample):
     """The page furniture drawn onto the merged pages, or else a document of it laid out."""
     furniture = checked(sample.furniture)
@@ -209,8 +263,9 @@ class _Jobs:
     fonts_dir: Path | None
     keys: set[str] = field(default_factory=set)  # every key this build used: the cache keeps them
 
-    def layout(self, html: str, key: str) -> tuple[str, ChunkResult | Future]:
-        return self._start(key, lay_out_chunk, self.root, html, self.identifier, self.variant, self.fonts_dir)
+    def layout(self, html: str, key: str, faces=None) -> tuple[str, ChunkResult | Future]:
+        """A chunk; with `faces`, also where its cross-references' stand-in page numbers go."""
+        return self._start(key, lay_out_chunk, self.root, html, self.identifier, self.variant, self.fonts_dir, faces)
 
     def front(self, html: str, key: str, faces) -> tuple[str, ChunkResult | Future]:
         """The cover and the contents, with where its page numbers go (see contents.py)."""
@@ -258,6 +313,9 @@ def _toc_ids(publication):
                 yield heading.id
     if publication.sources:
         yield "sources"
+    for kind in ("table", "figure"):
+        if f"{kind}s" in publication.config.lists:
+            yield from (item.id for item in publication.numbered(kind))
 
 
 def _unique(diagnostics):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...render import FIGURE_SPACE
 from . import weasy
 from .furniture import LaidOut, print_face
 
@@ -23,6 +24,8 @@ from .furniture import LaidOut, print_face
 STAND_IN = 108
 #: keeps the stand-in numbers' place in the layout without drawing them
 HIDDEN_NUMBERS_CSS = ".toc a[data-page]::after { visibility: hidden !important; }"
+#: the same for the page numbers of cross-references (render.RenderContext.page_reference)
+HIDDEN_PAGE_REFERENCES_CSS = ".page-number[data-page]::after { visibility: hidden !important; }"
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,9 @@ class NumberPlace:
     size: float  # CSS px
     color: tuple[float, float, float]  # sRGB
     features: tuple[tuple[str, int], ...]  # OpenType features, sorted
+    #: a cross-reference's number, in running text: drawn this many figures wide, padded on the
+    #: left with figure spaces as its stand-in was (0: a contents number, as it is)
+    digits: int = 0
 
 
 @dataclass(frozen=True)
@@ -63,14 +69,22 @@ def read_numbers(document, pdf: bytes, faces) -> ContentsNumbers:
     opened = pikepdf.open(io.BytesIO(pdf))
     entries = []
     for index, page in enumerate(document.pages):
-        numbers = weasy.generated_after_links(page, "data-page")
+        texts = weasy.hidden_texts(page, "data-page")
+        numbers = [text for text in texts if text is not None]
         if not numbers:
             continue
+        shown = [link.text.text for link in numbers if link.text.look.visible]
+        if shown:
+            return LaidOut(f"a page number reads {shown[0]!r}, or shows")
         spans = [int(found.group(2)) for found in weasy.EMPTY_MARKED_CONTENT.finditer(_content(opened.pages[index]))]
-        if len(spans) != len(numbers):
-            return LaidOut(f"{len(numbers)} numbers on page {index + 1}, {len(spans)} spans")
-        for link, mcid in zip(numbers, spans):
-            entry = _number_place(link.text, faces, index, mcid, link.href[1:])
+        if len(spans) != len(texts):
+            return LaidOut(
+                f"{len(numbers)} numbers and {len(texts) - len(numbers)} hidden texts on page {index + 1}, {len(spans)} spans"
+            )
+        for link, mcid in zip(texts, spans):
+            if link is None:
+                continue  # another hidden text's span
+            entry = _number_place(link, faces, index, mcid)
             if isinstance(entry, LaidOut):
                 return entry
             entries.append(entry)
@@ -84,18 +98,22 @@ def _content(page) -> bytes:
     return b"".join(part.read_bytes() for part in (contents if isinstance(contents, pikepdf.Array) else [contents]))
 
 
-def _number_place(text: weasy.PlacedText, faces, page: int, mcid: int, anchor: str) -> NumberPlace | LaidOut:
+def _number_place(link: weasy.GeneratedLink, faces, page: int, mcid: int) -> NumberPlace | LaidOut:
     """How to draw one stand-in number (its text box): font, size, colour, features, alignment."""
     from .overlay import ShapedFont
 
+    text = link.text
     look = text.look
-    if text.text != str(STAND_IN) or look.visible:
-        return LaidOut(f"a contents number reads {text.text!r}, or shows")
+    if text.text != link.value or look.visible:
+        return LaidOut(f"a page number reads {text.text!r}, or shows")
     # the features are shaped with: only the other text properties must be plain
     unusual = [name for name in look.unusual if name not in weasy.FEATURE_PROPERTIES]
     face = print_face(faces, look)
     red, green, blue, alpha = look.color
     align = look.align
+    padded = "page-number" in link.classes
+    if padded:  # a cross-reference's number, in running text: as wide as its stand-in, padded on the left
+        align = "left"
     if unusual or face is None or alpha != 1 or align not in ("left", "center", "right"):
         return LaidOut(f"contents number style: {unusual or align if face else 'font'}")
     width = ShapedFont(str(face.path)).width(text.text, look.size, look.features)
@@ -105,7 +123,7 @@ def _number_place(text: weasy.PlacedText, faces, page: int, mcid: int, anchor: s
     return NumberPlace(
         page=page,
         mcid=mcid,
-        anchor=anchor,
+        anchor=link.href[1:],
         x=x,
         align=align,
         baseline=text.baseline,
@@ -113,6 +131,7 @@ def _number_place(text: weasy.PlacedText, faces, page: int, mcid: int, anchor: s
         size=look.size,
         color=(red, green, blue),
         features=look.features,
+        digits=len(text.text) if padded else 0,
     )
 
 
@@ -133,7 +152,7 @@ class DrawnNumbers:
         for entry in self.entries:
             if entry.anchor not in self.anchors:
                 continue  # nothing to point to: a single layout prints no number either
-            text = str(self.anchors[entry.anchor] + 1)
+            text = str(self.anchors[entry.anchor] + 1).rjust(entry.digits, FIGURE_SPACE)
             style = TextStyle(entry.font, entry.size, entry.color, entry.features)
             width = stamps.width(style, text)
             x = entry.x - {"left": 0, "center": width / 2, "right": width}[entry.align]

@@ -81,7 +81,7 @@ def _cut_after(name: str, spacing: int) -> bool:
 def chunk_parts(publication, jobs: int | None = None) -> list[PrintPart]:
     """The chunks to lay out: groups of articles (see plan_chunks), then the sources alone."""
     parts = [
-        PrintPart(articles=group, cover=False, toc=False, sources=False, margin_boxes=False)
+        PrintPart(articles=group, cover=False, toc=False, sources=False, margin_boxes=False, xref_stand_ins=True)
         for group in plan_chunks(publication)
     ]
     if publication.sources:

@@ -437,19 +437,36 @@ def page_strings(document: Any) -> list[list[list[str]]]:
 
 @dataclass(frozen=True)
 class GeneratedLink:
-    """Text generated after a link (`a::after`), as laid out."""
+    """Text generated after a link (`a::after`) or a cross-reference's page number
+    (`span::after`), as laid out (see hidden_texts)."""
 
     text: PlacedText
-    href: str
+    href: str  # the element's `href`, else its `data-href` (a page number's link target)
+    value: str  # the element's value of the attribute asked for
+    classes: tuple[str, ...]  # the element's classes
 
 
-def generated_after_links(page: Any, attribute: str) -> list[GeneratedLink]:
-    """The `a::after` texts of the links that carry `attribute`, in the order they are drawn."""
-    return [
-        GeneratedLink(_placed(box), box.element.get("href", ""))
-        for box in _every_box(_page_box(page))
-        if _is_text(box) and box.element_tag == "a::after" and box.element.get(attribute) is not None
-    ]
+def hidden_texts(page: Any, attribute: str) -> list[GeneratedLink | None]:
+    """The texts of a page that leave an empty marked-content span, in the order they are drawn:
+    every hidden text box, and the `a::after` or `span::after` texts of the elements that carry
+    `attribute`, shown or not. Those are GeneratedLink, the other hidden ones (a table's
+    "(continued)" row on its first page) None."""
+    found: list[GeneratedLink | None] = []
+    for box in _every_box(_page_box(page)):
+        if not _is_text(box):
+            continue
+        if box.element_tag in ("a::after", "span::after") and box.element.get(attribute) is not None:
+            found.append(
+                GeneratedLink(
+                    _placed(box),
+                    box.element.get("href") or box.element.get("data-href") or "",
+                    box.element.get(attribute),
+                    tuple((box.element.get("class") or "").split()),
+                )
+            )
+        elif box.style["visibility"] != "visible":
+            found.append(None)
+    return found
 
 
 def _every_box(box: Any) -> Iterator[Any]:

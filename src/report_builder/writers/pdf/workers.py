@@ -40,7 +40,8 @@ class ChunkResult:
     strings: list[list[list[str]]] = field(default_factory=list)  # per page: the [name, value] of each string-set
     wide: list[int] = field(default_factory=list)  # its landscape pages (wide tables), by index
     furniture: Furniture | None = None  # the furniture sample only: see furniture.read_furniture
-    numbers: ContentsNumbers | None = None  # the front only: see contents.read_numbers
+    #: the front's contents numbers, or a chunk's cross-reference page numbers: see contents.read_numbers
+    numbers: ContentsNumbers | None = None
     fetched: dict[str, str] = field(default_factory=dict)  # project file → sha256, as laid out (not cached)
 
     @cached_property
@@ -108,10 +109,14 @@ def _prepare_worker(parent: int, loaded, early) -> None:
 
 
 def lay_out_chunk(
-    root: str, html: str, identifier: str, variant: str | None = None, fonts_dir: Path | None = None
+    root: str, html: str, identifier: str, variant: str | None = None, fonts_dir: Path | None = None, faces=None
 ) -> ChunkResult:
-    """Worker: lay out one chunk; return its PDF and where its anchors landed."""
-    return _laid_out(root, html, identifier, variant, fonts_dir)[0]
+    """Worker: lay out one chunk; return its PDF and where its anchors (and, with `faces`, the
+    stand-in page numbers of its cross-references) landed."""
+    result, layout = _laid_out(root, html, identifier, variant, fonts_dir)
+    if faces is None:
+        return result
+    return replace(result, numbers=read_numbers(layout.document, result.pdf, faces))
 
 
 def _laid_out(
