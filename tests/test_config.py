@@ -191,8 +191,8 @@ def test_the_html_layout_is_single_by_default_and_accepts_single(write_project):
 
 
 def test_another_html_layout_is_an_error_at_its_value(write_project):
-    assert errors_of(write_project, "title: T\nhtml: {layout: pages}\n") == [
-        "report.yaml:2:16: error: layout must be one of single, not 'pages'"
+    assert errors_of(write_project, "title: T\nhtml: {layout: book}\n") == [
+        "report.yaml:2:16: error: layout must be one of single, pages, not 'book'"
     ]
 
 

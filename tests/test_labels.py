@@ -137,6 +137,8 @@ def english_fragments(code: str) -> list[str]:
     """The English labels (every source string of the catalogue, cut at its placeholders) that the
     translation into `code` does not contain: none of them may appear in that language's editions."""
     found = []
+    # a piece the language's own labels contain is its word too (Italian "Note" for Notes)
+    own = " ".join(m.string if isinstance(m.string, str) else " ".join(m.string) for m in catalogue(code) if m.id)
     for message in catalogue("en"):
         if not message.id:
             continue
@@ -147,7 +149,7 @@ def english_fragments(code: str) -> list[str]:
         for source in sources:
             for piece in re.split(r"%\(\w+\)s", source):
                 piece = piece.strip(" .,()")
-                if len(piece) >= 4 and piece not in translated and piece not in found:
+                if len(piece) >= 4 and piece not in translated and piece not in own and piece not in found:
                     found.append(piece)
     return found
 
@@ -193,7 +195,7 @@ def test_the_catalogues_cover_the_languages_the_readme_lists():
 # -- labels in each edition ----------------------------------------------------------------------
 
 HTML_LABELS = ("Contents", "Key points", "Notes", "Sources", "Skip to content")
-EPUB_LABELS = ("Cover", "Title page", "Contents", "Landmarks", "Pages", "Key points", "Back to text")
+EPUB_LABELS = ("Cover", "Title page", "Contents", "Landmarks", "Pages", "Key points", "Notes")
 
 
 @pytest.mark.parametrize("code", TRANSLATED)

@@ -100,7 +100,8 @@ def _text(element) -> str:
 
 def table_texts(epub: Path) -> dict[str, list[str]]:
     """Spine index → the text of every table cell of that file (a cell's value without its
-    label) and every column title, as the book's XHTML has them."""
+    label) and every column title, as the book's XHTML has them; not a chart's table of figures,
+    which a closed disclosure (`details`) keeps off the page until the reader opens it."""
     with zipfile.ZipFile(epub) as book:
         container = etree.fromstring(book.read("META-INF/container.xml"))
         opf_path = container.find(".//{*}rootfile").get("full-path")
@@ -112,6 +113,8 @@ def table_texts(epub: Path) -> dict[str, list[str]]:
             doc = etree.fromstring(book.read(base + hrefs[ref.get("idref")]))
             cells = []
             for cell in doc.iter(f"{X}td", f"{X}th"):
+                if any(a.tag == f"{X}details" for a in cell.iterancestors()):
+                    continue  # a chart's figures behind its disclosure: shown when the reader opens it
                 value = cell.find(f"{X}span[@class='cell-value']")
                 cells.append(_text(value if value is not None else cell))
             if cells:

@@ -70,6 +70,11 @@ def test_the_web_edition_embeds_its_fonts_as_woff2(session_builds):
     css = page(session_builds, "minimal").xpath("string(//style[@data-source='fonts.css'])")
     faces = re.findall(r"font-family: '([^']+)'; font-style: (\w+); font-weight: (\d+)", css)
     assert (sorted(faces), css.count("url(data:font/woff2;base64,")) == (
-        sorted((f, s, w) for f in ("Noto Sans", "Noto Serif") for s in ("italic", "normal") for w in ("400", "700")),
-        8,
+        sorted(
+            (f, s, w)
+            for f in ("JetBrains Mono", "Noto Sans", "Noto Serif")
+            for s in ("italic", "normal")
+            for w in ("400", "700")
+        ),
+        12,
     )

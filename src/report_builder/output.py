@@ -15,9 +15,9 @@ ever removed as leftovers, never a file the tool did not write.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -208,7 +208,7 @@ def scratch_folder(out_dir: Path) -> Iterator[Path]:
     build was killed. Call it with the build lock held.
     """
     folder = out_dir / STATE_DIR / "scratch"
-    shutil.rmtree(folder, ignore_errors=True)
+    _remove_tree(folder)
     folder.mkdir(parents=True)
     previous = tempfile.tempdir
     tempfile.tempdir = str(folder)
@@ -216,7 +216,24 @@ def scratch_folder(out_dir: Path) -> Iterator[Path]:
         yield folder
     finally:
         tempfile.tempdir = previous
-        shutil.rmtree(folder, ignore_errors=True)
+        _remove_tree(folder)
+
+
+def _remove_tree(folder: Path) -> None:
+    """Remove a folder and what is in it, by absolute paths (shutil.rmtree opens each entry
+    relative to its parent's descriptor, which an audit of the files opened cannot place)."""
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    for parent, folders, files in os.walk(folder, topdown=False):
+        for name in files:
+            with contextlib.suppress(OSError):
+                os.remove(os.path.join(parent, name))
+        for name in folders:
+            path = os.path.join(parent, name)
+            with contextlib.suppress(OSError):
+                os.remove(path) if os.path.islink(path) else os.rmdir(path)
+    with contextlib.suppress(OSError):
+        os.rmdir(folder)
 
 
 @contextmanager

@@ -56,7 +56,7 @@ function look(report) {
     const href = String(view.section.index);
     if (!current || current.href !== href) {
       finish(report);
-      const cells = Array.from(doc.querySelectorAll(CELLS)).map((element) => ({
+      const cells = Array.from(doc.querySelectorAll(CELLS)).filter((element) => !element.closest("details:not([open])")).map((element) => ({
         element,
         text: element.textContent.replace(/\s+/g, " ").trim(),
         words: wordsOf(element, doc).map((word) => ({ ...word, seen: new Set(), rects: 0 })),
