@@ -497,7 +497,12 @@ def test_accessibility_metadata_of_a_book_without_images(built):
     } <= set(features)
     assert "alternativeText" not in features
     assert book.meta("schema:accessibilityHazard") == ["none"]
-    assert book.meta("pageBreakSource") == [
+    (source,) = book.meta("pageBreakSource")
+    assert ", PDF edition (A4), " in source
+
+
+def test_the_page_break_source_names_the_printed_edition(built):
+    assert book_of(built("sample")).meta("pageBreakSource") == [
         "The Smoke and the Rails, PDF edition (A4), Briefing Desk, Report Builder Sample Desk, 2025-11-05"
     ]
 

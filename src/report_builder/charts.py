@@ -293,11 +293,14 @@ def render_chart(table: FactTable, raw: dict, locale: str, ident: str = "", targ
     )
     # in print the SVG's title is its whole text alternative (the tagged PDF's /Alt is read from it)
     alternative = f"{title}: {summary}" if target == "pdf" else title
+    # an ebook gets the phone drawing alone: reading systems lay pages out in columns, where a
+    # media query measures the whole book rather than the page, so it cannot choose between two
+    size = NARROW if target == "epub" else WIDE
     wide = _finished(
-        _draw(_spec(records, options, value_type, temporal, multi, WIDE), locale), ident, alternative, summary
+        _draw(_spec(records, options, value_type, temporal, multi, size), locale), ident, alternative, summary
     )
     narrow = ""
-    if target != "pdf":
+    if target == "html":
         spec = _spec(records, options, value_type, temporal, multi, NARROW)
         narrow = _finished(_draw(spec, locale), f"{ident}-n", title, summary)
     header = (x_column.title if x_column else options.x, *(names if not options.series else [options.series, names[0]]))

@@ -78,6 +78,8 @@ function look(report) {
       }
     }
     for (const word of wordsOf(doc.body, doc)) {
+      const holder = word.range.startContainer.parentElement;
+      if (holder && holder.closest("details:not([open])")) continue;  // behind a closed disclosure
       for (const rect of word.range.getClientRects()) {
         const where = shifted(rect);
         if (meets(where, box) && !inside(where, box)) report.cut.push(`${href}: ${word.text}`);
