@@ -288,7 +288,7 @@ def test_shorten_quotes_a_value_as_written_cut_to_forty_characters(value, shown)
         ("epub: [cover]", "report.yaml:2:7: error: 'epub' must be a mapping"),
         ("pdf: {duplex: 1}", "report.yaml:2:15: error: pdf.duplex must be true or false"),
         ("pdf: {variant: [pdf/ua-1]}", "report.yaml:2:16: error: unknown PDF variant ['pdf/ua-1']"),
-        ("pdf: {page_size: {a: 4}}", "report.yaml:2:18: error: page_size must be one of A4, Letter, not {'a': 4}"),
+        ("pdf: {page_size: {a: 4}}", "report.yaml:2:18: error: pdf.page_size must be one of A4, Letter, not {'a': 4}"),
         ("formats: {pdf: true}", "report.yaml:2:10: error: formats must be a list drawn from pdf, epub, html"),
         ("articles: [1]", "report.yaml:2:11: error: articles must be a list of file names in content/"),
         ("authors: {name: A}", "report.yaml:2:10: error: 'authors' must be a list of text"),

@@ -128,7 +128,7 @@ def test_missing_report_yaml_says_how_to_start_a_project(tmp_path):
         ("marking: {level: secret}", "report.yaml:2:10: error: 'marking' must be text"),
         ("allow_remote_images: maybe", "report.yaml:2:22: error: 'allow_remote_images' must be true or false"),
         ("pdf: A4", "report.yaml:2:6: error: 'pdf' must be a mapping"),
-        ("pdf: {page_size: A5}", "report.yaml:2:18: error: page_size must be one of A4, Letter, not 'A5'"),
+        ("pdf: {page_size: A5}", "report.yaml:2:18: error: pdf.page_size must be one of A4, Letter, not 'A5'"),
         ("pdf: {toc: sometimes}", "report.yaml:2:12: error: pdf.toc must be true or false"),
         (
             "epub: {split_level: two}",
@@ -192,7 +192,7 @@ def test_the_html_layout_is_single_by_default_and_accepts_single(write_project):
 
 def test_another_html_layout_is_an_error_at_its_value(write_project):
     assert errors_of(write_project, "title: T\nhtml: {layout: book}\n") == [
-        "report.yaml:2:16: error: layout must be one of single, pages, not 'book'"
+        "report.yaml:2:16: error: html.layout must be one of single, pages, not 'book'"
     ]
 
 

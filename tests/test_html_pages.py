@@ -84,5 +84,5 @@ def test_an_unknown_html_layout_is_a_located_error(write_project):
     with pytest.raises(ReportError) as raised:
         build(root, formats=["html"])
     assert [str(d) for d in raised.value.diagnostics] == [
-        "report.yaml:3:11: error: layout must be one of single, pages, not 'book'"
+        "report.yaml:3:11: error: html.layout must be one of single, pages, not 'book'"
     ]

@@ -139,7 +139,7 @@ def _whole_between(low: int, high: int) -> Callable:
 def _choice(choices: tuple[str, ...]) -> Callable:
     def parse(reader: _Reader, key: str, value: Any) -> str | None:
         if value not in choices:
-            reader.fail(key, f"{key} must be one of {', '.join(choices)}, not {shorten(value)}")
+            reader.fail(key, f"{reader.name(key)} must be one of {', '.join(choices)}, not {shorten(value)}")
             return None
         return value
 
@@ -223,6 +223,11 @@ def _variant(reader: _Reader, key: str, value: Any) -> str | None:
         hint = _did_you_mean(value, PDF_VARIANTS) if isinstance(value, str) else ""
         reader.fail(key, f"unknown PDF variant {shorten(value)}{hint}")
         return None
+    from .writers.pdf.conformance import REFUSED
+
+    if value in REFUSED:
+        reader.fail(key, f"{reader.name(key)} {value} cannot be written conforming: {REFUSED[value]}")
+        return None
     return value
 
 
@@ -273,7 +278,9 @@ class PdfSettings:
     page_size: str = option("A4", "`A4` or `Letter`", _choice(PAGE_SIZES))
     duplex: bool = option(False, "`true`: mirrored margins for two-sided printing")
     variant: str | None = option(
-        None, "a PDF variant such as `pdf/ua-1` (PDF/UA-1); PDF/A and PDF/X are not merged", _variant
+        None,
+        "the PDF/A level to meet with PDF/UA-1, such as `pdf/a-3a` (default: PDF/UA-1 with PDF/A-2a); `pdf/ua-2`",
+        _variant,
     )
     toc: bool | None = option(None, "`true`/`false`: the contents page (default: only with more than one article)")
 

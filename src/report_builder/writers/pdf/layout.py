@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ...deadline import time_limit
 from ...errors import Diagnostic, ReportError
 from ...project import Project
-from . import weasy
+from . import conformance, weasy
 from .tables import CONTINUED_ROW
 
 if TYPE_CHECKING:  # importing the fetcher imports WeasyPrint, which a parallel build leaves to its workers
@@ -113,7 +113,7 @@ def layout_pdf(
 ) -> Layout:
     """Lay out the print HTML; refused resources and WeasyPrint errors become diagnostics.
 
-    `fonts_dir` holds the static font instances the HTML declares (see fonts.py).
+    `variant` is report.yaml's `pdf.variant` (see conformance.claim). `fonts_dir` holds the static font instances the HTML declares (see fonts.py).
     CSS warnings are not reported here: `check_stylesheets` reports them with their file.
     """
     import weasyprint
@@ -122,7 +122,7 @@ def layout_pdf(
     fetcher = _sandbox(project, fonts_dir)
     with weasy.captured_log() as messages, time_limit(), gc_paused():  # the build's deadline, in a worker
         document = weasyprint.HTML(string=html, base_url=str(project.root) + "/", url_fetcher=fetcher).render(
-            pdf_variant=variant, pdf_tags=True
+            pdf_variant=conformance.claim(variant).written, pdf_tags=True
         )
     errors = list(fetcher.refusals)
     warnings = []
@@ -221,13 +221,20 @@ def _without_paths(text: str, project: Project) -> str:
 
 def write_pdf(layout: Layout, identifier: str, tagged: bool = True, variant: str | None = None) -> bytes:
     """PDF bytes of a layout; tagged (structure tree for assistive technology) unless merged later.
+    `variant` is report.yaml's `pdf.variant`: the file claims what conformance.claim says.
 
     Writing fetches too (attachments): a refusal then fails the build like one during layout.
     """
     already = len(layout.fetcher.refusals) if layout.fetcher else 0
+    claim = conformance.claim(variant)
+    # an untagged PDF is furniture to stamp onto tagged pages (furniture.py): no variant of its own
+    finisher = weasy.metadata_finisher(lambda xmp: conformance.finished_xmp(xmp, claim)) if tagged else None
     with gc_paused():
         data = layout.document.write_pdf(
-            pdf_identifier=identifier.encode("utf-8"), pdf_tags=tagged, pdf_variant=variant
+            pdf_identifier=identifier.encode("utf-8"),
+            pdf_tags=tagged,
+            pdf_variant=claim.written if tagged else None,
+            finisher=finisher,
         )
     if layout.fetcher and len(layout.fetcher.refusals) > already:
         raise ReportError(layout.fetcher.refusals[already:])

@@ -24,7 +24,7 @@ import inspect
 import logging
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -248,6 +248,29 @@ def _read(record: logging.LogRecord) -> LogMessage:
         cause=cause,
         reported_with_file=text.startswith(_REPORTED_WITH_THEIR_FILE),
     )
+
+
+# -- the PDF WeasyPrint writes -------------------------------------------------------------------
+
+
+def metadata_finisher(rewrite: Callable[[bytes], bytes]) -> Callable[[Any, Any], None]:
+    """A `write_pdf` finisher that replaces the XMP packet WeasyPrint wrote with `rewrite(packet)`,
+    left uncompressed (PDF/A rule 6.6.2.1), and asks no viewer to smooth an image (rule 6.2.8:
+    a project stylesheet may set `image-rendering: auto` again). The PDF is pydyf's, not yet written."""
+
+    def finish(_document: Any, pdf: Any) -> None:
+        for written in pdf.objects:
+            extra = getattr(written, "extra", None)
+            if extra is not None and extra.get("Interpolate") == "true":
+                extra["Interpolate"] = "false"
+        reference = pdf.catalog.get("Metadata")
+        if reference is None:
+            return
+        stream = pdf.objects[int(reference.split()[0])]
+        stream.stream = [rewrite(b"".join(stream.stream))]
+        stream.compress = False
+
+    return finish
 
 
 # -- the content stream WeasyPrint writes ---------------------------------------------------------

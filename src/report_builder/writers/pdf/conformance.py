@@ -1,0 +1,119 @@
+"""What the PDF conforms to: PDF/UA-1 and PDF/A-2a at once unless `pdf.variant` asks otherwise.
+
+WeasyPrint writes one variant (the PDF/A level: its output intent, document ID, annotation
+flags, tags); `finished_xmp` adds what the other standard needs to its XMP: the PDF/UA
+identifier, the extension schema PDF/A asks for it (rule 6.6.2.3), and a metadata stream left
+uncompressed (rule 6.6.2.1). Each chunk is written so; the merge keeps the first chunk's
+catalogue, so the merged file carries the same claims (see merge.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from xml.etree import ElementTree
+
+#: what WeasyPrint writes when report.yaml names no variant
+DEFAULT_VARIANT = "pdf/a-2a"
+
+#: the variants WeasyPrint 70 accepts that the builder refuses, and why: none of them would
+#: come out conforming (the README's "Accessible and archival PDF" says what to use instead)
+REFUSED = {
+    "pdf/a-1a": "PDF/A-1 (PDF 1.4) forbids the transparency and object streams this PDF uses; use pdf/a-2a",
+    "pdf/a-1b": "PDF/A-1 (PDF 1.4) forbids the transparency and object streams this PDF uses; use pdf/a-2b",
+    "pdf/a-4e": "PDF/A-4e is for engineering documents with 3D content; use pdf/a-2a or pdf/a-3a",
+    "pdf/a-4f": "PDF/A-4f needs an embedded file and this PDF has none; use pdf/a-3a",
+    "pdf/a-4u": "WeasyPrint writes pdf/a-4u with a conformance level PDF/A-4 does not have; use pdf/a-2u or pdf/a-3u",
+    "pdf/x-1a": "PDF/X-1a needs CMYK colour and WeasyPrint writes RGB; send the PDF/A file to the print shop",
+    "pdf/x-3": "PDF/X-3 needs a printer output intent and WeasyPrint writes none; send the PDF/A file to the print shop",
+    "pdf/x-4": "PDF/X-4 needs a printer output intent and WeasyPrint writes none (its colours stay RGB, "
+    "its dates and document ID change every build); send the PDF/A file to the print shop",
+    "pdf/x-5g": "PDF/X-5g needs a printer output intent and WeasyPrint writes none; "
+    "send the PDF/A file to the print shop",
+}
+
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_PDFAID = "http://www.aiim.org/pdfa/ns/id/"
+_PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
+_EXTENSION = "http://www.aiim.org/pdfa/ns/extension/"
+_SCHEMA = "http://www.aiim.org/pdfa/ns/schema#"
+_PROPERTY = "http://www.aiim.org/pdfa/ns/property#"
+for _prefix, _uri in (
+    ("rdf", _RDF),
+    ("pdfaid", _PDFAID),
+    ("pdfuaid", _PDFUAID),
+    ("pdfaExtension", _EXTENSION),
+    ("pdfaSchema", _SCHEMA),
+    ("pdfaProperty", _PROPERTY),
+):
+    ElementTree.register_namespace(_prefix, _uri)
+
+_XMP_START = b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+_XMP_END = b'\n<?xpacket end="w"?>'
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The standards a PDF claims, and the variant WeasyPrint is asked to write for them."""
+
+    written: str  # the WeasyPrint variant: pdf/a-2a, pdf/ua-2, …
+    ua: int  # the PDF/UA part (ISO 14289-1 or -2)
+    pdfa: int | None  # the PDF/A part (ISO 19005-2, -3), None for none
+    level: str | None  # the PDF/A conformance level: A, B or U
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The standards claimed, as a reader names them: ("PDF/UA-1", "PDF/A-2a")."""
+        names = [f"PDF/UA-{self.ua}"]
+        if self.pdfa is not None and self.level is not None:
+            names.append(f"PDF/A-{self.pdfa}{self.level.lower()}")
+        return tuple(names)
+
+
+def claim(variant: str | None) -> Claim:
+    """What `pdf.variant` makes: a PDF/A level named there together with PDF/UA-1; `pdf/ua-1`
+    (or nothing) PDF/UA-1 with PDF/A-2a; `pdf/ua-2` PDF/UA-2 alone (PDF 2.0, no PDF/A level
+    WeasyPrint writes pairs with it). A refused variant never gets here (config.py)."""
+    if variant == "pdf/ua-2":
+        return Claim(written=variant, ua=2, pdfa=None, level=None)
+    written = DEFAULT_VARIANT if variant in (None, "pdf/ua-1") else variant
+    assert written not in REFUSED and written.startswith("pdf/a-"), written
+    return Claim(written=written, ua=1, pdfa=int(written[6]), level=written[7].upper())
+
+
+def finished_xmp(xmp: bytes, claim: Claim) -> bytes:
+    """WeasyPrint's XMP packet with both identifiers: PDF/A's as it wrote them, PDF/UA's added
+    (with the extension schema that PDF/A asks for a namespace it does not predefine)."""
+    start, end = xmp.index(b"<x:xmpmeta"), xmp.rindex(b"</x:xmpmeta>") + len(b"</x:xmpmeta>")
+    meta = ElementTree.fromstring(xmp[start:end])
+    rdf = meta.find(f"{{{_RDF}}}RDF")
+    assert rdf is not None, "WeasyPrint writes one rdf:RDF"
+    present = {key for description in rdf for key in description.attrib}
+    if f"{{{_PDFUAID}}}part" not in present:
+        identifier = ElementTree.SubElement(rdf, f"{{{_RDF}}}Description", {f"{{{_RDF}}}about": ""})
+        identifier.set(f"{{{_PDFUAID}}}part", str(claim.ua))
+    if claim.pdfa is not None:
+        rdf.append(_pdfua_extension_schema())
+    return _XMP_START + ElementTree.tostring(meta, encoding="utf-8", xml_declaration=False) + _XMP_END
+
+
+def _pdfua_extension_schema() -> ElementTree.Element:
+    """The PDF/A extension schema that declares pdfuaid:part (ISO 19005-2, 6.6.2.3.1)."""
+
+    def sub(parent: ElementTree.Element, namespace: str, name: str, text: str | None = None, **attrib):
+        element = ElementTree.SubElement(parent, f"{{{namespace}}}{name}", attrib)
+        element.text = text
+        return element
+
+    resource = {f"{{{_RDF}}}parseType": "Resource"}
+    description = ElementTree.Element(f"{{{_RDF}}}Description", {f"{{{_RDF}}}about": ""})
+    bag = sub(sub(description, _EXTENSION, "schemas"), _RDF, "Bag")
+    schema = sub(bag, _RDF, "li", **resource)
+    sub(schema, _SCHEMA, "schema", "PDF/UA Universal Accessibility Schema")
+    sub(schema, _SCHEMA, "namespaceURI", _PDFUAID)
+    sub(schema, _SCHEMA, "prefix", "pdfuaid")
+    prop = sub(sub(sub(schema, _SCHEMA, "property"), _RDF, "Seq"), _RDF, "li", **resource)
+    sub(prop, _PROPERTY, "name", "part")
+    sub(prop, _PROPERTY, "valueType", "Integer")
+    sub(prop, _PROPERTY, "category", "internal")
+    sub(prop, _PROPERTY, "description", "Indicates which part of ISO 14289 standard is followed")
+    return description
