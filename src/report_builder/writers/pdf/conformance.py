@@ -38,6 +38,7 @@ _EXTENSION = "http://www.aiim.org/pdfa/ns/extension/"
 _SCHEMA = "http://www.aiim.org/pdfa/ns/schema#"
 _PROPERTY = "http://www.aiim.org/pdfa/ns/property#"
 for _prefix, _uri in (
+    ("x", "adobe:ns:meta/"),
     ("rdf", _RDF),
     ("pdfaid", _PDFAID),
     ("pdfuaid", _PDFUAID),
