@@ -263,6 +263,7 @@ def metadata_finisher(rewrite: Callable[[bytes], bytes]) -> Callable[[Any, Any],
             extra = getattr(written, "extra", None)
             if extra is not None and extra.get("Interpolate") == "true":
                 extra["Interpolate"] = "false"
+        _link_annotations_under_links(pdf)
         reference = pdf.catalog.get("Metadata")
         if reference is None:
             return
@@ -271,6 +272,39 @@ def metadata_finisher(rewrite: Callable[[bytes], bytes]) -> Callable[[Any, Any],
         stream.compress = False
 
     return finish
+
+
+def _link_annotations_under_links(pdf: Any) -> None:
+    """Hang every link annotation under its Link structure element (PDF/UA-1 7.18.5).
+
+    WeasyPrint 70 gives each box inside a link (`<a><span>Table 1.</span> …</a>`, `[*a*](…)`)
+    a link annotation of its own, and hangs it under that box's element (a Span), not under the
+    link's: the annotation and its parent-tree entry move up to the nearest Link ancestor.
+    """
+
+    def at(reference: Any) -> Any:
+        return pdf.objects[int(reference.split()[0])]
+
+    root = pdf.catalog.get("StructTreeRoot")
+    if root is None:
+        return
+    nums = at(at(root)["ParentTree"])["Nums"]
+    for index in range(0, len(nums), 2):
+        key, value = nums[index], nums[index + 1]
+        if not isinstance(value, bytes):  # a page's marked-content array
+            continue
+        element = at(value)
+        link = element
+        while link.get("S") not in ("/Link", None) and "P" in link and link["P"] != root:
+            link = at(link["P"])
+        if element is link or link.get("S") != "/Link":
+            continue
+        for kid in list(element["K"]):
+            target = at(kid) if isinstance(kid, bytes) else None
+            if target is not None and target.get("Type") == "/OBJR" and at(target["Obj"]).get("StructParent") == key:
+                element["K"].remove(kid)
+                link["K"].append(kid)
+                nums[index + 1] = link.reference
 
 
 # -- the content stream WeasyPrint writes ---------------------------------------------------------

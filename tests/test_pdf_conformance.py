@@ -1,0 +1,197 @@
+"""Every PDF is PDF/UA-1 and PDF/A-2a at once, chunked or not; other variants validate or are refused.
+
+The PDFs are the session's builds (conftest.session_builds), checked with page-validation's
+rule sets, qpdf and pikepdf.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from report_builder import ReportError, build
+from report_builder.config import load_config
+from report_builder.project import load_project
+from report_builder.scaffold import init_project
+from report_builder.writers.pdf.conformance import REFUSED
+
+PROJECTS = Path(__file__).resolve().parent / "projects"
+#: the sample briefing (one article: the single layout) and every good fixture (chunked but for
+#: `minimal`, which has one article)
+BUILT = ("sample", *sorted(path.name for path in PROJECTS.iterdir() if path.name != "bad"))
+#: the variants page-validation has rule sets for, with the profile of their PDF/A level
+VALIDATED = {"pdf/a-2b": "2b", "pdf/a-2u": "2u", "pdf/a-3a": "3a", "pdf/a-3b": "3b", "pdf/a-3u": "3u"}
+
+TWO_ARTICLES = {
+    "content/a.md": "# Alpha\n\nThe first article, on its own pages.\n",
+    "content/b.md": "# Beta\n\nThe second article, in a chunk of its own.\n",
+}
+
+
+def failures(pdf: Path, profile: str) -> list[str]:
+    import page
+
+    report = page.validate_pdf(str(pdf), profile=profile)
+    return sorted({f"{failure.rule_id}: {failure.message}" for failure in report.failures})
+
+
+@pytest.fixture(scope="session")
+def init_pdf(tmp_path_factory) -> Path:
+    """The PDF of a project made by `report-builder init`, built once."""
+    root = init_project(tmp_path_factory.mktemp("init") / "brief")
+    return build(root, formats=["pdf"]).outputs["pdf"]
+
+
+@pytest.fixture(scope="session")
+def variant_pdf(tmp_path_factory):
+    """variant_pdf(variant) → (the PDF of a two-article project with `pdf.variant: variant`, its chunk count)."""
+    made: dict[str, tuple[Path, int]] = {}
+
+    def get(variant: str) -> tuple[Path, int]:
+        if variant not in made:
+            root = tmp_path_factory.mktemp(variant.replace("/", "-"))
+            for relative, text in TWO_ARTICLES.items():
+                (root / relative).parent.mkdir(parents=True, exist_ok=True)
+                (root / relative).write_text(text, encoding="utf-8")
+            (root / "report.yaml").write_text(f"title: T\npdf:\n  variant: {variant}\n", encoding="utf-8")
+            result = build(root, formats=["pdf"])
+            made[variant] = (result.outputs["pdf"], result.chunks)
+        return made[variant]
+
+    return get
+
+
+def pdf_of(session_builds, name: str) -> Path:
+    return session_builds(name, ["pdf"]).outputs["pdf"]
+
+
+# -- the default: PDF/UA-1 and PDF/A-2a --------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", BUILT)
+def test_every_fixture_pdf_passes_the_pdf_ua_1_rules(session_builds, name):
+    assert failures(pdf_of(session_builds, name), "ua1") == []
+
+
+@pytest.mark.parametrize("name", BUILT)
+def test_every_fixture_pdf_passes_the_pdf_a_2a_rules(session_builds, name):
+    assert failures(pdf_of(session_builds, name), "2a") == []
+
+
+@pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf is not installed")
+@pytest.mark.parametrize("name", BUILT)
+def test_qpdf_finds_no_fault_in_any_fixture_pdf(session_builds, name):
+    completed = subprocess.run(["qpdf", "--check", str(pdf_of(session_builds, name))], capture_output=True, text=True)
+    assert (completed.returncode, completed.stderr) == (0, "")
+
+
+def test_the_sample_is_laid_out_in_one_go_and_a_multi_article_fixture_in_chunks(session_builds):
+    """Both layouts are among the PDFs validated above."""
+    from report_builder.writers.pdf import can_chunk
+
+    sample = load_config(load_project(session_builds("sample", ["pdf"]).root))
+    multilingual = load_config(load_project(session_builds("multilingual", ["pdf"]).root))
+    assert (can_chunk(sample, len(sample.articles or ())), can_chunk(multilingual, 4)) == (False, True)
+
+
+@pytest.mark.parametrize("profile", ["ua1", "2a"])
+def test_a_project_made_by_init_passes_the_rules(init_pdf, profile):
+    assert failures(init_pdf, profile) == []
+
+
+def test_the_xmp_claims_pdf_ua_1_and_pdf_a_2a(session_builds):
+    with pikepdf.open(pdf_of(session_builds, "multilingual")) as pdf:
+        meta = pdf.open_metadata()
+        claims = (meta.get("pdfuaid:part"), meta.get("pdfaid:part"), meta.get("pdfaid:conformance"))
+    assert claims == ("1", "2", "A")
+
+
+@pytest.mark.parametrize("name", ["sample", "multilingual"])
+def test_the_metadata_stream_is_not_compressed(session_builds, name):
+    with pikepdf.open(pdf_of(session_builds, name)) as pdf:
+        metadata = pdf.Root.Metadata
+        assert ("/Filter" in metadata, metadata.read_raw_bytes()[:9]) == (False, b"<?xpacket")
+
+
+@pytest.mark.parametrize("name", ["sample", "multilingual"])
+def test_the_catalogue_says_the_language_the_title_and_that_it_is_tagged(session_builds, name):
+    with pikepdf.open(pdf_of(session_builds, name)) as pdf:
+        root = pdf.Root
+        found = (str(root.Lang), bool(root.MarkInfo.Marked), bool(root.ViewerPreferences.DisplayDocTitle))
+        intents = [str(intent.S) for intent in root.OutputIntents]
+    assert found == (load_config(load_project(session_builds(name, ["pdf"]).root)).language, True, True)
+    assert intents == ["/GTS_PDFA1"]
+
+
+def test_no_image_asks_to_be_smoothed_even_when_a_project_stylesheet_asks(write_project):
+    """PDF/A rule 6.2.8: /Interpolate is false, whatever `image-rendering` a project sets."""
+    png = (PROJECTS / "multilingual" / "content" / "images").glob("*.png")
+    image = next(iter(png)).read_bytes()
+    root = write_project(
+        {
+            "styles/custom.css": "img { image-rendering: auto; }\n",
+            "content/a.md": "# A\n\n![A picture](images/p.png)\n",
+            "content/images/p.png": image,
+        }
+    )
+    pdf_path = build(root, formats=["pdf"]).outputs["pdf"]
+    with pikepdf.open(pdf_path) as pdf:
+        images = [obj for obj in pdf.objects if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image"]
+        assert images and {bool(image.get("/Interpolate", False)) for image in images} == {False}
+
+
+# -- the other variants ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", sorted(VALIDATED))
+def test_a_pdf_a_variant_is_laid_out_in_chunks_and_passes_its_rules_and_pdf_ua_1(variant_pdf, variant):
+    pdf, chunks = variant_pdf(variant)
+    assert (chunks > 1, failures(pdf, VALIDATED[variant]), failures(pdf, "ua1")) == (True, [], [])
+
+
+@pytest.mark.parametrize("variant", sorted(VALIDATED))
+def test_a_pdf_a_variant_claims_its_level_and_pdf_ua_1(variant_pdf, variant):
+    with pikepdf.open(variant_pdf(variant)[0]) as pdf:
+        meta = pdf.open_metadata()
+        claims = (meta.get("pdfuaid:part"), meta.get("pdfaid:part"), meta.get("pdfaid:conformance"))
+    assert claims == ("1", variant[6], variant[7].upper())
+
+
+def test_pdf_ua_2_claims_pdf_ua_2_in_a_pdf_2_file_without_a_pdf_a_level(variant_pdf):
+    pdf_path, chunks = variant_pdf("pdf/ua-2")
+    with pikepdf.open(pdf_path) as pdf:
+        meta = pdf.open_metadata()
+        found = (pdf.pdf_version, meta.get("pdfuaid:part"), meta.get("pdfuaid:rev"), meta.get("pdfaid:part"))
+    assert (chunks > 1, found) == (True, ("2.0", "2", "2024", None))
+
+
+@pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf is not installed")
+def test_qpdf_finds_no_fault_in_a_pdf_ua_2_file(variant_pdf):
+    completed = subprocess.run(["qpdf", "--check", str(variant_pdf("pdf/ua-2")[0])], capture_output=True, text=True)
+    assert (completed.returncode, completed.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("variant", sorted(REFUSED))
+def test_a_variant_that_cannot_conform_is_refused_at_its_line(write_project, variant):
+    root = write_project({"report.yaml": f"title: T\npdf:\n  variant: {variant}\n"})
+    with pytest.raises(ReportError) as raised:
+        load_config(load_project(root))
+    assert [str(d) for d in raised.value.diagnostics] == [
+        f"report.yaml:3:12: error: pdf.variant {variant} cannot be written conforming: {REFUSED[variant]}"
+    ]
+
+
+def test_pdf_x_4_is_refused_because_weasyprint_writes_no_output_intent_for_it():
+    """What the refusal says is what WeasyPrint 70 writes for pdf/x-4 (no OutputIntents, RGB colour)."""
+    import io
+
+    import weasyprint
+
+    written = weasyprint.HTML(string="<p style='color: red'>x</p>").write_pdf(pdf_variant="pdf/x-4")
+    with pikepdf.open(io.BytesIO(written)) as pdf:
+        found = ("/OutputIntents" in pdf.Root, b" rg" in pdf.pages[0].Contents.read_bytes())
+    assert found == (False, True)
