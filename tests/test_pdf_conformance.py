@@ -195,3 +195,22 @@ def test_pdf_x_4_is_refused_because_weasyprint_writes_no_output_intent_for_it():
     with pikepdf.open(io.BytesIO(written)) as pdf:
         found = ("/OutputIntents" in pdf.Root, b" rg" in pdf.pages[0].Contents.read_bytes())
     assert found == (False, True)
+
+
+def test_a_stream_whose_data_ends_in_a_carriage_return_is_written_again_without_one():
+    """PDF/A rule 6.1.7.1: a carriage return before the line feed and `endstream` would be read as
+    the end-of-line marker, and the stream as a byte shorter than its /Length."""
+    import io
+
+    from report_builder.writers.pdf.conformance import unambiguous_stream_ends
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.pages[0].Contents = pdf.make_stream(b"0 0 m 10 10 l S\r")
+    out = io.BytesIO()
+    pdf.save(out, compress_streams=False, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    assert b"\r\nendstream" in out.getvalue()
+    fixed = unambiguous_stream_ends(out.getvalue())
+    with pikepdf.open(io.BytesIO(fixed)) as reread:
+        drawn = reread.pages[0].Contents.read_bytes()
+    assert (b"\r\nendstream" in fixed, drawn.rstrip()) == (False, b"0 0 m 10 10 l S")

@@ -118,3 +118,55 @@ def _pdfua_extension_schema() -> ElementTree.Element:
     sub(prop, _PROPERTY, "category", "internal")
     sub(prop, _PROPERTY, "description", "Indicates which part of ISO 14289 standard is followed")
     return description
+
+
+#: how a stream whose data ends in a carriage return looks, written with a line feed before
+#: `endstream`: a reader (and PDF/A rule 6.1.7.1) takes the two as one end-of-line marker, so
+#: the stream seems a byte shorter than its /Length
+_AMBIGUOUS_END = b"\r\nendstream"
+
+
+def unambiguous_stream_ends(data: bytes) -> bytes:
+    """The PDF with no stream whose data ends in a carriage return (see _AMBIGUOUS_END).
+
+    One compressed stream in 256 ends so by chance (the last byte of its checksum), the object
+    streams and the cross-reference stream the writer makes included. Such a file is written
+    again: each stream of ours that ends so is compressed from its data with a line feed added
+    (a content stream) or stored as it is; the object streams are made anew, and left out if one
+    of them ends so again.
+    """
+    if _AMBIGUOUS_END not in data:
+        return data
+    import io
+
+    import pikepdf
+
+    for mode in (pikepdf.ObjectStreamMode.generate, pikepdf.ObjectStreamMode.disable):
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            for obj in pdf.objects:
+                if (
+                    isinstance(obj, pikepdf.Stream)
+                    and obj.get("/Type") not in ("/ObjStm", "/XRef")  # made anew by the save
+                    and obj.get("/Filter") in (None, pikepdf.Name.FlateDecode)  # JPEG data ends in FFD9
+                    and obj.read_raw_bytes().endswith(b"\r")
+                ):
+                    _rewrite_stream(obj, pikepdf)
+            out = io.BytesIO()
+            pdf.save(out, deterministic_id=True, compress_streams=True, object_stream_mode=mode)
+        data = out.getvalue()
+        if _AMBIGUOUS_END not in data:
+            break
+    return data
+
+
+def _rewrite_stream(obj, pikepdf) -> None:
+    """A stream whose encoded data ends in a carriage return, encoded so that it does not."""
+    import zlib
+
+    plain = obj.read_bytes()
+    is_content = "/Subtype" not in obj and "/Length1" not in obj  # page contents: a line feed changes nothing
+    compressed = zlib.compress(plain + b"\n" if is_content else plain)
+    if not compressed.endswith(b"\r"):
+        obj.write(compressed, filter=pikepdf.Name.FlateDecode)
+    elif not plain.endswith(b"\r"):
+        obj.write(plain)

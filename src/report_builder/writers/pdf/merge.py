@@ -7,6 +7,7 @@ import io
 import warnings as python_warnings
 from typing import Any
 
+from .conformance import unambiguous_stream_ends
 from .contents import DrawnNumbers
 from .furniture import DrawnFurniture, StampedFurniture
 from .workers import ChunkResult
@@ -52,7 +53,7 @@ def merge_pdfs(
     furniture.apply(merged, pages)
     out = io.BytesIO()
     merged.save(out, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return out.getvalue()
+    return unambiguous_stream_ends(out.getvalue())
 
 
 def _structure_root(document):
