@@ -300,3 +300,32 @@ def test_weasyprint_warns_of_an_empty_fontconfig_in_these_words():
     assert f"'{weasy.EMPTY_FONTCONFIG_WARNING}." in inspect.getsource(fonts), (
         "text.fonts: warn('No fonts configured in FontConfig. …'), silenced by fonts.allow_empty_fontconfig"
     )
+
+
+# -- the finisher (weasy.metadata_finisher): the pydyf PDF WeasyPrint hands it ---------------------
+
+LINK_WITH_A_SPAN = '<html lang="en"><title>T</title><p><a href="https://example.org/"><span>In</span> a link</a></p>'
+
+
+def test_the_finisher_receives_the_xmp_as_an_uncompressed_stream_it_may_replace():
+    seen = []
+    finisher = weasy.metadata_finisher(lambda xmp: seen.append(xmp) or xmp.replace(b"WeasyPrint", b"Weasy-Print"))
+    written = weasyprint.HTML(string=LINK_WITH_A_SPAN).write_pdf(pdf_variant="pdf/a-2a", finisher=finisher)
+    pdf = pikepdf.open(io.BytesIO(written))
+    assert seen[0].startswith(b"<?xpacket"), "pdf.catalog['Metadata'] → a pydyf Stream of the XMP packet"
+    assert "/Filter" not in pdf.Root.Metadata and b"Weasy-Print" in pdf.Root.Metadata.read_bytes()
+
+
+def test_weasyprint_hangs_the_annotation_of_a_box_inside_a_link_under_that_box():
+    """What weasy._link_annotations_under_links mends: the parent tree maps a span's link
+    annotation to the Span element (pdf.catalog['StructTreeRoot'] → ParentTree → Nums)."""
+
+    def parents(finisher=None):
+        written = weasyprint.HTML(string=LINK_WITH_A_SPAN).write_pdf(pdf_tags=True, finisher=finisher)
+        pdf = pikepdf.open(io.BytesIO(written))
+        nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+        tree = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        return sorted(str(tree[int(a.StructParent)].S) for a in pdf.pages[0].Annots)
+
+    assert parents() == ["/Link", "/Span"]
+    assert parents(weasy.metadata_finisher(lambda xmp: xmp)) == ["/Link", "/Link"]

@@ -9,6 +9,8 @@ and handed out as frozen dataclasses, never as boxes:
 - computed-style keys and values, and `text.fonts.font_features`;
 - the content-stream shape of an empty tagged span (filled by overlay.py);
 - the wording of WeasyPrint's log messages (a failed resource, a CSS position);
+- the pydyf PDF `write_pdf` hands its finisher: the XMP stream, image dictionaries, the parent
+  tree of link annotations (see metadata_finisher);
 - two changes to WeasyPrint's behaviour: images named by their bytes, and the footnote fix.
 
 These were written against one series (TESTED_SERIES). With any other version the build uses
