@@ -214,3 +214,44 @@ def test_a_stream_whose_data_ends_in_a_carriage_return_is_written_again_without_
     with pikepdf.open(io.BytesIO(fixed)) as reread:
         drawn = reread.pages[0].Contents.read_bytes()
     assert (b"\r\nendstream" in fixed, drawn.rstrip()) == (False, b"0 0 m 10 10 l S")
+
+
+# -- figures and their text alternatives -------------------------------------------------------
+
+
+def structure_elements(pdf: pikepdf.Pdf, tag: str) -> list:
+    found, todo = [], [pdf.Root.StructTreeRoot]
+    while todo:
+        element = todo.pop()
+        kids = element.get("/K")
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []:
+            if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") != "/OBJR" and "/S" in kid:
+                todo.append(kid)
+        if element.get("/S") == tag:
+            found.append(element)
+    return found
+
+
+@pytest.mark.parametrize("name", ["sample", "charts", "multilingual"])
+def test_every_figure_of_a_fixture_has_its_text_alternative(session_builds, name):
+    """Images from Markdown (alt text required) and charts (their title) alike."""
+    with pikepdf.open(pdf_of(session_builds, name)) as pdf:
+        figures = structure_elements(pdf, "/Figure")
+        assert figures and [str(figure.get("/Alt", "")) for figure in figures if not str(figure.get("/Alt", ""))] == []
+
+
+def test_a_decorative_image_from_the_stylesheet_is_an_artifact_and_the_pdf_conforms(write_project):
+    """WCAG technique C9: an ornament goes in the CSS, and WeasyPrint draws a background as an artifact."""
+    ornament = next(iter((PROJECTS / "multilingual" / "content" / "images").glob("*.png"))).read_bytes()
+    root = write_project(
+        {
+            "content/a.md": "# A heading with an ornament\n\nText.\n",
+            "styles/ornament.png": ornament,
+            "styles/custom.css": "h1 { padding-left: 24px; background: url(styles/ornament.png) no-repeat left / 18px; }\n",
+        }
+    )
+    pdf_path = build(root, formats=["pdf"]).outputs["pdf"]
+    with pikepdf.open(pdf_path) as pdf:
+        figures = structure_elements(pdf, "/Figure")
+        drawn = [obj for obj in pdf.objects if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image"]
+    assert (len(drawn), figures, failures(pdf_path, "ua1"), failures(pdf_path, "2a")) == (1, [], [], [])
