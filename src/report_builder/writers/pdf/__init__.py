@@ -11,6 +11,7 @@ One file a stage of the pipeline:
 - `furniture.py` the running heads and page numbers, sampled once and drawn after the merge;
 - `contents.py` the contents' page numbers, drawn after the merge into spans laid out empty;
 - `overlay.py` draws text (shaped with HarfBuzz) and forms onto finished pages;
+- `conformance.py` what `pdf.variant` claims (PDF/UA-1 with PDF/A-2a by default), the XMP saying so;
 - `weasy.py` is the one module that touches WeasyPrint beyond its public API.
 """
 

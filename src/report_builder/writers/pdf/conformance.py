@@ -3,8 +3,11 @@
 WeasyPrint writes one variant (the PDF/A level: its output intent, document ID, annotation
 flags, tags); `finished_xmp` adds what the other standard needs to its XMP: the PDF/UA
 identifier, the extension schema PDF/A asks for it (rule 6.6.2.3), and a metadata stream left
-uncompressed (rule 6.6.2.1). Each chunk is written so; the merge keeps the first chunk's
-catalogue, so the merged file carries the same claims (see merge.py).
+uncompressed (rule 6.6.2.1); weasy.metadata_finisher writes it, and mends what WeasyPrint 70
+gets wrong for both (smoothed images, link annotations under a Span). Each chunk is written
+so; the merge keeps the first chunk's catalogue, so the merged file carries the same claims
+(see merge.py). Last, `unambiguous_stream_ends` keeps a stream's end from reading as a line
+end (rule 6.1.7.1), in a merged file and a single one alike.
 """
 
 from __future__ import annotations
