@@ -129,14 +129,21 @@ def _pdfua_extension_schema() -> ElementTree.Element:
 _AMBIGUOUS_END = b"\r\nendstream"
 
 
+#: a key added to one object of an object stream that ends in a carriage return, so that the
+#: stream's data (and its checksum, whose last byte that is) changes; readers ignore it
+PAD_KEY = "/RBPad"
+#: saves with object streams before the last resort, a save without them (2.5 times the size)
+_TRIES = 4
+
+
 def unambiguous_stream_ends(data: bytes) -> bytes:
     """The PDF with no stream whose data ends in a carriage return (see _AMBIGUOUS_END).
 
     One compressed stream in 256 ends so by chance (the last byte of its checksum), the object
     streams and the cross-reference stream the writer makes included. Such a file is written
     again: each stream of ours that ends so is compressed from its data with a line feed added
-    (a content stream) or stored as it is; the object streams are made anew, and left out if one
-    of them ends so again.
+    (a content stream) or stored as it is; an object stream that ended so gets PAD_KEY on its
+    first object, which changes its data. Without object streams at the last resort.
     """
     if _AMBIGUOUS_END not in data:
         return data
@@ -144,7 +151,7 @@ def unambiguous_stream_ends(data: bytes) -> bytes:
 
     import pikepdf
 
-    for mode in (pikepdf.ObjectStreamMode.generate, pikepdf.ObjectStreamMode.disable):
+    for attempt in range(_TRIES + 1):
         with pikepdf.open(io.BytesIO(data)) as pdf:
             for obj in pdf.objects:
                 if (
@@ -154,12 +161,41 @@ def unambiguous_stream_ends(data: bytes) -> bytes:
                     and obj.read_raw_bytes().endswith(b"\r")
                 ):
                     _rewrite_stream(obj, pikepdf)
+            for number in _ambiguous_objects(data):
+                _pad_object_stream(pdf, number, attempt, pikepdf)
             out = io.BytesIO()
+            mode = pikepdf.ObjectStreamMode.generate if attempt < _TRIES else pikepdf.ObjectStreamMode.disable
             pdf.save(out, deterministic_id=True, compress_streams=True, object_stream_mode=mode)
         data = out.getvalue()
         if _AMBIGUOUS_END not in data:
             break
     return data
+
+
+def _ambiguous_objects(data: bytes) -> list[int]:
+    """The numbers of the objects whose stream data ends in a carriage return."""
+    numbers = []
+    at = data.find(_AMBIGUOUS_END)
+    while at != -1:
+        head = data.rfind(b" 0 obj", 0, at)
+        digits = data[data.rfind(b"\n", 0, head) + 1 : head]
+        if digits.isdigit():
+            numbers.append(int(digits))
+        at = data.find(_AMBIGUOUS_END, at + 1)
+    return numbers
+
+
+def _pad_object_stream(pdf, number: int, attempt: int, pikepdf) -> None:
+    """Give the first dictionary of object stream `number` PAD_KEY (the save keeps the grouping)."""
+    stream = pdf.get_object((number, 0))
+    if not isinstance(stream, pikepdf.Stream) or stream.get("/Type") != "/ObjStm":
+        return
+    header = stream.read_bytes()[: int(stream.First)].split()
+    for first in header[0::2]:
+        target = pdf.get_object((int(first), 0))
+        if isinstance(target, pikepdf.Dictionary):
+            target[PAD_KEY] = attempt + 1
+            return
 
 
 def _rewrite_stream(obj, pikepdf) -> None:
