@@ -123,6 +123,7 @@ def _chunked(publication, project, settings: PrintSettings, ready: _Ready, worke
 
 def _single(publication, project, settings: PrintSettings, ready: _Ready, print_html: str, say) -> PrintEdition:
     from .pdf import layout_pdf, single_layout_reason, write_pdf
+    from .pdf.pagelabels import labelled
 
     config = publication.config
     notes: tuple[str, ...] = ()
@@ -133,7 +134,7 @@ def _single(publication, project, settings: PrintSettings, ready: _Ready, print_
     layout = layout_pdf(print_html, project, config.identifier, variant=config.pdf.variant, fonts_dir=settings.fonts)
     readlog.merge(layout.fetched)
     say("writing PDF")
-    pdf = write_pdf(layout, config.identifier, variant=config.pdf.variant)
+    pdf = labelled(write_pdf(layout, config.identifier, variant=config.pdf.variant), config)
     warnings = (*ready.warnings, *layout.warnings)
     return PrintEdition(
         pdf=pdf, layout=layout, warnings=warnings, notes=(*notes, *layout.notes), print_html=ready.kept_html

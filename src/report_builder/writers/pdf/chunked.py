@@ -156,7 +156,7 @@ def layout_chunked(
     laid_out = sum(isinstance(job, Future) for _key, job in chunk_jobs.values())
     if cache_dir is not None:
         prune_cache(cache_dir, work.keys)
-    merged = merge_pdfs([front] + results, furnished, numbers)
+    merged = merge_pdfs([front] + results, furnished, numbers, config)
     page_starts = list(front.page_starts)
     for result in results:
         page_starts.extend(result.page_starts)
