@@ -27,9 +27,9 @@ def can_chunk(config, articles: int, jobs: int | None = None) -> bool:
     """Chunk when there are articles to split, whatever the worker count (`jobs` is not used:
     the PDF's bytes must not depend on it; one worker lays the chunks out one after another).
 
-    Duplex pages need to know their parity, and PDF/A and PDF/X files are not merged (their
-    conformance covers the whole file); those are laid out in one process. So is every book
-    when WeasyPrint is not of the tested series: the merge needs its internals (weasy.py).
+    PDF/A and PDF/X files are not merged (their conformance covers the whole file): those are
+    laid out in one process. So is every book when WeasyPrint is not of the tested series: the
+    merge needs its internals (weasy.py). Two-sided (duplex) books are chunked: see chunked._Sides.
     """
     return articles > 1 and weasy.internals_supported() and single_layout_reason(config) is None
 
@@ -37,8 +37,6 @@ def can_chunk(config, articles: int, jobs: int | None = None) -> bool:
 def single_layout_reason(config) -> str | None:
     """Why the book's options lay it out in one process; None when they let it be chunked (the
     layout itself says when WeasyPrint's version does: weasy.unsupported_note)."""
-    if config.pdf.duplex:
-        return "duplex pages depend on where a chunk starts"
     if not (config.pdf.variant is None or config.pdf.variant.startswith("pdf/ua")):
         return f"{config.pdf.variant} is not merged"
     return None
