@@ -300,3 +300,12 @@ def test_weasyprint_warns_of_an_empty_fontconfig_in_these_words():
     assert f"'{weasy.EMPTY_FONTCONFIG_WARNING}." in inspect.getsource(fonts), (
         "text.fonts: warn('No fonts configured in FontConfig. …'), silenced by fonts.allow_empty_fontconfig"
     )
+
+
+def test_a_page_left_blank_before_a_right_hand_page_says_so_in_its_page_type():
+    """weasy.blank_pages: PageBox.page_type.blank, the pages `@page :blank` selects."""
+    import weasyprint
+
+    html = "<p>one</p><p style='break-before: right'>three</p>"
+    pages = weasyprint.HTML(string=html).render().pages
+    assert [page._page_box.page_type.blank for page in pages] == [False, True, False]

@@ -159,6 +159,8 @@ def layout_chunked(
         parts, results = sides.settled(work, chunk, parts, front, results)
         anchors, total = _merged_anchors(front, sides.padded(front, results))
     results = sides.padded(front, results)
+    if sides.relaid:
+        notes.append(f"pdf: {len(sides.relaid)} chunk(s) laid out again, starting on the other side of the sheet")
     entries.extend(_reference_entries(front, results))
     numbers = DrawnNumbers(tuple(entries), anchors) if entries else None
     sample = None if sample_job is None else work.finish(sample_job)
@@ -283,6 +285,7 @@ class _Sides:
     duplex: bool
     starts_right: bool
     print_fonts: PrintFonts
+    relaid: list[int] = field(default_factory=list)  # the chunks laid out again on the other side
 
     def starts(self, front: ChunkResult, results: list[ChunkResult]) -> list[tuple[bool, bool]]:
         """For each chunk: whether a blank page goes before it, and whether its first page is a verso."""
@@ -311,6 +314,7 @@ class _Sides:
                 jobs[i] = work.layout(html, key, faces=faces)
             for i in wrong:
                 results[i] = work.finish(jobs[i])
+            self.relaid.extend(wrong)
         return parts, results
 
     def padded(self, front: ChunkResult, results: list[ChunkResult]) -> list[ChunkResult]:
