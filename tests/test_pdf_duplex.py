@@ -20,7 +20,25 @@ from report_builder.project import load_project
 
 #: paragraphs per article: articles of one, two and three pages, so that chunks end on either side
 PARAGRAPHS = (4, 11, 3, 12, 5, 3)
-WORDS = "the rail hub supply lines weather morale and routines of those who remain shape what commanders do".split()
+WORDS = [
+    "the",
+    "rail",
+    "hub",
+    "supply",
+    "lines",
+    "weather",
+    "morale",
+    "and",
+    "routines",
+    "of",
+    "those",
+    "who",
+    "remain",
+    "shape",
+    "what",
+    "commanders",
+    "do",
+]
 
 
 def _paragraph(seed: int) -> str:
