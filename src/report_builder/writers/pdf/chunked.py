@@ -154,7 +154,7 @@ def layout_chunked(
     elif publication.show_toc():
         why = front.numbers.why if isinstance(front.numbers, LaidOut) else "not read"
         notes.append(f"pdf: contents page numbers laid out, not drawn: {why}")
-        front, anchors, total = _numbered_contents(work, contents, front, sides.padded(front, results), stand_ins)
+        front, anchors, total = _numbered_contents(work, contents, front, lambda f: sides.padded(f, results), stand_ins)
         # the contents' length moves every chunk: each is laid out again if it now starts on the other side
         parts, results = sides.settled(work, chunk, parts, front, results)
         anchors, total = _merged_anchors(front, sides.padded(front, results))
@@ -187,16 +187,18 @@ def layout_chunked(
     )
 
 
-def _numbered_contents(work, contents, front, results, stand_ins):
+def _numbered_contents(work, contents, front, chunks, stand_ins):
     """The contents laid out again with its page numbers, until its length settles (at once, in
-    practice: the numbers are positioned out of the flow). Returns it, the anchors and the page count."""
-    anchors, total = _merged_anchors(front, results)
+    practice: the numbers are positioned out of the flow). `chunks(front)` are the chunks after
+    that front (two-sided: with the blank pages its length puts before them). Returns it, the
+    anchors and the page count."""
+    anchors, total = _merged_anchors(front, chunks(front))
     for _round in range(3):
         toc_pages = tuple((i, anchors[i] + 1) for i, _ in stand_ins if i in anchors)
         numbered = work.finish(work.layout(*contents(toc_pages)))
         settled = numbered.pages == front.pages
         front = numbered
-        anchors, total = _merged_anchors(front, results)
+        anchors, total = _merged_anchors(front, chunks(front))
         if settled:
             break
     return front, anchors, total
