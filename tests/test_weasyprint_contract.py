@@ -329,3 +329,12 @@ def test_weasyprint_hangs_the_annotation_of_a_box_inside_a_link_under_that_box()
 
     assert parents() == ["/Link", "/Span"]
     assert parents(weasy.metadata_finisher(lambda xmp: xmp)) == ["/Link", "/Link"]
+
+
+def test_a_page_left_blank_before_a_right_hand_page_says_so_in_its_page_type():
+    """weasy.blank_pages: PageBox.page_type.blank, the pages `@page :blank` selects."""
+    import weasyprint
+
+    html = "<p>one</p><p style='break-before: right'>three</p>"
+    pages = weasyprint.HTML(string=html).render().pages
+    assert [page._page_box.page_type.blank for page in pages] == [False, True, False]

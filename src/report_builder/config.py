@@ -18,6 +18,8 @@ from .project import Project
 from .writers import FORMATS
 
 PAGE_SIZES = ("A4", "Letter")
+#: pdf.chapter_start: where an article starts in a two-sided (duplex) book
+CHAPTER_STARTS = ("right", "any")
 #: the PDF variants WeasyPrint 70 writes (its pdf.VARIANTS: test_weasyprint_contract.py compares), named without importing it
 PDF_VARIANTS = (
     "pdf/a-1a",
@@ -276,13 +278,28 @@ _BY_TYPE: dict[str, Callable] = {
 @dataclass(frozen=True)
 class PdfSettings:
     page_size: str = option("A4", "`A4` or `Letter`", _choice(PAGE_SIZES))
-    duplex: bool = option(False, "`true`: mirrored margins for two-sided printing")
+    duplex: bool = option(
+        False,
+        "`true`: two-sided printing: mirrored margins, page numbers and running heads on the outer edge, "
+        "the contents and the first article on a right-hand page",
+    )
+    chapter_start: str | None = option(
+        None,
+        "`right`: with `duplex`, each article starts on a right-hand page; `any`: on the next page "
+        "(default: `right` with `duplex`, else `any`)",
+        _choice(CHAPTER_STARTS),
+    )
     variant: str | None = option(
         None,
         "the PDF/A level to meet with PDF/UA-1, such as `pdf/a-3a` (default: PDF/UA-1 with PDF/A-2a); `pdf/ua-2`",
         _variant,
     )
     toc: bool | None = option(None, "`true`/`false`: the contents page (default: only with more than one article)")
+
+    @property
+    def starts_right(self) -> bool:
+        """Whether each article starts on a right-hand page: only a two-sided book has left-hand ones."""
+        return self.duplex and (self.chapter_start or "right") == "right"
 
 
 @dataclass(frozen=True)

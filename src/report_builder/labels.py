@@ -109,6 +109,17 @@ def text(config, message: str, **values) -> str:
     return for_config(config).gettext(message) % values
 
 
+#: the cover's page label: the cover is page 1, counted but not numbered (README: "Page numbers")
+COVER_LABEL = N_("Cover")
+
+
+def page_label(config, number: int) -> str:
+    """The label of printed page `number` (the cover is 1) in the PDF's /PageLabels and the EPUB's
+    page-list: "Cover" in the publication's language, then the arabic figures the folio prints
+    (a blank page of a two-sided book is counted: it carries the number it does not print)."""
+    return text(config, COVER_LABEL) if number == 1 else str(number)
+
+
 def plural(config, singular: str, plural_: str, number: int, **values) -> str:
     """The form of a counted label for `number` in the publication's language (CLDR plural rules)."""
     translated = for_config(config).ngettext(singular, plural_, number)

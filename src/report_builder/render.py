@@ -571,6 +571,7 @@ class PrintPart:
     page_digits: int | None = None  # the figures of a cross-reference's page number; None: see page_digits
     xref_stand_ins: bool = False  # True: cross-references' page numbers are stand-ins, drawn after the merge
     xref_pages: tuple[tuple[str, int], ...] | None = None  # id → printed page, when known
+    first_verso: bool = False  # True: a two-sided chunk whose first page is a left-hand one (verso)
 
 
 #: WeasyPrint lays out and draws a page's margin boxes in this order
@@ -632,7 +633,8 @@ def _render_document(publication, project, target, extra_styles, part) -> str:
         styles=styles,
         part=part,
         toc_pages=dict(part.toc_pages or ()),
-        no_margin_boxes=margin_boxes_none(),
+        # the two-sided page style sets boxes on :left and :right pages too (print_page_duplex.html)
+        no_margin_boxes="\n".join(margin_boxes_none(pages=pages) for pages in ("", ":left", ":right")),
     )
 
 

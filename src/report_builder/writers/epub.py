@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import os
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, NoReturn
 
@@ -19,7 +20,7 @@ from ebooklib import epub
 from lxml import etree
 
 from ..errors import Diagnostic, ReportError
-from ..labels import N_, full_stop, plural, text
+from ..labels import N_, full_stop, page_label, plural, text
 from ..pagelist import insert_at_word, local_name
 from ..project import Project
 from ..render import RenderContext, epub_image_name, make_environment, render_article, render_template, style_files
@@ -88,6 +89,7 @@ class PageBreak:
     number: int  # printed page number
     page: str  # file name of the XHTML file holding the marker
     id: str  # the marker's id: page-N
+    label: str = ""  # the page's label, as the PDF's /PageLabels give it (labels.page_label)
 
 
 @dataclass
@@ -170,7 +172,7 @@ def write_epub(
     if cover.from_print:
         cover = replace(cover, data=render_cover_png(_print_pdf(layout, pdf_bytes)))
     pages = draft.pages
-    breaks = place_page_breaks(pages, _print_page_starts(layout), draft.ids)
+    breaks = place_page_breaks(pages, _print_page_starts(layout), draft.ids, lambda n: page_label(config, n))
     _fill_page_list(next(page for page in pages if "nav" in page.properties), breaks)
     toc = table_of_contents(publication)
     from ..readlog import read_bytes
@@ -321,10 +323,12 @@ def _ids(pages: list[Page]) -> dict:
     return index
 
 
-def place_page_breaks(pages: list[Page], starts: list[list], index: dict | None = None) -> list[PageBreak]:
+def place_page_breaks(
+    pages: list[Page], starts: list[list], index: dict | None = None, label: Callable[[int], str] = str
+) -> list[PageBreak]:
     """Put a page-break marker where each printed page begins; return them in page order.
 
-    `index` is _ids(pages), when it was made already."""
+    `index` is _ids(pages), when it was made already; `label` names page N, as the PDF's page labels do."""
     index = _ids(pages) if index is None else index
     markers: dict[int, tuple[Page, etree._Element]] = {}
     for number, start in enumerate(starts, 1):
@@ -339,10 +343,14 @@ def place_page_breaks(pages: list[Page], starts: list[list], index: dict | None 
     for number in range(len(starts), 0, -1):  # blank pages: where the next page begins
         if number not in markers:
             markers[number] = _place_before_next(markers, number, pages)
-    for _page, marker in markers.values():
+    for number, (_page, marker) in markers.items():
+        marker.set("aria-label", label(number))
         while marker.get("id") in index:  # an id the content uses already
             marker.set("id", (marker.get("id") or "") + "_")
-    return [PageBreak(number, page.name, marker.get("id") or "") for number, (page, marker) in sorted(markers.items())]
+    return [
+        PageBreak(number, page.name, marker.get("id") or "", label(number))
+        for number, (page, marker) in sorted(markers.items())
+    ]
 
 
 def _marker(number: int, tag: str = "span") -> etree._Element:
@@ -410,7 +418,7 @@ def _fill_page_list(nav: Page, breaks: list[PageBreak]) -> None:
     for entry in breaks:
         item = etree.SubElement(page_list, f"{{{XHTML_NS}}}li")
         link = etree.SubElement(item, f"{{{XHTML_NS}}}a", {"href": f"{entry.page}#{entry.id}"})
-        link.text = str(entry.number)
+        link.text = entry.label or str(entry.number)
         item.tail = "\n"
 
 
@@ -734,7 +742,7 @@ def _ncx(publication, toc, breaks) -> bytes:
         target = etree.SubElement(
             page_list, f"{{{NCX_NS}}}pageTarget", id=f"ncx-{entry.id}", type="normal", value=str(entry.number)
         )
-        _ncx_text(etree.SubElement(target, f"{{{NCX_NS}}}navLabel"), str(entry.number))
+        _ncx_text(etree.SubElement(target, f"{{{NCX_NS}}}navLabel"), entry.label or str(entry.number))
         etree.SubElement(target, f"{{{NCX_NS}}}content", src=f"{entry.page}#{entry.id}")
     return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)
 

@@ -122,22 +122,19 @@ def _chunked(publication, project, settings: PrintSettings, ready: _Ready, worke
 
 
 def _single(publication, project, settings: PrintSettings, ready: _Ready, print_html: str, say) -> PrintEdition:
-    from .pdf import layout_pdf, single_layout_reason, write_pdf
+    from .pdf import layout_pdf, write_pdf
     from .pdf.conformance import unambiguous_stream_ends
+    from .pdf.pagelabels import labelled
 
     config = publication.config
-    notes: tuple[str, ...] = ()
-    reason = single_layout_reason(config)
-    if settings.jobs > 1 and len(publication.articles) > 1 and reason:
-        notes = (f"pdf: laid out in one process ({reason})",)
     say("laying out pages")
     layout = layout_pdf(print_html, project, config.identifier, variant=config.pdf.variant, fonts_dir=settings.fonts)
     readlog.merge(layout.fetched)
     say("writing PDF")
-    pdf = unambiguous_stream_ends(write_pdf(layout, config.identifier, variant=config.pdf.variant))
+    pdf = unambiguous_stream_ends(labelled(write_pdf(layout, config.identifier, variant=config.pdf.variant), config))
     warnings = (*ready.warnings, *layout.warnings)
     return PrintEdition(
-        pdf=pdf, layout=layout, warnings=warnings, notes=(*notes, *layout.notes), print_html=ready.kept_html
+        pdf=pdf, layout=layout, warnings=warnings, notes=layout.notes, print_html=ready.kept_html
     )
 
 

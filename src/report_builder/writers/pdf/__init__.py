@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .chunked import ChunkedLayout, layout_chunked
     from .layout import Layout, check_stylesheets, layout_pdf, write_pdf
     from .merge import merge_pdfs
-    from .plan import can_chunk, chunk_parts, plan_chunks, single_layout_reason
+    from .plan import can_chunk, chunk_parts, plan_chunks
     from .workers import LayoutWorkers
 
 #: the entry points, by the module that defines them: imported when first used, so that
@@ -42,7 +42,6 @@ _ENTRY_POINTS = {
     "can_chunk": "plan",
     "chunk_parts": "plan",
     "plan_chunks": "plan",
-    "single_layout_reason": "plan",
     "LayoutWorkers": "workers",
 }
 
@@ -97,6 +96,5 @@ __all__ = [
     "layout_pdf",
     "merge_pdfs",
     "plan_chunks",
-    "single_layout_reason",
     "write_pdf",
 ]

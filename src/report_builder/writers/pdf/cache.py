@@ -56,6 +56,7 @@ def load_cached(cache_dir: Path | None, key: str) -> ChunkResult | None:
             page_starts=meta["page_starts"],
             strings=meta["strings"],
             wide=meta["wide"],
+            blank=meta["blank"],
             furniture=_furniture(meta["furniture"]),
             numbers=_numbers(meta["numbers"]),
         )
@@ -76,6 +77,7 @@ def store_cached(cache_dir: Path | None, key: str, result: ChunkResult) -> None:
         "page_starts": result.page_starts,
         "strings": result.strings,
         "wide": result.wide,
+        "blank": result.blank,
         "furniture": _tagged(result.furniture),
         "numbers": _tagged(result.numbers),
     }

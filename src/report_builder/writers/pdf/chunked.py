@@ -112,9 +112,14 @@ def layout_chunked(
         return html, cache_key(html, variant, image_digest(publication, project, part.articles))
 
     work = _Jobs(workers, cache_dir, str(project.root), config.identifier, variant, print_fonts.directory)
-    # How the page furniture looks, from samples in the page style; the cover and the contents,
-    # its page numbers left to draw after the merge (see contents.py).
-    sample_job = work.furniture_sample(sample_html(publication, project, print_fonts.css), print_fonts.faces)
+    sides = _Sides(config.pdf.duplex, config.pdf.starts_right, print_fonts)
+    # How the page furniture looks, from samples in the page style (two-sided pages lay theirs
+    # out); the cover and the contents, its page numbers left to draw after the merge (see contents.py).
+    sample_job = (
+        None
+        if sides.duplex
+        else work.furniture_sample(sample_html(publication, project, print_fonts.css), print_fonts.faces)
+    )
     stand_ins = tuple((heading_id, STAND_IN) for heading_id in _toc_ids(publication))
     front_job = work.front(*contents(stand_ins, hidden_numbers=True), print_fonts.faces)
     documents = [chunk(part) for part in parts]
@@ -136,27 +141,34 @@ def layout_chunked(
         laid_out_now.opened  # noqa: B018
     results = [result for result in cached if result is not None]
     assert len(results) == len(documents), "every chunk laid out or found in the cache"
-    anchors, total = _merged_anchors(front, results)
+    parts, results = sides.settled(work, chunk, parts, front, results)
+    anchors, total = _merged_anchors(front, sides.padded(front, results))
     why = _undrawable_references(results, anchors)
     if why:
         notes.append(f"pdf: cross-references' page numbers laid out, not drawn: {why}")
-        results = _numbered_references(work, chunk, parts, front, results, anchors)
-        anchors, total = _merged_anchors(front, results)
+        parts, results = _numbered_references(work, chunk, parts, front, results, anchors, sides)
+        anchors, total = _merged_anchors(front, sides.padded(front, results))
     entries: list[NumberPlace] = []
     if publication.show_toc() and isinstance(front.numbers, NumberPlaces):
         entries.extend(front.numbers.entries)
     elif publication.show_toc():
         why = front.numbers.why if isinstance(front.numbers, LaidOut) else "not read"
         notes.append(f"pdf: contents page numbers laid out, not drawn: {why}")
-        front, anchors, total = _numbered_contents(work, contents, front, results, stand_ins)
+        front, anchors, total = _numbered_contents(work, contents, front, lambda f: sides.padded(f, results), stand_ins)
+        # the contents' length moves every chunk: each is laid out again if it now starts on the other side
+        parts, results = sides.settled(work, chunk, parts, front, results)
+        anchors, total = _merged_anchors(front, sides.padded(front, results))
+    results = sides.padded(front, results)
+    if sides.relaid:
+        notes.append(f"pdf: {len(sides.relaid)} chunk(s) laid out again, starting on the other side of the sheet")
     entries.extend(_reference_entries(front, results))
     numbers = DrawnNumbers(tuple(entries), anchors) if entries else None
-    sample = work.finish(sample_job)
+    sample = None if sample_job is None else work.finish(sample_job)
     furnished = _furnished(publication, project, print_fonts, work, front, results, total, notes, sample)
     laid_out = sum(isinstance(job, Future) for _key, job in chunk_jobs.values())
     if cache_dir is not None:
         prune_cache(cache_dir, work.keys)
-    merged = merge_pdfs([front] + results, furnished, numbers)
+    merged = merge_pdfs([front] + results, furnished, numbers, config)
     page_starts = list(front.page_starts)
     for result in results:
         page_starts.extend(result.page_starts)
@@ -175,16 +187,18 @@ def layout_chunked(
     )
 
 
-def _numbered_contents(work, contents, front, results, stand_ins):
+def _numbered_contents(work, contents, front, chunks, stand_ins):
     """The contents laid out again with its page numbers, until its length settles (at once, in
-    practice: the numbers are positioned out of the flow). Returns it, the anchors and the page count."""
-    anchors, total = _merged_anchors(front, results)
+    practice: the numbers are positioned out of the flow). `chunks(front)` are the chunks after
+    that front (two-sided: with the blank pages its length puts before them). Returns it, the
+    anchors and the page count."""
+    anchors, total = _merged_anchors(front, chunks(front))
     for _round in range(3):
         toc_pages = tuple((i, anchors[i] + 1) for i, _ in stand_ins if i in anchors)
         numbered = work.finish(work.layout(*contents(toc_pages)))
         settled = numbered.pages == front.pages
         front = numbered
-        anchors, total = _merged_anchors(front, results)
+        anchors, total = _merged_anchors(front, chunks(front))
         if settled:
             break
     return front, anchors, total
@@ -218,37 +232,98 @@ def _reference_entries(front: ChunkResult, results: list[ChunkResult]) -> list[N
     return entries
 
 
-def _numbered_references(work, chunk, parts, front, results, anchors) -> list[ChunkResult]:
+def _numbered_references(work, chunk, parts, front, results, anchors, sides) -> tuple[list, list[ChunkResult]]:
     """The chunks laid out again with their cross-references' page numbers, wide enough for them,
-    until the page counts settle. Returns the chunks."""
+    until the page numbers settle. Returns the chunks' parts and layouts."""
     digits = max([len(str(page + 1)) for page in anchors.values()] + [1])
     for _round in range(3):
         pages = tuple(sorted((ident, page + 1) for ident, page in anchors.items()))
         laid = [replace(part, xref_stand_ins=False, xref_pages=pages, page_digits=digits) for part in parts]
         numbered = [work.finish(work.layout(*chunk(part))) for part in laid]
-        settled = [r.pages for r in numbered] == [r.pages for r in results]
-        results = numbered
-        anchors, _total = _merged_anchors(front, results)
+        parts, results = sides.settled(work, chunk, laid, front, numbered)
+        moved, _total = _merged_anchors(front, sides.padded(front, results))
+        settled = moved == anchors
+        anchors = moved
         if settled:
             break
-    return results
+    return parts, results
 
 
 def _furnished(publication, project, print_fonts, work, front, results, total, notes, sample):
-    """The page furniture drawn onto the merged pages, or else a document of it laid out."""
-    furniture = checked(sample.furniture)
+    """The page furniture drawn onto the merged pages, or else a document of it laid out (always
+    for two-sided pages, whose furniture changes sides and leaves blank pages out)."""
     strings = [page for result in [front] + results for page in result.strings]
-    heads, why = drawable_heads(furniture, strings)
-    if heads is not None and isinstance(furniture, DrawnLook):
-        return DrawnFurniture(furniture, sample.pdf, heads, total, strings)
+    if sample is None:
+        why = "two-sided pages"
+    else:
+        furniture = checked(sample.furniture)
+        heads, why = drawable_heads(furniture, strings)
+        if heads is not None and isinstance(furniture, DrawnLook):
+            return DrawnFurniture(furniture, sample.pdf, heads, total, strings)
     notes.append(f"pdf: page furniture laid out, not drawn: {why}")
     wide: set[int] = set()
+    blank: set[int] = set()
     start = 0
     for result in [front, *results]:
         wide.update(start + index for index in result.wide)
+        blank.update(start + index for index in result.blank)
         start += result.pages
-    html = furniture_html(publication, project, print_fonts.css, strings, wide=wide)
+    html = furniture_html(publication, project, print_fonts.css, strings, wide=wide, blank=blank)
     return StampedFurniture(work.finish(work.furniture(html)).pdf)
+
+
+@dataclass(frozen=True)
+class _Sides:
+    """Two-sided printing in chunks: on which side each chunk's first page falls.
+
+    A chunk is laid out on its own, its first page a recto (right-hand) unless its part says
+    `first_verso`. An article that must start on a recto (the first one; every one, and the
+    sources, with pdf.chapter_start: right) gets a blank page before it when the pages before
+    end on a recto: the merge adds it, as WeasyPrint adds one in a single layout. Otherwise a
+    chunk that falls on a verso is laid out again as one (settled): with `chapter_start: any`,
+    a chunk's side is known only once the chunks before it are laid out. Simplex: no change.
+    """
+
+    duplex: bool
+    starts_right: bool
+    print_fonts: PrintFonts
+    relaid: list[int] = field(default_factory=list)  # the chunks laid out again on the other side
+
+    def starts(self, front: ChunkResult, results: list[ChunkResult]) -> list[tuple[bool, bool]]:
+        """For each chunk: whether a blank page goes before it, and whether its first page is a verso."""
+        found, total = [], front.pages
+        for index, result in enumerate(results):
+            verso = total % 2 == 1  # page total + 1 is even
+            blank = verso and (index == 0 or self.starts_right)  # the first chunk holds the first article
+            found.append((blank, verso and not blank))
+            total += result.pages + blank
+        return found
+
+    def settled(self, work, chunk, parts, front, results) -> tuple[list, list[ChunkResult]]:
+        """The chunks laid out again, at once, on the side they fall on, until every one does."""
+        if not self.duplex:
+            return parts, results
+        parts, results = list(parts), list(results)
+        for _round in range(len(parts)):
+            wrong = [i for i, (_, verso) in enumerate(self.starts(front, results)) if parts[i].first_verso != verso]
+            if not wrong:
+                break
+            jobs = {}
+            for i in wrong:
+                parts[i] = replace(parts[i], first_verso=not parts[i].first_verso)
+                html, key = chunk(parts[i])
+                faces = _faces_for(html, self.print_fonts) if parts[i].xref_stand_ins else None
+                jobs[i] = work.layout(html, key, faces=faces)
+            for i in wrong:
+                results[i] = work.finish(jobs[i])
+            self.relaid.extend(wrong)
+        return parts, results
+
+    def padded(self, front: ChunkResult, results: list[ChunkResult]) -> list[ChunkResult]:
+        """The chunks, each with the blank page the merge puts before it, if any."""
+        if not self.duplex:
+            return results
+        return [r.after_blank_page() if blank else r for r, (blank, _) in zip(results, self.starts(front, results))]
 
 
 @dataclass

@@ -40,13 +40,23 @@ _COLLAPSIBLE = re.compile(r"[ \t\n\r\f]+")
 # -- in the main process: the documents the workers lay out ---------------------------------------
 
 
-def furniture_html(publication, project, fonts_css: str, pages: list, only: str = "", wide=frozenset()) -> str:
+def furniture_html(
+    publication, project, fonts_css: str, pages: list, only: str = "", wide=frozenset(), blank=frozenset()
+) -> str:
     """Blank pages in the print page style, each setting the named strings `pages` lists for it;
-    those whose index is in `wide` are landscape pages (the `wide` page of a wide table)."""
+    those whose index is in `wide` are landscape pages (the `wide` page of a wide table), those in
+    `blank` the pages a two-sided layout leaves blank before a recto (laid out as such: `:blank`)."""
     jinja = make_environment(project)
     styles = [("fonts.css", fonts_css)] + _styles(project, "pdf")
     return render_template(
-        jinja, "page_furniture.html", config=publication.config, styles=styles, pages=pages, only=only, wide=wide
+        jinja,
+        "page_furniture.html",
+        config=publication.config,
+        styles=styles,
+        pages=pages,
+        only=only,
+        wide=wide,
+        blank=blank,
     )
 
 

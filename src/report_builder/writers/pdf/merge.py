@@ -10,14 +10,19 @@ from typing import Any
 from .conformance import unambiguous_stream_ends
 from .contents import DrawnNumbers
 from .furniture import DrawnFurniture, StampedFurniture
+from .pagelabels import add_page_labels
 from .workers import ChunkResult
 
 
 def merge_pdfs(
-    chunks: list[ChunkResult], furniture: StampedFurniture | DrawnFurniture, numbers: DrawnNumbers | None = None
+    chunks: list[ChunkResult],
+    furniture: StampedFurniture | DrawnFurniture,
+    numbers: DrawnNumbers | None = None,
+    config=None,
 ) -> bytes:
     """Concatenate the chunk PDFs, merging structure, destinations and outlines; draw the
-    contents' page numbers, when they are left to draw; add the page furniture."""
+    contents' page numbers, when they are left to draw; add the page furniture and, given the
+    publication's `config`, the page labels."""
     import pikepdf
 
     documents = [chunk.opened for chunk in chunks]
@@ -51,6 +56,8 @@ def merge_pdfs(
     if numbers is not None:
         numbers.apply(merged, pages)
     furniture.apply(merged, pages)
+    if config is not None:
+        add_page_labels(merged, config)
     out = io.BytesIO()
     merged.save(out, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return unambiguous_stream_ends(out.getvalue())

@@ -27,18 +27,11 @@ def can_chunk(config, articles: int, jobs: int | None = None) -> bool:
     """Chunk when there are articles to split, whatever the worker count (`jobs` is not used:
     the PDF's bytes must not depend on it; one worker lays the chunks out one after another).
 
-    Duplex pages need to know their parity: those are laid out in one process. So is every book
+    Every book is chunked, two-sided (duplex) ones too (see chunked._Sides), and the merged file
+    keeps its PDF/A and PDF/UA conformance (conformance.py); a book is laid out in one process
     when WeasyPrint is not of the tested series: the merge needs its internals (weasy.py).
     """
-    return articles > 1 and weasy.internals_supported() and single_layout_reason(config) is None
-
-
-def single_layout_reason(config) -> str | None:
-    """Why the book's options lay it out in one process; None when they let it be chunked (the
-    layout itself says when WeasyPrint's version does: weasy.unsupported_note)."""
-    if config.pdf.duplex:
-        return "duplex pages depend on where a chunk starts"
-    return None
+    return articles > 1 and weasy.internals_supported()
 
 
 def plan_chunks(publication, jobs: int | None = None) -> list[tuple[int, ...]]:

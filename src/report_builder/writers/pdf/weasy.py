@@ -644,6 +644,12 @@ def landscape_pages(document) -> list[int]:
     return [index for index, page in enumerate(document.pages) if page.width > page.height]
 
 
+def blank_pages(document) -> list[int]:
+    """The indexes of the pages WeasyPrint left blank before a forced break to a left or right
+    page (two-sided printing: the pages CSS's `@page :blank` selects)."""
+    return [index for index, page in enumerate(document.pages) if _page_box(page).page_type.blank]
+
+
 def show_continued_rows(document) -> None:
     """Show the "(continued)" row of each table's repeated header on the pages after its first.
 

@@ -20,7 +20,7 @@ from ...errors import Diagnostic
 from ...fonts import allow_empty_fontconfig
 from ...project import load_project
 from . import weasy
-from .contents import ContentsNumbers, read_numbers
+from .contents import ContentsNumbers, NumberPlaces, read_numbers
 from .furniture import Furniture, layout_furniture, layout_furniture_sample, page_strings
 from .layout import Layout, layout_pdf, write_pdf
 
@@ -39,10 +39,13 @@ class ChunkResult:
     warnings: list[Diagnostic] = field(default_factory=list)
     strings: list[list[list[str]]] = field(default_factory=list)  # per page: the [name, value] of each string-set
     wide: list[int] = field(default_factory=list)  # its landscape pages (wide tables), by index
+    blank: list[int] = field(default_factory=list)  # its pages left blank (two-sided: see weasy.blank_pages)
     furniture: Furniture | None = None  # the furniture sample only: see furniture.read_furniture
     #: the front's contents numbers, or a chunk's cross-reference page numbers: see contents.read_numbers
     numbers: ContentsNumbers | None = None
     fetched: dict[str, str] = field(default_factory=dict)  # project file → sha256, as laid out (not cached)
+    #: the merge puts a blank page before the chunk's own (two-sided: see chunked._TwoSided); not cached
+    blank_before: bool = False
 
     @cached_property
     def opened(self) -> pikepdf.Pdf:
@@ -50,7 +53,45 @@ class ChunkResult:
         the workers lay out the rest, rather than all of them at the merge."""
         import pikepdf
 
-        return pikepdf.open(io.BytesIO(self.pdf))
+        pdf = pikepdf.open(io.BytesIO(self.pdf))
+        if self.blank_before:
+            _insert_blank_page(pdf)
+        return pdf
+
+    def after_blank_page(self) -> ChunkResult:
+        """The chunk with a blank page before its first: every page index one further on."""
+        assert not self.blank_before, "a chunk gets one blank page at most"
+        numbers = self.numbers
+        if isinstance(numbers, NumberPlaces):
+            numbers = replace(numbers, entries=tuple(replace(e, page=e.page + 1) for e in numbers.entries))
+        return replace(
+            self,
+            pages=self.pages + 1,
+            anchors={name: page + 1 for name, page in self.anchors.items()},
+            page_starts=[[], *self.page_starts],
+            strings=[[], *self.strings],
+            wide=[index + 1 for index in self.wide],
+            blank=[0, *(index + 1 for index in self.blank)],
+            numbers=numbers,
+            blank_before=True,
+        )
+
+
+def _insert_blank_page(pdf) -> None:
+    """A blank page before the first, of its size: as WeasyPrint leaves one (no content, no furniture)."""
+    import pikepdf
+
+    first = pdf.pages[0].obj
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page,
+        Contents=pdf.make_stream(b""),
+        Resources=pikepdf.Dictionary(),
+        Tabs=pikepdf.Name.S,
+    )
+    for box in ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox"):
+        if box in first:
+            page[box] = pikepdf.Array(list(first[box]))
+    pdf.pages.insert(0, pikepdf.Page(pdf.make_indirect(page)))
 
 
 class LayoutWorkers(ProcessPoolExecutor):
@@ -135,6 +176,7 @@ def _laid_out(
         warnings=layout.warnings,
         strings=page_strings(layout.document),
         wide=weasy.landscape_pages(layout.document),
+        blank=weasy.blank_pages(layout.document),
         fetched=layout.fetched,
     ), layout
 
