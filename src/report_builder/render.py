@@ -633,7 +633,14 @@ def _render_document(publication, project, target, extra_styles, part) -> str:
         part=part,
         toc_pages=dict(part.toc_pages or ()),
         no_margin_boxes=margin_boxes_none(),
+        cover_images=cover_images(publication.config, context, target),
     )
+
+
+def cover_images(config, context: RenderContext, target: str) -> dict[str, str]:
+    """The addresses of `cover.image` and `cover.logo` for the target ("image", "logo"; "" when not set)."""
+    named = {"image": config.cover.image, "logo": config.cover.logo}
+    return {key: context.image_href(path, target) if path else "" for key, path in named.items()}
 
 
 STYLESHEETS = {
