@@ -585,7 +585,12 @@ def _check_logo_has_a_name(data: LocatedDict, values: dict[str, Any], shown: str
     if cover is None or cover.logo is None or values.get("publisher"):
         return
     line, col = data["cover"].value_pos.get("logo", data["cover"].pos)
-    errors.error(shown, line, col, "cover.logo needs 'publisher': the logo is printed in place of the name, which is its text alternative")
+    errors.error(
+        shown,
+        line,
+        col,
+        "cover.logo needs 'publisher': the logo is printed in place of the name, which is its text alternative",
+    )
 
 
 def _did_you_mean(word, choices, prefix=""):
