@@ -233,7 +233,7 @@ def test_every_marking_band_has_a_text_contrast_of_at_least_4_5_and_its_own_grey
     cover = render(bleed_pdfs[0], 0)
     x = cover.size[0] // 2
     drawn = next(cover.getpixel((x, y)) for y in range(cover.size[1]) if cover.getpixel((x, y)) != (255, 255, 255))
-    assert "#%02x%02x%02x" % drawn == bands["restricted"][0]
+    assert "#{:02x}{:02x}{:02x}".format(*drawn) == bands["restricted"][0]
 
 
 def test_a_300_character_title_and_a_10_line_subtitle_keep_the_cover_one_page(long_title_pdf):

@@ -35,7 +35,7 @@ from pathlib import Path
 from ...errors import Diagnostic
 from ...fonts import PrintFonts, font_face_css
 from ...render import PrintPart, render_document
-from .cache import cover_digest, cache_key, image_digest, load_cached, prune_cache, store_cached
+from .cache import cache_key, cover_digest, image_digest, load_cached, prune_cache, store_cached
 from .contents import HIDDEN_NUMBERS_CSS, HIDDEN_PAGE_REFERENCES_CSS, STAND_IN, DrawnNumbers, NumberPlace, NumberPlaces
 from .furniture import (
     DrawnFurniture,
