@@ -255,3 +255,97 @@ def test_the_long_cover_texts_do_not_overlap(long_title_pdf):
     last_subtitle = max(y for word, _x, y in words if word == "9:")
     author = next(y for word, _x, y in words if word == "Author")
     assert last_subtitle < author
+
+
+# -- report.yaml: the options checked at their lines -------------------------------------------
+
+
+def _errors(write_project, text: str, files: dict | None = None) -> list[str]:
+    from report_builder.config import load_config
+    from report_builder.errors import ReportError
+    from report_builder.project import load_project
+
+    with pytest.raises(ReportError) as raised:
+        load_config(load_project(write_project({"report.yaml": text, **(files or {})})))
+    return [str(d) for d in raised.value.diagnostics]
+
+
+def test_a_bleed_is_read_in_mm_pt_or_in_and_kept_in_millimetres(write_project):
+    from report_builder.config import load_config
+    from report_builder.project import load_project
+
+    found = [
+        load_config(load_project(write_project({"report.yaml": f"title: T\npdf:\n  print: {{bleed: {b}}}\n"}, name=b)))
+        .pdf.print
+        for b in ("3mm", "8.5pt", "0.125in")
+    ]
+    assert [(p.bleed, p.marks_css) for p in found] == [("3mm", "crop"), ("2.999mm", "crop"), ("3.175mm", "crop")]
+
+
+def test_a_bleed_beyond_10mm_or_without_a_unit_is_an_error_at_its_value(write_project):
+    assert _errors(write_project, "title: T\npdf:\n  print: {bleed: 12mm}\n") + _errors(
+        write_project, "title: T\npdf:\n  print:\n    bleed: 3\n"
+    ) == [
+        "report.yaml:3:18: error: pdf.print.bleed must be a length from 0 to 10mm written with mm, pt or in, "
+        "such as 3mm, not '12mm'",
+        "report.yaml:4:12: error: pdf.print.bleed must be a length from 0 to 10mm written with mm, pt or in, "
+        "such as 3mm, not 3",
+    ]
+
+
+def test_unknown_marks_and_marks_without_a_bleed_are_errors_at_their_value(write_project):
+    assert _errors(write_project, "title: T\npdf:\n  print: {marks: trim}\n") + _errors(
+        write_project, "title: T\npdf:\n  print: {bleed: 0mm, marks: crop}\n"
+    ) == [
+        "report.yaml:3:18: error: pdf.print.marks must be one of crop, cross, crop cross, none, not 'trim'",
+        "report.yaml:3:30: error: pdf.print.marks crop are drawn in the bleed: give pdf.print.bleed a length such as 3mm",
+    ]
+
+
+def test_a_cover_image_missing_outside_the_project_or_unreadable_is_an_error_at_its_line(write_project):
+    text = "title: T\npublisher: P\ncover:\n  image: content/images/none.png\n  logo: ../logo.png\n"
+    broken = "title: T\ncover:\n  image: content/images/broken.png\n"
+    assert _errors(write_project, text) + _errors(
+        write_project, broken, {"content/images/broken.png": "not a png"}
+    ) == [
+        "report.yaml:4:10: error: cover.image 'content/images/none.png' is not a file inside the project",
+        "report.yaml:5:9: error: cover.logo '../logo.png' is not a file inside the project",
+        "report.yaml:3:10: error: cover.image 'content/images/broken.png' cannot be read as a PNG image",
+    ]
+
+
+def test_a_logo_without_a_publisher_to_name_it_is_an_error(write_project, tmp_path):
+    root = write_project({"report.yaml": "title: T\ncover:\n  logo: content/images/press-logo.png\n"})
+    _images(root)
+    from report_builder.config import load_config
+    from report_builder.errors import ReportError
+    from report_builder.project import load_project
+
+    with pytest.raises(ReportError) as raised:
+        load_config(load_project(root))
+    assert [str(d) for d in raised.value.diagnostics] == [
+        "report.yaml:3:9: error: cover.logo needs 'publisher': the logo is printed in place of the name, "
+        "which is its text alternative"
+    ]
+
+
+def test_an_unknown_marking_style_and_a_title_too_long_for_the_cover_are_errors(write_project):
+    assert _errors(write_project, f"title: {'T' * 501}\nmarking_style: secret\n") == [
+        "report.yaml:1:8: error: 'title' has 501 characters; the cover holds at most 500 (one page)",
+        "report.yaml:2:16: error: marking_style must be one of restricted, official, public, not 'secret'",
+    ]
+
+
+def test_an_edited_logo_rebuilds_the_pdf_laid_out_in_chunks(tmp_path):
+    root = print_shop_project(tmp_path / "p")
+    first = build(root, formats=["pdf"], jobs=2)
+    logo = Image.new("RGB", (240, 80), (20, 120, 40))
+    logo.save(root / "content" / "images" / "press-logo.png")
+    second = build(root, formats=["pdf"], jobs=2)
+    with pikepdf.open(second.outputs["pdf"]) as pdf:
+        colours = {
+            bytes(x.read_bytes()[:3])
+            for x in pdf.pages[0].obj.Resources.XObject.values()
+            if x.Subtype == "/Image" and int(x.Width) == 240
+        }
+    assert (first.outputs.keys(), second.outputs.keys(), colours) == ({"pdf"}, {"pdf"}, {bytes((20, 120, 40))})
