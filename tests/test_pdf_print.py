@@ -59,13 +59,13 @@ def print_shop_project(destination: Path, extra: str = "") -> Path:
 
 @pytest.fixture(scope="module")
 def bleed_pdfs(tmp_path_factory):
-    """(single layout, chunked layout) of the print-shop project."""
+    """(single layout, chunked layout, the single build's outputs: EPUB and HTML too) of the print-shop project."""
     single = print_shop_project(tmp_path_factory.mktemp("print-single") / "p")
     chunked = print_shop_project(tmp_path_factory.mktemp("print-chunked") / "p")
-    single_result = build(single, formats=["pdf"], jobs=1)
+    single_result = build(single, formats=["pdf", "epub", "html"], jobs=1)
     chunked_result = build(chunked, formats=["pdf"], jobs=3)
     assert (single_result.chunks, chunked_result.chunks > 1) == (0, True)
-    return single_result.outputs["pdf"], chunked_result.outputs["pdf"]
+    return single_result.outputs["pdf"], chunked_result.outputs["pdf"], single_result.outputs
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,7 @@ def test_a_bleed_of_3mm_sets_the_bleed_box_to_the_whole_bleed_on_every_page(blee
 
 
 def test_the_chunked_bleed_layout_has_the_boxes_and_text_of_the_single_one(bleed_pdfs):
-    single, chunked = bleed_pdfs
+    single, chunked, _outputs = bleed_pdfs
     assert boxes(chunked) == boxes(single)
     assert _text(chunked) == _text(single)
 
@@ -140,7 +140,7 @@ def _words(path, page: int) -> list[tuple[str, float, float]]:
 
 
 def test_the_furniture_drawn_on_a_chunked_bleed_page_sits_where_the_single_layout_puts_it(bleed_pdfs):
-    single, chunked = bleed_pdfs
+    single, chunked, _outputs = bleed_pdfs
     footer = [word for word in _words(single, 3) if word[0] in ("Page", "TEST", "MARKING")]
     assert [word for word, _x, _y in footer] == ["TEST", "MARKING", "Page"]
     assert _words(chunked, 3) == _words(single, 3)
@@ -275,8 +275,9 @@ def test_a_bleed_is_read_in_mm_pt_or_in_and_kept_in_millimetres(write_project):
     from report_builder.project import load_project
 
     found = [
-        load_config(load_project(write_project({"report.yaml": f"title: T\npdf:\n  print: {{bleed: {b}}}\n"}, name=b)))
-        .pdf.print
+        load_config(
+            load_project(write_project({"report.yaml": f"title: T\npdf:\n  print: {{bleed: {b}}}\n"}, name=b))
+        ).pdf.print
         for b in ("3mm", "8.5pt", "0.125in")
     ]
     assert [(p.bleed, p.marks_css) for p in found] == [("3mm", "crop"), ("2.999mm", "crop"), ("3.175mm", "crop")]
@@ -349,3 +350,31 @@ def test_an_edited_logo_rebuilds_the_pdf_laid_out_in_chunks(tmp_path):
             if x.Subtype == "/Image" and int(x.Width) == 240
         }
     assert (first.outputs.keys(), second.outputs.keys(), colours) == ({"pdf"}, {"pdf"}, {bytes((20, 120, 40))})
+
+
+def test_the_epub_cover_is_the_printed_cover_trimmed(bleed_pdfs):
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(bleed_pdfs[2]["epub"]) as book:
+        name = next(n for n in book.namelist() if n.endswith("cover.png"))
+        cover = Image.open(io.BytesIO(book.read(name)))
+    width, height = cover.size
+    assert (abs(width / height - 210 / 297) < 0.002, cover.getpixel((0, 0))) == (True, (255, 255, 255))
+
+
+def test_the_web_edition_masthead_shows_the_marking_band_the_logo_and_the_picture(bleed_pdfs):
+    from lxml import html as lxml_html
+
+    masthead = next(lxml_html.parse(str(bleed_pdfs[2]["html"])).getroot().iter("header"))
+    band = masthead.find_class("marking-band")[0]
+    images = [(img.getparent().get("class"), img.get("alt"), img.get("src")[:15]) for img in masthead.iter("img")]
+    assert (band.text_content(), band.get("class")) == (
+        "Restricted Test marking",
+        "marking marking-band marking-restricted",
+    )
+    assert images == [
+        ("masthead-logo", "Test Press", "data:image/png;"),
+        ("masthead-image", "A reservoir under a yellow sun", "data:image/png;"),
+    ]
+    assert "Test Press" not in masthead.find_class("masthead-meta")[0].text_content()  # the logo stands for it
