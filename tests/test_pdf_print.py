@@ -378,3 +378,34 @@ def test_the_web_edition_masthead_shows_the_marking_band_the_logo_and_the_pictur
         ("masthead-image", "A reservoir under a yellow sun", "data:image/png;"),
     ]
     assert "Test Press" not in masthead.find_class("masthead-meta")[0].text_content()  # the logo stands for it
+
+
+@pytest.fixture(scope="module")
+def letter_bleed_pdf(tmp_path_factory):
+    """A Letter publication with a 5 mm bleed, crop marks and crosses, and no marking above the band."""
+    root = copy_project("minimal", tmp_path_factory.mktemp("letter-bleed") / "p")
+    yaml = (root / "report.yaml").read_text(encoding="utf-8").replace("marking: Test marking\n", "")
+    yaml += "pdf:\n  page_size: Letter\n  print: {bleed: 5mm, marks: crop cross}\n"
+    (root / "report.yaml").write_text(yaml, encoding="utf-8")
+    return build(root, formats=["pdf"], jobs=1).outputs["pdf"]
+
+
+def test_a_5mm_bleed_on_letter_gives_the_media_box_and_weasyprints_10pt_bleed_box(letter_bleed_pdf):
+    bleed, letter = 5 * MM, [0.0, 0.0, 612.0, 792.0]
+    media = [round(-bleed, 3), round(-bleed, 3), round(612 + bleed, 3), round(792 + bleed, 3)]
+    assert boxes(letter_bleed_pdf)[0] == {
+        "/MediaBox": media,
+        "/TrimBox": letter,
+        "/BleedBox": [-10.0, -10.0, 622.0, 802.0],
+    }
+
+
+def test_a_band_at_the_top_of_the_cover_bleeds_there_too_with_its_crop_marks_drawn_over_it_in_white(letter_bleed_pdf):
+    cover = render(letter_bleed_pdf, 0)  # 2 px a point
+    bleed = 5 * MM * 2
+    assert [cover.getpixel((x, 0)) for x in (0, cover.size[0] // 2, cover.size[0] - 1)] == [BAND] * 3
+    # the top-left mark: a vertical line on the trim's left edge, a horizontal one on its top edge
+    vertical = [cover.getpixel((round(bleed) + dx, round(bleed / 4))) for dx in (-1, 0, 1)]
+    horizontal = [cover.getpixel((round(bleed / 4), round(bleed) + dy)) for dy in (-1, 0, 1)]
+    assert max(map(sum, vertical)) > 600 and max(map(sum, horizontal)) > 600
+    assert sum(cover.getpixel((round(bleed / 2), round(bleed / 2)))) == sum(BAND)  # between the two lines: the band
