@@ -409,3 +409,18 @@ def test_a_band_at_the_top_of_the_cover_bleeds_there_too_with_its_crop_marks_dra
     horizontal = [cover.getpixel((round(bleed / 4), round(bleed) + dy)) for dy in (-1, 0, 1)]
     assert max(map(sum, vertical)) > 600 and max(map(sum, horizontal)) > 600
     assert sum(cover.getpixel((round(bleed / 2), round(bleed / 2)))) == sum(BAND)  # between the two lines: the band
+
+
+def test_furniture_laid_out_in_its_own_pages_sits_on_a_bleed_page_where_a_single_layout_puts_it(tmp_path):
+    """Furniture the drawing cannot reproduce is stamped from pages laid out with the same bleed."""
+    pdfs = []
+    for jobs in (1, 3):
+        root = print_shop_project(tmp_path / f"j{jobs}")
+        (root / "styles").mkdir(exist_ok=True)
+        (root / "styles" / "custom-pdf.css").write_text("@page { @top-right { letter-spacing: 0.1em; } }\n")
+        result = build(root, formats=["pdf"], jobs=jobs)
+        pdfs.append(result.outputs["pdf"])
+    assert any("@top-right style" in note for note in result.notes), result.notes
+    single, chunked = pdfs
+    assert _words(chunked, 3) == _words(single, 3)
+    assert boxes(chunked) == boxes(single)
