@@ -41,6 +41,17 @@ PDF_VARIANTS = (
     "pdf/x-5g",
 )
 
+#: the print shop's marks outside the trim (WeasyPrint's `marks`: crop lines, registration crosses)
+PRINT_MARKS = ("crop", "cross", "crop cross", "none")
+#: the widest bleed accepted, in millimetres (print shops ask for 3 mm, some for 5)
+MAX_BLEED_MM = 10.0
+#: a length as `pdf.print.bleed` takes it: a number and mm, pt or in
+_LENGTH = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(mm|pt|in)\s*")
+_MM_PER = {"mm": 1.0, "pt": 25.4 / 72, "in": 25.4}
+#: the cover's marking band (`marking_style`), each a colour, its text colour and the word it prints
+MARKING_STYLES = ("restricted", "official", "public")
+#: the cover image and logo: raster files of the project, at most this many bytes
+MAX_COVER_IMAGE_BYTES = 8 * 1024 * 1024
 #: what an EPUB cover may be (see writers/epub.py COVER_TYPES, which names their media types)
 COVER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 #: the ways the HTML edition can be laid out
@@ -103,6 +114,20 @@ def _text(reader: _Reader, key: str, value: Any) -> str:
         reader.fail(key, f"{reader.name(key)} must be text")
         return ""
     return str(value)
+
+
+def _cover_text(limit: int) -> Callable:
+    """A text printed on the cover, which holds one page: at most `limit` characters."""
+
+    def parse(reader: _Reader, key: str, value: Any) -> str:
+        text = _text(reader, key, value)
+        if len(text) > limit:
+            reader.fail(
+                key, f"{reader.name(key)} has {len(text):,} characters; the cover holds at most {limit:,} (one page)"
+            )
+        return text
+
+    return parse
 
 
 def _texts(reader: _Reader, key: str, value: Any) -> tuple[str, ...]:
@@ -258,6 +283,35 @@ def _cover_option(reader: _Reader, key: str, value: Any) -> str | None:
     return _cover(value, reader.project, lambda message: reader.fail(key, message))
 
 
+def _bleed(reader: _Reader, key: str, value: Any) -> str | None:
+    """`pdf.print.bleed: 3mm`: how far the page's colour runs past the trim, normalised to millimetres."""
+    match = _LENGTH.fullmatch(value) if isinstance(value, str) else None
+    millimetres = float(match.group(1)) * _MM_PER[match.group(2)] if match else None
+    if millimetres is None or millimetres > MAX_BLEED_MM + 1e-9:
+        reader.fail(
+            key,
+            f"pdf.print.bleed must be a length from 0 to {MAX_BLEED_MM:g}mm written with mm, pt or in, "
+            f"such as 3mm, not {shorten(value)}",
+        )
+        return None
+    return f"{round(millimetres, 3):g}mm"
+
+
+def _marks(reader: _Reader, key: str, value: Any) -> str | None:
+    if value not in PRINT_MARKS:
+        reader.fail(key, f"pdf.print.marks must be one of {', '.join(PRINT_MARKS)}, not {shorten(value)}")
+        return None
+    bleed = reader.mapping.get("bleed")
+    if value != "none" and isinstance(bleed, str) and (match := _LENGTH.fullmatch(bleed)) and not float(match.group(1)):
+        reader.fail(key, f"pdf.print.marks {value} are drawn in the bleed: give pdf.print.bleed a length such as 3mm")
+        return None
+    return value
+
+
+def _image_file(reader: _Reader, key: str, value: Any) -> str | None:
+    return _project_image(f"{reader.prefix}{key}", value, reader.project, lambda message: reader.fail(key, message))
+
+
 def _lists(reader: _Reader, key: str, value: Any) -> tuple[str, ...] | None:
     """`lists: [tables, figures]`: the lists of numbered tables and figures printed after the contents."""
     if not isinstance(value, list) or any(item not in LISTS for item in value):
@@ -273,6 +327,44 @@ _BY_TYPE: dict[str, Callable] = {
     "bool | None": _switch,
     "int": _whole,
 }
+
+
+@dataclass(frozen=True)
+class PrintSettings:
+    bleed: str | None = option(
+        None,
+        f"how far the cover band runs past the trim: `3mm` unless given (mm, pt or in; at most {MAX_BLEED_MM:g}mm)",
+        _bleed,
+    )
+    marks: str | None = option(
+        None, "`crop` unless given, `cross`, `crop cross` or `none`: the marks drawn in the bleed", _marks
+    )
+
+    @property
+    def wanted(self) -> bool:
+        """Whether report.yaml asks for print-shop output (`pdf.print:` with a key)."""
+        return self.bleed is not None or self.marks is not None
+
+    @property
+    def bleed_mm(self) -> float:
+        """The bleed in millimetres: 3 when `pdf.print` names none."""
+        return float((self.bleed or "3mm").removesuffix("mm"))
+
+    @property
+    def marks_css(self) -> str:
+        """WeasyPrint's `marks`: crop marks unless asked otherwise, none without a bleed to draw them in."""
+        return self.marks or ("crop" if self.bleed_mm else "none")
+
+
+@dataclass(frozen=True)
+class CoverSettings:
+    image: str | None = option(
+        None, "a PNG, JPEG, GIF or WebP image of the project, printed on the cover under the band", _image_file
+    )
+    image_alt: str = option("", "the cover image's text alternative (without it the image is decorative)")
+    logo: str | None = option(
+        None, "the publisher's logo (an image of the project), in the band in place of its name", _image_file
+    )
 
 
 @dataclass(frozen=True)
@@ -295,6 +387,7 @@ class PdfSettings:
         _variant,
     )
     toc: bool | None = option(None, "`true`/`false`: the contents page (default: only with more than one article)")
+    print: PrintSettings = section(PrintSettings, "trim, bleed and crop marks for a print shop")
 
     @property
     def starts_right(self) -> bool:
@@ -322,8 +415,10 @@ class HtmlSettings:
 
 @dataclass(frozen=True)
 class Config:
-    title: str = option("", "the publication's title")
-    subtitle: str = option("", "publication metadata (PDF info, EPUB OPF, HTML meta)")
+    title: str = option("", "the publication's title (at most 500 characters)", _cover_text(500))
+    subtitle: str = option(
+        "", "publication metadata (PDF info, EPUB OPF, HTML meta); at most 1,000 characters", _cover_text(1000)
+    )
     slug: str = option("", "output file stem (default: from the title)", _slug)
     authors: tuple[str, ...] = option((), "a name or a list of names")
     publisher: str = option("", "publication metadata")
@@ -333,6 +428,12 @@ class Config:
     )
     identifier: str = option("", "stable book identifier (default: a UUID derived from the slug and the language)")
     marking: str = option("", 'e.g. "For internal distribution", printed on every PDF page')
+    marking_style: str | None = option(
+        None,
+        "`restricted`, `official` or `public`: the marking in a colour band on the cover",
+        _choice(MARKING_STYLES),
+    )
+    cover: CoverSettings = section(CoverSettings, "the printed cover")
     keywords: tuple[str, ...] = option((), "a word or a list of words (EPUB subjects, HTML and PDF keywords)")
     description: str = option("", "a sentence or two (EPUB, HTML meta)")
     articles: tuple[str, ...] | None = option(
@@ -484,6 +585,7 @@ def parse_config(data, shown: str, project: Project | None = None) -> Config:
             errors.error(shown, line, col, "missing required key 'title'")
         values["title"] = ""
     language_ok = "language" not in data or "language" in values
+    _check_logo_has_a_name(data, values, shown, errors)
     values["slug"] = values.get("slug") or _slugify(values["title"] or "report")
     values["identifier"] = values.get("identifier") or _derived_identifier(
         values["slug"], values.get("language", "en-GB")
@@ -499,6 +601,20 @@ def parse_config(data, shown: str, project: Project | None = None) -> Config:
         # Content is still checked with what could be read, so one run reports everything.
         raise ConfigError(errors.diagnostics, config if language_ok else dataclasses.replace(config, language="en-GB"))
     return config
+
+
+def _check_logo_has_a_name(data: LocatedDict, values: dict[str, Any], shown: str, errors: Collector) -> None:
+    """The logo stands for the publisher's name (it is the logo's text alternative): it needs one."""
+    cover = values.get("cover")
+    if cover is None or cover.logo is None or values.get("publisher"):
+        return
+    line, col = data["cover"].value_pos.get("logo", data["cover"].pos)
+    errors.error(
+        shown,
+        line,
+        col,
+        "cover.logo needs 'publisher': the logo is printed in place of the name, which is its text alternative",
+    )
 
 
 def _did_you_mean(word, choices, prefix=""):
@@ -532,6 +648,32 @@ def _cover(cover: Any, project: Project | None, fail: Callable[[str], None]) -> 
     else:
         return cover
     fail(f"epub.cover {shorten(cover)} {problem}")
+    return None
+
+
+def _project_image(name: str, value: Any, project: Project | None, fail: Callable[[str], None]) -> str | None:
+    """cover.image, cover.logo: a raster image inside the project, within the size limits."""
+    if not isinstance(value, str) or not value.strip():
+        fail(f"{name} must be the path of an image in the project, such as 'content/images/logo.png'")
+        return None
+    if project is None:
+        return value
+    from .images import MAX_IMAGE_PIXELS
+
+    path = project.resolve_inside(project.root, value)
+    if path is None or not path.is_file():
+        problem = "is not a file inside the project"
+    elif path.suffix.lower() not in COVER_SUFFIXES:
+        problem = "must be a PNG, JPEG, GIF or WebP image"
+    elif path.stat().st_size > MAX_COVER_IMAGE_BYTES:
+        problem = f"is larger than {MAX_COVER_IMAGE_BYTES:,} bytes"
+    elif (pixels := _cover_pixels(path)) is None:
+        problem = f"cannot be read as a {path.suffix.lower().lstrip('.').upper()} image"
+    elif pixels > MAX_IMAGE_PIXELS:
+        problem = f"has {pixels:,} pixels; the limit is {MAX_IMAGE_PIXELS:,}"
+    else:
+        return value.strip()
+    fail(f"{name} {shorten(value)} {problem}")
     return None
 
 

@@ -635,7 +635,14 @@ def _render_document(publication, project, target, extra_styles, part) -> str:
         toc_pages=dict(part.toc_pages or ()),
         # the two-sided page style sets boxes on :left and :right pages too (print_page_duplex.html)
         no_margin_boxes="\n".join(margin_boxes_none(pages=pages) for pages in ("", ":left", ":right")),
+        cover_images=cover_images(publication.config, context, target),
     )
+
+
+def cover_images(config, context: RenderContext, target: str) -> dict[str, str]:
+    """The addresses of `cover.image` and `cover.logo` for the target ("image", "logo"; "" when not set)."""
+    named = {"image": config.cover.image, "logo": config.cover.logo}
+    return {key: context.image_href(path, target) if path else "" for key, path in named.items()}
 
 
 STYLESHEETS = {

@@ -464,13 +464,18 @@ def _print_pdf(layout: PrintLayout, pdf_bytes: bytes | None) -> bytes:
 
 
 def render_cover_png(pdf_bytes: bytes, height: int = COVER_HEIGHT) -> bytes:
-    """The first page of a PDF as a PNG `height` pixels tall."""
+    """The first page of a PDF as a PNG `height` pixels tall: its trim box, without a bleed and its marks."""
     import pypdfium2
 
     document = pypdfium2.PdfDocument(pdf_bytes)
     try:
         page = document[0]
-        bitmap = page.render(scale=height / page.get_height())
+        media, trim = page.get_mediabox(), page.get_trimbox()
+        crop = (trim[0] - media[0], trim[1] - media[1], media[2] - trim[2], media[3] - trim[3])
+        if any(crop):
+            bitmap = page.render(scale=height / (trim[3] - trim[1]), crop=crop)
+        else:
+            bitmap = page.render(scale=height / page.get_height())
         image = bitmap.to_pil().convert("RGB")
     finally:
         document.close()

@@ -40,6 +40,18 @@ def image_digest(publication, project, articles) -> str:
     return digest.hexdigest()
 
 
+def cover_digest(config, project) -> str:
+    """The cover's image and logo (report.yaml `cover:`) by their bytes: "" when it has neither."""
+    named = [path for path in (config.cover.image, config.cover.logo) if path]
+    if not named:
+        return ""
+    digest = hashlib.sha256()
+    for path in named:
+        digest.update(path.encode("utf-8"))
+        digest.update(hashlib.sha256(read_bytes(project.root / path)).digest())
+    return digest.hexdigest()
+
+
 def load_cached(cache_dir: Path | None, key: str) -> ChunkResult | None:
     """The chunk stored under `key`; None when it is missing, damaged or of another format."""
     if cache_dir is None:

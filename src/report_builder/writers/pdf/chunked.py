@@ -35,7 +35,7 @@ from pathlib import Path
 from ...errors import Diagnostic
 from ...fonts import PrintFonts, font_face_css
 from ...render import PrintPart, render_document
-from .cache import cache_key, image_digest, load_cached, prune_cache, store_cached
+from .cache import cache_key, cover_digest, image_digest, load_cached, prune_cache, store_cached
 from .contents import HIDDEN_NUMBERS_CSS, HIDDEN_PAGE_REFERENCES_CSS, STAND_IN, DrawnNumbers, NumberPlace, NumberPlaces
 from .furniture import (
     DrawnFurniture,
@@ -104,7 +104,7 @@ def layout_chunked(
         part = PrintPart(articles=(), cover=True, toc=True, sources=False, margin_boxes=False, toc_pages=toc_pages)
         extra = fonts + ([("contents-numbers.css", HIDDEN_NUMBERS_CSS)] if hidden_numbers else [])
         html = render_document(publication, project, "pdf", extra, part)
-        return html, cache_key(html, variant)
+        return html, cache_key(html, variant, cover_digest(config, project))
 
     def chunk(part: PrintPart) -> tuple[str, str]:
         extra = fonts + ([("page-references.css", HIDDEN_PAGE_REFERENCES_CSS)] if part.xref_stand_ins else [])

@@ -383,12 +383,13 @@ class DrawnFurniture:
             width = stamps.width(style, text)
             dx, dy = larger(index)
             x = spec.x * PX + {"left": 0, "center": (dx - width) / 2, "right": dx - width}[spec.align]
-            y = float(pages[index].MediaBox[3]) - spec.baseline * PX - (0 if part == "Header" else dy)
+            y = float(pages[index].trimbox[3]) - spec.baseline * PX - (0 if part == "Header" else dy)
             stamps.add(index, style, x, y, text, part)
 
         def larger(index: int) -> tuple[float, float]:
-            """How much wider and taller the page is than the sample's (a landscape page: see tablefit.py)."""
-            box = [float(value) for value in pages[index].MediaBox]
+            """How much wider and taller the page is than the sample's (a landscape page: see tablefit.py);
+            the trim box, which is the media box but for a bleed (pdf.print)."""
+            box = [float(value) for value in pages[index].trimbox]
             dx = box[2] - box[0] - furniture.page[0] * PX
             dy = box[3] - box[1] - furniture.page[1] * PX
             return (0.0 if abs(dx) < 0.01 else dx), (0.0 if abs(dy) < 0.01 else dy)
