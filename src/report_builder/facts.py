@@ -34,6 +34,7 @@ from babel.numbers import (
     parse_pattern,
 )
 
+from . import article_cache
 from .errors import Collector, Diagnostic, ReportError, shorten
 from .inputs import LocatedDict, LocatedList, parse_yaml, read_input, read_text
 from .model import Column, FactTable, Row
@@ -477,7 +478,11 @@ def load_fact_tables(project: Project, locale: str, problems: Collector | None =
         found = _Problems()
         try:
             with _no_collection():
-                table = _load_table(project, path, locale, found)
+                table = article_cache.kept_table(
+                    path,
+                    _table_key(project, path, locale),
+                    lambda: _clean(_load_table(project, path, locale, found), found),
+                )
         except ReportError as exc:
             errors.extend(exc.diagnostics)
             continue
@@ -490,6 +495,15 @@ def load_fact_tables(project: Project, locale: str, problems: Collector | None =
         return tables
     errors.raise_if_any()
     return tables
+
+
+def _table_key(project, path, locale) -> tuple:
+    """What a table is loaded with besides the files it reads: an export's sidecar may appear."""
+    return str(project.root), locale, path.suffix in EXPORT_SUFFIXES and path.with_suffix(".yaml").is_file()
+
+
+def _clean(table, found) -> tuple:
+    return table, not found.diagnostics()
 
 
 @contextlib.contextmanager
