@@ -20,6 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -481,7 +482,7 @@ def load_fact_tables(project: Project, locale: str, problems: Collector | None =
                 table = article_cache.kept_table(
                     path,
                     _table_key(project, path, locale),
-                    lambda: _clean(_load_table(project, path, locale, found), found),
+                    partial(_clean, project, path, locale, found),
                 )
         except ReportError as exc:
             errors.extend(exc.diagnostics)
@@ -502,7 +503,9 @@ def _table_key(project, path, locale) -> tuple:
     return str(project.root), locale, path.suffix in EXPORT_SUFFIXES and path.with_suffix(".yaml").is_file()
 
 
-def _clean(table, found) -> tuple:
+def _clean(project, path, locale, found) -> tuple:
+    """The table, and whether it loaded without a problem (only such a table is kept)."""
+    table = _load_table(project, path, locale, found)
     return table, not found.diagnostics()
 
 
