@@ -286,17 +286,20 @@ CLIENT_SCRIPT = r"""
     return true;
   }
   function update(status) {
-    var asked = Date.now(), fetched;
-    fetch(location.href, {cache: "no-store"}).then(function (response) { return response.text(); })
-      .then(function (text) {
-        fetched = Date.now();
+    var steps = {asked: Date.now()};
+    fetch(location.href, {cache: "no-store"}).then(function (response) {
+      steps.answered = Date.now();
+      return response.text();
+    }).then(function (text) {
+        steps.fetched = Date.now();
         var fresh = new DOMParser().parseFromString(text, "text/html");
+        steps.parsed = Date.now();
         var sameHead = fresh.head.innerHTML === document.head.innerHTML;
         var olds = elements(document.body), news = elements(fresh.body);
         if (!sameHead || olds.length !== news.length) return reload();
         for (var i = 0; i < olds.length; i++) if (!morph(olds[i], news[i], 3)) return reload();
         settings.version = status.version;
-        shown(status, {asked: asked, fetched: fetched});
+        shown(status, steps);
       }).catch(reload);
   }
   function shown(status, steps) {
