@@ -82,5 +82,3 @@ def test_the_web_edition_embeds_its_fonts_as_woff2_without_the_code_font_when_it
 
 def test_the_web_edition_with_code_embeds_the_code_font_too(session_builds):
     assert _embedded_faces(session_builds, "print-tables") == (_faces("JetBrains Mono", "Noto Sans", "Noto Serif"), 12)
-
-

@@ -110,9 +110,7 @@ class Hub:
     def wait_shown(self, version: int, timeout: float) -> None:
         """Until an open page shows `version` (at most `timeout` seconds; at once when none is open)."""
         with self._condition:
-            self._condition.wait_for(
-                lambda: self.shown >= version or self.listeners == 0 or self.closed, timeout
-            )
+            self._condition.wait_for(lambda: self.shown >= version or self.listeners == 0 or self.closed, timeout)
 
     def close(self) -> None:
         with self._condition:
