@@ -9,7 +9,9 @@ times, from the moment the file was saved:
   detect   until the server saw the change (the watcher's step and debounce)
   rebuild  the HTML edition's rebuild, as the server timed it
   reload   from the rebuilt edition's announcement until the page shows it (changed parts
-           replaced in place, or the page reloaded)
+           replaced in place, or the page reloaded), itself split into
+    fetch    … until the page has the new edition's text (the event, the request, the transfer)
+    swap     … and until the changed parts are in place
   total    save → reloaded page with the new sentence (the figure the README quotes)
   pdf      save → the PDF and EPUB rebuilt behind the page
 
@@ -46,7 +48,7 @@ CHROMIUM_ARGS = [
 ]
 #: the article edited: one in the middle of the book
 EDITED = "a050.md"
-COLUMNS = ("detect", "rebuild", "reload", "total", "pdf")
+COLUMNS = ("detect", "rebuild", "reload", "fetch", "swap", "total", "pdf")
 
 
 def start_server(root: Path, port: int) -> tuple[subprocess.Popen, str]:
@@ -90,6 +92,7 @@ def measure(page, article: Path, original: str, run: int) -> dict[str, float]:
         timeout=60_000,
     )
     loaded = page.evaluate("() => window.__reportBuilderShown.at / 1000")
+    fetched = page.evaluate("() => (window.__reportBuilderShown.steps.fetched || 0) / 1000") or loaded
     timings = page.evaluate("() => window.__reportBuilderStatus.timings")
     page.wait_for_function(
         "() => Object.values(window.__reportBuilderStatus.background).every(s => s !== 'building')",
@@ -101,6 +104,8 @@ def measure(page, article: Path, original: str, run: int) -> dict[str, float]:
         "detect": timings["detected"] - saved,
         "rebuild": timings["rebuild_s"],
         "reload": loaded - timings["built"],
+        "fetch": fetched - timings["built"],
+        "swap": loaded - fetched,
         "total": loaded - saved,
         "pdf": behind - saved,
     }

@@ -17,9 +17,12 @@ SCHEMES = ("light", "dark")
 #: axe-core in the light scheme at the three widths, and in the dark one at a phone's: only the
 #: colours change with the scheme (its contrast rules), and they are the same at every width
 AXE_VIEWS = ((375, "light"), (768, "light"), (1440, "light"), (375, "dark"))
-#: characters per line of body paragraphs: the whole screen's width on phones (the body text is
-#: not made smaller to reach more), 60–75 from tablets up (main's max-width in em of the body face)
-MEASURE = {320: (34, 80), 375: (38, 80), 768: (60, 75), 1440: (60, 75)}
+#: characters per line of body paragraphs: the whole screen's width but 0.75rem margins on phones
+#: (16px text, never made smaller to reach more: about 35 at 320px, 42 at 375px), 60–75 from
+#: tablets up (main's max-width in em of the body face)
+MEASURE = {320: (34, 45), 375: (40, 50), 768: (60, 75), 1440: (60, 75)}
+#: the smallest body text, in CSS pixels, at any width
+BODY_TEXT_PX = 16
 
 #: characters per full line of the article paragraphs (each paragraph's last line left out):
 #: each character's line found from its own box
@@ -75,6 +78,9 @@ def looked_at(browser, session_builds):
                 "broken": page.evaluate(BROKEN_LINKS),
                 "violations": violations,
                 "first_article": page.evaluate("() => document.querySelector('.article').getBoundingClientRect().top"),
+                "body_text": page.evaluate(
+                    "() => parseFloat(getComputedStyle(document.querySelector('.article-body > p')).fontSize)"
+                ),
             }
             context.close()
         return found[key]
@@ -97,6 +103,11 @@ def test_web_edition_body_text_keeps_a_readable_measure(looked_at, name, width, 
     chars, lines = looked_at(name, width, scheme)["measure"]
     low, high = MEASURE[width]
     assert lines > 0 and low <= chars / lines <= high, chars / lines if lines else None
+
+
+@pytest.mark.parametrize(("name", "width", "scheme"), [v for v in VIEWS if v[2] == "light"])
+def test_web_edition_body_text_is_never_smaller_than_16px(looked_at, name, width, scheme):
+    assert looked_at(name, width, scheme)["body_text"] >= BODY_TEXT_PX
 
 
 @pytest.mark.parametrize(("name", "width", "scheme"), VIEWS)

@@ -66,15 +66,19 @@ def test_every_article_is_followed_by_a_link_back_to_the_contents(session_builds
     )
 
 
-def test_the_web_edition_embeds_its_fonts_as_woff2(session_builds):
-    css = page(session_builds, "minimal").xpath("string(//style[@data-source='fonts.css'])")
+def _embedded_faces(session_builds, name) -> tuple[list, int]:
+    css = page(session_builds, name).xpath("string(//style[@data-source='fonts.css'])")
     faces = re.findall(r"font-family: '([^']+)'; font-style: (\w+); font-weight: (\d+)", css)
-    assert (sorted(faces), css.count("url(data:font/woff2;base64,")) == (
-        sorted(
-            (f, s, w)
-            for f in ("JetBrains Mono", "Noto Sans", "Noto Serif")
-            for s in ("italic", "normal")
-            for w in ("400", "700")
-        ),
-        12,
-    )
+    return sorted(faces), css.count("url(data:font/woff2;base64,")
+
+
+def _faces(*families) -> list:
+    return sorted((f, s, w) for f in families for s in ("italic", "normal") for w in ("400", "700"))
+
+
+def test_the_web_edition_embeds_its_fonts_as_woff2_without_the_code_font_when_it_has_no_code(session_builds):
+    assert _embedded_faces(session_builds, "minimal") == (_faces("Noto Sans", "Noto Serif"), 8)
+
+
+def test_the_web_edition_with_code_embeds_the_code_font_too(session_builds):
+    assert _embedded_faces(session_builds, "print-tables") == (_faces("JetBrains Mono", "Noto Sans", "Noto Serif"), 12)

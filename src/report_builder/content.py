@@ -12,6 +12,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -25,6 +26,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
+from . import article_cache
 from .errors import Collector, Diagnostic, ReportError, shorten
 from .facts import Cells, fact_table_files
 from .images import ImageRefused, ImageUnreadable, check_image_file
@@ -1327,7 +1329,14 @@ def load_articles(project: Project, names, tables, locale, allow_html=False, opt
             continue
         published[path.resolve()] = article_name(path)
         try:
-            article, uses, anchors, found = load_article(project, path, tables, locale, parser, allow_html, options)
+            article, uses, anchors, found = article_cache.kept_article(
+                path,
+                (str(project.root), locale, allow_html, options),
+                tables,
+                partial(
+                    load_article, project, path, locale=locale, parser=parser, allow_html=allow_html, options=options
+                ),
+            )
         except ReportError as exc:
             errors.extend(exc.diagnostics)
             continue
@@ -1339,6 +1348,7 @@ def load_articles(project: Project, names, tables, locale, allow_html=False, opt
         loaded.append((article, anchors))
         facts_used.extend(uses)
     articles = [article for article, _anchors in loaded]
+    article_cache.forget_others(path for path, _where in names)
     errors.extend(_name_problems(articles))
     _assign_ids(loaded, tables, errors)
     _resolve_links(project, loaded, published, errors)
@@ -1390,12 +1400,13 @@ def _assign_ids(loaded, tables, errors) -> None:
     used = set(names)
     for article, anchors in loaded:
         for token, index, _slug in anchors.headings:
-            base = ident = token.attrGet("id")
+            # the id as loaded, before it gave way: an article kept from an earlier build is numbered anew
+            base = ident = token.meta.setdefault("loaded_id", token.attrGet("id"))
             number = 2
             while ident in used or _is_generated(ident, names):
                 ident, number = f"{base}-{number}", number + 1
             used.add(ident)
-            if ident != base:
+            if ident != token.attrGet("id") or ident != article.headings[index].id:
                 token.attrSet("id", ident)
                 heading = article.headings[index]
                 article.headings[index] = Heading(heading.level, heading.text, ident)
@@ -1570,6 +1581,12 @@ def _number_tables_and_figures(loaded, errors) -> None:
     """Number tables and figures with an id through the publication, in order; resolve `@tbl-x` to them."""
     counts = dict.fromkeys(NUMBERED_KINDS.values(), 0)
     numbers: dict[str, Numbered] = {}
+    for article, anchors in loaded:  # an article kept from an earlier build is numbered anew
+        article.numbered.clear()
+        for item in anchors.numbered:
+            item.token.meta.pop("number", None)
+        for reference in anchors.references:
+            reference.token.meta.pop("target", None)
     for article, anchors in loaded:
         for item in anchors.numbered:
             if item.ident in numbers:

@@ -20,6 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from babel.numbers import (
     parse_pattern,
 )
 
+from . import article_cache
 from .errors import Collector, Diagnostic, ReportError, shorten
 from .inputs import LocatedDict, LocatedList, parse_yaml, read_input, read_text
 from .model import Column, FactTable, Row
@@ -477,7 +479,11 @@ def load_fact_tables(project: Project, locale: str, problems: Collector | None =
         found = _Problems()
         try:
             with _no_collection():
-                table = _load_table(project, path, locale, found)
+                table = article_cache.kept_table(
+                    path,
+                    _table_key(project, path, locale),
+                    partial(_clean, project, path, locale, found),
+                )
         except ReportError as exc:
             errors.extend(exc.diagnostics)
             continue
@@ -490,6 +496,17 @@ def load_fact_tables(project: Project, locale: str, problems: Collector | None =
         return tables
     errors.raise_if_any()
     return tables
+
+
+def _table_key(project, path, locale) -> tuple:
+    """What a table is loaded with besides the files it reads: an export's sidecar may appear."""
+    return str(project.root), locale, path.suffix in EXPORT_SUFFIXES and path.with_suffix(".yaml").is_file()
+
+
+def _clean(project, path, locale, found) -> tuple:
+    """The table, and whether it loaded without a problem (only such a table is kept)."""
+    table = _load_table(project, path, locale, found)
+    return table, not found.diagnostics()
 
 
 @contextlib.contextmanager

@@ -44,6 +44,8 @@ FONT_FILES = (
     ("JetBrains Mono", "fontpkg_jetbrains_mono", "JetBrainsMono[wght].ttf", "normal"),  # code
     ("JetBrains Mono", "fontpkg_jetbrains_mono", "JetBrainsMono-Italic[wght].ttf", "italic"),
 )
+#: the family of code (`code`, `pre`, `kbd`, `samp`): the web edition embeds it only where there is code
+CODE_FAMILY = "JetBrains Mono"
 #: fonts for scripts Noto Serif and Noto Sans lack, declared for a publication whose language is
 #: written in that script, by primary language subtag: (family, package, ((file, weight), …)).
 #: Arabic is IBM Plex Sans Arabic: its letters are whole glyphs, so the PDF's text extracts as

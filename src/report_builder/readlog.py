@@ -48,10 +48,14 @@ class ReadLog:
         self.scope: frozenset[str] = frozenset()  # the outputs being made now
         self.records: dict[str, Record] = {}  # output → what it used
         self.stats: dict[str, tuple[int, int, int]] = {}  # see Record.stats
+        self.taps: list[Tap] = []  # the steps being tapped now (see `tapping`)
         self._data: dict[str, bytes] = {}
 
     def read(self, path: Path, limit: int | None = None) -> bytes:
-        key = str(Path(path).resolve())
+        return self.read_resolved(str(Path(path).resolve()), limit)
+
+    def read_resolved(self, key: str, limit: int | None = None) -> bytes:
+        """`read` of a path already resolved."""
         data = self._data.get(key)
         if data is None:
             try:
@@ -83,12 +87,20 @@ class ReadLog:
 
     def depend(self, path: Path) -> None:
         """The outputs being made use `path`, read elsewhere (by a library, or once per machine)."""
-        key = str(Path(path).resolve())
+        self.depend_resolved(str(Path(path).resolve()))
+
+    def depend_resolved(self, key: str) -> None:
+        """`depend` on a path already resolved."""
         for output in self.scope:
             self._record(output).depends.add(key)
+        for tap in self.taps:
+            tap.depends.setdefault(key, _stat(key))
 
     def probe(self, root: Path, pattern: str) -> None:
         """The outputs being made depend on which files under `root` match `pattern` (a new one may be an input)."""
+        for tap in self.taps:
+            if (str(root), pattern) not in tap.listings:
+                tap.listings[str(root), pattern] = list_files(root, pattern)
         for output in self.scope:
             listings = self._record(output).listings
             if pattern not in listings:
@@ -123,9 +135,29 @@ class ReadLog:
     def _used(self, key: str) -> None:
         for output in self.scope:
             self._record(output).digests[key] = self.digests[key]
+        for tap in self.taps:
+            tap.digests[key] = self.digests[key]
 
     def _record(self, output: str) -> Record:
         return self.records.setdefault(output, Record())
+
+
+@dataclass
+class Tap:
+    """What one step of a build used: so that a result of it kept for a later build can be checked
+    against the files and noted as used again (see `tapping` and `reuse`)."""
+
+    digests: dict[str, str] = field(default_factory=dict)  # resolved path → sha256 of the bytes used
+    depends: dict[str, tuple[int, int] | None] = field(default_factory=dict)  # path → (mtime_ns, size)
+    listings: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (root, glob) → matches
+
+
+def _stat(key: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(key)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
 
 
 _active: ReadLog | None = None
@@ -160,6 +192,46 @@ def reading_for(outputs: Iterable[str]) -> Iterator[None]:
         yield
     finally:
         log.scope = previous
+
+
+@contextmanager
+def tapping() -> Iterator[Tap | None]:
+    """A Tap of what is read, used and probed meanwhile (None outside a build: nothing is noted)."""
+    log = _active
+    if log is None:
+        yield None
+        return
+    tap = Tap()
+    log.taps.append(tap)
+    try:
+        yield tap
+    finally:
+        log.taps.remove(tap)
+
+
+def reuse(tap: Tap) -> bool:
+    """Whether every file `tap` saw still holds what it held (read again in this build, so the
+    outputs being made use it), every file it used unread keeps its size and time, and every
+    listing is the same; if so, what it used unread and probed is noted for them too."""
+    log = _active
+    if log is None:
+        return False
+    for key, digest in tap.digests.items():
+        try:
+            log.read_resolved(key)
+        except (OSError, ValueError):  # gone, not a regular file, or unreadable: the step is run again
+            return False
+        if log.digests.get(key) != digest:
+            return False
+    if any(_stat(key) != stat for key, stat in tap.depends.items()):
+        return False
+    if any(list_files(Path(root), pattern) != names for (root, pattern), names in tap.listings.items()):
+        return False
+    for key in tap.depends:
+        log.depend_resolved(key)
+    for root, pattern in tap.listings:
+        log.probe(Path(root), pattern)
+    return True
 
 
 def merge(digests: dict[str, str]) -> None:

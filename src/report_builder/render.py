@@ -21,7 +21,7 @@ import jinja2
 from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 
-from . import readlog
+from . import article_cache, readlog
 from .content import make_parser
 from .errors import Diagnostic, ReportError
 from .highlight import render_code, render_inline_code
@@ -457,6 +457,19 @@ def render_article(article: Article, target: str, context: RenderContext) -> Ren
     )
 
 
+def _render_web(article: Article, context: RenderContext, settings: str) -> RenderedArticle:
+    """The article rendered for the web edition, kept from an earlier build while nothing that shapes it
+    changed (see article_cache.py)."""
+
+    def render() -> tuple[RenderedArticle, dict[int, str]]:
+        rendered = render_article(article, "html", context)
+        return rendered, context.footnote_html[article.name]
+
+    rendered, notes = article_cache.kept_rendering(article, settings, context.project.templates_dir, render)
+    context.footnote_html[article.name] = notes
+    return rendered
+
+
 #: block elements a note may hold; in print they become spans (see `note_as_inline`)
 _NOTE_BLOCK = re.compile(
     r"<(/?)(p|ul|ol|li|blockquote|pre|div|figure|figcaption|table|thead|tbody|tr|th|td|dl|dt|dd|hr|h[1-6])\b"
@@ -618,7 +631,11 @@ def _render_document(publication, project, target, extra_styles, part) -> str:
     digits = part.page_digits or page_digits(publication)
     context = RenderContext(publication, project, jinja, part=part if target == "pdf" else None, page_digits=digits)
     chosen = publication.articles if part.articles is None else [publication.articles[i] for i in part.articles]
-    articles = [render_article(a, target, context) for a in chosen]
+    if target == "html":
+        settings = repr(publication.config)
+        articles = [_render_web(article, context, settings) for article in chosen]
+    else:
+        articles = [render_article(a, target, context) for a in chosen]
     template = {"pdf": "print.html", "html": "web.html"}[target]
     styles = [(name, style_text(css)) for name, css in extra_styles] + _styles(project, target)
     if target == "pdf":

@@ -42,6 +42,12 @@ STEP_MS = 50
 READY_MS = 200  # how often the watcher wakes when nothing changed (to see the PDF build finish)
 HEARTBEAT_S = 15.0  # an event-stream comment this often, so a closed tab is noticed
 EVENTS_PATH = "/__serve/events"
+SHOWN_PATH = "/__serve/shown"  # an open page says it shows a version: `?version=N`
+#: how long the other outputs' build waits for the open pages to show a new HTML edition (it would
+#: take the cores the browser needs to show it)
+SHOWN_WAIT_S = 2.0
+#: the niceness of the other outputs' build: the preview's next rebuild comes first
+BACKGROUND_NICENESS = 10
 #: editors' temporary and backup files: never inputs, even where a listing would match them
 TEMPORARY = ("~", ".swp", ".swx", ".tmp", ".part", ".crdownload", ".bak", ".orig")
 #: the folders a project's inputs live in, watched as a whole until a build has recorded its inputs
@@ -73,6 +79,8 @@ class Hub:
         self.status = Status()
         self.sequence = 0
         self.closed = False
+        self.listeners = 0  # open event streams
+        self.shown = -1  # the last version an open page said it shows
         self._condition = threading.Condition()
 
     def publish(self, **changes) -> None:
@@ -89,6 +97,20 @@ class Hub:
             if self.sequence == seen or self.closed:
                 return seen, None
             return self.sequence, json.dumps(self.status.__dict__, sort_keys=True)
+
+    def listening(self, change: int) -> None:
+        with self._condition:
+            self.listeners += change
+
+    def show(self, version: int) -> None:
+        with self._condition:
+            self.shown = max(self.shown, version)
+            self._condition.notify_all()
+
+    def wait_shown(self, version: int, timeout: float) -> None:
+        """Until an open page shows `version` (at most `timeout` seconds; at once when none is open)."""
+        with self._condition:
+            self._condition.wait_for(lambda: self.shown >= version or self.listeners == 0 or self.closed, timeout)
 
     def close(self) -> None:
         with self._condition:
@@ -110,6 +132,8 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         path = self.path.split("?", 1)[0].split("#", 1)[0]
         if path == EVENTS_PATH:
             self._events()
+        elif path == SHOWN_PATH:
+            self._shown()
         elif path == "/":
             self.send_response(HTTPStatus.FOUND)
             self.send_header("Location", "/" + self.entry)
@@ -154,6 +178,7 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
         seen = -1
+        self.hub.listening(1)
         try:
             while not self.hub.closed:
                 seen, status = self.hub.wait(seen, HEARTBEAT_S)
@@ -161,11 +186,22 @@ class PreviewHandler(SimpleHTTPRequestHandler):
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass  # the tab was closed or reloaded
+        finally:
+            self.hub.listening(-1)
+
+    def _shown(self):
+        query = self.path.partition("?")[2]
+        version = query.removeprefix("version=")
+        if version.isdigit() and len(version) < 12:
+            self.hub.show(int(version))
+        self.send_response(HTTPStatus.NO_CONTENT)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
 
 def inject_reload_script(page: bytes, version: int) -> bytes:
     """The page with the preview script before its last `</body>` (the built file is not changed)."""
-    settings = json.dumps({"version": version, "events": EVENTS_PATH, "labels": LABELS})
+    settings = json.dumps({"version": version, "events": EVENTS_PATH, "shown": SHOWN_PATH, "labels": LABELS})
     script = f"<script>window.__reportBuilderServe = {settings};\n{CLIENT_SCRIPT}</script>".encode()
     cut = page.rfind(b"</body>")
     return page + script if cut < 0 else page[:cut] + script + page[cut:]
@@ -248,21 +284,31 @@ CLIENT_SCRIPT = r"""
     return true;
   }
   function update(status) {
-    fetch(location.href, {cache: "no-store"}).then(function (response) { return response.text(); })
-      .then(function (text) {
+    var steps = {asked: Date.now()};
+    fetch(location.href, {cache: "no-store"}).then(function (response) {
+      steps.answered = Date.now();
+      return response.text();
+    }).then(function (text) {
+        steps.fetched = Date.now();
         var fresh = new DOMParser().parseFromString(text, "text/html");
+        steps.parsed = Date.now();
         var sameHead = fresh.head.innerHTML === document.head.innerHTML;
         var olds = elements(document.body), news = elements(fresh.body);
         if (!sameHead || olds.length !== news.length) return reload();
         for (var i = 0; i < olds.length; i++) if (!morph(olds[i], news[i], 3)) return reload();
         settings.version = status.version;
-        shown(status);
+        shown(status, steps);
       }).catch(reload);
   }
-  function shown(status) {
+  function shown(status, steps) {
     show(status);
     window.__reportBuilderStatus = status;
-    window.__reportBuilderShown = {version: settings.version, at: Date.now()};
+    var last = window.__reportBuilderShown;  // when this version was first shown, and how
+    if (!last || last.version !== settings.version) {
+      window.__reportBuilderShown = {version: settings.version, at: Date.now(), steps: steps || {}};
+    }
+    // the other outputs' build waits for this (their layout would take the cores the page needs)
+    fetch(settings.shown + "?version=" + settings.version, {cache: "no-store"}).catch(function () {});
   }
   var events = new EventSource(settings.events);
   events.onmessage = function (message) {
@@ -405,6 +451,7 @@ class Preview:
         why = f" ({', '.join(changed)} changed)" if changed else ""
         self.say(f"html: {'rebuilt' if result.outputs else 'up to date'} in {elapsed:.2f} s{why}")
         self.hub.publish(version=version, errors=[], timings=timings)
+        self.hub.wait_shown(version, SHOWN_WAIT_S)
         self.start_background()
 
     def start_background(self) -> None:
@@ -416,6 +463,10 @@ class Preview:
             return
         command = [sys.executable, "-m", "report_builder", "build", *formats, "--project", str(self.project.root)]
         self.background = Child.start([*command, "--out", str(self.out_dir), "-q"], formats)
+        try:  # its layout workers, forked from it, inherit this
+            os.setpriority(os.PRIO_PROCESS, self.background.process.pid, BACKGROUND_NICENESS)
+        except OSError:
+            pass  # it has ended already, or the system refuses: it runs at the preview's priority
         self.hub.publish(background=dict.fromkeys(formats, "building"), outputs=self._outputs(formats))
 
     def poll_background(self) -> None:

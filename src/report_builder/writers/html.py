@@ -1,7 +1,7 @@
 """HTML writer: the standalone web edition is the rendered document itself, with its fonts.
 
 The print fonts (Noto Serif and Noto Sans, see fonts.py) are embedded as WOFF2 subsets of the
-characters the page uses, in data: URLs, so the page looks as the PDF does on every platform
+characters the page uses, in data: URLs (the code font only when the page has code), so the page looks as the PDF does on every platform
 and stays one self-contained file. A subset is kept in the fonts cache by the font and the
 characters it holds: an edit that adds no new character makes none again.
 """
@@ -18,11 +18,13 @@ from pathlib import Path
 #: the weights the web edition's stylesheets use (regular and bold; others are drawn with the nearest)
 WEB_WEIGHTS = frozenset({400, 700})
 _HEAD = re.compile(r"<meta charset=\"utf-8\" */?>")
+#: markup the code font draws (base.css): without any, the page carries no code font
+_CODE = re.compile(r"<(?:code|pre|kbd|samp)\b", re.IGNORECASE)
 
 
 def write_html(html: str, fonts_dir: Path | None = None) -> bytes:
     """The web edition's bytes: `html` with @font-face rules for the print fonts put in its head."""
-    css = web_font_css(_characters(html), fonts_dir or _default_fonts_dir())
+    css = web_font_css(_characters(html), fonts_dir or _default_fonts_dir(), code=_CODE.search(html) is not None)
     style = f'\n  <style data-source="fonts.css">\n{css}\n  </style>'
     found = _HEAD.search(html)
     if found is not None:
@@ -41,13 +43,16 @@ def _characters(html: str) -> frozenset[str]:
     return frozenset(html) | frozenset("0123456789 …–—‘’“”")
 
 
-def web_font_css(characters: frozenset[str], directory: Path) -> str:
-    """@font-face rules, one per family, style and weight, each a WOFF2 subset in a data: URL."""
-    from ..fonts import static_faces
+def web_font_css(characters: frozenset[str], directory: Path, code: bool = True) -> str:
+    """@font-face rules, one per family, style and weight, each a WOFF2 subset in a data: URL;
+    the code font's only when `code`."""
+    from ..fonts import CODE_FAMILY, static_faces
 
     directory.mkdir(parents=True, exist_ok=True)
     rules = []
     for face in static_faces(directory, set(WEB_WEIGHTS)):
+        if face.family == CODE_FAMILY and not code:
+            continue
         data = woff2_subset(face.path, characters, directory)
         rules.append(
             f"@font-face {{ font-family: '{face.family}'; font-style: {face.style}; font-weight: {face.weight}; "
