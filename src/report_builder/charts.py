@@ -31,7 +31,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .model import FactTable, Row
+from .model import FactTable, Publication, Row
 
 CHART_TYPES = ("bar", "column", "line", "area")
 CHART_OPTIONS = (
@@ -252,12 +252,33 @@ def _sortable(value) -> tuple:
 # -- the drawing -----------------------------------------------------------------------------------
 
 
-def render_chart(table: FactTable, raw: dict, locale: str, ident: str = "", target: str = "html") -> Chart:
-    """The chart of one `{chart}` directive; `ident` (default `chart-TABLE`) is unique in the document."""
+@dataclass(frozen=True)
+class _Plot:
+    """What one `{chart}` draws, whatever the size: the rows as Vega-Lite records, and their kind."""
+
+    options: ChartOptions
+    rows: list[Row]
+    records: list[dict[str, Any]]
+    names: list[str]  # the series' names, one a `:y:` column
+    x_title: str
+    value_type: str
+    temporal: bool
+    multi: bool
+
+    def spec(self, size: Size) -> dict:
+        return _spec(self.records, self.options, self.value_type, self.temporal, self.multi, size)
+
+
+#: the drawings each target shows: print the wide one; an ebook the phone drawing alone (reading
+#: systems lay pages out in columns, where a media query measures the whole book rather than
+#: the page, so it cannot choose between two); the web edition both, chosen by the page's width
+DRAWINGS: dict[str, tuple[Size, ...]] = {"pdf": (WIDE,), "epub": (NARROW,), "html": (WIDE, NARROW)}
+
+
+def _plot(table: FactTable, raw: dict, locale: str) -> _Plot:
     from .facts import format_value
 
     options = parse_options(raw)
-    ident = ident or f"chart-{table.name}"
     rows = _rows(table, options)
     columns = [table.column(key) for key in options.y]
     x_column = table.column(options.x)
@@ -283,27 +304,35 @@ def render_chart(table: FactTable, raw: dict, locale: str, ident: str = "", targ
                     "hl": bool(options.highlight) and row.id == options.highlight,
                 }
             )
-    value_type = columns[0].type if columns and columns[0] else "number"
-    multi = len(options.y) > 1 or bool(options.series)
+    return _Plot(
+        options=options,
+        rows=rows,
+        records=records,
+        names=names,
+        x_title=x_column.title if x_column else options.x,
+        value_type=columns[0].type if columns and columns[0] else "number",
+        temporal=temporal,
+        multi=len(options.y) > 1 or bool(options.series),
+    )
+
+
+def render_chart(table: FactTable, raw: dict, locale: str, ident: str = "", target: str = "html") -> Chart:
+    """The chart of one `{chart}` directive; `ident` (default `chart-TABLE`) is unique in the document."""
+    plot = _plot(table, raw, locale)
+    options, records, temporal, names = plot.options, plot.records, plot.temporal, plot.names
+    ident = ident or f"chart-{table.name}"
     title = options.title or table.title
     summary = "; ".join(
-        f"{r['x'] if not temporal else _date_text(r['x'], locale)}{' (' + r['s'] + ')' if multi else ''}: "
+        f"{r['x'] if not temporal else _date_text(r['x'], locale)}{' (' + r['s'] + ')' if plot.multi else ''}: "
         f"{r['label'] or '–'}"
         for r in records
     )
     # in print the SVG's title is its whole text alternative (the tagged PDF's /Alt is read from it)
     alternative = f"{title}: {summary}" if target == "pdf" else title
-    # an ebook gets the phone drawing alone: reading systems lay pages out in columns, where a
-    # media query measures the whole book rather than the page, so it cannot choose between two
-    size = NARROW if target == "epub" else WIDE
-    wide = _finished(
-        _draw(_spec(records, options, value_type, temporal, multi, size), locale), ident, alternative, summary
-    )
-    narrow = ""
-    if target == "html":
-        spec = _spec(records, options, value_type, temporal, multi, NARROW)
-        narrow = _finished(_draw(spec, locale), f"{ident}-n", title, summary)
-    header = (x_column.title if x_column else options.x, *(names if not options.series else [options.series, names[0]]))
+    drawn = [_draw(plot.spec(size), locale) for size in DRAWINGS[target]]
+    wide = _finished(drawn[0], ident, alternative, summary)
+    narrow = _finished(drawn[1], f"{ident}-n", title, summary) if len(drawn) > 1 else ""
+    header = (plot.x_title, *(names if not options.series else [options.series, names[0]]))
     body = tuple(
         (_date_text(r["x"], locale) if temporal else r["x"], *([r["s"]] if options.series else []), r["label"] or "–")
         for r in records
@@ -311,6 +340,7 @@ def render_chart(table: FactTable, raw: dict, locale: str, ident: str = "", targ
     if len(options.y) > 1:  # one row a category, a column a series
         per_row = len(options.y)
         body = tuple((body[i][0], *(body[i + j][-1] for j in range(per_row))) for i in range(0, len(body), per_row))
+    rows = plot.rows
     return Chart(
         id=ident,
         title=title,
@@ -322,6 +352,30 @@ def render_chart(table: FactTable, raw: dict, locale: str, ident: str = "", targ
         header=tuple(header),
         body=body,
     )
+
+
+def draw_charts(publication: Publication, targets: set[str], engines: int = 1) -> int:
+    """Draw every chart of `publication` that `targets` show and the cache lacks, before any
+    writer starts: in one batch, on up to `engines` engine processes at once. The writers, the
+    forked ones included, then find every drawing in the cache. Returns how many were drawn."""
+    from . import chart_engine
+
+    locale = publication.config.babel_locale
+    wanted: dict[str, dict] = {}
+    for article in publication.articles:
+        for token in article.tokens:
+            meta = token.meta or {}
+            if meta.get("directive") != "chart" or meta.get("table") not in publication.tables:
+                continue
+            plot = _plot(publication.tables[meta["table"]], {k: v for k, (v, _l) in meta["options"].items()}, locale)
+            for size in dict.fromkeys(size for target in sorted(targets) for size in DRAWINGS.get(target, ())):
+                key, request = _request(plot.spec(size), locale)
+                if key not in wanted and _cached(key) is None:
+                    wanted[key] = request
+    for key, svg in zip(wanted, chart_engine.draw_many(list(wanted.values()), engines)):
+        if svg is not None:  # a refused one is drawn again by its directive, which reports it
+            _keep(key, svg)
+    return len(wanted)
 
 
 def _date_text(iso: str, locale: str) -> str:
@@ -534,30 +588,52 @@ def _draw(spec: dict, locale: str) -> str:
     """The SVG Vega-Lite draws for `spec` in `locale`'s number and date formats (cached)."""
     from . import chart_engine
 
-    number_locale, time_locale = _d3_locales(locale)
-    text = json.dumps([CHART_FORMAT, chart_engine.version(), spec, number_locale, time_locale], sort_keys=True)
-    key = hashlib.sha256(text.encode()).hexdigest()
-    svg = _MEMORY.get(key)
-    if svg is not None:
-        return svg
-    folder = _cache_folder()
-    cached = folder / f"{key}.svg" if folder else None
-    if cached is not None and cached.is_file():
-        svg = cached.read_text(encoding="utf-8")
-    else:
+    key, request = _request(spec, locale)
+    svg = _cached(key)
+    if svg is None:
         try:
-            svg = chart_engine.draw(spec, number_locale, time_locale)
+            svg = chart_engine.draw(request)
         except chart_engine.EngineFailed as exc:
             raise ChartFailed(str(exc)) from None
-        if cached is not None:
-            temporary = cached.with_name(f".{key}.{os.getpid()}.tmp")
-            try:
-                temporary.write_text(svg, encoding="utf-8")
-                os.replace(temporary, cached)
-            except OSError:  # a read-only cache: the chart is drawn again next time
-                pass
-    _MEMORY[key] = svg
+        _keep(key, svg)
     return svg
+
+
+def _request(spec: dict, locale: str) -> tuple[str, dict]:
+    """The engine's request for `spec` in `locale`, and the content hash that names its drawing."""
+    from . import chart_engine
+
+    number_locale, time_locale = _d3_locales(locale)
+    text = json.dumps([CHART_FORMAT, chart_engine.version(), spec, number_locale, time_locale], sort_keys=True)
+    request = {"spec": spec, "number_locale": number_locale, "time_locale": time_locale}
+    return hashlib.sha256(text.encode()).hexdigest(), request
+
+
+def _cached(key: str) -> str | None:
+    """The drawing named `key`, from this process's memory or the user's cache folder."""
+    svg = _MEMORY.get(key)
+    if svg is None:
+        folder = _cache_folder()
+        cached = folder / f"{key}.svg" if folder else None
+        if cached is None or not cached.is_file():
+            return None
+        svg = _MEMORY[key] = cached.read_text(encoding="utf-8")
+    return svg
+
+
+def _keep(key: str, svg: str) -> None:
+    """Remember a new drawing in memory and in the cache folder (written whole, by rename)."""
+    _MEMORY[key] = svg
+    folder = _cache_folder()
+    if folder is None:
+        return
+    cached = folder / f"{key}.svg"
+    temporary = cached.with_name(f".{key}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(svg, encoding="utf-8")
+        os.replace(temporary, cached)
+    except OSError:  # a read-only cache: the chart is drawn again next time
+        pass
 
 
 _MEMORY: dict[str, str] = {}
