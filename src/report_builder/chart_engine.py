@@ -69,7 +69,7 @@ class _Engine:
     def _running(self) -> subprocess.Popen:
         if self.process is None or self.owner != os.getpid() or self.process.poll() is not None:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "report_builder.chart_engine"],
+                [sys.executable, "-m", "report_builder.chart_engine", str(os.getpid())],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -162,7 +162,7 @@ def version() -> str:
 # -- the engine process ----------------------------------------------------------------------------
 
 
-def serve() -> None:
+def serve(parent: int) -> None:
     """Answer drawing requests on stdin until it closes, or until the process that started it is gone."""
     import resource
 
@@ -170,7 +170,7 @@ def serve() -> None:
 
     # the pipe alone does not end an engine whose build was killed: a process the build forked
     # since may hold its other end
-    exit_with_parent(os.getppid())
+    exit_with_parent(parent)
 
     # started from inside a render, the engine inherits the templates' lowered address-space
     # limit; V8 needs its reservation, and the limit was never meant for it
@@ -198,4 +198,4 @@ def serve() -> None:
 
 
 if __name__ == "__main__":
-    serve()
+    serve(int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid())

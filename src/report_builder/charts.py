@@ -55,18 +55,25 @@ MAX_BARS = 40
 #: series a chart may draw: past four, colours and dashes no longer tell them apart in grayscale
 MAX_SERIES = 4
 #: bumped when the drawing changes, so that cached SVG is not reused
-CHART_FORMAT = "1"
+CHART_FORMAT = "2"
 
-#: colour-blind-safe series colours (blue, orange, pale blue, grey) whose lightness differs
-#: enough to stay apart in grayscale print (CIE L* about 37, 72, 88, 58), each with a dash
-#: pattern for lines; the highlight is vermilion (L* 53) against the first series' blue
+#: series colours, each at least 3:1 against white (WCAG 1.4.11, non-text contrast) and told
+#: apart without hue: their CIE lightness L* (26, 60, 38, 49) differs by 10.8 or more between
+#: any two, so they stay apart in grayscale print and for every kind of colour blindness (the
+#: hues, navy, orange, plum and grey, differ besides); lines add a dash pattern each
 SERIES: tuple[tuple[str, list[int]], ...] = (
-    ("#24588c", []),
-    ("#e69f00", [6, 3]),
-    ("#c6e0f5", [2, 2]),
-    ("#8c8c8c", [8, 3, 2, 3]),
+    ("#053c7d", []),
+    ("#d87905", [6, 3]),
+    ("#893b83", [2, 2]),
+    ("#747474", [8, 3, 2, 3]),
 )
-HIGHLIGHT = "#d55e00"
+#: the highlighted row's colour (vermilion, L* 50) beside the first series' navy
+HIGHLIGHT = "#d3471b"
+#: the same in a dark scheme (base.css), each at least 3:1 against its page (DARK_PAGE): L* 88,
+#: 62, 75 and 49 (13 or more apart), the highlight 66
+DARK_SERIES = ("#c7dffe", "#dc7f1a", "#e7a2de", "#747474")
+DARK_HIGHLIGHT = "#f67f56"
+DARK_PAGE = "#14191f"  # screen.css's --paper in the dark scheme
 #: stand-in colours replaced by currentColor in the finished SVG
 _TEXT, _GRID, _RULE = "#010203", "#010204", "#010205"
 
@@ -480,7 +487,7 @@ def _spec(records: list[dict], options: ChartOptions, value_type: str, temporal:
     if kind == "line":
         mark.update({"strokeWidth": 2.5, "point": len(categories) <= 24, "interpolate": "linear"})
     if kind == "area":  # overlapping series stay visible through each other unless stacked
-        mark.update({"opacity": 0.85 if options.stacked or not multi else 0.5, "line": {"strokeWidth": 1.5}})
+        mark.update({"opacity": 1 if options.stacked or not multi else 0.5, "line": {"strokeWidth": 1.5}})
     if kind in ("bar", "column"):
         mark.update({"cornerRadius": 0})
     layers: list[dict] = [{"mark": mark, "encoding": encoding}]
