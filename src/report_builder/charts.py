@@ -436,7 +436,9 @@ def _spec(records: list[dict], options: ChartOptions, value_type: str, temporal:
     }
     labelled = kind in ("bar", "column") and not options.stacked and not multi and len(categories) <= 24
     if labelled:  # each bar's figure is written at its end: no value axis, room for the figures
-        value["scale"] = {"domain": _padded_domain([r["v"] for r in records], 0.2 if horizontal else 0.12)}
+        # a phone drawing has less room for the figures beyond the bars: a wider margin
+        share = (0.2 if size.width >= WIDE.width else 0.34) if horizontal else 0.12
+        value["scale"] = {"domain": _padded_domain([r["v"] for r in records], share)}
         value["axis"] = None
     category: dict[str, Any] = {
         "field": "x",
