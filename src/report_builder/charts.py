@@ -10,12 +10,12 @@ builds the specification from a fact table and finishes the SVG it returns:
   follows the page's text colour in print, in an e-reader's night mode and in the dark scheme;
 - no table value ever reaches a Vega expression: the marks read fixed field names;
 - the same specification gives the same bytes, so charts are cached by content hash, in memory
-  and in the user's cache folder (the PDF's layout workers are separate processes);
-- the engine runs in a process of its own (chart_engine.py), started only for a chart the cache
-  does not have.
+  and in the user's cache folder;
+- the build draws every chart its outputs lack once, before any writer starts (draw_charts),
+  on engines in processes of their own (chart_engine.py); the writers, forked ones too, read.
 
 Two drawings per chart on screen: a wide one (print, tablets, desktops) and a narrow one for
-phones, whose labels stay at least 0.8× body text at a 360 px width.
+phones and ebooks; base.css sizes both in em, so their labels follow the reader's text size.
 """
 
 from __future__ import annotations
