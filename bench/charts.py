@@ -7,13 +7,16 @@ directives of it (bar, column, line, area; twelve to fifty-two rows). Every run 
 into a fresh output folder, in a subprocess, so nothing is reused between runs but the chart
 cache: "cold" runs start with an empty user cache folder (every chart drawn), "warm" runs with
 the folder the previous run filled (every chart read back). The median of the runs is printed,
-with the difference from the book without charts measured in the same minutes.
+with the difference from the book without charts measured in the same minutes, and the CPU
+seconds the build's processes used (its engines and layout workers included): on a shared
+machine the wall-clock time follows the other users' load, the CPU time much less.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -70,9 +73,11 @@ def write_book(root: Path, charted: bool) -> None:
     )
 
 
-def timed_build(root: Path, cache: Path, formats: list[str]) -> float:
+def timed_build(root: Path, cache: Path, formats: list[str]) -> tuple[float, float]:
+    """The build's wall-clock seconds, and the CPU seconds of its processes."""
     shutil.rmtree(root / "build", ignore_errors=True)
     env = {**os.environ, "REPORT_BUILDER_CACHE": str(cache), "PYTHONPATH": str(REPO / "src")}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "report_builder", "build", "--project", str(root), *formats],
@@ -80,7 +85,9 @@ def timed_build(root: Path, cache: Path, formats: list[str]) -> float:
         env=env,
         capture_output=True,
     )
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def count_charts(root: Path) -> int:
@@ -98,20 +105,33 @@ def main() -> None:
         plain, charted = base / "plain", base / "charted"
         write_book(plain, charted=False)
         write_book(charted, charted=True)
+        load = os.getloadavg()
         fonts = base / "fonts-cache"  # the static font instances, made once for every run
         timed_build(plain, fonts, formats)
-        results: dict[str, list[float]] = {"without charts": [], "charts, cold cache": [], "charts, warm cache": []}
+        results: dict[str, list[tuple[float, float]]] = {
+            "without charts": [],
+            "charts, cold cache": [],
+            "charts, warm cache": [],
+        }
         for run in range(args.runs):
             results["without charts"].append(timed_build(plain, fonts, formats))
             cold = base / f"cold-{run}"
             shutil.copytree(fonts, cold)
             results["charts, cold cache"].append(timed_build(charted, cold, formats))
             results["charts, warm cache"].append(timed_build(charted, cold, formats))
-        baseline = statistics.median(results["without charts"])
+        baseline = statistics.median(wall for wall, _cpu in results["without charts"])
+        cpu_baseline = statistics.median(cpu for _wall, cpu in results["without charts"])
         print(f"{count_charts(charted)} charts, formats {','.join(formats)}, median of {args.runs} runs")
+        print(
+            f"  load average before: {' '.join(f'{v:.2f}' for v in load)}, after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}"
+        )
         for label, times in results.items():
-            median = statistics.median(times)
-            print(f"  {label:20} {median:6.2f} s   {median - baseline:+5.2f} s   {median / baseline:4.2f}x")
+            median = statistics.median(wall for wall, _cpu in times)
+            cpu = statistics.median(cpu for _wall, cpu in times)
+            print(
+                f"  {label:20} {median:6.2f} s   {median - baseline:+6.2f} s   {median / baseline:4.2f}x"
+                f"   cpu {cpu:6.2f} s {cpu - cpu_baseline:+6.2f} s"
+            )
 
 
 if __name__ == "__main__":

@@ -404,3 +404,191 @@ def test_the_sample_draws_the_migration_figures_where_the_article_discusses_them
     )
     previous = germany[0].getprevious().getprevious()
     assert "Germany, too, reported a jump" in previous.text_content()
+
+
+# -- drawn once, before the writers ----------------------------------------------------------------
+
+
+def test_every_chart_is_drawn_before_the_writers_so_that_rendering_draws_none(monkeypatch, tmp_path):
+    from report_builder import chart_engine
+    from report_builder.project import load_project
+    from report_builder.render import render_document
+    from report_builder.writers.epub import draft_epub
+
+    project = load_project(Path(__file__).parent / "projects" / "charts")
+    from report_builder.build import load_publication
+
+    publication = load_publication(project)
+    charts._MEMORY.clear()
+    monkeypatch.setattr(charts, "_cache_folder", lambda: tmp_path)
+    asked: list[int] = []
+    draw_many = chart_engine.draw_many
+    monkeypatch.setattr(
+        chart_engine, "draw_many", lambda requests, engines: asked.append(len(requests)) or draw_many(requests, engines)
+    )
+    # eight charts: the wide drawing (print, desktops) and the phone one (ebooks, phones) of each
+    assert charts.draw_charts(publication, {"pdf", "epub", "html"}, engines=2) == 16
+    assert asked == [16]
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("drawn while rendering")
+
+    monkeypatch.setattr(chart_engine, "draw", refuse)
+    for target in ("pdf", "html"):
+        assert "chart-svg" in render_document(publication, project, target)
+    draft_epub(publication, project)  # the ebook's pages
+    charts._MEMORY.clear()  # a forked writer's memory, or the next build: the cache folder has them all
+    assert charts.draw_charts(publication, {"pdf", "epub", "html"}) == 0
+
+
+def test_a_chart_engine_exits_when_the_process_that_started_it_is_killed(tmp_path):
+    import os
+    import signal
+    import sys
+    import time
+
+    # the parent starts an engine, then forks a child that holds the engine's pipe open
+    script = (
+        "import os, sys, time\n"
+        "from report_builder import chart_engine\n"
+        "engine = chart_engine._Engine()\n"
+        "process = engine._running()\n"
+        "child = os.fork()\n"
+        "if child == 0:\n"
+        "    time.sleep(60)\n"
+        "    os._exit(0)\n"
+        "print(process.pid, child, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(charts.__file__).parents[1])},
+    )
+    engine, child = (int(v) for v in parent.stdout.readline().split())
+    try:
+        time.sleep(1)  # the engine is serving
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and Path(f"/proc/{engine}").exists():
+            if Path(f"/proc/{engine}/stat").read_text().split()[2] == "Z":
+                break  # exited, not yet reaped by init
+            time.sleep(0.1)
+        alive = Path(f"/proc/{engine}").exists() and Path(f"/proc/{engine}/stat").read_text().split()[2] != "Z"
+        assert not alive
+    finally:
+        for pid in (engine, child):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+# -- colours ---------------------------------------------------------------------------------------
+
+
+def _luminance(colour: str) -> float:
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+
+
+def _contrast(a: str, b: str) -> float:
+    low, high = sorted((_luminance(a), _luminance(b)))
+    return (high + 0.05) / (low + 0.05)
+
+
+def _lightness(colour: str) -> float:
+    """CIE L*: what is left of a colour in grayscale, and for every kind of colour blindness."""
+    y = _luminance(colour)
+    return 116 * y ** (1 / 3) - 16 if y > 216 / 24389 else 24389 / 27 * y
+
+
+LIGHT = [colour for colour, _dash in charts.SERIES]
+
+
+@pytest.mark.parametrize(
+    ("colours", "page"),
+    [(LIGHT + [charts.HIGHLIGHT], "#ffffff"), ([*charts.DARK_SERIES, charts.DARK_HIGHLIGHT], charts.DARK_PAGE)],
+    ids=["light", "dark"],
+)
+def test_every_series_colour_has_three_to_one_contrast_with_its_page(colours, page):
+    assert min(_contrast(colour, page) for colour in colours) >= 3.0
+
+
+@pytest.mark.parametrize(
+    ("series", "highlight"),
+    [(LIGHT, charts.HIGHLIGHT), (list(charts.DARK_SERIES), charts.DARK_HIGHLIGHT)],
+    ids=["light", "dark"],
+)
+def test_series_stay_apart_in_grayscale(series, highlight):
+    lightness = [_lightness(colour) for colour in series]
+    gaps = [abs(a - b) for i, a in enumerate(lightness) for b in lightness[i + 1 :]]
+    assert min(gaps) >= 10.5  # about 27 grey levels of 255 between any two
+    assert abs(_lightness(highlight) - lightness[0]) >= 20  # the highlight beside the one series it is in
+
+
+def test_the_dark_scheme_lightens_each_series_to_its_dark_colour():
+    css = (Path(__file__).parents[1] / "styles" / "base.css").read_text(encoding="utf-8")
+    dark = css[css.index("@media (prefers-color-scheme: dark)") :]
+    fills = dict(re.findall(r"\.chart-f(\d) \{ fill: (#[0-9a-f]{6}); \}", dark))
+    strokes = dict(re.findall(r"\.chart-l(\d) \{ stroke: (#[0-9a-f]{6}); \}", dark))
+    assert fills == {**{str(i): c for i, c in enumerate(charts.DARK_SERIES, 1)}, "5": charts.DARK_HIGHLIGHT}
+    assert strokes == {str(i): c for i, c in enumerate(charts.DARK_SERIES, 1)}
+    screen = (Path(__file__).parents[1] / "styles" / "screen.css").read_text(encoding="utf-8")
+    assert f"--paper: {charts.DARK_PAGE};" in screen
+
+
+# -- labels at the reader's text size ----------------------------------------------------------------
+
+#: the smallest label of each chart shown, over the body text's size; and how far the page scrolls sideways
+LABELS = """() => {
+  const body = parseFloat(getComputedStyle(document.querySelector('.article-body > p, section > p')).fontSize);
+  const smallest = [];
+  for (const figure of document.querySelectorAll('figure.chart')) {
+    const shown = [...figure.querySelectorAll('.chart-drawing')].filter(d => getComputedStyle(d).display !== 'none');
+    if (shown.length !== 1) return {shown: shown.length};
+    let least = Infinity;
+    for (const text of shown[0].querySelectorAll('svg text')) {
+      const m = text.getScreenCTM();
+      least = Math.min(least, parseFloat(getComputedStyle(text).fontSize) * Math.hypot(m.a, m.b));
+    }
+    smallest.push(least / body);
+  }
+  return {smallest, overflow: document.documentElement.scrollWidth - window.innerWidth};
+}"""
+
+
+@pytest.fixture(scope="module")
+def chapter(outputs, tmp_path_factory) -> Path:
+    """The EPUB's chapter of charts, unpacked with its stylesheet."""
+    import zipfile
+
+    folder = tmp_path_factory.mktemp("epub")
+    with zipfile.ZipFile(outputs.epub) as book:
+        book.extractall(folder)
+    (found,) = [path for path in folder.rglob("*.xhtml") if "chart-balance" in path.read_text(encoding="utf-8")]
+    return found
+
+
+@pytest.mark.parametrize("edition", ["html", "epub"])
+@pytest.mark.parametrize("text_size", ["100%", "200%"])
+def test_labels_are_at_least_four_fifths_of_the_body_text_on_a_phone_at_any_text_size(
+    browser, outputs, chapter, edition, text_size
+):
+    page = browser.new_page(viewport={"width": 360, "height": 800})
+    try:
+        page.goto((outputs.html if edition == "html" else chapter).as_uri())
+        if text_size != "100%":  # the reader's text size, as a reading system or a browser's setting sets it
+            page.add_style_tag(content=f"html {{ font-size: {text_size} !important; }}")
+        found = page.evaluate(LABELS)
+    finally:
+        page.close()
+    assert found["overflow"] == 0
+    assert len(found["smallest"]) == 8
+    assert min(found["smallest"]) >= 0.8, found["smallest"]

@@ -26,7 +26,7 @@ from .processes import start_forked, stop_forked
 from .project import Project, load_project
 from .stamps import State, refuse_changed_inputs
 from .tablefit import table_warnings
-from .writers import FORMATS, WRITERS, Job, PrintEdition, Writer
+from .writers import FORMATS, WRITERS, Job, PrintEdition, Writer, draw_charts
 from .writers.print_layout import PrintSettings, lay_out_print, print_workers
 
 Progress = Callable[[str], None]
@@ -175,6 +175,7 @@ def _write_outputs(publication, project, formats, settings: PrintSettings, worke
     writers = [WRITERS[fmt] for fmt in formats]
     printed = [writer for writer in writers if writer.needs_print_layout]
     elsewhere = printed and settings.jobs > 1
+    draw_charts(publication, formats, settings.jobs)
     forked: dict[str, tuple[ProcessPoolExecutor, Future]] = {}
     for writer in writers:
         started = (

@@ -3,9 +3,11 @@
 Why not in the build's process: the engine is a V8 runtime with threads of its own, and the
 build forks its PDF layout workers; a process forked after V8 has started hangs as soon as it
 draws. V8 also reserves several GiB of address space when it starts, which the templates' memory
-limit (RLIMIT_AS) must not count. So each build process that needs a drawing the cache does not
-have talks to one engine process, over a pipe: a JSON request per line, a JSON answer per line.
-The engine reads nothing but its requests and the declared fonts, and writes only its answers.
+limit (RLIMIT_AS) must not count. So the build talks to engine processes over pipes: a JSON
+request per line, a JSON answer per line. The build draws every chart the cache lacks before
+its writers start (charts.draw_charts, on two engines where there are two cores); a process
+that still meets a chart the cache lacks starts an engine of its own. An engine reads nothing
+but its requests and the declared fonts, writes only its answers, and exits with its parent.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ class EngineFailed(Exception):
 
 
 class _Engine:
-    """The engine process of this process (a forked child starts its own)."""
+    """One engine process, started on first use by the process that owns it (a forked child
+    starts its own)."""
 
     def __init__(self) -> None:
         self.process: subprocess.Popen | None = None
@@ -36,24 +39,37 @@ class _Engine:
 
     def draw(self, request: dict) -> str:
         with self.lock:
-            process = self._running()
-            assert process.stdin is not None and process.stdout is not None
-            process.stdin.write(json.dumps(request).encode() + b"\n")
-            process.stdin.flush()
-            ready, _, _ = select.select([process.stdout], [], [], DRAW_SECONDS)
-            line = process.stdout.readline() if ready else b""
-            if not line:
-                self._stop()
-                raise EngineFailed(f"the chart engine gave no drawing within {DRAW_SECONDS} s")
-            answer = json.loads(line)
+            self.send(request)
+            answer = self.receive(DRAW_SECONDS)
         if "error" in answer:
             raise EngineFailed(answer["error"])
         return answer["svg"]
 
+    def send(self, request: dict) -> None:
+        process = self._running()
+        assert process.stdin is not None
+        process.stdin.write(json.dumps(request).encode() + b"\n")
+        process.stdin.flush()
+
+    def receive(self, seconds: float | None = None) -> dict:
+        """The answer to the request sent last (waiting at most `seconds`, when given)."""
+        assert self.process is not None and self.process.stdout is not None
+        ready = select.select([self.process.stdout], [], [], seconds)[0] if seconds is not None else True
+        line = self.process.stdout.readline() if ready else b""
+        if not line:
+            self.kill()
+            raise EngineFailed(f"the chart engine gave no drawing within {DRAW_SECONDS} s")
+        return json.loads(line)
+
+    def fileno(self) -> int:
+        """The engine's answers, for select()."""
+        assert self.process is not None and self.process.stdout is not None
+        return self.process.stdout.fileno()
+
     def _running(self) -> subprocess.Popen:
         if self.process is None or self.owner != os.getpid() or self.process.poll() is not None:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "report_builder.chart_engine"],
+                [sys.executable, "-m", "report_builder.chart_engine", str(os.getpid())],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -62,7 +78,7 @@ class _Engine:
             self.owner = os.getpid()
         return self.process
 
-    def _stop(self) -> None:
+    def kill(self) -> None:
         if self.process is not None and self.owner == os.getpid():
             self.process.kill()
             self.process.wait()
@@ -76,6 +92,7 @@ class _Engine:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()
         self.process = None
 
 
@@ -83,9 +100,52 @@ _ENGINE = _Engine()
 atexit.register(_ENGINE.close)
 
 
-def draw(spec: dict, number_locale: dict, time_locale: dict) -> str:
-    """The SVG Vega-Lite draws for `spec` with these d3 locales."""
-    return _ENGINE.draw({"spec": spec, "number_locale": number_locale, "time_locale": time_locale})
+def draw(request: dict) -> str:
+    """The SVG Vega-Lite draws for a request: `spec`, with d3's `number_locale` and `time_locale`."""
+    return _ENGINE.draw(request)
+
+
+def draw_many(requests: list[dict], engines: int = 1) -> list[str | None]:
+    """The SVG of each request (None where the engine refused it or gave none in time), drawn by
+    up to `engines` engine processes at once, each given the next request as it answers.
+
+    The engines are stopped before this returns: a process forked afterwards inherits no pipe
+    of theirs, and a failed build (a timeout included) kills them.
+    """
+    drawn: list[str | None] = [None] * len(requests)
+    pool = [_Engine() for _ in range(max(1, min(engines, len(requests))))]
+    waiting = iter(enumerate(requests))
+    busy: dict[_Engine, int] = {}
+
+    def give(engine: _Engine) -> None:
+        for index, request in waiting:
+            engine.send(request)
+            busy[engine] = index
+            return
+
+    finished = False
+    try:
+        for engine in pool:
+            give(engine)
+        while busy:
+            ready = select.select(list(busy), [], [], DRAW_SECONDS)[0]
+            if not ready:  # stuck: what is left is drawn by its directive, which reports it
+                break
+            for engine in ready:
+                index = busy.pop(engine)
+                try:
+                    drawn[index] = engine.receive().get("svg")
+                except EngineFailed:  # the engine stopped: the others draw the rest
+                    continue
+                give(engine)
+        finished = True
+    finally:
+        for engine in pool:
+            if finished:
+                engine.close()
+            else:
+                engine.kill()
+    return drawn
 
 
 def version() -> str:
@@ -102,9 +162,15 @@ def version() -> str:
 # -- the engine process ----------------------------------------------------------------------------
 
 
-def serve() -> None:
-    """Answer drawing requests on stdin until it closes."""
+def serve(parent: int) -> None:
+    """Answer drawing requests on stdin until it closes, or until the process that started it is gone."""
     import resource
+
+    from .processes import exit_with_parent
+
+    # the pipe alone does not end an engine whose build was killed: a process the build forked
+    # since may hold its other end
+    exit_with_parent(parent)
 
     # started from inside a render, the engine inherits the templates' lowered address-space
     # limit; V8 needs its reservation, and the limit was never meant for it
@@ -132,4 +198,4 @@ def serve() -> None:
 
 
 if __name__ == "__main__":
-    serve()
+    serve(int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid())

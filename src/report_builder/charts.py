@@ -10,12 +10,12 @@ builds the specification from a fact table and finishes the SVG it returns:
   follows the page's text colour in print, in an e-reader's night mode and in the dark scheme;
 - no table value ever reaches a Vega expression: the marks read fixed field names;
 - the same specification gives the same bytes, so charts are cached by content hash, in memory
-  and in the user's cache folder (the PDF's layout workers are separate processes);
-- the engine runs in a process of its own (chart_engine.py), started only for a chart the cache
-  does not have.
+  and in the user's cache folder;
+- the build draws every chart its outputs lack once, before any writer starts (draw_charts),
+  on engines in processes of their own (chart_engine.py); the writers, forked ones too, read.
 
 Two drawings per chart on screen: a wide one (print, tablets, desktops) and a narrow one for
-phones, whose labels stay at least 0.8× body text at a 360 px width.
+phones and ebooks; base.css sizes both in em, so their labels follow the reader's text size.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .model import FactTable, Row
+from .model import FactTable, Publication, Row
 
 CHART_TYPES = ("bar", "column", "line", "area")
 CHART_OPTIONS = (
@@ -55,18 +55,25 @@ MAX_BARS = 40
 #: series a chart may draw: past four, colours and dashes no longer tell them apart in grayscale
 MAX_SERIES = 4
 #: bumped when the drawing changes, so that cached SVG is not reused
-CHART_FORMAT = "1"
+CHART_FORMAT = "2"
 
-#: colour-blind-safe series colours (blue, orange, pale blue, grey) whose lightness differs
-#: enough to stay apart in grayscale print (CIE L* about 37, 72, 88, 58), each with a dash
-#: pattern for lines; the highlight is vermilion (L* 53) against the first series' blue
+#: series colours, each at least 3:1 against white (WCAG 1.4.11, non-text contrast) and told
+#: apart without hue: their CIE lightness L* (26, 60, 38, 49) differs by 10.8 or more between
+#: any two, so they stay apart in grayscale print and for every kind of colour blindness (the
+#: hues, navy, orange, plum and grey, differ besides); lines add a dash pattern each
 SERIES: tuple[tuple[str, list[int]], ...] = (
-    ("#24588c", []),
-    ("#e69f00", [6, 3]),
-    ("#c6e0f5", [2, 2]),
-    ("#8c8c8c", [8, 3, 2, 3]),
+    ("#053c7d", []),
+    ("#d87905", [6, 3]),
+    ("#893b83", [2, 2]),
+    ("#747474", [8, 3, 2, 3]),
 )
-HIGHLIGHT = "#d55e00"
+#: the highlighted row's colour (vermilion, L* 50) beside the first series' navy
+HIGHLIGHT = "#d3471b"
+#: the same in a dark scheme (base.css), each at least 3:1 against its page (DARK_PAGE): L* 88,
+#: 62, 75 and 49 (13 or more apart), the highlight 66
+DARK_SERIES = ("#c7dffe", "#dc7f1a", "#e7a2de", "#747474")
+DARK_HIGHLIGHT = "#f67f56"
+DARK_PAGE = "#14191f"  # screen.css's --paper in the dark scheme
 #: stand-in colours replaced by currentColor in the finished SVG
 _TEXT, _GRID, _RULE = "#010203", "#010204", "#010205"
 
@@ -252,12 +259,33 @@ def _sortable(value) -> tuple:
 # -- the drawing -----------------------------------------------------------------------------------
 
 
-def render_chart(table: FactTable, raw: dict, locale: str, ident: str = "", target: str = "html") -> Chart:
-    """The chart of one `{chart}` directive; `ident` (default `chart-TABLE`) is unique in the document."""
+@dataclass(frozen=True)
+class _Plot:
+    """What one `{chart}` draws, whatever the size: the rows as Vega-Lite records, and their kind."""
+
+    options: ChartOptions
+    rows: list[Row]
+    records: list[dict[str, Any]]
+    names: list[str]  # the series' names, one a `:y:` column
+    x_title: str
+    value_type: str
+    temporal: bool
+    multi: bool
+
+    def spec(self, size: Size) -> dict:
+        return _spec(self.records, self.options, self.value_type, self.temporal, self.multi, size)
+
+
+#: the drawings each target shows: print the wide one; an ebook the phone drawing alone (reading
+#: systems lay pages out in columns, where a media query measures the whole book rather than
+#: the page, so it cannot choose between two); the web edition both, chosen by the page's width
+DRAWINGS: dict[str, tuple[Size, ...]] = {"pdf": (WIDE,), "epub": (NARROW,), "html": (WIDE, NARROW)}
+
+
+def _plot(table: FactTable, raw: dict, locale: str) -> _Plot:
     from .facts import format_value
 
     options = parse_options(raw)
-    ident = ident or f"chart-{table.name}"
     rows = _rows(table, options)
     columns = [table.column(key) for key in options.y]
     x_column = table.column(options.x)
@@ -283,27 +311,35 @@ def render_chart(table: FactTable, raw: dict, locale: str, ident: str = "", targ
                     "hl": bool(options.highlight) and row.id == options.highlight,
                 }
             )
-    value_type = columns[0].type if columns and columns[0] else "number"
-    multi = len(options.y) > 1 or bool(options.series)
+    return _Plot(
+        options=options,
+        rows=rows,
+        records=records,
+        names=names,
+        x_title=x_column.title if x_column else options.x,
+        value_type=columns[0].type if columns and columns[0] else "number",
+        temporal=temporal,
+        multi=len(options.y) > 1 or bool(options.series),
+    )
+
+
+def render_chart(table: FactTable, raw: dict, locale: str, ident: str = "", target: str = "html") -> Chart:
+    """The chart of one `{chart}` directive; `ident` (default `chart-TABLE`) is unique in the document."""
+    plot = _plot(table, raw, locale)
+    options, records, temporal, names = plot.options, plot.records, plot.temporal, plot.names
+    ident = ident or f"chart-{table.name}"
     title = options.title or table.title
     summary = "; ".join(
-        f"{r['x'] if not temporal else _date_text(r['x'], locale)}{' (' + r['s'] + ')' if multi else ''}: "
+        f"{r['x'] if not temporal else _date_text(r['x'], locale)}{' (' + r['s'] + ')' if plot.multi else ''}: "
         f"{r['label'] or '–'}"
         for r in records
     )
     # in print the SVG's title is its whole text alternative (the tagged PDF's /Alt is read from it)
     alternative = f"{title}: {summary}" if target == "pdf" else title
-    # an ebook gets the phone drawing alone: reading systems lay pages out in columns, where a
-    # media query measures the whole book rather than the page, so it cannot choose between two
-    size = NARROW if target == "epub" else WIDE
-    wide = _finished(
-        _draw(_spec(records, options, value_type, temporal, multi, size), locale), ident, alternative, summary
-    )
-    narrow = ""
-    if target == "html":
-        spec = _spec(records, options, value_type, temporal, multi, NARROW)
-        narrow = _finished(_draw(spec, locale), f"{ident}-n", title, summary)
-    header = (x_column.title if x_column else options.x, *(names if not options.series else [options.series, names[0]]))
+    drawn = [_draw(plot.spec(size), locale) for size in DRAWINGS[target]]
+    wide = _finished(drawn[0], ident, alternative, summary)
+    narrow = _finished(drawn[1], f"{ident}-n", title, summary) if len(drawn) > 1 else ""
+    header = (plot.x_title, *(names if not options.series else [options.series, names[0]]))
     body = tuple(
         (_date_text(r["x"], locale) if temporal else r["x"], *([r["s"]] if options.series else []), r["label"] or "–")
         for r in records
@@ -311,6 +347,7 @@ def render_chart(table: FactTable, raw: dict, locale: str, ident: str = "", targ
     if len(options.y) > 1:  # one row a category, a column a series
         per_row = len(options.y)
         body = tuple((body[i][0], *(body[i + j][-1] for j in range(per_row))) for i in range(0, len(body), per_row))
+    rows = plot.rows
     return Chart(
         id=ident,
         title=title,
@@ -322,6 +359,30 @@ def render_chart(table: FactTable, raw: dict, locale: str, ident: str = "", targ
         header=tuple(header),
         body=body,
     )
+
+
+def draw_charts(publication: Publication, targets: set[str], engines: int = 1) -> int:
+    """Draw every chart of `publication` that `targets` show and the cache lacks, before any
+    writer starts: in one batch, on up to `engines` engine processes at once. The writers, the
+    forked ones included, then find every drawing in the cache. Returns how many were drawn."""
+    from . import chart_engine
+
+    locale = publication.config.babel_locale
+    wanted: dict[str, dict] = {}
+    for article in publication.articles:
+        for token in article.tokens:
+            meta = token.meta or {}
+            if meta.get("directive") != "chart" or meta.get("table") not in publication.tables:
+                continue
+            plot = _plot(publication.tables[meta["table"]], {k: v for k, (v, _l) in meta["options"].items()}, locale)
+            for size in dict.fromkeys(size for target in sorted(targets) for size in DRAWINGS.get(target, ())):
+                key, request = _request(plot.spec(size), locale)
+                if key not in wanted and _cached(key) is None:
+                    wanted[key] = request
+    for key, svg in zip(wanted, chart_engine.draw_many(list(wanted.values()), engines)):
+        if svg is not None:  # a refused one is drawn again by its directive, which reports it
+            _keep(key, svg)
+    return len(wanted)
 
 
 def _date_text(iso: str, locale: str) -> str:
@@ -375,7 +436,9 @@ def _spec(records: list[dict], options: ChartOptions, value_type: str, temporal:
     }
     labelled = kind in ("bar", "column") and not options.stacked and not multi and len(categories) <= 24
     if labelled:  # each bar's figure is written at its end: no value axis, room for the figures
-        value["scale"] = {"domain": _padded_domain([r["v"] for r in records], 0.2 if horizontal else 0.12)}
+        # a phone drawing has less room for the figures beyond the bars: a wider margin
+        share = (0.2 if size.width >= WIDE.width else 0.34) if horizontal else 0.12
+        value["scale"] = {"domain": _padded_domain([r["v"] for r in records], share)}
         value["axis"] = None
     category: dict[str, Any] = {
         "field": "x",
@@ -426,7 +489,7 @@ def _spec(records: list[dict], options: ChartOptions, value_type: str, temporal:
     if kind == "line":
         mark.update({"strokeWidth": 2.5, "point": len(categories) <= 24, "interpolate": "linear"})
     if kind == "area":  # overlapping series stay visible through each other unless stacked
-        mark.update({"opacity": 0.85 if options.stacked or not multi else 0.5, "line": {"strokeWidth": 1.5}})
+        mark.update({"opacity": 1 if options.stacked or not multi else 0.5, "line": {"strokeWidth": 1.5}})
     if kind in ("bar", "column"):
         mark.update({"cornerRadius": 0})
     layers: list[dict] = [{"mark": mark, "encoding": encoding}]
@@ -534,30 +597,52 @@ def _draw(spec: dict, locale: str) -> str:
     """The SVG Vega-Lite draws for `spec` in `locale`'s number and date formats (cached)."""
     from . import chart_engine
 
-    number_locale, time_locale = _d3_locales(locale)
-    text = json.dumps([CHART_FORMAT, chart_engine.version(), spec, number_locale, time_locale], sort_keys=True)
-    key = hashlib.sha256(text.encode()).hexdigest()
-    svg = _MEMORY.get(key)
-    if svg is not None:
-        return svg
-    folder = _cache_folder()
-    cached = folder / f"{key}.svg" if folder else None
-    if cached is not None and cached.is_file():
-        svg = cached.read_text(encoding="utf-8")
-    else:
+    key, request = _request(spec, locale)
+    svg = _cached(key)
+    if svg is None:
         try:
-            svg = chart_engine.draw(spec, number_locale, time_locale)
+            svg = chart_engine.draw(request)
         except chart_engine.EngineFailed as exc:
             raise ChartFailed(str(exc)) from None
-        if cached is not None:
-            temporary = cached.with_name(f".{key}.{os.getpid()}.tmp")
-            try:
-                temporary.write_text(svg, encoding="utf-8")
-                os.replace(temporary, cached)
-            except OSError:  # a read-only cache: the chart is drawn again next time
-                pass
-    _MEMORY[key] = svg
+        _keep(key, svg)
     return svg
+
+
+def _request(spec: dict, locale: str) -> tuple[str, dict]:
+    """The engine's request for `spec` in `locale`, and the content hash that names its drawing."""
+    from . import chart_engine
+
+    number_locale, time_locale = _d3_locales(locale)
+    text = json.dumps([CHART_FORMAT, chart_engine.version(), spec, number_locale, time_locale], sort_keys=True)
+    request = {"spec": spec, "number_locale": number_locale, "time_locale": time_locale}
+    return hashlib.sha256(text.encode()).hexdigest(), request
+
+
+def _cached(key: str) -> str | None:
+    """The drawing named `key`, from this process's memory or the user's cache folder."""
+    svg = _MEMORY.get(key)
+    if svg is None:
+        folder = _cache_folder()
+        cached = folder / f"{key}.svg" if folder else None
+        if cached is None or not cached.is_file():
+            return None
+        svg = _MEMORY[key] = cached.read_text(encoding="utf-8")
+    return svg
+
+
+def _keep(key: str, svg: str) -> None:
+    """Remember a new drawing in memory and in the cache folder (written whole, by rename)."""
+    _MEMORY[key] = svg
+    folder = _cache_folder()
+    if folder is None:
+        return
+    cached = folder / f"{key}.svg"
+    temporary = cached.with_name(f".{key}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(svg, encoding="utf-8")
+        os.replace(temporary, cached)
+    except OSError:  # a read-only cache: the chart is drawn again next time
+        pass
 
 
 _MEMORY: dict[str, str] = {}

@@ -48,6 +48,7 @@ class Writer:
     needs_print_layout: bool
     write: Callable[[Job], bytes | dict[str, bytes]]  # a folder of pages: file name → bytes
     packages: tuple[str, ...]  # the distributions whose versions shape its bytes (see stamps.py)
+    renders: tuple[str, ...]  # the render targets of its documents (their charts are drawn first)
     prepare: Callable[[Publication, Project], Any] | None = None
 
 
@@ -111,18 +112,28 @@ def _write_html(job: Job) -> bytes | dict[str, bytes]:
     return split_pages(html) if job.publication.config.html.layout == "pages" else html
 
 
+def draw_charts(publication: Publication, formats: list[str], jobs: int) -> None:
+    """Every chart the outputs in `formats` show, drawn once before any of their writers starts
+    (on two engines when there are two cores): the writers, forked or not, only read them."""
+    from ..charts import draw_charts as draw
+
+    if any(article.charts for article in publication.articles):
+        draw(publication, {target for fmt in formats for target in WRITERS[fmt].renders}, min(2, jobs))
+
+
 WRITERS: dict[str, Writer] = {
     writer.name: writer
     for writer in (
-        Writer("pdf", needs_print_layout=True, write=_write_pdf, packages=_PRINT),
+        Writer("pdf", needs_print_layout=True, write=_write_pdf, packages=_PRINT, renders=("pdf",)),
         Writer(
             "epub",
             needs_print_layout=True,  # the page-list and the printed cover
             write=_write_epub,
             packages=(*_PRINT, "ebooklib", "pypdfium2"),
+            renders=("pdf", "epub"),
             prepare=_prepare_epub,
         ),
-        Writer("html", needs_print_layout=False, write=_write_html, packages=_CONTENT),
+        Writer("html", needs_print_layout=False, write=_write_html, packages=_CONTENT, renders=("html",)),
     )
 }
 #: every format, in the order outputs are built and listed
