@@ -126,7 +126,7 @@ def epubcheck(built, tmp_path_factory):
     return run
 
 
-@pytest.mark.parametrize("name", ["sample", "multilingual", "charts", "arabic", "wide-table"])
+@pytest.mark.parametrize("name", ["sample", "multilingual", "charts", "arabic", "hebrew", "wide-table"])
 def test_epubcheck_finds_no_error_and_no_warning(epubcheck, name):
     code, messages = epubcheck(name)
     found = [
@@ -147,7 +147,7 @@ def ace_command() -> list[str] | None:
     return [ace]
 
 
-@pytest.mark.parametrize("name", ["sample", "multilingual", "charts", "arabic"])
+@pytest.mark.parametrize("name", ["sample", "multilingual", "charts", "arabic", "hebrew"])
 def test_ace_finds_no_accessibility_violation(built, tmp_path, name):
     command = ace_command()
     if command is None:
