@@ -166,7 +166,9 @@ def test_a_hebrew_publication_carries_its_project_font_in_every_edition(built):
         "fonts/IBM-Plex-Sans-Hebrew-700-normal.ttf",
     ]
     assert {ord(c) for c in text if "\u0590" <= c <= "\u05ff"} <= set(regular.getBestCmap())
-    assert re.findall(r"@font-face \{ font-family: '([^']+)'; src: url\('data:font/woff2;", book.html.read_text()) == [
+    assert re.findall(
+        r"@font-face \{ font-family: '([^']+)'; src: url\('data:font/woff2;", book.html.read_text(encoding="utf-8")
+    ) == [
         "IBM Plex Sans Hebrew",
         "IBM Plex Sans Hebrew",
     ]
