@@ -17,6 +17,7 @@ from pathlib import Path
 import pypdf
 import pytest
 from lxml import etree
+from lxml import html as lxml_html
 
 from report_builder import ReportError, build, check
 
@@ -126,7 +127,7 @@ def epubcheck(built, tmp_path_factory):
     return run
 
 
-@pytest.mark.parametrize("name", ["sample", "multilingual", "charts", "arabic", "wide-table"])
+@pytest.mark.parametrize("name", ["sample", "multilingual", "charts", "arabic", "hebrew", "wide-table"])
 def test_epubcheck_finds_no_error_and_no_warning(epubcheck, name):
     code, messages = epubcheck(name)
     found = [
@@ -147,7 +148,7 @@ def ace_command() -> list[str] | None:
     return [ace]
 
 
-@pytest.mark.parametrize("name", ["sample", "multilingual", "charts", "arabic"])
+@pytest.mark.parametrize("name", ["sample", "multilingual", "charts", "arabic", "hebrew"])
 def test_ace_finds_no_accessibility_violation(built, tmp_path, name):
     command = ace_command()
     if command is None:
@@ -726,3 +727,32 @@ def test_raw_html_line_breaks_keep_the_epub_well_formed(write_project):
     result = build(root, formats=["epub"], jobs=1)
     paragraph = Book(result.outputs["epub"]).doc("a.xhtml").find(".//x:div[@class='article-body']/x:p", NS)
     assert [etree.QName(child).localname for child in paragraph] == ["br", "b"]
+
+
+# -- fact tables on screens: one template for the ebook and the web edition ----------------------
+
+
+def _table_rules(css: str) -> str:
+    start = css.index("/* Fact tables: never a scroll box")
+    end = css.index("\n}\n", css.index("@supports not (container-type: inline-size)")) + 3
+    return css[start:end]
+
+
+def test_the_ebook_and_web_editions_carry_one_set_of_fact_table_rules(built):
+    book = built("sample")
+    with zipfile.ZipFile(book.epub) as epub:
+        ebook = epub.read("EPUB/styles/ebook.css").decode()
+    screen = lxml_html.fromstring(book.html.read_bytes()).xpath("//style[@data-source='screen.css']")[0].text
+    assert _table_rules(ebook) == _table_rules(screen)
+    assert "Fact tables on screens and in reading systems: templates/table_reflow.css" not in ebook + screen
+
+
+def test_a_table_reflows_by_its_own_width_or_else_by_the_screens(built):
+    with zipfile.ZipFile(built("sample").epub) as epub:
+        rules = _table_rules(epub.read("EPUB/styles/ebook.css").decode())
+    queries = re.findall(r"@(?:container facts|media) \(max-width: (\d+)em\) \{\n +(\.columns-[a-z-]+) table,", rules)
+    assert queries == [
+        ("18", ".columns-narrow"), ("28", ".columns-medium"), ("42", ".columns-wide"), ("60", ".columns-very-wide"),
+        ("21", ".columns-narrow"), ("31", ".columns-medium"), ("45", ".columns-wide"), ("63", ".columns-very-wide"),
+    ]  # fmt: skip
+    assert rules.index("@supports not (container-type: inline-size)") < rules.index("@media (max-width: 21em)")

@@ -108,3 +108,74 @@ def test_an_arabic_web_edition_embeds_its_script_font(built):
 
 def test_an_arabic_publication_has_a_font_for_every_character(built):
     assert [str(warning) for warning in built("arabic").warnings] == []
+
+
+# -- Hebrew: no packaged font and no catalogue; the project brings both (fonts:, labels:) ------
+
+
+def test_every_edition_of_a_hebrew_publication_is_right_to_left(built):
+    book = built("hebrew")
+    page = html.fromstring(book.html.read_bytes())
+    with zipfile.ZipFile(book.epub) as epub:
+        opf = etree.fromstring(epub.read("EPUB/content.opf"))
+        roots = {name: etree.fromstring(epub.read(name)).attrib for name in epub.namelist() if name.endswith(".xhtml")}
+    assert (page.get("lang"), page.get("dir")) == ("he", "rtl")
+    assert {name: (root.get("dir"), root.get("lang")) for name, root in roots.items()} == {
+        name: ("rtl", "he") for name in roots
+    }
+    assert opf.find("opf:spine", NS).get("page-progression-direction") == "rtl"
+
+
+def test_a_hebrew_pdf_extracts_in_the_order_it_was_written(built):
+    lines = pdf_text(built("hebrew").pdf, 2)
+    assert lines[0] == "חזרת התושבים לעיר"
+    assert "• יותר ממחצית התושבים חזרו לעיר." in lines
+    assert "— תושבת השכונה הצפונית" in lines
+    # the table's cells, row by row from the right; its figures in their own order
+    start = lines.index("שכונה")
+    assert lines[start : start + 12] == [
+        "שכונה", "חוזרים", "שיעור",
+        "השכונה הצפונית", "12,500", "61.5%",
+        "השכונה המזרחית", "8,300", "40.2%",
+        "השכונה המערבית", "4,100", "22.75%",
+    ]  # fmt: skip
+
+
+def test_a_hebrew_pdf_mirrors_its_page_furniture_and_shows_the_projects_labels(built):
+    pdf = built("hebrew").pdf
+    assert pdf_text(pdf, 2, (298, 0, 298, 70)) == ["העיר אחרי המצור"]
+    assert pdf_text(pdf, 2, (0, 0, 298, 70)) == ["חזרת התושבים לעיר"]
+    assert pdf_text(pdf, 2, (298, 780, 298, 62)) == ["להפצה פנימית"]
+    assert pdf_text(pdf, 2, (0, 780, 298, 62)) == ["3/2"]  # "2 / 3" read from the right; pdftotext drops the spaces
+    assert "עיקרי הדברים" in pdf_text(pdf, 2)  # labels: Key points
+
+
+def test_a_hebrew_publication_carries_its_project_font_in_every_edition(built):
+    book = built("hebrew")
+    fonts = subprocess.run(["pdffonts", str(book.pdf)], capture_output=True, text=True, check=True).stdout
+    with zipfile.ZipFile(book.epub) as epub:
+        opf = epub.read("EPUB/content.opf").decode()
+        regular = TTFont(io.BytesIO(epub.read("EPUB/fonts/IBM-Plex-Sans-Hebrew-400-normal.ttf")))
+        text = "".join(
+            "".join(etree.fromstring(epub.read(n)).itertext()) for n in epub.namelist() if n.endswith(".xhtml")
+        )
+    embedded = sorted({line.split()[0].split("+", 1)[1] for line in fonts.splitlines()[2:] if "Hebrew" in line})
+    assert embedded == ["IBM-Plex-Sans-Hebrew", "IBM-Plex-Sans-Hebrew-Bold"]
+    assert sorted(re.findall(r'<item [^>]*href="(fonts/[^"]+)"', opf)) == [
+        "fonts/IBM-Plex-Sans-Hebrew-400-normal.ttf",
+        "fonts/IBM-Plex-Sans-Hebrew-700-normal.ttf",
+    ]
+    assert {ord(c) for c in text if "\u0590" <= c <= "\u05ff"} <= set(regular.getBestCmap())
+    assert re.findall(
+        r"@font-face \{ font-family: '([^']+)'; src: url\('data:font/woff2;", book.html.read_text(encoding="utf-8")
+    ) == [
+        "IBM Plex Sans Hebrew",
+        "IBM Plex Sans Hebrew",
+    ]
+
+
+def test_a_hebrew_publication_warns_only_that_its_labels_fall_back_to_english(built):
+    assert [str(warning) for warning in built("hebrew").warnings] == [
+        "report.yaml:7:11: warning: no catalogue of labels for language 'he': the generated labels (Contents, "
+        "Notes, Page X of Y …) are in English; the languages with one are ar, de, en, es, fr, it, nl, pl, pt, uk"
+    ]

@@ -669,6 +669,18 @@ STYLESHEETS = {
 }
 
 
+#: the line of ebook.css and screen.css that stands for the fact-table rules both share
+TABLE_RULES_MARK = "/* Fact tables on screens and in reading systems: templates/table_reflow.css */"
+
+
+def with_table_rules(css: str, project: Project) -> str:
+    """A screen or ebook stylesheet with its mark replaced by the rules table_reflow.css writes."""
+    if TABLE_RULES_MARK not in css:
+        return css
+    rules = render_template(make_environment(project), "table_reflow.css")
+    return css.replace(TABLE_RULES_MARK, rules.rstrip("\n"), 1)
+
+
 def style_files(project: Project, target: str) -> list[Path]:
     """Stylesheets for a target: each built-in one, or the project's file of the same name,
     then the project's `custom.css` and `custom-<target>.css` when present."""
@@ -703,6 +715,8 @@ def _styles(project, target):
             problems.extend(
                 check_stylesheet_references(css, project.display(path), project_sandbox(project), base_url(project))
             )
+        if target == "html":
+            css = with_table_rules(css, project)
         styles.append((path.name, style_text(css)))  # its `</style>` ends no element
     if problems:
         raise ReportError(problems)

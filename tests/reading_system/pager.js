@@ -3,7 +3,9 @@
 // openBook(url, fontSize) renders the book paginated into #viewer; readAll() then turns every
 // page and returns, per spine item, the texts of the table cells (td, th, .cell-value,
 // .cell-label) all of whose words were inside the viewport on some page, and the words cut by
-// a page edge (partly inside the viewport: a page wider or taller than the screen).
+// a page edge (partly inside the viewport: a page wider or taller than the screen), and, for
+// each page showing rows of a table whose header row is displayed (not reflowed), whether that
+// header is drawn just above the page's first row of it (a header repeated on each page).
 "use strict";
 
 let rendition = null;
@@ -77,6 +79,7 @@ function look(report) {
         });
       }
     }
+    headers(doc, href, shifted, box, report);
     for (const word of wordsOf(doc.body, doc)) {
       const holder = word.range.startContainer.parentElement;
       if (holder && holder.closest("details:not([open])")) continue;  // behind a closed disclosure
@@ -86,6 +89,23 @@ function look(report) {
       }
     }
   }
+}
+
+// the point just above a table's topmost row on this page hits its header: repeated there
+function headers(doc, href, shifted, box, report) {
+  doc.querySelectorAll("table").forEach((table, index) => {
+    const head = table.tHead;
+    if (!head || doc.defaultView.getComputedStyle(head).display === "none" || table.closest("details:not([open])")) return;
+    const rows = Array.from(table.tBodies).flatMap((body) => Array.from(body.rows))
+      .map((row) => row.getBoundingClientRect()).filter((rect) => inside(shifted(rect), box));
+    if (!rows.length) return;
+    const top = rows.reduce((a, b) => (b.top < a.top ? b : a));
+    const hit = doc.elementFromPoint(top.left + top.width / 2, top.top - 3);
+    const key = `${href}: table ${index}`;
+    report.headed[key] = report.headed[key] || { pages: 0, headed: 0 };
+    report.headed[key].pages += 1;
+    if (hit && head.contains(hit)) report.headed[key].headed += 1;
+  });
 }
 
 function finish(report) {
@@ -99,7 +119,7 @@ function finish(report) {
 }
 
 async function readAll(limit) {
-  const report = { seen: {}, cut: [], pages: 0 };
+  const report = { seen: {}, cut: [], pages: 0, headed: {} };
   for (let turn = 0; turn < limit; turn++) {
     look(report);
     report.pages += 1;

@@ -23,9 +23,20 @@ from ..errors import Diagnostic, ReportError
 from ..labels import N_, full_stop, page_label, plural, text
 from ..pagelist import insert_at_word, local_name
 from ..project import Project
-from ..render import RenderContext, epub_image_name, make_environment, render_article, render_template, style_files
+from ..render import (
+    TABLE_RULES_MARK,
+    RenderContext,
+    epub_image_name,
+    make_environment,
+    render_article,
+    render_template,
+    style_files,
+    with_table_rules,
+)
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .pdf import PrintLayout
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -122,9 +133,8 @@ def draft_epub(publication, project: Project) -> EpubDraft:
     context = RenderContext(publication, project, make_environment(project))
     articles = [render_article(article, "epub", context) for article in publication.articles]
     cover = _cover(publication, project)
-    from ..readlog import read_bytes
 
-    styles = [(f"styles/{path.name}", read_bytes(path)) for path in style_files(project, "epub")]
+    styles = [(f"styles/{path.name}", _stylesheet(path, project)) for path in style_files(project, "epub")]
     values = dict(publication=publication, config=config, target="epub", stylesheets=[name for name, _data in styles])
     pages = _pages(publication, context, articles, cover, values)
     fonts = _embedded_fonts(publication, project, pages, styles)
@@ -133,6 +143,16 @@ def draft_epub(publication, project: Project) -> EpubDraft:
         import PIL.PngImagePlugin  # noqa: F401
         import pypdfium2  # noqa: F401
     return EpubDraft(context, articles, styles, pages, cover, _ids(pages), fonts)
+
+
+def _stylesheet(path: Path, project: Project) -> bytes:
+    """An ebook stylesheet's bytes, with the fact-table rules where it marks them."""
+    from ..readlog import read_bytes
+
+    data = read_bytes(path)
+    if TABLE_RULES_MARK.encode() not in data:
+        return data
+    return with_table_rules(data.decode("utf-8"), project).encode("utf-8")
 
 
 def _embedded_fonts(publication, project, pages: list[Page], styles: list) -> list:
