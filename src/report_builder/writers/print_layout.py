@@ -133,7 +133,9 @@ def _single(publication, project, settings: PrintSettings, ready: _Ready, print_
     say("writing PDF")
     pdf = unambiguous_stream_ends(labelled(write_pdf(layout, config.identifier, variant=config.pdf.variant), config))
     warnings = (*ready.warnings, *layout.warnings)
-    return PrintEdition(pdf=pdf, layout=layout, warnings=warnings, notes=layout.notes, print_html=ready.kept_html)
+    return PrintEdition(
+        pdf=pdf, layout=layout, warnings=warnings, notes=tuple(layout.notes), print_html=ready.kept_html
+    )
 
 
 def _without_machine_paths(print_html: str) -> str:
