@@ -9,6 +9,8 @@ import importlib.util
 import os
 import shutil
 import struct
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 from types import SimpleNamespace
@@ -131,6 +133,58 @@ def test_touching_an_article_rebuilds_nothing(built):
 def test_a_project_moved_to_another_folder_is_still_up_to_date(built, tmp_path):
     moved = built.rename(tmp_path / "renamed")
     assert build(moved, formats=ALL).outputs == {}
+
+
+def test_a_build_with_nothing_to_do_reads_no_package_metadata(built, monkeypatch):
+    import importlib.metadata
+
+    from report_builder import stamps
+
+    def refuse(package):
+        raise AssertionError(f"read the version of {package}")
+
+    monkeypatch.setattr(stamps, "_installed_now", None)  # nothing read earlier in this process
+    monkeypatch.setattr(importlib.metadata, "version", refuse)
+    assert build(built, formats=ALL).skipped == outputs(built)
+
+
+#: what a build with nothing to do must not import: the writers' libraries and what only writing needs
+NOT_IMPORTED_BY_A_NOOP = (
+    "weasyprint",
+    "pikepdf",
+    "ebooklib",
+    "vl_convert",
+    "jinja2",
+    "markdown_it",
+    "pygments",
+    "babel.messages",
+    "babel.support",
+    "importlib.metadata",
+    "concurrent.futures.process",
+    "report_builder.writers.print_layout",
+)
+
+
+def test_a_build_with_nothing_to_do_imports_no_writer_library(built):
+    command = [sys.executable, "-m", "report_builder", "build", "html", "--project", str(built), "--force", "-q"]
+    subprocess.run(command, check=True)  # stamped by a process whose packages are found where the next one's are
+    listing = "import sys\nfrom report_builder.cli import main\nmain(sys.argv[1:])\nprint(*sorted(sys.modules))"
+    printed = subprocess.run(
+        [sys.executable, "-c", listing, "build", "html", "--project", str(built)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    imported = set(printed[-1].split())
+    assert (printed[-2], sorted(name for name in NOT_IMPORTED_BY_A_NOOP if name in imported)) == ("nothing to do", [])
+
+
+def test_a_package_upgraded_rebuilds_the_outputs_it_shapes(built, tmp_path, monkeypatch):
+    installed = tmp_path / "site" / "ebooklib-99.0.dist-info"
+    installed.mkdir(parents=True)
+    (installed / "METADATA").write_text("Metadata-Version: 2.1\nName: ebooklib\nVersion: 99.0\n")
+    monkeypatch.syspath_prepend(str(installed.parent))
+    assert build(built, formats=ALL).reasons == {"epub": "tool versions changed"}
 
 
 # -- one input changed ------------------------------------------------------------------------------
