@@ -179,9 +179,7 @@ def _write_outputs(publication, project, formats, settings: PrintSettings, worke
     An output that needs no layout is written in a forked process meanwhile, when there is a
     layout to wait for and more than one core.
     """
-    from .fonts import font_warnings, printed_sources
     from .processes import start_forked, stop_forked
-    from .tablefit import table_warnings
 
     writers = [WRITERS[fmt] for fmt in formats]
     printed = [writer for writer in writers if writer.needs_print_layout]
@@ -198,10 +196,8 @@ def _write_outputs(publication, project, formats, settings: PrintSettings, worke
     failed = True
     try:
         with readlog.reading_for(writer.name for writer in printed):
-            if any(writer.name == "pdf" for writer in printed):
-                warnings += font_warnings(publication, project, printed_sources(publication, project), settings.fonts)
-                warnings += table_warnings(publication)
-            edition, prepared = _print_edition(publication, project, printed, settings, workers, say)
+            edition, prepared, checked = _print_edition(publication, project, printed, settings, workers, say)
+        warnings += checked
         for writer in writers:
             if writer.name in _STEPS:
                 say(_STEPS[writer.name])
@@ -238,24 +234,41 @@ def _write_alone(
 
 def _print_edition(
     publication, project: Project, printed: list[Writer], settings: PrintSettings, workers, say
-) -> tuple[PrintEdition | None, dict]:
-    """The print layout for the writers in `printed` (None when there are none), and what their
-    `prepare` made while the layout workers were busy."""
+) -> tuple[PrintEdition | None, dict, list[Diagnostic]]:
+    """The print layout for the writers in `printed` (None when there are none), what their
+    `prepare` made, and the PDF's warnings about fonts and tables: both made while the layout
+    workers are busy, when there are any."""
     if not printed:
-        return None, {}
+        return None, {}, []
     from .writers.print_layout import lay_out_print
 
     prepared = {}
+    checked: list[list[Diagnostic]] = []
 
-    def prepare() -> None:
+    def meanwhile() -> None:
+        checked.append(_print_warnings(publication, project, printed, settings))
         for writer in printed:
             if writer.prepare is not None:
                 with readlog.reading_for([writer.name]):
                     prepared[writer.name] = writer.prepare(publication, project)
 
-    meanwhile = prepare if any(writer.prepare for writer in printed) else None
     edition = lay_out_print(publication, project, settings, workers, meanwhile, say)
-    return edition, prepared
+    if not checked:  # laid out in one go: nothing was made meanwhile
+        checked.append(_print_warnings(publication, project, printed, settings))
+    return edition, prepared, checked[0]
+
+
+def _print_warnings(publication, project: Project, printed: list[Writer], settings: PrintSettings) -> list[Diagnostic]:
+    """What the PDF's fonts lack and which tables do not fit its pages."""
+    if not any(writer.name == "pdf" for writer in printed):
+        return []
+    from .fonts import font_warnings, printed_sources
+    from .tablefit import table_warnings
+
+    return [
+        *font_warnings(publication, project, printed_sources(publication, project), settings.fonts),
+        *table_warnings(publication),
+    ]
 
 
 def _commit(out_dir: Path, config: Config, state: State, data: dict, stamps: dict) -> dict[str, Path]:

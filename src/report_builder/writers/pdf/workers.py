@@ -68,6 +68,7 @@ class LayoutWorkers(ProcessPoolExecutor):
 
         self._loaded = multiprocessing.Event()
         self._announced = False
+        self.size = jobs  # how many lay out at once
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         early = multiprocessing.Semaphore(max(1, cores - 1))
         super().__init__(max_workers=jobs, initializer=_prepare_worker, initargs=(os.getpid(), self._loaded, early))
