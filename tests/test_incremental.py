@@ -391,6 +391,72 @@ def test_an_edit_saved_while_rendering_is_rebuilt_next_time(built, monkeypatch):
     assert build(built, formats=["html"]).reasons == {"html": "content/only.md changed"}
 
 
+# -- the chunk cache ------------------------------------------------------------------------------
+
+
+def square_font(width: int) -> bytes:
+    """A one-glyph TrueType font (a square for ★), `width` units wide, as a project might ship."""
+    import io
+
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    pen = TTGlyphPen(None)
+    pen.moveTo((50, 0))
+    for point in [(50, 700), (width - 50, 700), (width - 50, 0)]:
+        pen.lineTo(point)
+    pen.closePath()
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder([".notdef", "star"])
+    builder.setupCharacterMap({0x2605: "star"})
+    builder.setupGlyf({".notdef": TTGlyphPen(None).glyph(), "star": pen.glyph()})
+    builder.setupHorizontalMetrics({".notdef": (500, 0), "star": (width, 50)})
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    builder.setupNameTable({"familyName": "Brand", "styleName": "Regular"})
+    builder.setupOS2()
+    builder.setupPost()
+    data = io.BytesIO()
+    builder.save(data)
+    return data.getvalue()
+
+
+@pytest.fixture
+def branded(write_project):
+    """Two articles, so two chunks, whose headings are set in a font only the print stylesheet
+    names (its bytes are in no chunk's key); the PDF built once."""
+    root = write_project(
+        {
+            "report.yaml": "title: T\narticles:\n  - a.md\n  - b.md\n",
+            "content/a.md": "---\ntitle: Alpha ★\n---\n\nThe first text.\n",
+            "content/b.md": "---\ntitle: Beta ★\n---\n\nThe second text.\n",
+            "styles/custom-pdf.css": (
+                "@font-face { font-family: Brand; src: url(fonts/brand.ttf); }\nh1 { font-family: Brand, serif; }\n"
+            ),
+            "fonts/brand.ttf": square_font(700),
+        }
+    )
+    assert build(root, formats=["pdf"], jobs=1).chunks == 2
+    return root
+
+
+def test_a_font_only_a_stylesheet_names_stays_an_input_of_a_pdf_made_from_cached_chunks(branded):
+    with open(branded / "content" / "a.md", "a") as article:
+        article.write("\n\n")  # the same HTML: every chunk comes from the cache
+    result = build(branded, formats=["pdf"], jobs=1)
+    files = State(branded / "build").records["pdf"]["files"]
+    assert (result.reasons, result.chunks_laid_out, "fonts/brand.ttf" in files) == (
+        {"pdf": "content/a.md changed"},
+        0,
+        True,
+    )
+
+
+def test_chunks_laid_out_in_a_font_that_changed_since_are_laid_out_again(branded):
+    (branded / "fonts" / "brand.ttf").write_bytes(square_font(900))
+    result = build(branded, formats=["pdf"], jobs=1)
+    assert (result.reasons, result.chunks_laid_out) == ({"pdf": "fonts/brand.ttf changed"}, 2)
+
+
 # -- the hash cache -------------------------------------------------------------------------------
 
 

@@ -122,7 +122,7 @@ def layout_chunked(
     chunk_jobs: dict[int, tuple[str, ChunkResult | Future]] = {}
     for i, part in enumerate(parts):
         documents.append(chunk(part))
-        cached.append(load_cached(cache_dir, documents[i][1]))
+        cached.append(load_cached(cache_dir, documents[i][1], project.root))
         if cached[i] is None and work.idle():  # no worker waits for the rest to be rendered (an edit)
             chunk_jobs[i] = work.layout(*documents[i], faces=_faces_for(documents[i][0], print_fonts))
     work.keys.update(key for _html, key in documents)
@@ -293,7 +293,7 @@ class _Jobs:
 
     def _start(self, key, worker, *args):
         self.keys.add(key)
-        cached = load_cached(self.cache_dir, key)
+        cached = load_cached(self.cache_dir, key, Path(self.root))
         if cached is not None:
             return key, cached
         job = self.pool.submit(worker, *args)
@@ -305,7 +305,7 @@ class _Jobs:
         if isinstance(started, ChunkResult):
             return started
         result = started.result()
-        store_cached(self.cache_dir, key, result)
+        store_cached(self.cache_dir, key, result, Path(self.root))
         return result
 
 

@@ -42,7 +42,7 @@ class ChunkResult:
     furniture: Furniture | None = None  # the furniture sample only: see furniture.read_furniture
     #: the front's contents numbers, or a chunk's cross-reference page numbers: see contents.read_numbers
     numbers: ContentsNumbers | None = None
-    fetched: dict[str, str] = field(default_factory=dict)  # project file → sha256, as laid out (not cached)
+    fetched: dict[str, str] = field(default_factory=dict)  # project file → sha256 of the bytes laid out
 
     @cached_property
     def opened(self) -> pikepdf.Pdf:
