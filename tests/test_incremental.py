@@ -309,6 +309,14 @@ def test_every_output_is_stamped_with_the_versions_of_the_packages_that_shape_it
     ) == (version("weasyprint"), version("ebooklib"), version("markdown-it-py"), False)
 
 
+def test_every_output_is_stamped_with_the_packaged_font_files_it_is_made_from(built):
+    from report_builder.fonts import font_paths
+
+    records = State(built / "build").records
+    fonts = {str(path.resolve()) for path in font_paths()}
+    assert {fmt: sorted(fonts - set(records[fmt]["outside"])) for fmt in ALL} == {fmt: [] for fmt in ALL}
+
+
 def test_adding_custom_pdf_css_rebuilds_only_the_print_outputs(built):
     (built / "styles").mkdir()
     (built / "styles" / "custom-pdf.css").write_text("h1 { letter-spacing: 0.01em; }\n")
