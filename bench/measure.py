@@ -93,8 +93,13 @@ class Measurement:
 
 
 def run_once(argv: list[str], cwd: str | None = None, timeout: float = 3600) -> Run:
-    """Run `argv` to completion; kill its whole process group after `timeout` seconds."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    """Run `argv` to completion; kill its whole process group after `timeout` seconds.
+
+    Python writes and reads bytecode as for an installed package (pip compiles it), whatever
+    PYTHONDONTWRITEBYTECODE says here: else every run would compile report-builder's modules.
+    """
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONUNBUFFERED"] = "1"
     lines: list[tuple[float, str]] = []
     errors: list[str] = []
     start = time.perf_counter()

@@ -15,6 +15,7 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import shlex
 import shutil
 import signal
@@ -38,6 +39,7 @@ QUICK_MAX_SIZE = 100
 REFERENCE_SIZE = 100
 
 #: the floor: WeasyPrint alone, one process, default options, on the print HTML our build wrote
+#: (its fonts pointed at the files the build used: see floor_html)
 FLOOR_CODE = (
     "import sys, weasyprint; weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3])"
 )
@@ -128,11 +130,12 @@ def measure_size(bench: Bench, articles: int) -> Size:
     floor = None
     if warm_up.measurement.ok_runs and print_html.is_file():
         floor_pdf.parent.mkdir(parents=True, exist_ok=True)
+        laid_out = floor_html(print_html, out / "print", floor_pdf.with_suffix(".html"))
         floor = bench.job(
             size,
             "floor",
             "floor: bare WeasyPrint",
-            [sys.executable, "-c", FLOOR_CODE, _rel(print_html), _rel(project) + "/", _rel(floor_pdf)],
+            [sys.executable, "-c", FLOOR_CODE, _rel(laid_out), _rel(project) + "/", _rel(floor_pdf)],
         )
     pandoc = _pandoc_jobs(bench, size, out) if bench.pandoc else {}
     # what is compared takes turns, so both see the same machine
@@ -143,11 +146,40 @@ def measure_size(bench: Bench, articles: int) -> Size:
     size.results["pdf"].pages = _pages(out / "pdf" / f"{slug}.pdf")
     if floor is not None:
         floor.measurement.pages = _pages(floor_pdf)
+        if floor.measurement.pages != size.results["pdf"].pages:
+            floor.measurement.note = (
+                f"{floor.measurement.pages} pages against the build's {size.results['pdf'].pages}: "
+                "not the same document (fonts not found?)"
+            )
     if "pdf" in pandoc:
         pandoc["pdf"].measurement.pages = _pages(out / "pandoc" / "book.pdf")
     if articles == bench.args.reference:
         _measure_incremental(bench, size, out)
     return size
+
+
+def floor_html(print_html: Path, out: Path, floor: Path) -> Path:
+    """The kept print HTML with its fonts where the build found them, written to `floor`.
+
+    The build keeps it naming each font `fonts/NAME.ttf`, not by this machine's folders; laid
+    out as it is, WeasyPrint finds none of them and sets the book in the system's fallback
+    fonts: another document (a fifth fewer pages, cheaper to lay out), whose cost also changes
+    whenever the machine's fonts do.
+    """
+    from report_builder.fonts import fonts_cache
+    from report_builder.output import STATE_DIR
+
+    folders = [fonts_cache(fallback=out / STATE_DIR / "fonts"), out / STATE_DIR / "fonts"]
+
+    def found(match: re.Match) -> str:
+        for folder in folders:
+            if (folder / match.group(1)).is_file():
+                return f"url('{(folder / match.group(1)).as_uri()}')"
+        return match.group(0)
+
+    text = re.sub(r"url\('fonts/([^/']+)'\)", found, print_html.read_text(encoding="utf-8"))
+    floor.write_text(text, encoding="utf-8")
+    return floor
 
 
 def _pandoc_jobs(bench: Bench, size: Size, out: Path) -> dict[str, Job]:
@@ -426,8 +458,9 @@ def report(bench: Bench, derived: dict, target_rows: list[dict], header: dict) -
         f"versions: {header['versions']}",
         f"tree:     {header['tree']}",
         f"runs:     {_runs_policy(bench.args)}; cells show the median [number of runs]",
-        f'floor:    python -c "{FLOOR_CODE}" OUT/SLUG.print.html PROJECT/ floor.pdf',
-        "          (OUT/SLUG.print.html from `report-builder build pdf --keep-intermediate`)",
+        f'floor:    python -c "{FLOOR_CODE}" floor.html PROJECT/ floor.pdf',
+        "          (floor.html: OUT/SLUG.print.html from `report-builder build pdf --keep-intermediate`,",
+        "          its fonts named by the files the build used)",
         "",
     ]
     out.append(

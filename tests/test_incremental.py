@@ -9,6 +9,8 @@ import importlib.util
 import os
 import shutil
 import struct
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 from types import SimpleNamespace
@@ -133,6 +135,58 @@ def test_a_project_moved_to_another_folder_is_still_up_to_date(built, tmp_path):
     assert build(moved, formats=ALL).outputs == {}
 
 
+def test_a_build_with_nothing_to_do_reads_no_package_metadata(built, monkeypatch):
+    import importlib.metadata
+
+    from report_builder import stamps
+
+    def refuse(package):
+        raise AssertionError(f"read the version of {package}")
+
+    monkeypatch.setattr(stamps, "_installed_now", None)  # nothing read earlier in this process
+    monkeypatch.setattr(importlib.metadata, "version", refuse)
+    assert build(built, formats=ALL).skipped == outputs(built)
+
+
+#: what a build with nothing to do must not import: the writers' libraries and what only writing needs
+NOT_IMPORTED_BY_A_NOOP = (
+    "weasyprint",
+    "pikepdf",
+    "ebooklib",
+    "vl_convert",
+    "jinja2",
+    "markdown_it",
+    "pygments",
+    "babel.messages",
+    "babel.support",
+    "importlib.metadata",
+    "concurrent.futures.process",
+    "report_builder.writers.print_layout",
+)
+
+
+def test_a_build_with_nothing_to_do_imports_no_writer_library(built):
+    command = [sys.executable, "-m", "report_builder", "build", "html", "--project", str(built), "--force", "-q"]
+    subprocess.run(command, check=True)  # stamped by a process whose packages are found where the next one's are
+    listing = "import sys\nfrom report_builder.cli import main\nmain(sys.argv[1:])\nprint(*sorted(sys.modules))"
+    printed = subprocess.run(
+        [sys.executable, "-c", listing, "build", "html", "--project", str(built)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    imported = set(printed[-1].split())
+    assert (printed[-2], sorted(name for name in NOT_IMPORTED_BY_A_NOOP if name in imported)) == ("nothing to do", [])
+
+
+def test_a_package_upgraded_rebuilds_the_outputs_it_shapes(built, tmp_path, monkeypatch):
+    installed = tmp_path / "site" / "ebooklib-99.0.dist-info"
+    installed.mkdir(parents=True)
+    (installed / "METADATA").write_text("Metadata-Version: 2.1\nName: ebooklib\nVersion: 99.0\n")
+    monkeypatch.syspath_prepend(str(installed.parent))
+    assert build(built, formats=ALL).reasons == {"epub": "tool versions changed"}
+
+
 # -- one input changed ------------------------------------------------------------------------------
 
 
@@ -255,6 +309,14 @@ def test_every_output_is_stamped_with_the_versions_of_the_packages_that_shape_it
     ) == (version("weasyprint"), version("ebooklib"), version("markdown-it-py"), False)
 
 
+def test_every_output_is_stamped_with_the_packaged_font_files_it_is_made_from(built):
+    from report_builder.fonts import font_paths
+
+    records = State(built / "build").records
+    fonts = {str(path.resolve()) for path in font_paths()}
+    assert {fmt: sorted(fonts - set(records[fmt]["outside"])) for fmt in ALL} == {fmt: [] for fmt in ALL}
+
+
 def test_adding_custom_pdf_css_rebuilds_only_the_print_outputs(built):
     (built / "styles").mkdir()
     (built / "styles" / "custom-pdf.css").write_text("h1 { letter-spacing: 0.01em; }\n")
@@ -335,6 +397,72 @@ def test_an_edit_saved_while_rendering_is_rebuilt_next_time(built, monkeypatch):
     build(built, formats=["html"])
     monkeypatch.undo()
     assert build(built, formats=["html"]).reasons == {"html": "content/only.md changed"}
+
+
+# -- the chunk cache ------------------------------------------------------------------------------
+
+
+def square_font(width: int) -> bytes:
+    """A one-glyph TrueType font (a square for ★), `width` units wide, as a project might ship."""
+    import io
+
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    pen = TTGlyphPen(None)
+    pen.moveTo((50, 0))
+    for point in [(50, 700), (width - 50, 700), (width - 50, 0)]:
+        pen.lineTo(point)
+    pen.closePath()
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder([".notdef", "star"])
+    builder.setupCharacterMap({0x2605: "star"})
+    builder.setupGlyf({".notdef": TTGlyphPen(None).glyph(), "star": pen.glyph()})
+    builder.setupHorizontalMetrics({".notdef": (500, 0), "star": (width, 50)})
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    builder.setupNameTable({"familyName": "Brand", "styleName": "Regular"})
+    builder.setupOS2()
+    builder.setupPost()
+    data = io.BytesIO()
+    builder.save(data)
+    return data.getvalue()
+
+
+@pytest.fixture
+def branded(write_project):
+    """Two articles, so two chunks, whose headings are set in a font only the print stylesheet
+    names (its bytes are in no chunk's key); the PDF built once."""
+    root = write_project(
+        {
+            "report.yaml": "title: T\narticles:\n  - a.md\n  - b.md\n",
+            "content/a.md": "---\ntitle: Alpha ★\n---\n\nThe first text.\n",
+            "content/b.md": "---\ntitle: Beta ★\n---\n\nThe second text.\n",
+            "styles/custom-pdf.css": (
+                "@font-face { font-family: Brand; src: url(fonts/brand.ttf); }\nh1 { font-family: Brand, serif; }\n"
+            ),
+            "fonts/brand.ttf": square_font(700),
+        }
+    )
+    assert build(root, formats=["pdf"], jobs=1).chunks == 2
+    return root
+
+
+def test_a_font_only_a_stylesheet_names_stays_an_input_of_a_pdf_made_from_cached_chunks(branded):
+    with open(branded / "content" / "a.md", "a") as article:
+        article.write("\n\n")  # the same HTML: every chunk comes from the cache
+    result = build(branded, formats=["pdf"], jobs=1)
+    files = State(branded / "build").records["pdf"]["files"]
+    assert (result.reasons, result.chunks_laid_out, "fonts/brand.ttf" in files) == (
+        {"pdf": "content/a.md changed"},
+        0,
+        True,
+    )
+
+
+def test_chunks_laid_out_in_a_font_that_changed_since_are_laid_out_again(branded):
+    (branded / "fonts" / "brand.ttf").write_bytes(square_font(900))
+    result = build(branded, formats=["pdf"], jobs=1)
+    assert (result.reasons, result.chunks_laid_out) == ({"pdf": "fonts/brand.ttf changed"}, 2)
 
 
 # -- the hash cache -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from types import SimpleNamespace
 
@@ -159,6 +160,7 @@ def test_a_cached_chunk_reads_back_as_the_typed_readings_it_was_stored_with(tmp_
     from report_builder.writers.pdf.workers import ChunkResult
 
     furniture, numbers = _readings()
+    (tmp_path / "logo.png").write_bytes(b"not even a picture")
     result = ChunkResult(
         pdf=b"%PDF-1.7 tiny",
         pages=2,
@@ -167,18 +169,30 @@ def test_a_cached_chunk_reads_back_as_the_typed_readings_it_was_stored_with(tmp_
         strings=[[], [["section", "One"]]],
         furniture=furniture,
         numbers=numbers,
+        fetched={str(tmp_path / "logo.png"): hashlib.sha256(b"not even a picture").hexdigest()},
     )
-    store_cached(tmp_path, "key", result)
-    assert load_cached(tmp_path, "key") == result
+    store_cached(tmp_path / "cache", "key", result, tmp_path)
+    assert load_cached(tmp_path / "cache", "key", tmp_path) == result
+
+
+def test_a_cached_chunk_laid_out_from_a_file_that_changed_since_is_laid_out_again(tmp_path):
+    from report_builder.writers.pdf.cache import load_cached, store_cached
+    from report_builder.writers.pdf.workers import ChunkResult
+
+    (tmp_path / "brand.ttf").write_bytes(b"the font as laid out")
+    fetched = {str(tmp_path / "brand.ttf"): hashlib.sha256(b"the font as laid out").hexdigest()}
+    store_cached(tmp_path / "cache", "key", ChunkResult(pdf=b"%PDF", pages=1, anchors={}, fetched=fetched), tmp_path)
+    (tmp_path / "brand.ttf").write_bytes(b"the font as saved since")
+    assert load_cached(tmp_path / "cache", "key", tmp_path) is None
 
 
 def test_a_cached_chunk_of_another_format_is_laid_out_again(tmp_path):
     from report_builder.writers.pdf.cache import CHUNK_CACHE_VERSION, load_cached, store_cached
     from report_builder.writers.pdf.workers import ChunkResult
 
-    store_cached(tmp_path, "key", ChunkResult(pdf=b"%PDF", pages=1, anchors={}))
+    store_cached(tmp_path, "key", ChunkResult(pdf=b"%PDF", pages=1, anchors={}), tmp_path)
     meta = (tmp_path / "key.json").read_text(encoding="utf-8")
     written = f'"format": "{CHUNK_CACHE_VERSION}"'
     assert written in meta
     (tmp_path / "key.json").write_text(meta.replace(written, '"format": "6"'), encoding="utf-8")
-    assert load_cached(tmp_path, "key") is None
+    assert load_cached(tmp_path, "key", tmp_path) is None

@@ -4,6 +4,9 @@
 once, the print layout made once for the writers that need it (writers/print_layout.py), every
 stale output written to bytes by its writer (writers/), then all of them replaced at once
 (output.Commit) and stamped with what they were built from.
+
+What only writing needs (the layout, the fonts, the helper processes) is imported once an
+output is found stale, so that a build with nothing to do imports none of it.
 """
 
 from __future__ import annotations
@@ -11,23 +14,24 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import readlog
 from .config import Config, ConfigError, load_config, source_date_epoch
 from .deadline import build_deadline
 from .errors import Collector, Diagnostic, ReportError
-from .fonts import declared_fonts_only, font_warnings, fonts_cache, printed_sources
 from .labels import label_warnings
 from .output import STATE_DIR, Commit, build_lock, output_dir, remove_stale_temporaries, scratch_folder, shown_path
-from .processes import start_forked, stop_forked
 from .project import Project, load_project
 from .stamps import State, refuse_changed_inputs
-from .tablefit import table_warnings
 from .writers import FORMATS, WRITERS, Job, PrintEdition, Writer, draw_charts
-from .writers.print_layout import PrintSettings, lay_out_print, print_workers
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    from .writers.print_layout import PrintSettings
 
 Progress = Callable[[str], None]
 #: the state's record of the intermediate print HTML (--keep-intermediate), so `clean` finds it
@@ -93,6 +97,9 @@ def build(
             reasons, skipped = _stale_outputs(state, project, config, out_dir, options)
             if not reasons:
                 return BuildResult(skipped=skipped, warnings=language_warnings)
+            from .fonts import declared_fonts_only, fonts_cache
+            from .writers.print_layout import PrintSettings, print_workers
+
             stale = list(reasons)
             fonts_dir = fonts_cache(fallback=out_dir / STATE_DIR / "fonts")
             needs_layout = any(WRITERS[fmt].needs_print_layout for fmt in stale)
@@ -172,6 +179,8 @@ def _write_outputs(publication, project, formats, settings: PrintSettings, worke
     An output that needs no layout is written in a forked process meanwhile, when there is a
     layout to wait for and more than one core.
     """
+    from .processes import start_forked, stop_forked
+
     writers = [WRITERS[fmt] for fmt in formats]
     printed = [writer for writer in writers if writer.needs_print_layout]
     elsewhere = printed and settings.jobs > 1
@@ -188,10 +197,8 @@ def _write_outputs(publication, project, formats, settings: PrintSettings, worke
     failed = True
     try:
         with readlog.reading_for(writer.name for writer in printed):
-            if any(writer.name == "pdf" for writer in printed):
-                warnings += font_warnings(publication, project, printed_sources(publication, project), settings.fonts)
-                warnings += table_warnings(publication)
-            edition, prepared = _print_edition(publication, project, printed, settings, workers, say)
+            edition, prepared, checked = _print_edition(publication, project, printed, settings, workers, say)
+        warnings += checked
         for writer in writers:
             if writer.name in _STEPS:
                 say(_STEPS[writer.name])
@@ -228,22 +235,41 @@ def _write_alone(
 
 def _print_edition(
     publication, project: Project, printed: list[Writer], settings: PrintSettings, workers, say
-) -> tuple[PrintEdition | None, dict]:
-    """The print layout for the writers in `printed` (None when there are none), and what their
-    `prepare` made while the layout workers were busy."""
+) -> tuple[PrintEdition | None, dict, list[Diagnostic]]:
+    """The print layout for the writers in `printed` (None when there are none), what their
+    `prepare` made, and the PDF's warnings about fonts and tables: both made while the layout
+    workers are busy, when there are any."""
     if not printed:
-        return None, {}
-    prepared = {}
+        return None, {}, []
+    from .writers.print_layout import lay_out_print
 
-    def prepare() -> None:
+    prepared = {}
+    checked: list[list[Diagnostic]] = []
+
+    def meanwhile() -> None:
+        checked.append(_print_warnings(publication, project, printed, settings))
         for writer in printed:
             if writer.prepare is not None:
                 with readlog.reading_for([writer.name]):
                     prepared[writer.name] = writer.prepare(publication, project)
 
-    meanwhile = prepare if any(writer.prepare for writer in printed) else None
     edition = lay_out_print(publication, project, settings, workers, meanwhile, say)
-    return edition, prepared
+    if not checked:  # laid out in one go: nothing was made meanwhile
+        checked.append(_print_warnings(publication, project, printed, settings))
+    return edition, prepared, checked[0]
+
+
+def _print_warnings(publication, project: Project, printed: list[Writer], settings: PrintSettings) -> list[Diagnostic]:
+    """What the PDF's fonts lack and which tables do not fit its pages."""
+    if not any(writer.name == "pdf" for writer in printed):
+        return []
+    from .fonts import font_warnings, printed_sources
+    from .tablefit import table_warnings
+
+    return [
+        *font_warnings(publication, project, printed_sources(publication, project), settings.fonts),
+        *table_warnings(publication),
+    ]
 
 
 def _commit(out_dir: Path, config: Config, state: State, data: dict, stamps: dict) -> dict[str, Path]:
@@ -350,7 +376,9 @@ def check_presentation(directory: str | Path, publication) -> list[Diagnostic]:
     Returns the CSS warnings; raises ReportError for template errors or unusable stylesheets.
     Nothing is laid out and nothing is written.
     """
+    from .fonts import declared_fonts_only, font_warnings, fonts_cache, printed_sources
     from .render import render_document, style_files
+    from .tablefit import table_warnings
     from .writers.pdf import check_stylesheets
 
     project = load_project(directory)

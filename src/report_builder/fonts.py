@@ -139,6 +139,16 @@ def font_paths() -> list[Path]:
     return [import_module(package).ROOT / "files" / name for _f, package, name, _s in FONT_FILES]
 
 
+def depend_on_fonts(language: str) -> None:
+    """Note that the outputs being made use the packaged fonts, read once per machine (the static
+    instances and the HTML edition's subsets are made from them), and the font of `language`'s
+    script (see readlog.depend)."""
+    from . import readlog
+
+    for path in (*font_paths(), *(face.path for face in script_faces(language))):
+        readlog.depend(path)
+
+
 def fonts_roots() -> list[Path]:
     """Folders the fonts are read from (the sandbox allows them)."""
     packages = {package for _f, package, _n, _s in FONT_FILES}

@@ -6,6 +6,8 @@ source string, written `{{ _("Contents") }}` in templates and `N_("Contents")` i
 them into each locale/<lang>/LC_MESSAGES/messages.po; at run time the catalogue of the
 publication's language is compiled in memory (read_po → write_mo, cached) and report.yaml's
 `labels:` replace single entries. A language without a catalogue falls back to English.
+Babel's catalogue modules are imported when a catalogue is first compiled: a build with nothing
+to do compiles none.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ import functools
 import io
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
 from markupsafe import Markup, escape
+
+if TYPE_CHECKING:
+    from babel.support import Translations
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
@@ -80,6 +83,9 @@ def catalogue_for(language: str) -> str | None:
 @functools.cache
 def _compiled(code: str) -> bytes:
     """The catalogue of `code` compiled to .mo bytes (a few milliseconds, once per process)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with open(LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po", "rb") as handle:
         catalog = read_po(handle, locale=code, domain=DOMAIN)
     out = io.BytesIO()
@@ -93,6 +99,8 @@ def translations(language: str, overrides: tuple[tuple[str, str], ...] = (), mar
 
     With `markup`, for templates: Jinja takes a translation as markup, so the overrides (report.yaml
     may be untrusted) are HTML-escaped; the catalogues are ours and hold no markup characters."""
+    from babel.support import Translations
+
     found = Translations(io.BytesIO(_compiled(catalogue_for(language) or FALLBACK)), domain=DOMAIN)
     for source, text in overrides:
         # gettext's own table, keyed by the English source string
@@ -166,6 +174,8 @@ def install(env, config) -> None:
 @functools.cache
 def source_strings() -> dict[str, tuple[str, ...]]:
     """Every English source string of the catalogues → the placeholders it has."""
+    from babel.messages.pofile import read_po
+
     with open(LOCALE_DIR / FALLBACK / "LC_MESSAGES" / f"{DOMAIN}.po", "rb") as handle:
         catalog = read_po(handle, locale=FALLBACK, domain=DOMAIN)
     found: dict[str, tuple[str, ...]] = {}

@@ -8,14 +8,18 @@ output is current when its file still exists and none of these changed. Hashes o
 unchanged files (same mtime and size) are reused from the state, so a bare `touch`
 costs one re-hash and rebuilds nothing. Paths are recorded relative to the project and
 the output folder, so a project moved or renamed as a whole stays up to date.
+
+Reading the versions of twenty-odd packages costs more than the rest of a no-op build, so each
+stamp also records which packages are installed where (`installed_digest`): while that is the
+same, no package was installed, upgraded or removed, and the versions recorded still hold.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +56,7 @@ class State:
         self.path = out_dir / STATE_DIR / STATE_FILE
         self.records: dict = {}
         self.hashes: dict[str, FileHash] = {}
+        self.installed = _installed()  # the packages' versions, as the build found them installed
         self._load()
 
     def _load(self):
@@ -116,7 +121,8 @@ class State:
             "files": dict(sorted(files.items())),
             "outside": dict(sorted(outside.items())),
             "listings": dict(sorted(record.listings.items())),
-            "versions": current_versions(fmt),
+            "versions": current_versions(fmt, self.installed),
+            "installed": self.installed.digest,
         }
 
     def remember(self, path: Path, digest: str, stat: tuple[int, int, int]) -> None:
@@ -180,7 +186,7 @@ class State:
             return f"{output.name} is missing"
         if self.file_hash(output) != record.get("output_sha256"):
             return f"{output.name} was changed outside the build"
-        if record.get("versions") != current_versions(fmt):
+        if _versions_changed(fmt, record, self.installed):
             return "tool versions changed"
         for pattern, names in record.get("listings", {}).items():
             now = list_files(root, pattern)
@@ -217,27 +223,86 @@ def refuse_changed_inputs(project: Project, reads: ReadLog) -> None:
         )
 
 
-@functools.cache
-def _package_version(package: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "absent"
-
-
-def current_versions(fmt: str | None = None) -> dict[str, str]:
+def current_versions(fmt: str | None = None, installed: _Installed | None = None) -> dict[str, str]:
     """Versions that shape `fmt`'s bytes (every output's when None): ours, the stamp format's,
     SOURCE_DATE_EPOCH, and those of the packages its writer names (writers.Writer.packages)."""
-    from . import __version__
-    from .writers import WRITERS
+    installed = installed or _installed()
+    return {**_own_versions(), **{package: installed.version(package) for package in _packages(fmt)}}
 
-    writers = [WRITERS[fmt]] if fmt is not None else list(WRITERS.values())
-    packages = sorted({package for writer in writers for package in writer.packages}, key=str.lower)
+
+def _versions_changed(fmt: str, record: dict, installed: _Installed) -> bool:
+    """Whether `record` was made with other versions than `fmt`'s output would be now; the
+    packages' versions are read only when a folder they are found in changed since."""
+    recorded = record.get("versions") or {}
+    own = _own_versions()
+    if any(recorded.get(name) != version for name, version in own.items()):
+        return True
+    if record.get("installed") == installed.digest:
+        return set(recorded) != {*own, *_packages(fmt)}
+    return recorded != current_versions(fmt, installed)
+
+
+def _own_versions() -> dict[str, str]:
+    from . import __version__
+
     return {
         "report-builder": __version__,
         "stamp": str(STAMP_VERSION),
         "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", ""),
-        **{package: _package_version(package) for package in packages},
     }
+
+
+def _packages(fmt: str | None) -> list[str]:
+    from .writers import WRITERS
+
+    writers = [WRITERS[fmt]] if fmt is not None else list(WRITERS.values())
+    return sorted({package for writer in writers for package in writer.packages}, key=str.lower)
+
+
+class _Installed:
+    """The installed packages' versions, each read when first asked for (importlib.metadata),
+    as of `digest` (see installed_digest), taken before any is read."""
+
+    def __init__(self, digest: str) -> None:
+        self.digest = digest
+        self._versions: dict[str, str] = {}
+
+    def version(self, package: str) -> str:
+        if package not in self._versions:
+            from importlib.metadata import PackageNotFoundError, version
+
+            try:
+                self._versions[package] = version(package)
+            except PackageNotFoundError:
+                self._versions[package] = "absent"
+        return self._versions[package]
+
+
+_installed_now: _Installed | None = None
+
+
+def _installed() -> _Installed:
+    """The packages as installed now: the versions read before are kept while what is installed
+    is the same (a long-running `serve` notices an upgrade)."""
+    global _installed_now
+    digest = installed_digest()
+    if _installed_now is None or _installed_now.digest != digest:
+        _installed_now = _Installed(digest)
+    return _installed_now
+
+
+def installed_digest() -> str:
+    """A digest of the distributions' metadata folders in each folder of sys.path, where
+    importlib.metadata finds them: `NAME-VERSION.dist-info` (or `.egg-info`) names a package's
+    version, so installing, upgrading or removing any package changes the digest. Nothing in
+    them is read."""
+    digest = hashlib.sha256()
+    for entry in sys.path:
+        folder = os.path.abspath(entry or os.curdir)
+        try:
+            with os.scandir(folder) as found:
+                names = sorted(item.name for item in found if item.name.endswith((".dist-info", ".egg-info")))
+        except OSError:  # not a folder (a zip of the standard library, a path hook)
+            names = []
+        digest.update(json.dumps([folder, names]).encode("utf-8"))
+    return digest.hexdigest()

@@ -93,19 +93,12 @@ def _write_epub(job: Job) -> bytes:
 
 
 def _write_html(job: Job) -> bytes | dict[str, bytes]:
-    from .. import readlog
-    from ..fonts import script_faces
+    from ..fonts import depend_on_fonts
     from ..project_fonts import embed_in_html
     from ..render import render_document
-    from .html import write_html
+    from .html import split_pages, write_html
 
-    for face in script_faces(job.publication.config.language):  # embedded: the font of its script
-        readlog.depend(face.path)
-    from ..fonts import font_paths
-    from .html import split_pages
-
-    for font in font_paths():  # embedded as WOFF2 subsets (see writers/html.py)
-        readlog.depend(font)
+    depend_on_fonts(job.publication.config.language)  # embedded as WOFF2 subsets (see writers/html.py)
     html = write_html(
         embed_in_html(render_document(job.publication, job.project, "html"), job.publication, job.project)
     )

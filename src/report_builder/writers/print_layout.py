@@ -66,7 +66,7 @@ def lay_out_print(
 
     `meanwhile` is work for this process while the workers lay out; a single layout leaves it.
     """
-    from ..fonts import font_paths, print_fonts, script_faces
+    from ..fonts import depend_on_fonts, print_fonts
     from ..render import render_document, style_files
     from .pdf import check_stylesheets
 
@@ -75,10 +75,7 @@ def lay_out_print(
     families = frozenset(font.family.lower() for font in config.fonts)
     warnings = check_stylesheets(project, own_styles, families)
     fonts = print_fonts(project, own_styles, settings.fonts, config)
-    for font in font_paths():  # the static instances are made from them, once per machine
-        readlog.depend(font)
-    for face in script_faces(config.language):  # the font of the publication's script (Arabic)
-        readlog.depend(face.path)
+    depend_on_fonts(config.language)
     print_html = None
     if settings.keep_html or workers is None:
         say("rendering print HTML")

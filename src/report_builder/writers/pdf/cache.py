@@ -3,6 +3,10 @@
 After an edit only the chunk holding the edited article is laid out again. Page numbers are
 added after the merge, so a chunk never depends on where it starts, and a change of page count
 invalidates no layout at all.
+
+A chunk also records the project files its layout fetched (images, and fonts a project
+stylesheet names, whose bytes its key does not cover): it is used again only while each of
+them has the bytes it was laid out from, and they are then inputs of the build like any read.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from .furniture import DrawnLook, Fit, Furniture, LaidOut, Part, TextLine
 from .workers import ChunkResult
 
 #: the format of the cached files: a change of what is stored changes it, and every key with it
-CHUNK_CACHE_VERSION = "10"
+CHUNK_CACHE_VERSION = "11"
 
 
 def cache_key(html: str, variant: str | None = None, images: str = "") -> str:
@@ -52,14 +56,18 @@ def cover_digest(config, project) -> str:
     return digest.hexdigest()
 
 
-def load_cached(cache_dir: Path | None, key: str) -> ChunkResult | None:
-    """The chunk stored under `key`; None when it is missing, damaged or of another format."""
+def load_cached(cache_dir: Path | None, key: str, root: Path) -> ChunkResult | None:
+    """The chunk stored under `key`; None when it is missing, damaged or of another format, or
+    when a project file it was laid out from (under `root`) changed since."""
     if cache_dir is None:
         return None
     try:
         meta = json.loads((cache_dir / f"{key}.json").read_text(encoding="utf-8"))
         pdf = (cache_dir / f"{key}.pdf").read_bytes()
         if meta["format"] != CHUNK_CACHE_VERSION:
+            return None
+        fetched = _still_fetched(root, meta["fetched"])
+        if fetched is None:
             return None
         return ChunkResult(
             pdf=pdf,
@@ -71,15 +79,40 @@ def load_cached(cache_dir: Path | None, key: str) -> ChunkResult | None:
             blank=meta["blank"],
             furniture=_furniture(meta["furniture"]),
             numbers=_numbers(meta["numbers"]),
+            fetched=fetched,
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):  # missing or damaged
         return None
 
 
-def store_cached(cache_dir: Path | None, key: str, result: ChunkResult) -> None:
+def _still_fetched(root: Path, recorded: dict[str, str]) -> dict[str, str] | None:
+    """The files a cached chunk fetched (by path relative to `root`) → their digests, each read as
+    the build reads it; None when one of them has other bytes now, or is gone."""
+    from ...images import MAX_RESOURCE_BYTES
+
+    fetched = {}
+    for name, digest in recorded.items():
+        path = (root / name).resolve()
+        if root.resolve() not in path.parents:
+            return None
+        try:
+            data = read_bytes(path, MAX_RESOURCE_BYTES)
+        except OSError:
+            return None
+        if hashlib.sha256(data).hexdigest() != digest:
+            return None
+        fetched[str(path)] = digest
+    return fetched
+
+
+def store_cached(cache_dir: Path | None, key: str, result: ChunkResult, root: Path) -> None:
+    """Store `result` under `key`, with the project files (under `root`) its layout fetched."""
     if cache_dir is None:
         return
     from ...output import atomic_write
+
+    inside = root.resolve()
+    fetched = {Path(path).relative_to(inside).as_posix(): digest for path, digest in result.fetched.items()}
 
     atomic_write(cache_dir / f"{key}.pdf", result.pdf)
     meta = {
@@ -92,6 +125,7 @@ def store_cached(cache_dir: Path | None, key: str, result: ChunkResult) -> None:
         "blank": result.blank,
         "furniture": _tagged(result.furniture),
         "numbers": _tagged(result.numbers),
+        "fetched": dict(sorted(fetched.items())),
     }
     atomic_write(cache_dir / f"{key}.json", json.dumps(meta).encode("utf-8"))
 

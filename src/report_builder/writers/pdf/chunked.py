@@ -28,7 +28,7 @@ of page count invalidates no layout at all.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -122,21 +122,27 @@ def layout_chunked(
     )
     stand_ins = tuple((heading_id, STAND_IN) for heading_id in _toc_ids(publication))
     front_job = work.front(*contents(stand_ins, hidden_numbers=True), print_fonts.faces)
-    documents = [chunk(part) for part in parts]
-    cached = [load_cached(cache_dir, key) for _html, key in documents]
+    documents: list[tuple[str, str]] = []
+    cached: list[ChunkResult | None] = []
+    chunk_jobs: dict[int, tuple[str, ChunkResult | Future]] = {}
+    for i, part in enumerate(parts):
+        documents.append(chunk(part))
+        cached.append(load_cached(cache_dir, documents[i][1], project.root))
+        if cached[i] is None and work.idle():  # no worker waits for the rest to be rendered (an edit)
+            chunk_jobs[i] = work.layout(*documents[i], faces=_faces_for(documents[i][0], print_fonts))
     work.keys.update(key for _html, key in documents)
     stale = [i for i, found in enumerate(cached) if found is None]
-    # The largest first, so the last to finish are short and no core waits long.
-    order = sorted(stale, key=lambda i: len(documents[i][0]), reverse=True)
-    # where the stand-in page numbers of cross-references are, read from the chunks that have some
-    chunk_jobs = {i: work.layout(*documents[i], faces=_faces_for(documents[i][0], print_fonts)) for i in order}
+    # The rest the largest first, so the last to finish are short and no core waits long; where
+    # the stand-in page numbers of cross-references are is read from the chunks that have some.
+    for i in sorted((i for i in stale if i not in chunk_jobs), key=lambda i: len(documents[i][0]), reverse=True):
+        chunk_jobs[i] = work.layout(*documents[i], faces=_faces_for(documents[i][0], print_fonts))
     if meanwhile is not None:
         meanwhile()
     for found in cached:
         if found is not None:
             found.opened  # noqa: B018 - opened now, while the workers lay out the rest
     front = work.finish(front_job)
-    for i in order:
+    for i in chunk_jobs:  # in the order they were handed out
         cached[i] = laid_out_now = work.finish(chunk_jobs[i])
         laid_out_now.opened  # noqa: B018
     results = [result for result in cached if result is not None]
@@ -330,13 +336,14 @@ class _Sides:
 class _Jobs:
     """Layouts in the worker pool, each looked up in the chunk cache first and stored after."""
 
-    pool: ProcessPoolExecutor
+    pool: LayoutWorkers
     cache_dir: Path | None
     root: str
     identifier: str
     variant: str | None
     fonts_dir: Path | None
     keys: set[str] = field(default_factory=set)  # every key this build used: the cache keeps them
+    started: list[Future] = field(default_factory=list)  # the layouts handed to the workers
 
     def layout(self, html: str, key: str, faces=None) -> tuple[str, ChunkResult | Future]:
         """A chunk; with `faces`, also where its cross-references' stand-in page numbers go."""
@@ -355,19 +362,25 @@ class _Jobs:
             cache_key(html), lay_out_furniture_sample, self.root, html, self.identifier, self.fonts_dir, faces
         )
 
+    def idle(self) -> bool:
+        """Whether a worker has nothing to lay out (the jobs handed to it are done)."""
+        return sum(not job.done() for job in self.started) < self.pool.size
+
     def _start(self, key, worker, *args):
         self.keys.add(key)
-        cached = load_cached(self.cache_dir, key)
+        cached = load_cached(self.cache_dir, key, Path(self.root))
         if cached is not None:
             return key, cached
-        return key, self.pool.submit(worker, *args)
+        job = self.pool.submit(worker, *args)
+        self.started.append(job)
+        return key, job
 
     def finish(self, job: tuple[str, ChunkResult | Future]) -> ChunkResult:
         key, started = job
         if isinstance(started, ChunkResult):
             return started
         result = started.result()
-        store_cached(self.cache_dir, key, result)
+        store_cached(self.cache_dir, key, result, Path(self.root))
         return result
 
 

@@ -43,7 +43,7 @@ class ChunkResult:
     furniture: Furniture | None = None  # the furniture sample only: see furniture.read_furniture
     #: the front's contents numbers, or a chunk's cross-reference page numbers: see contents.read_numbers
     numbers: ContentsNumbers | None = None
-    fetched: dict[str, str] = field(default_factory=dict)  # project file → sha256, as laid out (not cached)
+    fetched: dict[str, str] = field(default_factory=dict)  # project file → sha256 of the bytes laid out
     #: the merge puts a blank page before the chunk's own (two-sided: see chunked._TwoSided); not cached
     blank_before: bool = False
 
@@ -109,6 +109,7 @@ class LayoutWorkers(ProcessPoolExecutor):
 
         self._loaded = multiprocessing.Event()
         self._announced = False
+        self.size = jobs  # how many lay out at once
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         early = multiprocessing.Semaphore(max(1, cores - 1))
         super().__init__(max_workers=jobs, initializer=_prepare_worker, initargs=(os.getpid(), self._loaded, early))
