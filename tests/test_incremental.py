@@ -743,6 +743,7 @@ def test_what_each_output_read_is_recorded_for_that_output_alone(tmp_path):
 def build_stopped_at(root: Path, point: str, signum: int, tmp_path: Path) -> int:
     """Run `build` in a child process, pause it at `point` of the commit, send it `signum`;
     return its exit code."""
+    import signal
     import subprocess
     import sys
     import time
@@ -759,6 +760,8 @@ def build_stopped_at(root: Path, point: str, signum: int, tmp_path: Path) -> int
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # a test run started in the background (`pytest &`) ignores SIGINT, and so would the build
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 120
     while not marker.exists() and child.poll() is None and time.monotonic() < deadline:

@@ -198,7 +198,7 @@ def test_an_unknown_chapter_start_is_refused_at_its_place(tmp_path, run_cli):
     line = files["report.yaml"].split("\n").index("  chapter_start: left") + 1
     assert (result.exit_code, result.stderr.strip()) == (
         1,
-        f"report.yaml:{line}:18: error: chapter_start must be one of right, any, not 'left'",
+        f"report.yaml:{line}:18: error: pdf.chapter_start must be one of right, any, not 'left'",
     )
 
 

@@ -333,7 +333,7 @@ def test_a_logo_without_a_publisher_to_name_it_is_an_error(write_project, tmp_pa
 def test_an_unknown_marking_style_and_a_title_too_long_for_the_cover_are_errors(write_project):
     assert _errors(write_project, f"title: {'T' * 501}\nmarking_style: secret\n") == [
         "report.yaml:1:8: error: 'title' has 501 characters; the cover holds at most 500 (one page)",
-        "report.yaml:2:16: error: marking_style must be one of restricted, official, public, not 'secret'",
+        "report.yaml:2:16: error: 'marking_style' must be one of restricted, official, public, not 'secret'",
     ]
 
 
