@@ -10,7 +10,6 @@ from __future__ import annotations
 import mimetypes
 import os
 import re
-import shutil
 import zipfile
 from functools import cache
 from pathlib import Path
@@ -23,15 +22,6 @@ HERE = Path(__file__).resolve().parent / "reading_system"
 NODE = REPO / ".ci" / "epubjs" / "node_modules"
 IN_CI = bool(os.environ.get("CI"))
 ORIGIN = "http://reader.invalid"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 #: the sample briefing, a 90-row ledger, a 12-column table, a right-to-left book (Arabic)
 BOOKS = ["sample", "long-table", "wide-table", "arabic"]
 SCREENS = [(360, 640), (768, 1024)]
@@ -46,20 +36,13 @@ def _missing(message: str):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium through Playwright, once for the module."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed (pip install -e '.[test]')")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+def reader_browser(browser):
+    """The session's Chromium (conftest.browser: one Playwright per session, since a second
+    one inside the first fails), once epub.js is there to load."""
     files = [NODE / "epubjs" / "dist" / "epub.min.js", NODE / "jszip" / "dist" / "jszip.min.js"]
-    if chromium is None or not all(path.is_file() for path in files):
-        _missing("chromium and epub.js (npm epubjs, jszip) are needed; .ci/run installs them into .ci/epubjs")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    if not all(path.is_file() for path in files):
+        _missing("epub.js (npm epubjs, jszip) is needed; .ci/run installs it into .ci/epubjs")
+    return browser
 
 
 def _files(epub: Path) -> dict[str, Path]:
@@ -132,9 +115,9 @@ IDS = [f"{book}-{w}x{h}-{size.rstrip('%')}" for book, (w, h), size in CASES]
 
 
 @pytest.mark.parametrize(("name", "screen", "text_size"), CASES, ids=IDS)
-def test_every_table_cell_is_wholly_on_screen_on_some_epubjs_page(browser, built, name, screen, text_size):
+def test_every_table_cell_is_wholly_on_screen_on_some_epubjs_page(reader_browser, built, name, screen, text_size):
     epub = built(name).epub
-    report = _reading(browser, epub, screen, text_size)
+    report = _reading(reader_browser, epub, screen, text_size)
     expected = table_texts(epub)
     missing = {
         index: [text for text in texts if text and text not in report["seen"].get(index, [])]
@@ -145,24 +128,26 @@ def test_every_table_cell_is_wholly_on_screen_on_some_epubjs_page(browser, built
 
 
 @pytest.mark.parametrize(("name", "screen", "text_size"), CASES, ids=IDS)
-def test_no_epubjs_page_is_wider_or_taller_than_the_screen(browser, built, name, screen, text_size):
-    report = _reading(browser, built(name).epub, screen, text_size)
+def test_no_epubjs_page_is_wider_or_taller_than_the_screen(reader_browser, built, name, screen, text_size):
+    report = _reading(reader_browser, built(name).epub, screen, text_size)
     assert report["pages"] > 1
     assert report["cut"] == []
 
 
 @pytest.mark.parametrize(("name", "screen", "text_size"), CASES, ids=IDS)
-def test_a_table_header_is_drawn_above_its_first_row_on_every_epubjs_page(browser, built, name, screen, text_size):
+def test_a_table_header_is_drawn_above_its_first_row_on_every_epubjs_page(
+    reader_browser, built, name, screen, text_size
+):
     # only where the table does not reflow (a reflowed table hides its header row: every cell
     # carries its column's title); `headed` counts, per table, its pages and those with the header
-    report = _reading(browser, built(name).epub, screen, text_size)
+    report = _reading(reader_browser, built(name).epub, screen, text_size)
     assert {table: seen["headed"] for table, seen in report["headed"].items()} == {
         table: seen["pages"] for table, seen in report["headed"].items()
     }
 
 
-def test_the_long_tables_header_repeats_on_each_of_its_three_tablet_pages(browser, built):
-    report = _reading(browser, built("long-table").epub, (768, 1024), "100%")
+def test_the_long_tables_header_repeats_on_each_of_its_three_tablet_pages(reader_browser, built):
+    report = _reading(reader_browser, built("long-table").epub, (768, 1024), "100%")
     assert report["headed"] == {"3: table 0": {"pages": 3, "headed": 3}}
 
 
