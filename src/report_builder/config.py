@@ -280,7 +280,7 @@ def _conforms_to(reader: _Reader, key: str, value: Any) -> str | None:
 
 
 def _cover_option(reader: _Reader, key: str, value: Any) -> str | None:
-    return _cover(value, reader.project, lambda message: reader.fail(key, message))
+    return _project_image("epub.cover", value, reader.project, lambda message: reader.fail(key, message), "cover.png")
 
 
 def _bleed(reader: _Reader, key: str, value: Any) -> str | None:
@@ -627,34 +627,13 @@ def _did_you_mean(word, choices, prefix=""):
     return f"; did you mean '{prefix}{close[0]}'?" if close else ""
 
 
-def _cover(cover: Any, project: Project | None, fail: Callable[[str], None]) -> str | None:
-    """epub.cover, checked as the EPUB writer will use it: a raster image inside the project."""
-    if not isinstance(cover, str) or not cover.strip():
-        fail("epub.cover must be the path of an image in the project, such as 'content/images/cover.png'")
-        return None
-    if project is None:
-        return cover
-    from .images import MAX_IMAGE_PIXELS
-
-    path = project.resolve_inside(project.root, cover)
-    if path is None or not path.is_file():
-        problem = "is not a file inside the project"
-    elif path.suffix.lower() not in COVER_SUFFIXES:
-        problem = "must be a PNG, JPEG, GIF or WebP image"
-    elif (pixels := _cover_pixels(path)) is None:
-        problem = f"cannot be read as a {path.suffix.lower().lstrip('.').upper()} image"
-    elif pixels > MAX_IMAGE_PIXELS:
-        problem = f"has {pixels:,} pixels; the limit is {MAX_IMAGE_PIXELS:,}"
-    else:
-        return cover
-    fail(f"epub.cover {shorten(cover)} {problem}")
-    return None
-
-
-def _project_image(name: str, value: Any, project: Project | None, fail: Callable[[str], None]) -> str | None:
-    """cover.image, cover.logo: a raster image inside the project, within the size limits."""
+def _project_image(
+    name: str, value: Any, project: Project | None, fail: Callable[[str], None], example: str = "logo.png"
+) -> str | None:
+    """epub.cover, cover.image, cover.logo: a raster image inside the project, within the size
+    limits, checked as the writers will use it."""
     if not isinstance(value, str) or not value.strip():
-        fail(f"{name} must be the path of an image in the project, such as 'content/images/logo.png'")
+        fail(f"{name} must be the path of an image in the project, such as 'content/images/{example}'")
         return None
     if project is None:
         return value
