@@ -217,6 +217,26 @@ def test_tags_that_build_more_than_plain_data_are_refused_at_the_value(tag):
     ]
 
 
+# -- a key written twice -----------------------------------------------------------------------------
+
+
+def test_a_section_written_twice_in_report_yaml_is_refused_at_the_second(write_project):
+    """YAML keeps the last of two equal keys: the first `pdf:` would be lost without a word."""
+    root = write_project(
+        {"report.yaml": "title: T\npdf:\n  toc: true\nmarking: M\npdf:\n  duplex: true\n", "content/a.md": ARTICLE}
+    )
+    assert problems(root) == ["report.yaml:5:1: error: duplicate key 'pdf' (first on line 2)"]
+
+
+def test_a_figure_written_twice_in_a_fact_row_is_refused_rather_than_one_kept():
+    text = "rows:\n  - id: a\n    value: 100\n    value: 1000\n"
+    assert yaml_problems(text) == ["x.yaml:4:5: error: duplicate key 'value' (first on line 3)"]
+
+
+def test_a_key_merged_in_with_a_merge_key_may_still_be_overridden():
+    assert parse_yaml("base: &b {k: 1, j: 2}\nmine:\n  <<: *b\n  k: 3\n", "x.yaml")["mine"] == {"k": 3, "j": 2}
+
+
 # -- messages quote at most forty characters -------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ MAX_YAML_REPEATS = 100_000
 MAX_INTEGER_DIGITS = 30
 
 _STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
 #: characters no edition can carry (XML 1.0 refuses them; in a PDF they are invisible): control
 #: characters other than tab and newline, and, from YAML escapes, lone surrogates and non-characters
 _UNPUBLISHABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -182,7 +183,10 @@ def _construct_mapping(loader, node):
     if not isinstance(node, MappingNode):
         raise _Refused(f"expected a mapping, found a {node.id}", node.start_mark)
     loader.enter(node)
+    #: the keys written in this mapping (not merged in with `<<`, which they may override)
+    written = {id(key_node) for key_node, _ in node.value if key_node.tag != _MERGE}
     loader.flatten_mapping(node)
+    first_line: dict[Any, int] = {}
     result = LocatedDict()
     result.pos = loader.where(node)
     key_pos, value_pos = result.key_pos, result.value_pos
@@ -195,6 +199,10 @@ def _construct_mapping(loader, node):
             hash(key)
         except TypeError:
             raise _Refused("a mapping key must be a plain value", key_node.start_mark) from None
+        if id(key_node) in written:
+            if key in first_line:  # YAML would keep the last value and lose the first, silently
+                raise _Refused(f"duplicate key {shorten(key)} (first on line {first_line[key]})", key_node.start_mark)
+            first_line[key] = loader.where(key_node)[0]
         value, (values, levels) = loader.child(node, id(key_node), value_node)
         result[key] = value
         key_pos[key] = loader.where(key_node)
