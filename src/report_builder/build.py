@@ -106,7 +106,7 @@ def build(
             articles = len(_article_files(project, config)) if needs_layout else 0
             with (
                 declared_fonts_only(fonts_dir),
-                print_workers(project, config, articles, options.jobs) as workers,
+                print_workers(articles, options.jobs) as workers,
             ):
                 say("loading content")
                 publication = load_publication(project, config, drafts)  # read for every output

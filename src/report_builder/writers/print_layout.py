@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import readlog
-from ..config import Config
 from ..errors import Diagnostic
 from ..fonts import PrintFonts
 from ..model import Publication
@@ -33,7 +32,7 @@ class PrintSettings:
 
 
 @contextmanager
-def print_workers(project: Project, config: Config, article_count: int, jobs: int) -> Iterator:
+def print_workers(article_count: int, jobs: int) -> Iterator:
     """The worker processes of a chunked print layout, or None when it is laid out in one go.
 
     They start before the content is loaded (see chunks.LayoutWorkers); the caller asks for
@@ -41,7 +40,7 @@ def print_workers(project: Project, config: Config, article_count: int, jobs: in
     """
     from .pdf import LayoutWorkers, can_chunk
 
-    if not can_chunk(config, article_count):
+    if not can_chunk(article_count):
         yield None
         return
     workers = LayoutWorkers(min(jobs, article_count + 2))

@@ -23,9 +23,9 @@ ARTICLES_BETWEEN_CUTS = 5
 SMALL_PUBLICATION = 32
 
 
-def can_chunk(config, articles: int, jobs: int | None = None) -> bool:
-    """Chunk when there are articles to split, whatever the worker count (`jobs` is not used:
-    the PDF's bytes must not depend on it; one worker lays the chunks out one after another).
+def can_chunk(articles: int) -> bool:
+    """Chunk when there are articles to split, whatever the worker count (the PDF's bytes must
+    not depend on it; one worker lays the chunks out one after another).
 
     Every book is chunked, two-sided (duplex) ones too (see chunked._Sides), and the merged file
     keeps its PDF/A and PDF/UA conformance (conformance.py); a book is laid out in one process
