@@ -685,7 +685,9 @@ def _column(item, pos, shown, problems, key=None, title=None):
 
 
 def _yaml_rows(raw_rows, columns, shown, source_locale, locale, problems):
-    rows, seen, anchors = [], {}, set()
+    rows: list[Row] = []
+    seen: dict[str, int] = {}  # row id → the line it is first on
+    anchors: set[str] = set()
     table_format = _TableFormat({c.key: c for c in columns}, locale)
     allowed = {c.key for c in columns} | set(ROW_ATTRIBUTES)
     for raw in raw_rows:
@@ -702,7 +704,7 @@ def _yaml_rows(raw_rows, columns, shown, source_locale, locale, problems):
                 shown, t_line, t_col, f"unknown type {shorten(row_type)} (expected one of: {', '.join(COLUMN_TYPES)})"
             )
             row_type = None
-        values = {}
+        values: dict[str, Any] = {}
         for column in columns:
             raw_value = raw.get(column.key)
             if raw_value is None or raw_value == "":
@@ -1204,7 +1206,7 @@ def _export_columns(header, keep, meta, meta_shown, shown, problems):
     described = {}
     declared = meta.get("columns")
     by_name = {header[c]: c for c in keep}
-    by_slug = {}
+    by_slug: dict[str, int] = {}
     for c in keep:
         by_slug.setdefault(slug(header[c]), c)
     if declared is not None and not isinstance(declared, LocatedList):
@@ -1283,7 +1285,9 @@ def _export_rows(
         columns[cell] = column
         parsers[cell] = (COLUMN_TYPES[column.type], date_format)
     table_format = _TableFormat({columns[c].key: columns[c] for c in shown_cells}, locale)
-    rows, seen, anchors = [], {}, set()
+    rows: list[Row] = []
+    seen: dict[str, int] = {}  # row id → the line it is first on
+    anchors: set[str] = set()
     type_cell = attributes.get("type")
     key_label = header[key_cell] if key_cell is not None else "id"
     for number, i in enumerate(body):

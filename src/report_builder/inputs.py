@@ -12,6 +12,7 @@ import bisect
 import os
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,11 @@ class _BoundedConstructor:
     #: the libyaml loader counts what aliases repeat while constructing; the Python one also
     #: knows where each alias is written (see _PythonLoader)
     alias_marks: dict = {}
+    # the loader's own, from yaml.constructor.BaseConstructor, which this class is mixed into
+    # (annotations only: at run time they are the loader's)
+    yaml_constructors: dict
+    constructed_objects: dict
+    construct_object: Callable[..., Any]
 
     def start(self, text: str, line_offset: int) -> None:
         self.text, self.line_offset = text, line_offset
