@@ -34,6 +34,7 @@ from importlib import import_module
 from pathlib import Path
 
 from .errors import Diagnostic
+from .project_fonts import Face
 
 #: the variable fonts every print document uses: (family, package, file, style)
 FONT_FILES = (
@@ -66,23 +67,15 @@ _WEIGHT = re.compile(r"font(?:-weight)?\s*:[^;{}]*?\b([1-9]00|bold|bolder)\b", r
 
 
 @dataclass(frozen=True)
-class StaticFace:
-    family: str
-    style: str
-    weight: int
-    path: Path
-
-
-@dataclass(frozen=True)
 class PrintFonts:
     """The @font-face rules a print document carries, and the folder their files are in."""
 
     css: str
     directory: Path | None = None
-    faces: tuple[StaticFace, ...] = ()
+    faces: tuple[Face, ...] = ()
 
 
-def script_faces(language: str, directory: Path | None = None) -> list[StaticFace]:
+def script_faces(language: str, directory: Path | None = None) -> list[Face]:
     """The static faces of `language`'s script, when Noto Serif and Noto Sans lack it: the
     packaged files, or with `directory` (the fonts cache) copies made there that keep only the
     lam-alef ligatures (`_required_ligatures_only`)."""
@@ -97,7 +90,7 @@ def script_faces(language: str, directory: Path | None = None) -> list[StaticFac
                 if not made.is_file():
                     atomic_write(made, _required_ligatures_only(path.read_bytes()))
                 path = made
-            faces.append(StaticFace(family, "normal", weight, path))
+            faces.append(Face(family, "normal", weight, path))
     return faces
 
 
@@ -187,7 +180,7 @@ def fonts_cache(fallback: Path) -> Path:
     return directory if os.access(directory, os.W_OK | os.X_OK) else fallback
 
 
-def static_faces(directory: Path, weights: set[int]) -> list[StaticFace]:
+def static_faces(directory: Path, weights: set[int]) -> list[Face]:
     """Static instances of every family and style at `weights`, made in `directory` if missing."""
     from .output import atomic_write
 
@@ -200,11 +193,11 @@ def static_faces(directory: Path, weights: set[int]) -> list[StaticFace]:
             if not path.is_file():
                 data = data if data is not None else source.read_bytes()
                 atomic_write(path, _instance(data, weight))
-            faces.append(StaticFace(family, style, weight, path))
+            faces.append(Face(family, style, weight, path))
     return faces
 
 
-def font_face_css(faces: list[StaticFace] | None = None) -> str:
+def font_face_css(faces: list[Face] | None = None) -> str:
     """@font-face rules for the static faces, or for the variable fonts when there are none."""
     if faces:
         return "\n".join(

@@ -16,12 +16,8 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .errors import Collector, shorten
-
-if TYPE_CHECKING:
-    from .fonts import StaticFace
 
 #: the largest font file a project may add
 MAX_FONT_BYTES = 16 * 1024 * 1024
@@ -49,7 +45,8 @@ class ProjectFont:
 
 @dataclass(frozen=True)
 class Face:
-    """A face to embed: its family, style, weight and the font file it is cut from."""
+    """A static font face: its family, style, weight and the font file it is cut from (a packaged
+    font, a copy made in the fonts cache, or a project's font file)."""
 
     family: str
     style: str
@@ -161,7 +158,7 @@ def project_faces(project, fonts) -> list[Face]:
     return [Face(font.family, font.style, font.weight, font_path(project, font)) for font in fonts]
 
 
-def print_font_css(faces: Sequence[Face | StaticFace]) -> str:
+def print_font_css(faces: Sequence[Face]) -> str:
     """@font-face rules for the print document: WeasyPrint reads the files and embeds what it draws."""
     return "\n".join(
         f"@font-face {{ font-family: '{face.family}'; src: url('{face.path.as_uri()}'); "
@@ -176,8 +173,7 @@ def embedded_faces(publication, project) -> list[Face]:
     from .fonts import script_faces
 
     config = publication.config
-    faces = [Face(f.family, f.style, f.weight, f.path) for f in script_faces(config.language, fonts_directory(project))]
-    return faces + project_faces(project, config.fonts)
+    return script_faces(config.language, fonts_directory(project)) + project_faces(project, config.fonts)
 
 
 def subset_fonts(faces: list[Face], text: str, flavor: str) -> list[EmbeddedFont]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ...render import FIGURE_SPACE
 from . import weasy
-from .furniture import LaidOut, print_face
+from .furniture import LaidOut, anchor_x, print_face, style_problem
 
 #: the stand-in page number: digits of different widths, so that proportional figures show
 STAND_IN = 108
@@ -109,22 +109,22 @@ def _number_place(link: weasy.GeneratedLink, faces, page: int, mcid: int) -> Num
     # the features are shaped with: only the other text properties must be plain
     unusual = [name for name in look.unusual if name not in weasy.FEATURE_PROPERTIES]
     face = print_face(faces, look)
-    red, green, blue, alpha = look.color
     align = look.align
     padded = "page-number" in link.classes
     if padded:  # a cross-reference's number, in running text: as wide as its stand-in, padded on the left
         align = "left"
-    if unusual or face is None or alpha != 1 or align not in ("left", "center", "right"):
-        return LaidOut(f"contents number style: {unusual or align if face else 'font'}")
+    why = style_problem(unusual, face, look, align)
+    if why is not None:
+        return LaidOut(f"contents number style: {why}")
     width = ShapedFont(str(face.path)).width(text.text, look.size, look.features)
     if abs(width - text.width) > 0.05:  # CSS px
         return LaidOut(f"contents number measures {width:.2f}px, laid out {text.width:.2f}px")
-    x = {"left": text.x, "center": text.x + text.width / 2, "right": text.x + text.width}[align]
+    red, green, blue, _alpha = look.color
     return NumberPlace(
         page=page,
         mcid=mcid,
         anchor=link.href[1:],
-        x=x,
+        x=anchor_x(text, align),
         align=align,
         baseline=text.baseline,
         font=str(face.path),

@@ -255,17 +255,16 @@ def _line(box: weasy.MarginBox, faces, expected: str, parts: list[Part]) -> Text
         return LaidOut(f"@{box.name} is not one line of text")
     text = texts[0]
     look = text.look
-    unusual = list(look.unusual)
     face = print_face(faces, look)
-    red, green, blue, alpha = look.color
     align = box.align
-    if unusual or face is None or alpha != 1 or align not in ("left", "center", "right"):
-        return LaidOut(f"@{box.name} style: {unusual or align if face else 'font'}")
-    x = {"left": text.x, "center": text.x + text.width / 2, "right": text.x + text.width}[align]
+    why = style_problem(list(look.unusual), face, look, align)
+    if why is not None:
+        return LaidOut(f"@{box.name} style: {why}")
+    red, green, blue, _alpha = look.color
     return TextLine(
         parts=tuple(parts),
         align=align,
-        x=x,
+        x=anchor_x(text, align),
         baseline=text.baseline,
         font=str(face.path),
         size=look.size,
@@ -285,6 +284,19 @@ def _fit(room: float, boxes: dict[str, weasy.MarginBox]) -> Fit | None:
             return None
         neighbour = sum(t.width for t in left.texts) + left.margin_width - left.width
     return Fit(room=room, neighbour=neighbour, sugar=right.margin_width - right.width)
+
+
+def style_problem(unusual: list[str], face, look: weasy.Look, align: str) -> str | None:
+    """What keeps text of `look` from being drawn again as WeasyPrint laid it out (text properties
+    other than the plain ones, no print face, a translucent colour, another alignment), or None."""
+    if unusual or face is None or look.color[3] != 1 or align not in ("left", "center", "right"):
+        return str(unusual or align if face else "font")
+    return None
+
+
+def anchor_x(text: weasy.PlacedText, align: str) -> float:
+    """The x a line of `text` is drawn from: its start, middle or end, as it is aligned."""
+    return {"left": text.x, "center": text.x + text.width / 2, "right": text.x + text.width}[align]
 
 
 def print_face(faces, look: weasy.Look):
