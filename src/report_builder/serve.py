@@ -31,6 +31,7 @@ from typing import IO
 from .build import build
 from .config import load_config
 from .errors import ReportError
+from .labels import N_
 from .output import output_dir
 from .project import Project, load_project
 from .stamps import STATE_DIR, State
@@ -53,11 +54,12 @@ TEMPORARY = ("~", ".swp", ".swx", ".tmp", ".part", ".crdownload", ".bak", ".orig
 #: the folders a project's inputs live in, watched as a whole until a build has recorded its inputs
 INPUT_FOLDERS = ("content/", "templates/", "styles/")
 
+#: the preview's own words, shown in the publication's language (English until a config loads)
 LABELS = {
-    "preview": "Live preview",
-    "building": "building…",
-    "failed": "failed",
-    "errors": "The build failed; the page shows the last good build.",
+    "preview": N_("Live preview"),
+    "building": N_("building…"),
+    "failed": N_("failed"),
+    "errors": N_("The build failed; the page shows the last good build."),
 }
 
 
@@ -70,6 +72,7 @@ class Status:
     outputs: dict[str, str] = field(default_factory=dict)  # format → file name under the output folder
     background: dict[str, str] = field(default_factory=dict)  # format → "building" | "ready" | "failed"
     timings: dict[str, float] = field(default_factory=dict)  # detected, built (epoch seconds), rebuild_s
+    labels: dict[str, str] = field(default_factory=lambda: dict(LABELS))  # the overlay's words (LABELS)
 
 
 class Hub:
@@ -201,7 +204,7 @@ class PreviewHandler(SimpleHTTPRequestHandler):
 
 def inject_reload_script(page: bytes, version: int) -> bytes:
     """The page with the preview script before its last `</body>` (the built file is not changed)."""
-    settings = json.dumps({"version": version, "events": EVENTS_PATH, "shown": SHOWN_PATH, "labels": LABELS})
+    settings = json.dumps({"version": version, "events": EVENTS_PATH, "shown": SHOWN_PATH})
     script = f"<script>window.__reportBuilderServe = {settings};\n{CLIENT_SCRIPT}</script>".encode()
     cut = page.rfind(b"</body>")
     return page + script if cut < 0 else page[:cut] + script + page[cut:]
@@ -212,7 +215,7 @@ def inject_reload_script(page: bytes, version: int) -> bytes:
 #: error overlay, and the PDF/EPUB links with their build status
 CLIENT_SCRIPT = r"""
 (function () {
-  var settings = window.__reportBuilderServe, labels = settings.labels;
+  var settings = window.__reportBuilderServe;
   var key = "report-builder-scroll:" + location.pathname;
   var saved = sessionStorage.getItem(key);
   if (saved !== null) {
@@ -236,12 +239,14 @@ CLIENT_SCRIPT = r"""
     "background: rgba(20, 25, 31, 0.94); color: #fff; padding: 2rem; display: none;");
   overlay.id = "report-builder-serve-errors";
   overlay.setAttribute("role", "alert");
-  var heading = element("p", "font-weight: 700; margin: 0 0 1rem;", labels.errors);
+  var heading = element("p", "font-weight: 700; margin: 0 0 1rem;");
   var list = element("pre", "white-space: pre-wrap; overflow-wrap: anywhere; color: #ffb4ab; margin: 0;" +
     "font: 14px/1.5 ui-monospace, monospace;");
   overlay.appendChild(heading);
   overlay.appendChild(list);
   function show(status) {
+    var labels = status.labels;
+    heading.textContent = labels.errors;
     list.textContent = status.errors.join("\n");
     overlay.style.display = status.errors.length ? "block" : "none";
     bar.textContent = labels.preview;
@@ -440,7 +445,7 @@ class Preview:
             for line in errors:
                 self.warn(line)
             self.inputs.refresh(errors)
-            self.hub.publish(errors=errors)
+            self.hub.publish(errors=errors, labels=self._labels())
             return
         elapsed = time.perf_counter() - started
         self.inputs.refresh()
@@ -450,7 +455,7 @@ class Preview:
             self.warn(str(warning))
         why = f" ({', '.join(changed)} changed)" if changed else ""
         self.say(f"html: {'rebuilt' if result.outputs else 'up to date'} in {elapsed:.2f} s{why}")
-        self.hub.publish(version=version, errors=[], timings=timings)
+        self.hub.publish(version=version, errors=[], timings=timings, labels=self._labels())
         self.hub.wait_shown(version, SHOWN_WAIT_S)
         self.start_background()
 
@@ -491,6 +496,16 @@ class Preview:
         if self.background is not None:
             self.background.kill()
             self.background = None
+
+    def _labels(self) -> dict[str, str]:
+        """LABELS in the publication's language; the ones shown so far while report.yaml is in error."""
+        from .labels import text
+
+        try:
+            config = load_config(self.project)
+        except ReportError:
+            return self.hub.status.labels
+        return {key: text(config, message) for key, message in LABELS.items()}
 
     def _outputs(self, formats: list[str]) -> dict[str, str]:
         try:
