@@ -32,20 +32,11 @@ import time
 from pathlib import Path
 
 import corpus
+from chromium import CHROMIUM, CHROMIUM_ARGS
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 RESULTS = BENCH / "out" / "serve_edit.json"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 #: the article edited: one in the middle of the book
 EDITED = "a050.md"
 COLUMNS = ("detect", "rebuild", "reload", "fetch", "swap", "total", "pdf")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pikepdf
+import pypdf
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -147,17 +151,18 @@ def run_cli():
     return run
 
 
-#: Debian's chromium, driven by Playwright; no browser is ever downloaded
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+def load_bench_module(name: str):
+    """A module of bench/ (not a package), loaded by its path."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+#: Debian's chromium, driven by Playwright; no browser is ever downloaded (the flags are the
+#: benchmarks', so both drive the same browser)
+_chromium = load_bench_module("chromium")
+CHROMIUM, CHROMIUM_ARGS = _chromium.CHROMIUM, _chromium.CHROMIUM_ARGS
 
 
 def need(condition: bool, why: str) -> None:
@@ -182,3 +187,99 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+# -- a chunked PDF against its single layout ---------------------------------------------------
+
+
+def build_single_layout(root: Path, **options):
+    """A build whose PDF is laid out in one process, not in chunks: the reference a chunked layout
+    must equal (a build chunks whatever the worker count)."""
+    import report_builder.writers.pdf as pdf_writer
+    from report_builder import build
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdf_writer, "can_chunk", lambda _articles: False)
+        return build(root, **{**options, "jobs": 1})
+
+
+def page_texts(path: Path) -> list[str]:
+    return [page.extract_text() for page in pypdf.PdfReader(path).pages]
+
+
+def outline(path: Path) -> list[tuple[int, str, int]]:
+    """[(depth, title, page index)] of the bookmark tree."""
+    pdf = pikepdf.open(path)
+    pages = {page.objgen: index for index, page in enumerate(pdf.pages)}
+    entries = []
+
+    def walk(items, depth):
+        for item in items:
+            entries.append((depth, item.title, pages[item.destination[0].objgen]))
+            walk(item.children, depth + 1)
+
+    with pdf.open_outline() as tree:
+        walk(tree.root, 0)
+    return entries
+
+
+def margin_lines(path: Path, index: int) -> list[tuple[str, float, float, float]]:
+    """(text, x, y, size) in points of each piece of text in the page's top and bottom margins."""
+    found = []
+    page = pypdf.PdfReader(path).pages[index]
+    height = float(page.mediabox.height)
+
+    def visit(text, cm, tm, _font, size):
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        if text.strip() and (y < 24 * 72 / 25.4 or y > height - 24 * 72 / 25.4):
+            found.append((text.strip(), round(x, 1), round(y, 1), round(size * abs(tm[3] * cm[3]), 2)))
+
+    page.extract_text(visitor_text=visit)
+    return sorted(found)
+
+
+# -- commands that keep running (watch, serve) ----------------------------------------------------
+
+#: the error the minimal project reports once its fact reference names a missing row
+MINIMAL_ERROR = "content/only.md:29:16: error: fact table 'basic' has no row 'no_such_row'"
+
+
+def replace_in_article(root: Path, old: str, new: str) -> None:
+    """Edit the minimal project's one article in place."""
+    article = root / "content" / "only.md"
+    article.write_text(article.read_text().replace(old, new))
+
+
+def interrupt(process: subprocess.Popen) -> None:
+    """Ctrl-C to the process group of a command started by `in_background`; killed after 10 s."""
+    try:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.fixture
+def in_background():
+    """in_background(root, *args, **popen) → Popen: `python -m report_builder ARGS --project ROOT`
+    run from ROOT in a process group of its own, stderr into stdout; interrupted once the test ends."""
+    started: list[subprocess.Popen] = []
+
+    def start(root: Path, *args: str, **popen) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "report_builder", *args, "--project", str(root)],
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=root,
+            **popen,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        interrupt(process)

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
+from conftest import load_bench_module
 
 
 @pytest.fixture(scope="module")
 def corpus():
-    spec = importlib.util.spec_from_file_location("bench_corpus", BENCH / "corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench_module("corpus")
 
 
 def _files(root: Path) -> dict[str, bytes]:

@@ -4,34 +4,24 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-PROJECTS = Path(__file__).resolve().parent / "projects"
-ERROR = "content/only.md:29:16: error: fact table 'basic' has no row 'no_such_row'"
+from conftest import MINIMAL_ERROR, replace_in_article
 
 
 class Server:
-    """`report-builder serve --port 0` on a project, its output going to `log` (inside the project)."""
+    """`report-builder serve --port 0` on a project, its output going to serve.log inside the project."""
 
-    def __init__(self, root: Path, log: Path):
+    def __init__(self, root: Path, in_background):
         self.root = root
-        self.log = log
-        self.handle = log.open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "report_builder", "serve", "--port", "0", "--project", str(root)],
-            stdout=self.handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            cwd=root,
-        )
+        self.log = root / "serve.log"
+        with self.log.open("w") as handle:  # the server writes to its own copy of the descriptor
+            self.process = in_background(
+                root, "serve", "--port", "0", stdout=handle, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+            )
         self.url = self._wait_for_address()
 
     def _wait_for_address(self, timeout: float = 60) -> str:
@@ -50,44 +40,20 @@ class Server:
     def rebuilds(self) -> list[str]:
         return [line for line in self.output().splitlines() if line.startswith("html: ")]
 
-    def stop(self):
-        try:
-            os.killpg(self.process.pid, signal.SIGINT)
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        self.handle.close()
-
-
-def start(tmp_path, formats: str = ""):
-    root = shutil.copytree(PROJECTS / "minimal", tmp_path / "minimal")
-    if formats:
-        with (root / "report.yaml").open("a") as config:
-            config.write(f"formats: {formats}\n")
-    return Server(root, root / "serve.log")
-
 
 @pytest.fixture
-def served(tmp_path):
+def served(project, in_background):
     """serve on a fresh copy of the minimal project (the HTML edition only), logging into the project."""
-    server = start(tmp_path, "[html]")
-    try:
-        yield server
-    finally:
-        server.stop()
+    root = project("minimal")
+    with (root / "report.yaml").open("a") as config:
+        config.write("formats: [html]\n")
+    return Server(root, in_background)
 
 
 @pytest.fixture
-def served_all(tmp_path):
+def served_all(project, in_background):
     """serve on the minimal project with its PDF and EPUB built behind the page."""
-    server = start(tmp_path)
-    try:
-        yield server
-    finally:
-        server.stop()
+    return Server(project("minimal"), in_background)
 
 
 def open_page(browser, server):
@@ -103,11 +69,6 @@ def page(browser, served):
     context, tab = open_page(browser, served)
     yield tab
     context.close()
-
-
-def replace_in_article(root, old, new):
-    article = root / "content" / "only.md"
-    article.write_text(article.read_text().replace(old, new))
 
 
 def overlay(tab) -> str:
@@ -139,7 +100,7 @@ def test_serve_keeps_the_reader_scroll_position_across_a_reload(served, page):
 def test_serve_shows_a_located_error_in_the_page(served, page):
     replace_in_article(served.root, "{fact}`basic.shelters`", "{fact}`basic.no_such_row`")
     page.wait_for_function("() => (window.__reportBuilderStatus.errors || []).length > 0", timeout=10_000)
-    assert overlay(page).splitlines() == ["The build failed; the page shows the last good build.", "", ERROR]
+    assert overlay(page).splitlines() == ["The build failed; the page shows the last good build.", "", MINIMAL_ERROR]
 
 
 def test_serve_removes_the_error_overlay_once_the_error_is_fixed(served, page):
@@ -174,3 +135,18 @@ def test_serve_does_not_rebuild_on_a_log_written_inside_the_project(served):
 def test_the_built_html_file_has_no_reload_script(served, page):
     built = (served.root / "build" / "minimal.html").read_bytes()
     assert (b"__reportBuilderServe" in built, "__reportBuilderServe" in page.content()) == (False, True)
+
+
+def test_serve_shows_its_status_and_errors_in_the_publications_language(project, in_background, browser):
+    root = project("minimal")
+    config = root / "report.yaml"
+    config.write_text(config.read_text().replace("language: en-GB", "language: de") + "formats: [html]\n")
+    context, tab = open_page(browser, Server(root, in_background))
+    replace_in_article(root, "{fact}`basic.shelters`", "{fact}`basic.no_such_row`")
+    tab.wait_for_function("() => (window.__reportBuilderStatus.errors || []).length > 0", timeout=10_000)
+    bar, errors = tab.inner_text("#report-builder-serve"), overlay(tab).splitlines()
+    context.close()
+    assert (bar, errors[0]) == (
+        "Live-Vorschau",
+        "Die Erstellung ist fehlgeschlagen; die Seite zeigt die letzte gelungene Fassung.",
+    )

@@ -4,34 +4,20 @@ from __future__ import annotations
 
 import os
 import queue
-import shutil
-import signal
 import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-PROJECTS = Path(__file__).resolve().parent / "projects"
-ERROR = "content/only.md:29:16: error: fact table 'basic' has no row 'no_such_row'"
+from conftest import MINIMAL_ERROR, replace_in_article
 
 
 class Watcher:
     """`report-builder watch pdf html` in the background; stdout and stderr read as one stream of lines."""
 
-    def __init__(self, root: Path):
-        environment = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "report_builder", "watch", "pdf", "html", "--project", str(root)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-            env=environment,
-            cwd=root,
-        )
+    def __init__(self, process: subprocess.Popen):
+        self.process = process
         self.lines: queue.Queue = queue.Queue()
         self.seen: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -55,32 +41,15 @@ class Watcher:
                 return lines
         return []
 
-    def stop(self):
-        try:
-            os.killpg(self.process.pid, signal.SIGINT)
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-
 
 @pytest.fixture
-def watching(tmp_path):
+def watching(project, in_background):
     """A watcher on a fresh copy of the minimal project, once it has built and is listening."""
-    root = shutil.copytree(PROJECTS / "minimal", tmp_path / "minimal")
-    watcher = Watcher(root)
-    try:
-        assert watcher.wait_for("watching")
-        yield root, watcher
-    finally:
-        watcher.stop()
-
-
-def replace_in_article(root, old, new):
-    article = root / "content" / "only.md"
-    article.write_text(article.read_text().replace(old, new))
+    root = project("minimal")
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+    watcher = Watcher(in_background(root, "watch", "pdf", "html", stdout=subprocess.PIPE, text=True, env=environment))
+    assert watcher.wait_for("watching")
+    return root, watcher
 
 
 def test_watch_builds_every_output_before_it_starts_watching(watching):
@@ -108,7 +77,7 @@ def test_watch_reports_a_content_error_and_keeps_running(watching):
     lines = watcher.wait_for("build failed")
     time.sleep(0.5)
     assert (lines[-2:], watcher.process.poll()) == (
-        [ERROR, "build failed; previous outputs kept. Waiting for the next change."],
+        [MINIMAL_ERROR, "build failed; previous outputs kept. Waiting for the next change."],
         None,
     )
 
