@@ -22,7 +22,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 import report_builder.writers.pdf as pdf_writer
-from conftest import copy_project
+from conftest import build_single_layout, copy_project
 from report_builder import ReportError, build, check
 
 IN_CI = bool(__import__("os").environ.get("CI"))
@@ -172,9 +172,7 @@ def test_a_page_number_of_two_figures_is_printed_whole(outputs, texts):
 
 def test_the_chunked_pdf_prints_the_same_pages_as_a_single_layout(texts, tmp_path):
     root = copy_project("crossrefs", tmp_path / "single")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pdf_writer, "can_chunk", lambda *_args, **_kwargs: False)
-        single = build(root, formats=["pdf"], jobs=1).outputs["pdf"]
+    single = build_single_layout(root, formats=["pdf"]).outputs["pdf"]
     assert page_texts(single) == texts
 
 

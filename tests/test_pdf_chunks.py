@@ -12,8 +12,7 @@ import pikepdf
 import pypdf
 import pytest
 
-import report_builder.writers.pdf as pdf_writer
-from conftest import copy_project
+from conftest import build_single_layout, copy_project, margin_lines, outline, page_texts
 from report_builder import build as build_project
 from report_builder.build import load_publication
 from report_builder.project import load_project
@@ -21,14 +20,9 @@ from report_builder.writers.pdf.furniture import Part, running_heads
 from report_builder.writers.pdf.plan import MAX_ARTICLES_PER_CHUNK, chunk_parts, plan_chunks
 
 
-def build(root, *args, jobs=None, **kwargs):
-    """A build; with jobs=1 laid out in one process, not in chunks: the reference a chunked
-    layout must equal (a build chunks whatever the worker count)."""
-    if jobs != 1:
-        return build_project(root, *args, jobs=jobs, **kwargs)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pdf_writer, "can_chunk", lambda *_args, **_kwargs: False)
-        return build_project(root, *args, jobs=1, **kwargs)
+def build(root, *, jobs=None, **options):
+    """A build; with jobs=1 laid out in one process, not in chunks (build_single_layout)."""
+    return build_single_layout(root, **options) if jobs == 1 else build_project(root, jobs=jobs, **options)
 
 
 @pytest.fixture(scope="module")
@@ -38,26 +32,6 @@ def single_and_chunked(tmp_path_factory):
     single_pdf = build(single, formats=["pdf"], jobs=1).outputs["pdf"]
     chunked_pdf = build(chunked, formats=["pdf"], jobs=3).outputs["pdf"]
     return single_pdf, chunked_pdf
-
-
-def page_texts(path):
-    return [page.extract_text() for page in pypdf.PdfReader(path).pages]
-
-
-def outline(path):
-    """[(depth, title, page index)] of the bookmark tree."""
-    pdf = pikepdf.open(path)
-    pages = {page.objgen: index for index, page in enumerate(pdf.pages)}
-    entries = []
-
-    def walk(items, depth):
-        for item in items:
-            entries.append((depth, item.title, pages[item.destination[0].objgen]))
-            walk(item.children, depth + 1)
-
-    with pdf.open_outline() as tree:
-        walk(tree.root, 0)
-    return entries
 
 
 def test_the_multilingual_fixture_is_split_into_three_chunks(tmp_path):
@@ -253,22 +227,6 @@ def test_drawn_page_numbers_are_an_artifact_in_an_embedded_subset_of_the_footer_
     assert str(font.Subtype) == "/Type0" and str(font.Encoding) == "/Identity-H" and "/ToUnicode" in font
     assert re.fullmatch(r"/[A-Z]{6}\+Noto-Sans", str(font.BaseFont))
     assert len(font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()) > 1000
-
-
-def margin_lines(path, index):
-    """(text, x, y, size) in points of each piece of text in the page's top and bottom margins."""
-    found = []
-    page = pypdf.PdfReader(path).pages[index]
-    height = float(page.mediabox.height)
-
-    def visit(text, cm, tm, _font, size):
-        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
-        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-        if text.strip() and (y < 24 * 72 / 25.4 or y > height - 24 * 72 / 25.4):
-            found.append((text.strip(), round(x, 1), round(y, 1), round(size * abs(tm[3] * cm[3]), 2)))
-
-    page.extract_text(visitor_text=visit)
-    return sorted(found)
 
 
 def test_chunked_running_heads_title_and_marking_are_drawn_where_the_single_layout_puts_them(single_and_chunked):

@@ -12,7 +12,7 @@ import pypdf
 import pytest
 from lxml import etree
 
-import report_builder.writers.pdf as pdf_writer
+from conftest import build_single_layout, margin_lines, outline, page_texts
 from report_builder import build as build_project
 from report_builder.config import load_config
 from report_builder.labels import page_label
@@ -71,9 +71,7 @@ def _write(root, files):
 def _build(root, chunked: bool, formats=("pdf",)):
     if chunked:
         return build_project(root, formats=list(formats), jobs=2)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pdf_writer, "can_chunk", lambda *_args, **_kwargs: False)
-        return build_project(root, formats=list(formats), jobs=1)
+    return build_single_layout(root, formats=list(formats))
 
 
 @pytest.fixture(scope="module")
@@ -92,16 +90,9 @@ def pdf_of(books, start="right", layout="single"):
     return books[(start, layout)].outputs["pdf"]
 
 
-def page_texts(path) -> list[str]:
-    return [page.extract_text() for page in pypdf.PdfReader(path).pages]
-
-
 def article_pages(path) -> list[int]:
     """The physical page (1 = the cover) each article starts on, read off the bookmarks."""
-    pdf = pikepdf.open(path)
-    pages = {page.objgen: index for index, page in enumerate(pdf.pages)}
-    with pdf.open_outline() as tree:
-        return [pages[item.destination[0].objgen] + 1 for item in tree.root if item.title.startswith("Article")]
+    return [index + 1 for depth, title, index in outline(path) if depth == 0 and title.startswith("Article")]
 
 
 def folio(text: str) -> str | None:
@@ -211,22 +202,6 @@ def test_a_duplex_book_laid_out_in_chunks_equals_its_single_layout(books, start)
     ]
     assert article_pages(chunked) == article_pages(single)
     assert pypdf.PdfReader(chunked).page_labels == pypdf.PdfReader(single).page_labels
-
-
-def margin_lines(path, index):
-    """(text, x, y) of each piece of text in the page's top and bottom margins, rounded to 0.1 pt."""
-    found = []
-    page = pypdf.PdfReader(path).pages[index]
-    height = float(page.mediabox.height)
-
-    def visit(text, cm, tm, _font, _size):
-        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
-        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-        if text.strip() and (y < 24 * 72 / 25.4 or y > height - 24 * 72 / 25.4):
-            found.append((text.strip(), round(x, 1), round(y, 1)))
-
-    page.extract_text(visitor_text=visit)
-    return sorted(found)
 
 
 def test_chunks_that_fall_on_a_left_hand_page_are_laid_out_again_only_with_chapter_start_any(books):
