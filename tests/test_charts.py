@@ -570,6 +570,31 @@ def test_charts_are_drawn_in_static_instances_to_the_widths_of_the_variable_font
     assert "−15.000" in drawn[0] or "-15.000" in drawn[0] or "15.000" in "".join(drawn)  # German group marks
 
 
+def test_without_a_cache_folder_the_engine_makes_its_fonts_for_itself_and_leaves_nothing(monkeypatch, tmp_path):
+    from report_builder import chart_engine
+    from report_builder.model import Column, FactTable, Row
+
+    table = FactTable(
+        name="t",
+        title="T",
+        columns=[Column("label", "Label"), Column("value", "Value", "number")],
+        rows=[Row("a", {"label": "Ärger", "value": 3}, {}), Row("b", {"label": "B", "value": -1200}, {})],
+        path="t.yaml",
+    )
+    request = charts._request(charts._plot(table, {}, "de_DE").spec(charts.WIDE), "de_DE")[1]
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    monkeypatch.setenv("REPORT_BUILDER_CACHE", str(tmp_path / "cache"))
+    engine = chart_engine._Engine()
+    kept = engine.draw(request)
+    engine.kill()  # as a failed build kills it: with a cache folder, nothing of it is left behind
+    assert list((tmp_path / "tmp").iterdir()) == []
+    (tmp_path / "a file").write_text("not a folder")
+    monkeypatch.setenv("REPORT_BUILDER_CACHE", str(tmp_path / "a file"))  # no cache folder can be made
+    assert chart_engine.draw_many([request]) == [kept]
+    assert list((tmp_path / "tmp").iterdir()) == []  # its fonts were removed when it stopped
+
+
 def test_the_cache_key_names_the_fonts_charts_are_drawn_in(monkeypatch):
     from report_builder import chart_engine
 

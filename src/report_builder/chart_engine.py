@@ -210,17 +210,28 @@ def _chart_fonts() -> Iterator[Path]:
     one: a static instance is read and measured in about two thirds of the time the variable
     font takes, to the same widths (the variable font's default is the regular instance).
     """
-    from .fonts import fonts_cache, static_faces
+    from .fonts import fonts_cache
 
-    with tempfile.TemporaryDirectory(prefix="report-builder-chart-fonts-") as spare:
-        fonts = fonts_cache(fallback=Path(spare))
-        faces = static_faces(fonts, {400, 700}, only=(CHART_FAMILY, "normal"))
-        folder = fonts / "chart-engine" / "-".join(face.path.stem for face in faces)
-        folder.mkdir(parents=True, exist_ok=True)
-        for face in faces:
-            if not (folder / face.path.name).is_file():
-                _link_or_copy(face.path, folder / face.path.name)
-        yield folder
+    unwritable = Path("/nonexistent")
+    fonts = fonts_cache(fallback=unwritable)
+    if fonts == unwritable:  # no cache folder to keep them in: made for this engine alone
+        with tempfile.TemporaryDirectory(prefix="report-builder-chart-fonts-") as spare:
+            yield _instances(Path(spare))
+    else:
+        yield _instances(fonts)
+
+
+def _instances(fonts: Path) -> Path:
+    """The folder of chart fonts under `fonts`, made there if missing."""
+    from .fonts import static_faces
+
+    faces = static_faces(fonts, {400, 700}, only=(CHART_FAMILY, "normal"))
+    folder = fonts / "chart-engine" / "-".join(face.path.stem for face in faces)
+    folder.mkdir(parents=True, exist_ok=True)
+    for face in faces:
+        if not (folder / face.path.name).is_file():
+            _link_or_copy(face.path, folder / face.path.name)
+    return folder
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
