@@ -441,6 +441,171 @@ def test_every_chart_is_drawn_before_the_writers_so_that_rendering_draws_none(mo
     assert charts.draw_charts(publication, {"pdf", "epub", "html"}) == 0
 
 
+TWO_ARTICLES = {
+    "report.yaml": "title: T\narticles:\n  - a.md\n  - b.md\n",
+    "content/facts/nums.yaml": TABLE,
+    "content/a.md": "---\ntitle: A\n---\n\nText.\n\n```{chart} nums\n:title: First\n```\n",
+    "content/b.md": "---\ntitle: B\n---\n\nMore text.\n\n```{chart} nums\n:type: column\n:title: Second\n```\n",
+}
+
+
+def test_the_front_matter_is_laid_out_while_the_charts_are_drawn_and_every_chart_before_its_article(
+    write_project, monkeypatch, tmp_path
+):
+    import importlib
+
+    from report_builder import render
+    from report_builder.writers.pdf import chunked
+
+    building = importlib.import_module("report_builder.build")
+    monkeypatch.setenv("REPORT_BUILDER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(charts, "_cache_folder", lambda: tmp_path / "charts")
+    (tmp_path / "charts").mkdir()
+    charts._MEMORY.clear()
+    events: list[str] = []
+
+    def recorded(name, function):
+        def call(*args, **kwargs):
+            events.append(name)
+            return function(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(building, "draw_charts", recorded("charts drawn", building.draw_charts))
+    monkeypatch.setattr(chunked._Jobs, "front", recorded("front matter handed out", chunked._Jobs.front))
+    render_document = render.render_document
+
+    def rendered(publication, project, target, extra=(), part=None, **kwargs):
+        if target == "pdf" and part is not None and part.articles:
+            events.append("article rendered")
+        return render_document(publication, project, target, extra, part, **kwargs)
+
+    monkeypatch.setattr(chunked, "render_document", rendered)
+    result = build(write_project(TWO_ARTICLES), formats=["pdf", "html"], jobs=2)
+    assert result.chunks > 1 and set(result.outputs) == {"pdf", "html"} and result.forked == ("html",)
+    assert events[:3] == ["front matter handed out", "charts drawn", "article rendered"]
+    assert events.count("charts drawn") == 1
+    assert len(list((tmp_path / "charts").glob("*.svg"))) == 4  # two charts, wide and phone (the web edition)
+
+
+def test_a_chart_the_engine_cannot_draw_is_reported_at_its_directive_and_the_others_are_kept(
+    write_project, monkeypatch, tmp_path
+):
+    from report_builder.errors import ReportError
+
+    monkeypatch.setenv("REPORT_BUILDER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(charts, "_cache_folder", lambda: tmp_path / "charts")
+    (tmp_path / "charts").mkdir()
+    root = write_project(TWO_ARTICLES)
+    build(root, formats=["pdf", "html"], jobs=2)
+    before = {path.name: path.read_bytes() for path in (root / "build").glob("t.*")}
+    charts._MEMORY.clear()
+    for path in (tmp_path / "charts").glob("*.svg"):
+        path.unlink()
+    spec = charts._spec
+
+    def broken(records, options, *args):
+        drawn = spec(records, options, *args)
+        if options.title == "Second":  # an expression Vega cannot parse: the engine refuses it
+            drawn["transform"] = [{"calculate": "datum.(", "as": "w"}]
+        return drawn
+
+    monkeypatch.setattr(charts, "_spec", broken)
+    (root / "content" / "b.md").write_text(TWO_ARTICLES["content/b.md"].replace("More text", "Other text"))
+    with pytest.raises(ReportError) as caught:
+        build(root, formats=["pdf", "html"], jobs=2)
+    messages = [str(d) for d in caught.value.diagnostics]
+    assert len(messages) == 1 and messages[0].startswith("content/b.md:7: error: the chart could not be drawn: ")
+    assert {path.name: path.read_bytes() for path in (root / "build").glob("t.*")} == before
+    # the first article's drawings were made and kept: the next build draws only the mended one
+    assert len(list((tmp_path / "charts").glob("*.svg"))) == 2
+
+
+def test_charts_are_drawn_in_static_instances_to_the_widths_of_the_variable_font(monkeypatch, tmp_path):
+    import json
+    import os
+    import sys
+
+    from report_builder import chart_engine
+    from report_builder.model import Column, FactTable, Row
+
+    monkeypatch.setenv("REPORT_BUILDER_CACHE", str(tmp_path))
+    table = FactTable(
+        name="t",
+        title="T",
+        columns=[Column("label", "Label"), Column("value", "Value", "number", decimals=1)],
+        rows=[Row(f"r{i}", {"label": f"Süd-Ost {i}", "value": (i * 7919) % 40000 - 15000}, {}) for i in range(12)],
+        path="t.yaml",
+    )
+    requests = []
+    for options in ({"highlight": "r3"}, {"type": "column"}, {"type": "line"}):
+        plot = charts._plot(table, options, "de_DE")
+        for size in (charts.WIDE, charts.NARROW):
+            requests.append(charts._request(plot.spec(size), "de_DE")[1])
+    assert all(set(request) == {"spec"} for request in requests)  # the locale is in the spec's config
+    drawn = chart_engine.draw_many(requests, engines=1)
+    folders = list((tmp_path / "fonts" / "chart-engine").iterdir())
+    assert len(folders) == 1
+    assert sorted(re.sub(r"-[0-9a-f]{16}\.ttf$", "", p.name) for p in folders[0].iterdir()) == [
+        "NotoSans-400",
+        "NotoSans-700",
+    ]
+    # the same specifications drawn by vl-convert with the variable font the instances come from
+    script = (
+        "import json, sys\n"
+        "import vl_convert as vlc\n"
+        "from report_builder.fonts import FONT_FILES, font_paths\n"
+        "[vlc.register_font_directory(str(p.parent)) for (f, *_), p in zip(FONT_FILES, font_paths()) if f == 'Noto Sans']\n"
+        "print(json.dumps([vlc.vegalite_to_svg(r['spec']) for r in json.load(sys.stdin)]))\n"
+    )
+    variable = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(requests),
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(Path(charts.__file__).parents[1])},
+    )
+    assert drawn == json.loads(variable.stdout)
+    assert "−15.000" in drawn[0] or "-15.000" in drawn[0] or "15.000" in "".join(drawn)  # German group marks
+
+
+def test_without_a_cache_folder_the_engine_makes_its_fonts_for_itself_and_leaves_nothing(monkeypatch, tmp_path):
+    from report_builder import chart_engine
+    from report_builder.model import Column, FactTable, Row
+
+    table = FactTable(
+        name="t",
+        title="T",
+        columns=[Column("label", "Label"), Column("value", "Value", "number")],
+        rows=[Row("a", {"label": "Ärger", "value": 3}, {}), Row("b", {"label": "B", "value": -1200}, {})],
+        path="t.yaml",
+    )
+    request = charts._request(charts._plot(table, {}, "de_DE").spec(charts.WIDE), "de_DE")[1]
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    monkeypatch.setenv("REPORT_BUILDER_CACHE", str(tmp_path / "cache"))
+    engine = chart_engine._Engine()
+    kept = engine.draw(request)
+    engine.kill()  # as a failed build kills it: with a cache folder, nothing of it is left behind
+    assert list((tmp_path / "tmp").iterdir()) == []
+    (tmp_path / "a file").write_text("not a folder")
+    monkeypatch.setenv("REPORT_BUILDER_CACHE", str(tmp_path / "a file"))  # no cache folder can be made
+    assert chart_engine.draw_many([request]) == [kept]
+    assert list((tmp_path / "tmp").iterdir()) == []  # its fonts were removed when it stopped
+
+
+def test_the_cache_key_names_the_fonts_charts_are_drawn_in(monkeypatch):
+    from report_builder import chart_engine
+
+    spec = {"config": {}, "mark": "bar"}
+    key = charts._request(spec, "en_GB")[0]
+    assert charts._request(spec, "en_GB")[0] == key
+    assert charts._request(spec, "de_DE")[0] != key  # the locale is in the specification
+    monkeypatch.setattr(chart_engine, "fonts_version", lambda: "other fonts")
+    assert charts._request(spec, "en_GB")[0] != key
+
+
 def test_a_chart_engine_exits_when_the_process_that_started_it_is_killed(tmp_path):
     import os
     import signal

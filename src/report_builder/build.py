@@ -184,20 +184,30 @@ def _write_outputs(publication, project, formats, settings: PrintSettings, worke
     writers = [WRITERS[fmt] for fmt in formats]
     printed = [writer for writer in writers if writer.needs_print_layout]
     elsewhere = printed and settings.jobs > 1
-    draw_charts(publication, formats, settings.jobs)
     forked: dict[str, tuple[ProcessPoolExecutor, Future]] = {}
-    for writer in writers:
-        started = (
-            start_forked(_write_alone, writer, publication, project) if elsewhere and writer not in printed else None
-        )
-        if started is not None:
-            forked[writer.name] = started
+
+    def charts_drawn() -> None:
+        """Every chart drawn, then the outputs that need no layout forked (they read the charts)."""
+        draw_charts(publication, formats)
+        for writer in writers:
+            started = (
+                start_forked(_write_alone, writer, publication, project)
+                if elsewhere and writer not in printed
+                else None
+            )
+            if started is not None:
+                forked[writer.name] = started
+
     data: dict[str, bytes | dict[str, bytes]] = {}
     warnings: list[Diagnostic] = []
     failed = True
     try:
+        if not printed:
+            charts_drawn()
         with readlog.reading_for(writer.name for writer in printed):
-            edition, prepared, checked = _print_edition(publication, project, printed, settings, workers, say)
+            edition, prepared, checked = _print_edition(
+                publication, project, printed, settings, workers, say, charts_drawn
+            )
         warnings += checked
         for writer in writers:
             if writer.name in _STEPS:
@@ -234,11 +244,12 @@ def _write_alone(
 
 
 def _print_edition(
-    publication, project: Project, printed: list[Writer], settings: PrintSettings, workers, say
+    publication, project: Project, printed: list[Writer], settings: PrintSettings, workers, say, charts_drawn
 ) -> tuple[PrintEdition | None, dict, list[Diagnostic]]:
     """The print layout for the writers in `printed` (None when there are none), what their
     `prepare` made, and the PDF's warnings about fonts and tables: both made while the layout
-    workers are busy, when there are any."""
+    workers are busy, when there are any. `charts_drawn` is called once, before any article is
+    rendered (once the front matter is with the workers, who lay it out meanwhile)."""
     if not printed:
         return None, {}, []
     from .writers.print_layout import lay_out_print
@@ -253,7 +264,7 @@ def _print_edition(
                 with readlog.reading_for([writer.name]):
                     prepared[writer.name] = writer.prepare(publication, project)
 
-    edition = lay_out_print(publication, project, settings, workers, meanwhile, say)
+    edition = lay_out_print(publication, project, settings, workers, meanwhile, say, charts_drawn)
     if not checked:  # laid out in one go: nothing was made meanwhile
         checked.append(_print_warnings(publication, project, printed, settings))
     return edition, prepared, checked[0]

@@ -5,21 +5,29 @@ build forks its PDF layout workers; a process forked after V8 has started hangs 
 draws. V8 also reserves several GiB of address space when it starts, which the templates' memory
 limit (RLIMIT_AS) must not count. So the build talks to engine processes over pipes: a JSON
 request per line, a JSON answer per line. The build draws every chart the cache lacks before
-its writers start (charts.draw_charts, on two engines where there are two cores); a process
-that still meets a chart the cache lacks starts an engine of its own. An engine reads nothing
-but its requests and the declared fonts, writes only its answers, and exits with its parent.
+its writers start (charts.draw_charts, on one engine while the layout workers lay out the front
+matter); a process that still meets a chart the cache lacks starts an engine of its own. An
+engine reads nothing but its requests and the declared fonts (the static instances of Noto Sans, which it makes in
+the user's cache folder if they are missing), writes only its answers, and exits with its parent.
 """
 
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import os
 import select
 import subprocess
 import sys
+import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
+#: the family every chart is drawn in (charts.py's specifications name it)
+CHART_FAMILY = "Noto Sans"
 #: how long one drawing may take; Vega-Lite draws a 500-point line in well under a second
 DRAW_SECONDS = 60
 
@@ -101,7 +109,7 @@ atexit.register(_ENGINE.close)
 
 
 def draw(request: dict) -> str:
-    """The SVG Vega-Lite draws for a request: `spec`, with d3's `number_locale` and `time_locale`."""
+    """The SVG Vega-Lite draws for a request: `spec` (its config holds the locale it formats with)."""
     return _ENGINE.draw(request)
 
 
@@ -148,6 +156,15 @@ def draw_many(requests: list[dict], engines: int = 1) -> list[str | None]:
     return drawn
 
 
+@functools.cache
+def fonts_version() -> str:
+    """What names the fonts charts are drawn in: the digest of the font the instances are made
+    from (read once per process)."""
+    from .fonts import font_digest
+
+    return font_digest(CHART_FAMILY, "normal")
+
+
 def version() -> str:
     """vl-convert's version, read from its package metadata (without starting the engine)."""
     from importlib.metadata import PackageNotFoundError
@@ -178,18 +195,60 @@ def serve(parent: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
     import vl_convert as vlc
 
-    from .fonts import FONT_FILES, font_paths
-
-    for folder in sorted(
-        {path.parent for (family, *_), path in zip(FONT_FILES, font_paths()) if family == "Noto Sans"}
-    ):
+    with _chart_fonts() as folder:
         vlc.register_font_directory(str(folder))
+        _answer_requests(vlc)
+
+
+@contextmanager
+def _chart_fonts() -> Iterator[Path]:
+    """A folder holding nothing but the fonts charts are drawn in: the static instances of Noto
+    Sans (regular and bold, upright) that the print edition uses, kept in the user's cache folder
+    (made there once if missing; in a temporary folder when it cannot be written).
+
+    Vega measures every label it draws, and vl-convert reads the label's font again for each
+    one: a static instance is read and measured in about two thirds of the time the variable
+    font takes, to the same widths (the variable font's default is the regular instance).
+    """
+    from .fonts import fonts_cache
+
+    unwritable = Path("/nonexistent")
+    fonts = fonts_cache(fallback=unwritable)
+    if fonts == unwritable:  # no cache folder to keep them in: made for this engine alone
+        with tempfile.TemporaryDirectory(prefix="report-builder-chart-fonts-") as spare:
+            yield _instances(Path(spare))
+    else:
+        yield _instances(fonts)
+
+
+def _instances(fonts: Path) -> Path:
+    """The folder of chart fonts under `fonts`, made there if missing."""
+    from .fonts import static_faces
+
+    faces = static_faces(fonts, {400, 700}, only=(CHART_FAMILY, "normal"))
+    folder = fonts / "chart-engine" / "-".join(face.path.stem for face in faces)
+    folder.mkdir(parents=True, exist_ok=True)
+    for face in faces:
+        if not (folder / face.path.name).is_file():
+            _link_or_copy(face.path, folder / face.path.name)
+    return folder
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    from .output import atomic_write
+
+    try:
+        os.link(source, target)
+    except OSError:  # another build linked it first, or a file system without hard links
+        if not target.is_file():
+            atomic_write(target, source.read_bytes())
+
+
+def _answer_requests(vlc) -> None:
     for line in sys.stdin.buffer:
         request = json.loads(line)
         try:
-            svg = vlc.vegalite_to_svg(
-                request["spec"], format_locale=request["number_locale"], time_format_locale=request["time_locale"]
-            )
+            svg = vlc.vegalite_to_svg(request["spec"])
             answer = {"svg": svg}
         except ValueError as exc:  # Vega-Lite refused the specification
             answer = {"error": str(exc).strip().splitlines()[-1][:300] if str(exc).strip() else "no drawing"}

@@ -180,12 +180,15 @@ def fonts_cache(fallback: Path) -> Path:
     return directory if os.access(directory, os.W_OK | os.X_OK) else fallback
 
 
-def static_faces(directory: Path, weights: set[int]) -> list[Face]:
-    """Static instances of every family and style at `weights`, made in `directory` if missing."""
+def static_faces(directory: Path, weights: set[int], only: tuple[str, str] | None = None) -> list[Face]:
+    """Static instances of every family and style (or `only` that (family, style)) at `weights`,
+    made in `directory` if missing."""
     from .output import atomic_write
 
     faces = []
     for (family, _package, _name, style), source in zip(FONT_FILES, font_paths()):
+        if only is not None and (family, style) != only:
+            continue
         data = None
         digest = _digest(source)
         for weight in sorted(weights):
@@ -224,6 +227,15 @@ def _instance(data: bytes, weight: int) -> bytes:
     if "wdth" in axes:
         plan.pin_axis_location(face, "wdth", WIDTH)
     return uharfbuzz.subset(face, plan).blob.data
+
+
+def font_digest(family: str, style: str) -> str:
+    """The digest that names the static instances of `family` in `style` (see _digest)."""
+    return "".join(
+        _digest(source)
+        for (name, _package, _file, kind), source in zip(FONT_FILES, font_paths())
+        if (name, kind) == (family, style)
+    )
 
 
 def _digest(source: Path) -> str:

@@ -105,13 +105,19 @@ def _write_html(job: Job) -> bytes | dict[str, bytes]:
     return split_pages(html) if job.publication.config.html.layout == "pages" else html
 
 
-def draw_charts(publication: Publication, formats: list[str], jobs: int) -> None:
-    """Every chart the outputs in `formats` show, drawn once before any of their writers starts
-    (on two engines when there are two cores): the writers, forked or not, only read them."""
+def draw_charts(publication: Publication, formats: list[str]) -> None:
+    """Every chart the outputs in `formats` show, drawn once before any of their writers starts:
+    the writers, forked or not, only read them.
+
+    On one engine, whatever the cores: the build is busy on the others meanwhile (the layout
+    workers import WeasyPrint and lay the front matter out), and a second engine costs as much
+    to start as about ten drawings (its JavaScript engine loading Vega), CPU time a shared
+    machine does not have to spare.
+    """
     from ..charts import draw_charts as draw
 
     if any(article.charts for article in publication.articles):
-        draw(publication, {target for fmt in formats for target in WRITERS[fmt].renders}, min(2, jobs))
+        draw(publication, {target for fmt in formats for target in WRITERS[fmt].renders}, engines=1)
 
 
 WRITERS: dict[str, Writer] = {

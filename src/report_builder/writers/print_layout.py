@@ -60,10 +60,13 @@ def lay_out_print(
     workers,
     meanwhile: Callable[[], None] | None,
     say: Progress,
+    before_articles: Callable[[], None] = lambda: None,
 ) -> PrintEdition:
     """Lay out the print edition once: in chunks on `workers` when there are any, else in one go.
 
     `meanwhile` is work for this process while the workers lay out; a single layout leaves it.
+    `before_articles` runs once before any article is rendered (the build draws its charts
+    there): in chunks, once the front matter and the furniture sample are with the workers.
     """
     from ..fonts import depend_on_fonts, print_fonts
     from ..render import render_document, style_files
@@ -77,12 +80,14 @@ def lay_out_print(
     depend_on_fonts(config.language)
     print_html = None
     if settings.keep_html or workers is None:
+        before_articles()
+        before_articles = lambda: None  # noqa: E731 - done
         say("rendering print HTML")
         print_html = render_document(publication, project, "pdf", extra_styles=[("fonts.css", fonts.css)])
     kept = _without_machine_paths(print_html) if settings.keep_html and print_html is not None else None
     ready = _Ready(fonts, tuple(warnings), kept)
     if workers is not None:
-        return _chunked(publication, project, settings, ready, workers, meanwhile, say)
+        return _chunked(publication, project, settings, ready, workers, meanwhile, say, before_articles)
     return _single(publication, project, settings, ready, print_html or "", say)
 
 
@@ -95,14 +100,18 @@ class _Ready:
     kept_html: str | None
 
 
-def _chunked(publication, project, settings: PrintSettings, ready: _Ready, workers, meanwhile, say) -> PrintEdition:
+def _chunked(
+    publication, project, settings: PrintSettings, ready: _Ready, workers, meanwhile, say, before_articles
+) -> PrintEdition:
     from .pdf import chunk_parts, layout_chunked
 
     jobs = settings.jobs
     say(f"laying out pages on {jobs} core{'s' if jobs > 1 else ''}")
     if not settings.use_cache:
         shutil.rmtree(settings.cache, ignore_errors=True)  # --force: lay every chunk out again
-    layout = layout_chunked(publication, project, jobs, settings.cache, ready.fonts, workers, meanwhile)
+    layout = layout_chunked(
+        publication, project, jobs, settings.cache, ready.fonts, workers, meanwhile, before_articles
+    )
     readlog.merge(layout.fetched)
     how = f"in parallel on {jobs} cores" if jobs > 1 else "in chunks, one after another"
     note = f"pdf: laid out {how} ({layout.chunks_laid_out} chunk(s) laid out, the rest from the cache)"

@@ -87,11 +87,14 @@ def layout_chunked(
     print_fonts: PrintFonts | None,
     workers: LayoutWorkers,
     meanwhile: Callable[[], None] | None = None,
+    before_articles: Callable[[], None] | None = None,
 ) -> ChunkedLayout:
     """Lay the publication out in chunks on `workers` (see LayoutWorkers; the caller shuts them down).
 
     `meanwhile` runs in this process once every chunk is handed to the workers, which it would
-    otherwise only wait for (the build renders the EPUB's pages there).
+    otherwise only wait for (the build renders the EPUB's pages there). `before_articles` runs
+    once the cover, contents and furniture sample are handed to them, before any article is
+    rendered (the build draws its charts there, while the workers lay the front matter out).
     """
     config = publication.config
     variant = config.pdf.variant
@@ -122,6 +125,8 @@ def layout_chunked(
     )
     stand_ins = tuple((heading_id, STAND_IN) for heading_id in _toc_ids(publication))
     front_job = work.front(*contents(stand_ins, hidden_numbers=True), print_fonts.faces)
+    if before_articles is not None:
+        before_articles()
     documents: list[tuple[str, str]] = []
     cached: list[ChunkResult | None] = []
     chunk_jobs: dict[int, tuple[str, ChunkResult | Future]] = {}
