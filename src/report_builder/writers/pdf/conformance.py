@@ -26,10 +26,9 @@ REFUSED = {
     "pdf/a-4e": "PDF/A-4e is for engineering documents with 3D content; use pdf/a-2a or pdf/a-3a",
     "pdf/a-4f": "PDF/A-4f needs an embedded file and this PDF has none; use pdf/a-3a",
     "pdf/a-4u": "WeasyPrint writes pdf/a-4u with a conformance level PDF/A-4 does not have; use pdf/a-2u or pdf/a-3u",
-    "pdf/x-1a": "PDF/X-1a needs CMYK colour and WeasyPrint writes RGB; send the PDF/A file to the print shop",
-    "pdf/x-3": "PDF/X-3 needs a printer output intent and WeasyPrint writes none; send the PDF/A file to the print shop",
-    "pdf/x-5g": "PDF/X-5g needs a printer output intent and WeasyPrint writes none; "
-    "send the PDF/A file to the print shop",
+    "pdf/x-1a": "PDF/X-1a needs every colour in CMYK and WeasyPrint writes RGB; use pdf/x-4",
+    "pdf/x-3": "PDF/X-3 (PDF 1.3) forbids the transparency this PDF uses; use pdf/x-4",
+    "pdf/x-5g": "PDF/X-5g is for files that reference external graphics and this PDF has none; use pdf/x-4",
 }
 
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -277,9 +276,9 @@ def print_profile() -> bytes:
     return (files("report_builder") / "profiles" / PRINT_PROFILE).read_bytes()
 
 
-def header_version(variant: str | None) -> str | None:
-    """The PDF version a save must write for `variant` (pikepdf's force_version), None to keep it."""
-    return PDFX_VERSION if claim(variant).pdfx is not None else None
+def header_version(variant: str | None) -> str:
+    """The PDF version a save must write for `variant` (pikepdf's force_version), "" to keep it."""
+    return PDFX_VERSION if claim(variant).pdfx is not None else ""
 
 
 def for_print(pdf, variant: str | None) -> None:
@@ -306,7 +305,9 @@ def for_print(pdf, variant: str | None) -> None:
     profile.write(zlib.compress(print_profile(), 9), filter=pikepdf.Name.FlateDecode)
     profile.N = 4
     profile = pdf.make_indirect(profile)
-    pdf.Root.OutputIntents = pikepdf.Array([_intent(subtype, profile, pikepdf) for subtype in ("/GTS_PDFX", "/GTS_PDFA1")])
+    pdf.Root.OutputIntents = pikepdf.Array(
+        [_intent(subtype, profile, pikepdf) for subtype in ("/GTS_PDFX", "/GTS_PDFA1")]
+    )
     for obj in pdf.objects:
         if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
             _device_independent(obj, srgb, pikepdf)

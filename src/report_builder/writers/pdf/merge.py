@@ -65,7 +65,7 @@ def merge_pdfs(
         deterministic_id=True,
         compress_streams=True,
         object_stream_mode=pikepdf.ObjectStreamMode.generate,
-        force_version=header_version(config.pdf.variant) if config is not None else None,
+        force_version=header_version(config.pdf.variant) if config is not None else "",
     )
     return unambiguous_stream_ends(out.getvalue())
 
