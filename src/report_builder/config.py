@@ -385,7 +385,8 @@ class PdfSettings:
     )
     variant: str | None = option(
         None,
-        "the PDF/A level to meet with PDF/UA-1, such as `pdf/a-3a` (default: PDF/UA-1 with PDF/A-2a); `pdf/ua-2`",
+        "the PDF/A level to meet with PDF/UA-1, such as `pdf/a-3a` (default: PDF/UA-1 with PDF/A-2a); "
+        "`pdf/x-4` for a print shop; `pdf/ua-2`",
         _variant,
     )
     toc: bool | None = option(None, "`true`/`false`: the contents page (default: only with more than one article)")

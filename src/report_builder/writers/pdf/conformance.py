@@ -6,8 +6,10 @@ identifier, the extension schema PDF/A asks for it (rule 6.6.2.3), and a metadat
 uncompressed (rule 6.6.2.1); weasy.metadata_finisher writes it, and mends what WeasyPrint 70
 gets wrong for both (smoothed images, link annotations under a Span). Each chunk is written
 so; the merge keeps the first chunk's catalogue, so the merged file carries the same claims
-(see merge.py). Last, `unambiguous_stream_ends` keeps a stream's end from reading as a line
-end (rule 6.1.7.1), in a merged file and a single one alike.
+(see merge.py). `pdf/x-4` is written as PDF/A-2a too; `for_print` then gives the whole file,
+merged or single, what PDF/X-4 adds (a CMYK output intent, device-independent RGB, the
+information keys) as the page labels are added. Last, `unambiguous_stream_ends` keeps a
+stream's end from reading as a line end (rule 6.1.7.1), in a merged file and a single one alike.
 """
 
 from __future__ import annotations
