@@ -15,6 +15,7 @@ stream's end from reading as a line end (rule 6.1.7.1), in a merged file and a s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from xml.etree import ElementTree
 
 #: what WeasyPrint writes when report.yaml names no variant
@@ -278,6 +279,14 @@ def print_profile() -> bytes:
     return (files("report_builder") / "profiles" / PRINT_PROFILE).read_bytes()
 
 
+@cache
+def _compressed_profile() -> bytes:
+    """print_profile() compressed once per process (Flate, as in the PDF)."""
+    import zlib
+
+    return zlib.compress(print_profile())
+
+
 def header_version(variant: str | None) -> str:
     """The PDF version a save must write for `variant` (pikepdf's force_version), "" to keep it."""
     return PDFX_VERSION if claim(variant).pdfx is not None else ""
@@ -302,9 +311,7 @@ def for_print(pdf, variant: str | None) -> None:
 
     srgb = _srgb_space(pdf, pikepdf)
     profile = pikepdf.Stream(pdf, b"")
-    import zlib
-
-    profile.write(zlib.compress(print_profile(), 9), filter=pikepdf.Name.FlateDecode)
+    profile.write(_compressed_profile(), filter=pikepdf.Name.FlateDecode)
     profile.N = 4
     profile = pdf.make_indirect(profile)
     pdf.Root.OutputIntents = pikepdf.Array(
@@ -335,34 +342,33 @@ def _srgb_space(pdf, pikepdf):
     return pdf.make_indirect(pikepdf.Array([pikepdf.Name.ICCBased, intent.DestOutputProfile]))
 
 
-#: the keys that name a colour space outside a resource dictionary: an image's, a shading's,
-#: a transparency group's
-_SPACE_KEYS = ("/ColorSpace", "/CS")
-
-
 def _device_independent(obj, srgb, pikepdf) -> None:
-    """DefaultRGB in `obj`'s resources when it has content of its own; srgb for /DeviceRGB in
-    `obj` and the direct dictionaries inside it (a form's /Group, an Indexed base)."""
-    kind = obj.get("/Type")
-    if kind == "/Page" or obj.get("/Subtype") == "/Form" or obj.get("/PatternType") == 1:
+    """DefaultRGB in `obj`'s resources when it has content of its own (a page, a form XObject,
+    a tiling pattern), srgb for the /DeviceRGB its transparency group, or it as an image or a
+    shading (a shading pattern's too), names. Other objects (fonts, most of a file) are left."""
+    if "/PatternType" in obj and "/Shading" in obj:
+        _named_space(obj.Shading, "/ColorSpace", srgb, pikepdf)
+    if obj.get("/Type") == "/Page" or obj.get("/Subtype") == "/Form" or obj.get("/PatternType") == 1:
         if "/Resources" not in obj:
             obj.Resources = pikepdf.Dictionary()
         resources = obj.Resources
         if "/ColorSpace" not in resources:
             resources.ColorSpace = pikepdf.Dictionary()
         resources.ColorSpace.DefaultRGB = srgb
-    _replace_device_rgb(obj, srgb, pikepdf, depth=0)
+        if "/Group" in obj:
+            _named_space(obj.Group, "/CS", srgb, pikepdf)
+    elif obj.get("/Subtype") == "/Image" or "/ShadingType" in obj:
+        _named_space(obj, "/ColorSpace", srgb, pikepdf)
 
 
-def _replace_device_rgb(obj, srgb, pikepdf, depth: int) -> None:
-    if depth > 8:
-        return
-    for key in list(obj.keys()):
-        value = obj.get(key)
-        if key in _SPACE_KEYS and value == pikepdf.Name.DeviceRGB:
-            obj[key] = srgb
-        elif key in _SPACE_KEYS and isinstance(value, pikepdf.Array) and len(value) == 4:
-            if value[0] == pikepdf.Name.Indexed and value[1] == pikepdf.Name.DeviceRGB:
-                value[1] = srgb
-        elif isinstance(value, pikepdf.Dictionary) and not value.is_indirect:
-            _replace_device_rgb(value, srgb, pikepdf, depth + 1)
+def _named_space(obj, key: str, srgb, pikepdf) -> None:
+    """srgb for /DeviceRGB as `obj[key]`, or as the base of an Indexed space there."""
+    value = obj.get(key)
+    if value == pikepdf.Name.DeviceRGB:
+        obj[key] = srgb
+    elif (
+        isinstance(value, pikepdf.Array)
+        and len(value) == 4
+        and list(value)[:2] == [pikepdf.Name.Indexed, pikepdf.Name.DeviceRGB]
+    ):
+        value[1] = srgb
