@@ -225,3 +225,30 @@ def test_a_key_declared_with_its_type_alone_is_read_and_checked_from_the_declara
             "x.yaml:4:1: error: unknown key 'extra.other'",
         ],
     )
+
+
+def test_a_long_title_gives_a_slug_cut_at_a_word_that_makes_a_file_name(write_project):
+    """A 300-character title made a file name over the 255 bytes a file system allows."""
+    title = ("Regional water infrastructure outlook and quarterly briefing for the ministry " * 4)[:300].strip()
+    slug = load_config(load_project(write_project({"report.yaml": f'title: "{title}"\n'}))).slug
+    assert len(slug) <= 200 and slug.startswith("regional-water-") and not slug.endswith("-")
+    assert title.lower().replace(" ", "-").startswith(slug + "-")  # whole words only
+
+
+def test_a_slug_longer_than_a_file_name_allows_is_an_error_at_its_line(write_project):
+    root = write_project({"report.yaml": "title: T\nslug: " + "a" * 201 + "\n"})
+    with pytest.raises(ReportError) as raised:
+        load_config(load_project(root))
+    assert [str(d) for d in raised.value.diagnostics] == [
+        "report.yaml:2:7: error: slug has 201 characters; at most 200 make a file name"
+    ]
+
+
+def test_running_title_is_the_head_title_and_the_title_otherwise(write_project):
+    shown = []
+    for extra in ("", "running_title: Outlook\n"):
+        config = load_config(
+            load_project(write_project({"report.yaml": f"title: Long title\n{extra}"}, name=extra[:3] or "x"))
+        )
+        shown.append(config.head_title)
+    assert shown == ["Long title", "Outlook"]

@@ -533,3 +533,37 @@ def test_a_title_starting_with_markdown_emphasis_explains_the_usual_fix(write_pr
         "content/a.md:2:13: error: YAML syntax error: expected alphabetic or numeric character, but found '*'; "
         "a value that starts with '*' must be quoted: title: \"*Bold* plan\""
     ]
+
+
+def test_a_raw_html_image_is_removed_with_a_warning_at_its_tag_saying_how_to_include_one(write_project):
+    """One warning per <img>, in a block of raw HTML and inside a paragraph alike, where it is written."""
+    text = (
+        "---\ntitle: A\n---\n\nText.\n\n"
+        '<div class="map">\n  <p>Map</p>\n  <img src="images/map.png" alt="">\n</div>\n\n'
+        "A paragraph with an <IMG SRC='logo.svg'> inside, and <b>bold</b>.\n\n"
+        "<picture><source srcset='x.webp'><img></picture>\n"
+    )
+    advice = "an image is included with Markdown and its text alternative"
+    assert problems(write_project, text, report="title: T\narticles:\n  - a.md\nraw_html: true\n") == [
+        f"content/a.md:9:3: warning: raw HTML <img> is removed: {advice}, ![what the image shows](images/map.png)",
+        f"content/a.md:12:21: warning: raw HTML <img> is removed: {advice}, ![what the image shows](logo.svg)",
+        f"content/a.md:14:34: warning: raw HTML <img> is removed: {advice}, ![what the image shows](images/picture.png)",
+    ]
+
+
+def test_an_image_in_raw_html_reaches_no_output_and_the_build_says_so(write_project):
+    from report_builder import build
+
+    root = write_project(
+        {
+            "report.yaml": "title: T\narticles:\n  - a.md\nraw_html: true\n",
+            "content/a.md": '# A\n\nText <img src="x.png"> and more.\n',
+        }
+    )
+    result = build(root, formats=["html"])
+    page = result.outputs["html"].read_text(encoding="utf-8")
+    assert ("and more" in page, "x.png" in page) == (True, False)
+    assert [str(d) for d in result.warnings if "<img>" in d.message] == [
+        "content/a.md:3:6: warning: raw HTML <img> is removed: an image is included with Markdown and its text "
+        "alternative, ![what the image shows](x.png)"
+    ]

@@ -185,8 +185,9 @@ def test_a_variant_that_cannot_conform_is_refused_at_its_line(write_project, var
     ]
 
 
-def test_pdf_x_4_is_refused_because_weasyprint_writes_no_output_intent_for_it():
-    """What the refusal says is what WeasyPrint 70 writes for pdf/x-4 (no OutputIntents, RGB colour)."""
+def test_weasyprint_alone_writes_pdf_x_4_without_an_output_intent_and_in_device_rgb():
+    """What the README says WeasyPrint 70 guarantees for pdf/x-4 on its own, and why the builder
+    writes PDF/A-2a and adds PDF/X-4 itself (conformance.for_print)."""
     import io
 
     import weasyprint

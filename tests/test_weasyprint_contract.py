@@ -338,3 +338,13 @@ def test_a_page_left_blank_before_a_right_hand_page_says_so_in_its_page_type():
     html = "<p>one</p><p style='break-before: right'>three</p>"
     pages = weasyprint.HTML(string=html).render().pages
     assert [page._page_box.page_type.blank for page in pages] == [False, True, False]
+
+
+def test_a_line_clamped_margin_box_marks_its_cut_line_with_the_ellipsis_it_draws():
+    css = "@page { size: 300px 200px; margin: 40px; @top-left { content: '%s'; line-clamp: 1; } }"
+    cut, whole = (
+        weasyprint.HTML(string="<p>x</p>").render(stylesheets=[weasyprint.CSS(string=css % text)]).pages[0]._page_box
+        for text in ("word " * 40, "Title")
+    )
+    lines = [[line.block_ellipsis for line in _margin_box(box, "top-left").children] for box in (cut, whole)]
+    assert lines == [["auto"], ["none"]], "LineBox.block_ellipsis: 'auto' on the line a line-clamp cut"

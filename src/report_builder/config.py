@@ -219,6 +219,8 @@ def _slug(reader: _Reader, key: str, value: Any) -> str:
     slug = _text(reader, key, value)
     if slug and not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", slug):
         reader.fail(key, f"slug {shorten(slug)} must use lowercase letters, digits, '.', '_' and '-'")
+    elif len(slug) > MAX_SLUG:
+        reader.fail(key, f"slug has {len(slug):,} characters; at most {MAX_SLUG} make a file name")
     return slug
 
 
@@ -383,7 +385,8 @@ class PdfSettings:
     )
     variant: str | None = option(
         None,
-        "the PDF/A level to meet with PDF/UA-1, such as `pdf/a-3a` (default: PDF/UA-1 with PDF/A-2a); `pdf/ua-2`",
+        "the PDF/A level to meet with PDF/UA-1, such as `pdf/a-3a` (default: PDF/UA-1 with PDF/A-2a); "
+        "`pdf/x-4` for a print shop; `pdf/ua-2`",
         _variant,
     )
     toc: bool | None = option(None, "`true`/`false`: the contents page (default: only with more than one article)")
@@ -418,6 +421,12 @@ class Config:
     title: str = option("", "the publication's title (at most 500 characters)", _cover_text(500))
     subtitle: str = option(
         "", "publication metadata (PDF info, EPUB OPF, HTML meta); at most 1,000 characters", _cover_text(1000)
+    )
+    running_title: str = option(
+        "",
+        "the title in the PDF's running head, for a title too long for it (default: the title; "
+        "either is cut to one line, at a word, with an ellipsis)",
+        _text,
     )
     slug: str = option("", "output file stem (default: from the title)", _slug)
     authors: tuple[str, ...] = option((), "a name or a list of names")
@@ -478,6 +487,11 @@ class Config:
     language_position: tuple = field(default=(None, None), compare=False, repr=False)
     #: (line, col) of each entry of `articles` in report.yaml, for "not found" messages
     article_positions: tuple = field(default=(), compare=False, repr=False)
+
+    @property
+    def head_title(self) -> str:
+        """The title the PDF's running head shows: `running_title`, else the title."""
+        return self.running_title or self.title
 
     @property
     def babel_locale(self) -> str:
@@ -729,8 +743,16 @@ def source_date_epoch(config: Config) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
+#: the longest slug: file names stay within the 255 bytes file systems allow, with a suffix
+MAX_SLUG = 200
+
+
 def _slugify(text: str) -> str:
+    """The file stem made of a title: its words in lowercase ASCII, cut at a word to MAX_SLUG."""
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if len(slug) > MAX_SLUG:
+        cut = slug.rfind("-", 0, MAX_SLUG + 1)
+        slug = slug[: cut if cut > 0 else MAX_SLUG].strip("-")
     return slug or "report"
 
 

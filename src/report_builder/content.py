@@ -33,7 +33,7 @@ from .images import ImageRefused, ImageUnreadable, check_image_file
 from .inputs import LocatedDict, LocatedList, parse_yaml, read_text
 from .model import Article, FactTable, FactUse, Heading, Image, Numbered
 from .project import Project, stem_problem
-from .sanitize import sanitize_html, sanitize_inline_tag, sanitize_style, without_dropped_content
+from .sanitize import raw_images, sanitize_html, sanitize_inline_tag, sanitize_style, without_dropped_content
 
 _FRONT_MATTER_KEYS = {
     "title",
@@ -645,6 +645,7 @@ class _Walker:
             elif token.type == "blockquote_open":
                 self._attributed_quote(tokens, index)
             elif token.type == "html_block":
+                self._raw_images(token, token.content)
                 token.content = sanitize_html(token.content)
             elif token.type == "inline":
                 block = tokens[index - 1] if index else token
@@ -959,6 +960,9 @@ class _Walker:
             line, col = self.locate(block, "<") if block.map else (None, None)
             self.errors.diagnostics.append(Diagnostic(self.shown, line, col, LABELS["raw_html"], "warning"))
         if any(child.type == "html_inline" for child in inline.children or []):
+            for child in inline.children:
+                if child.type == "html_inline":
+                    self._raw_images(block, child.content)
             inline.children = without_dropped_content(inline.children)
         if any(child.type == "text" and "@" in child.content for child in inline.children or []):
             inline.children = self._references(inline.children, block)
@@ -977,6 +981,23 @@ class _Walker:
                 child.content = sanitize_inline_tag(child.content)
             elif child.type == "text" and "](" in child.content:
                 self._unparsed_address(child, block)
+
+    def _raw_images(self, block, fragment: str) -> None:
+        """A warning at each `<img>` of raw HTML: the sanitiser drops it (an image reaches the
+        outputs only with a text alternative, from Markdown)."""
+        for needle, source in raw_images(fragment):
+            line, col = self._locate_next(block, needle)
+            shown = source if source and len(source) <= 80 else "images/picture.png"
+            self.errors.diagnostics.append(
+                Diagnostic(
+                    self.shown,
+                    line,
+                    col,
+                    f"raw HTML <img> is removed: an image is included with Markdown and its text "
+                    f"alternative, ![what the image shows]({shown})",
+                    "warning",
+                )
+            )
 
     def title_anchor(self, title: str) -> None:
         """A title taken from a `#` heading keeps the anchor GitHub gives that heading."""

@@ -117,6 +117,19 @@ def _is_plain_value(tokens) -> bool:
     return True
 
 
+#: an `<img …>` tag as written in raw HTML, its `src` when it has one
+_IMAGE_TAG = re.compile(r"""<img\b(?:[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?[^>]*>""", re.IGNORECASE)
+
+
+def raw_images(fragment: str) -> list[tuple[str, str]]:
+    """The `<img>` tags of a raw-HTML fragment, which the sanitiser drops: (the tag's first four
+    characters as written, to find it in the source; its `src`, "" without one)."""
+    return [
+        (match.group(0)[:4], next((group for group in match.groups() if group is not None), ""))
+        for match in _IMAGE_TAG.finditer(fragment)
+    ]
+
+
 def sanitize_html(fragment: str) -> str:
     """Return `fragment` without active content; text and harmless markup survive."""
     if not fragment.strip():

@@ -197,7 +197,7 @@ def read_furniture(document, faces) -> Furniture:
     if running is not None:
         fit = _fit(weasy.page_width(document.pages[FULL_PAGE]), boxes)
         if fit is None:
-            return LaidOut("@top-left is more than one line")
+            return LaidOut("@top-left is more than one line, or cut to one")
         running = replace(running, fit=fit)
     for name, index in (("top-left", HEAD_PAGE), ("bottom-left", FOOT_PAGE)):
         alone = pages[index]
@@ -280,7 +280,7 @@ def _fit(room: float, boxes: dict[str, weasy.MarginBox]) -> Fit | None:
     right, left = boxes["top-right"], boxes.get("top-left")
     neighbour = 0.0
     if left is not None:
-        if left.lines > 1:
+        if left.lines > 1 or left.clamped:  # a clamped title's box is wider than its text
             return None
         neighbour = sum(t.width for t in left.texts) + left.margin_width - left.width
     return Fit(room=room, neighbour=neighbour, sugar=right.margin_width - right.width)

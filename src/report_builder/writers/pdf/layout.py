@@ -228,7 +228,7 @@ def write_pdf(layout: Layout, identifier: str, tagged: bool = True, variant: str
     already = len(layout.fetcher.refusals) if layout.fetcher else 0
     claim = conformance.claim(variant)
     # an untagged PDF is furniture to stamp onto tagged pages (furniture.py): no variant of its own
-    finisher = weasy.metadata_finisher(lambda xmp: conformance.finished_xmp(xmp, claim)) if tagged else None
+    finisher = weasy.metadata_finisher(lambda xmp: conformance.finished_xmp(xmp, claim, identifier)) if tagged else None
     with gc_paused():
         data = layout.document.write_pdf(
             pdf_identifier=identifier.encode("utf-8"),

@@ -7,7 +7,7 @@ import io
 import warnings as python_warnings
 from typing import Any
 
-from .conformance import unambiguous_stream_ends
+from .conformance import for_print, header_version, unambiguous_stream_ends
 from .contents import DrawnNumbers
 from .furniture import DrawnFurniture, StampedFurniture
 from .pagelabels import add_page_labels
@@ -58,8 +58,15 @@ def merge_pdfs(
     furniture.apply(merged, pages)
     if config is not None:
         add_page_labels(merged, config)
+        for_print(merged, config.pdf.variant)
     out = io.BytesIO()
-    merged.save(out, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    merged.save(
+        out,
+        deterministic_id=True,
+        compress_streams=True,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+        force_version=header_version(config.pdf.variant) if config is not None else "",
+    )
     return unambiguous_stream_ends(out.getvalue())
 
 

@@ -11,6 +11,7 @@ import io
 from typing import Any
 
 from ...labels import page_label
+from .conformance import for_print, header_version
 
 
 def add_page_labels(pdf: Any, config) -> None:
@@ -25,15 +26,18 @@ def add_page_labels(pdf: Any, config) -> None:
 
 def labelled(data: bytes, config) -> bytes:
     """A single layout's PDF with its page labels; its streams written as they are (a PDF/A
-    variant's metadata stays uncompressed), its file identifier derived from its content."""
+    variant's metadata stays uncompressed), its file identifier derived from its content; made
+    ready for print when the variant is PDF/X (conformance.for_print)."""
     import pikepdf
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
         add_page_labels(pdf, config)
+        for_print(pdf, config.pdf.variant)
         out = io.BytesIO()
         pdf.save(
             out,
             deterministic_id=True,
+            force_version=header_version(config.pdf.variant),
             compress_streams=False,
             stream_decode_level=pikepdf.StreamDecodeLevel.none,
             object_stream_mode=pikepdf.ObjectStreamMode.preserve,

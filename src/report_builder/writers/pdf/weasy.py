@@ -455,6 +455,7 @@ class MarginBox:
     align: str  # left, center, right, or another text-align value
     margin_width: float  # CSS px, margins, borders and padding included
     width: float  # CSS px, its content box
+    clamped: bool = False  # its text cut at a line-clamp, ending in an ellipsis WeasyPrint draws
 
 
 def margin_boxes(page: Any) -> dict[str, MarginBox]:
@@ -471,6 +472,7 @@ def margin_boxes(page: Any) -> dict[str, MarginBox]:
             align=_align(child.style),
             margin_width=child.margin_width(),
             width=child.width,
+            clamped=any(getattr(box, "block_ellipsis", "none") != "none" for box in child.children if _is_line(box)),
         )
     return found
 
