@@ -225,11 +225,7 @@ def test_a_stream_whose_end_is_misread_for_another_objects_is_still_written_agai
 
     from report_builder.writers.pdf.conformance import unambiguous_stream_ends
 
-    drawing = next(
-        text
-        for count in range(2000)
-        if zlib.compress(text := b"0 0 m 10 10 l S " * count).endswith(b"\r")
-    )
+    drawing = next(text for count in range(2000) if zlib.compress(text := b"0 0 m 10 10 l S " * count).endswith(b"\r"))
     pdf = pikepdf.new()
     pdf.add_blank_page()
     contents = pdf.make_stream(b"", Note=pikepdf.String("drawn as in 9 0 obj"))
