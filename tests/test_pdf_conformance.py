@@ -217,6 +217,30 @@ def test_a_stream_whose_data_ends_in_a_carriage_return_is_written_again_without_
     assert (b"\r\nendstream" in fixed, drawn.rstrip()) == (False, b"0 0 m 10 10 l S")
 
 
+def test_a_stream_whose_end_is_misread_for_another_objects_is_still_written_again():
+    """The streams to mend are found by where their ends are in the file, after their object's
+    header; a header-like "9 0 obj" in the stream's dictionary misleads that search, and then
+    every stream is looked at."""
+    import io
+    import zlib
+
+    from report_builder.writers.pdf.conformance import unambiguous_stream_ends
+
+    drawing = next(text for count in range(2000) if zlib.compress(text := b"0 0 m 10 10 l S " * count).endswith(b"\r"))
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    contents = pdf.make_stream(b"", Note=pikepdf.String("drawn as in 9 0 obj"))
+    contents.write(zlib.compress(drawing), filter=pikepdf.Name.FlateDecode)
+    pdf.pages[0].Contents = contents
+    out = io.BytesIO()
+    pdf.save(out, compress_streams=False, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    assert b"\r\nendstream" in out.getvalue()
+    fixed = unambiguous_stream_ends(out.getvalue())
+    with pikepdf.open(io.BytesIO(fixed)) as reread:
+        drawn = reread.pages[0].Contents.read_bytes()
+    assert (b"\r\nendstream" in fixed, drawn.rstrip()) == (False, drawing.rstrip())
+
+
 # -- figures and their text alternatives -------------------------------------------------------
 
 

@@ -276,6 +276,29 @@ def test_the_footnote_fix_finds_the_statements_it_replaces():
     assert source.count(weasy._FOOTNOTE_OLD) == 1, "layout.block._linebox_layout: the loop reporting footnotes"
 
 
+def test_pydyf_sets_the_level_its_streams_are_compressed_at_where_the_change_expects():
+    import pydyf
+
+    assert weasy._PYDYF_COMPRESSOBJ in inspect.getsource(pydyf.Stream.data.fget), (
+        "pydyf.Stream.data: compresses with zlib.compressobj(level=9)"
+    )
+
+
+def test_weasyprint_streams_are_compressed_at_the_chosen_level():
+    import zlib
+
+    import weasyprint
+
+    weasy.prepare()
+    text = "".join(f"<p>Paragraph {i}: {'several words of ordinary prose ' * 12}</p>" for i in range(40))
+    pdf = weasyprint.HTML(string=text).write_pdf()
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        contents = opened.pages[0].Contents
+        raw, plain = contents.read_raw_bytes(), contents.read_bytes()
+    levels = [level for level in range(1, 10) if zlib.compress(plain, level) == raw]
+    assert weasy.STREAM_COMPRESSION_LEVEL in levels and 9 not in levels, "pydyf.zlib: the module its streams use"
+
+
 def test_the_layout_context_reports_footnotes_as_the_fix_expects():
     from weasyprint.layout import LayoutContext
 

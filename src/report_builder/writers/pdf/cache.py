@@ -22,7 +22,7 @@ from .furniture import DrawnLook, Fit, Furniture, LaidOut, Part, TextLine
 from .workers import ChunkResult
 
 #: the format of the cached files: a change of what is stored changes it, and every key with it
-CHUNK_CACHE_VERSION = "11"
+CHUNK_CACHE_VERSION = "12"
 
 
 def cache_key(html: str, variant: str | None = None, images: str = "") -> str:

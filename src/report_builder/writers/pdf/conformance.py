@@ -201,8 +201,11 @@ def unambiguous_stream_ends(data: bytes) -> bytes:
     import pikepdf
 
     for attempt in range(_TRIES + 1):
+        numbers = _ambiguous_objects(data)
         with pikepdf.open(io.BytesIO(data)) as pdf:
-            for obj in pdf.objects:
+            # the streams found by their ends; should that miss one, every stream after that
+            candidates = [pdf.get_object((number, 0)) for number in numbers] if attempt == 0 else pdf.objects
+            for obj in candidates:
                 if (
                     isinstance(obj, pikepdf.Stream)
                     and obj.get("/Type") not in ("/ObjStm", "/XRef")  # made anew by the save
@@ -210,7 +213,7 @@ def unambiguous_stream_ends(data: bytes) -> bytes:
                     and obj.read_raw_bytes().endswith(b"\r")
                 ):
                     _rewrite_stream(obj, pikepdf)
-            for number in _ambiguous_objects(data):
+            for number in numbers:
                 _pad_object_stream(pdf, number, attempt, pikepdf)
             out = io.BytesIO()
             mode = pikepdf.ObjectStreamMode.generate if attempt < _TRIES else pikepdf.ObjectStreamMode.disable
