@@ -449,9 +449,12 @@ TWO_ARTICLES = {
 }
 
 
-def test_the_front_matter_is_laid_out_while_the_charts_are_drawn_and_every_chart_before_its_article(
+def test_each_chunks_charts_are_drawn_just_before_it_is_rendered_while_the_workers_lay_out(
     write_project, monkeypatch, tmp_path
 ):
+    """The front matter goes to the workers first; then each chunk's print drawings are drawn
+    just before that chunk is rendered (so a chunk is laid out while the next one's charts are
+    drawn), and the rest of the drawings once, after the last chunk."""
     import importlib
 
     from report_builder import render
@@ -462,29 +465,35 @@ def test_the_front_matter_is_laid_out_while_the_charts_are_drawn_and_every_chart
     monkeypatch.setattr(charts, "_cache_folder", lambda: tmp_path / "charts")
     (tmp_path / "charts").mkdir()
     charts._MEMORY.clear()
-    events: list[str] = []
+    events: list[tuple] = []
+    draw_charts = building.draw_charts
 
-    def recorded(name, function):
-        def call(*args, **kwargs):
-            events.append(name)
-            return function(*args, **kwargs)
+    def drawn(publication, formats, engines=1, articles=None):
+        events.append(("drawn", tuple(formats), articles))
+        return draw_charts(publication, formats, engines, articles)
 
-        return call
+    def front(self, *args, **kwargs):
+        events.append(("front",))
+        return front_of(self, *args, **kwargs)
 
-    monkeypatch.setattr(building, "draw_charts", recorded("charts drawn", building.draw_charts))
-    monkeypatch.setattr(chunked._Jobs, "front", recorded("front matter handed out", chunked._Jobs.front))
+    front_of = chunked._Jobs.front
+    monkeypatch.setattr(building, "draw_charts", drawn)
+    monkeypatch.setattr(chunked._Jobs, "front", front)
     render_document = render.render_document
 
     def rendered(publication, project, target, extra=(), part=None, **kwargs):
         if target == "pdf" and part is not None and part.articles:
-            events.append("article rendered")
+            events.append(("rendered", part.articles))
         return render_document(publication, project, target, extra, part, **kwargs)
 
     monkeypatch.setattr(chunked, "render_document", rendered)
     result = build(write_project(TWO_ARTICLES), formats=["pdf", "html"], jobs=2)
     assert result.chunks > 1 and set(result.outputs) == {"pdf", "html"} and result.forked == ("html",)
-    assert events[:3] == ["front matter handed out", "charts drawn", "article rendered"]
-    assert events.count("charts drawn") == 1
+    chunks = [event[1] for event in events if event[0] == "rendered"]
+    expected = [("front",)]
+    for articles in chunks:
+        expected += [("drawn", ("pdf",), articles), ("rendered", articles)]
+    assert events == [*expected, ("drawn", ("pdf", "html"), None)]
     assert len(list((tmp_path / "charts").glob("*.svg"))) == 4  # two charts, wide and phone (the web edition)
 
 
@@ -517,8 +526,8 @@ def test_a_chart_the_engine_cannot_draw_is_reported_at_its_directive_and_the_oth
     messages = [str(d) for d in caught.value.diagnostics]
     assert len(messages) == 1 and messages[0].startswith("content/b.md:7: error: the chart could not be drawn: ")
     assert {path.name: path.read_bytes() for path in (root / "build").glob("t.*")} == before
-    # the first article's drawings were made and kept: the next build draws only the mended one
-    assert len(list((tmp_path / "charts").glob("*.svg"))) == 2
+    # the first article's print drawing, drawn before the second article's chunk failed, is kept
+    assert len(list((tmp_path / "charts").glob("*.svg"))) == 1
 
 
 def test_charts_are_drawn_in_static_instances_to_the_widths_of_the_variable_font(monkeypatch, tmp_path):

@@ -186,9 +186,19 @@ def _write_outputs(publication, project, formats, settings: PrintSettings, worke
     elsewhere = printed and settings.jobs > 1
     forked: dict[str, tuple[ProcessPoolExecutor, Future]] = {}
 
-    def charts_drawn() -> None:
-        """Every chart drawn, then the outputs that need no layout forked (they read the charts)."""
-        draw_charts(publication, formats)
+    from .chart_engine import Engines
+
+    engines = Engines()
+
+    def charts_drawn(articles: tuple[int, ...] | None = None) -> None:
+        """The print drawings of the charts of `articles` (a chunk about to be rendered); with
+        None, every drawing, the engine stopped, then the outputs that need no layout forked
+        (they read the charts)."""
+        if articles is not None:
+            draw_charts(publication, ["pdf"], engines, articles)
+            return
+        draw_charts(publication, formats, engines)
+        engines.stop()
         for writer in writers:
             started = (
                 start_forked(_write_alone, writer, publication, project)
@@ -222,6 +232,7 @@ def _write_outputs(publication, project, formats, settings: PrintSettings, worke
             data[INTERMEDIATE] = edition.print_html.encode("utf-8")  # written with the outputs (see _commit)
         failed = False
     finally:
+        engines.stop(finished=not failed)  # stopped already, unless the build failed before
         for pool, _future in forked.values():
             stop_forked(pool, failed)  # a failed or timed-out build does not wait for them
     warnings += edition.warnings if edition is not None else ()
@@ -248,8 +259,8 @@ def _print_edition(
 ) -> tuple[PrintEdition | None, dict, list[Diagnostic]]:
     """The print layout for the writers in `printed` (None when there are none), what their
     `prepare` made, and the PDF's warnings about fonts and tables: both made while the layout
-    workers are busy, when there are any. `charts_drawn` is called once, before any article is
-    rendered (once the front matter is with the workers, who lay it out meanwhile)."""
+    workers are busy, when there are any. `charts_drawn` draws charts before they are rendered
+    (see writers.print_layout.lay_out_print)."""
     if not printed:
         return None, {}, []
     from .writers.print_layout import lay_out_print

@@ -120,24 +120,42 @@ def draw_many(requests: list[dict], engines: int = 1) -> list[str | None]:
     The engines are stopped before this returns: a process forked afterwards inherits no pipe
     of theirs, and a failed build (a timeout included) kills them.
     """
-    drawn: list[str | None] = [None] * len(requests)
-    pool = [_Engine() for _ in range(max(1, min(engines, len(requests))))]
-    waiting = iter(enumerate(requests))
-    busy: dict[_Engine, int] = {}
-
-    def give(engine: _Engine) -> None:
-        for index, request in waiting:
-            engine.send(request)
-            busy[engine] = index
-            return
-
+    batches = Engines(max(1, min(engines, len(requests))))
     finished = False
     try:
-        for engine in pool:
+        drawn = batches.draw_many(requests)
+        finished = True
+    finally:
+        batches.stop(finished)
+    return drawn
+
+
+class Engines:
+    """Engine processes kept from one batch of drawings to the next (started on the first), so
+    that a build can draw the charts of each chunk just before it renders that chunk."""
+
+    def __init__(self, count: int = 1) -> None:
+        self.pool = [_Engine() for _ in range(max(1, count))]
+
+    def draw_many(self, requests: list[dict]) -> list[str | None]:
+        """See draw_many: the same, on these engines, which stay running."""
+        drawn: list[str | None] = [None] * len(requests)
+        waiting = iter(enumerate(requests))
+        busy: dict[_Engine, int] = {}
+
+        def give(engine: _Engine) -> None:
+            for index, request in waiting:
+                engine.send(request)
+                busy[engine] = index
+                return
+
+        for engine in self.pool[: len(requests)]:
             give(engine)
         while busy:
             ready = select.select(list(busy), [], [], DRAW_SECONDS)[0]
             if not ready:  # stuck: what is left is drawn by its directive, which reports it
+                for engine in busy:
+                    engine.kill()
                 break
             for engine in ready:
                 index = busy.pop(engine)
@@ -146,14 +164,15 @@ def draw_many(requests: list[dict], engines: int = 1) -> list[str | None]:
                 except EngineFailed:  # the engine stopped: the others draw the rest
                     continue
                 give(engine)
-        finished = True
-    finally:
-        for engine in pool:
+        return drawn
+
+    def stop(self, finished: bool = True) -> None:
+        """Stop every engine: let it exit when the drawing finished, kill it otherwise."""
+        for engine in self.pool:
             if finished:
                 engine.close()
             else:
                 engine.kill()
-    return drawn
 
 
 @functools.cache

@@ -31,6 +31,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from . import chart_engine
 from .model import FactTable, Publication, Row
 
 CHART_TYPES = ("bar", "column", "line", "area")
@@ -361,15 +362,20 @@ def render_chart(table: FactTable, raw: dict, locale: str, ident: str = "", targ
     )
 
 
-def draw_charts(publication: Publication, targets: set[str], engines: int = 1) -> int:
-    """Draw every chart of `publication` that `targets` show and the cache lacks, before any
-    writer starts: in one batch, on up to `engines` engine processes at once. The writers, the
-    forked ones included, then find every drawing in the cache. Returns how many were drawn."""
-    from . import chart_engine
-
+def draw_charts(
+    publication: Publication,
+    targets: set[str],
+    engines: int | chart_engine.Engines = 1,
+    articles: tuple[int, ...] | None = None,
+) -> int:
+    """Draw every chart of `publication` (or of its `articles`, by index) that `targets` show and
+    the cache lacks, before a writer renders them: in one batch, on up to `engines` engine
+    processes at once (or on those Engines, left running). The writers, the forked ones included,
+    then find every drawing in the cache. Returns how many were drawn."""
     locale = publication.config.babel_locale
     wanted: dict[str, dict] = {}
-    for article in publication.articles:
+    chosen = publication.articles if articles is None else [publication.articles[i] for i in articles]
+    for article in chosen:
         for token in article.tokens:
             meta = token.meta or {}
             if meta.get("directive") != "chart" or meta.get("table") not in publication.tables:
@@ -379,7 +385,14 @@ def draw_charts(publication: Publication, targets: set[str], engines: int = 1) -
                 key, request = _request(plot.spec(size), locale)
                 if key not in wanted and _cached(key) is None:
                     wanted[key] = request
-    for key, svg in zip(wanted, chart_engine.draw_many(list(wanted.values()), engines)):
+    if not wanted:
+        return 0
+    requests = list(wanted.values())
+    if isinstance(engines, chart_engine.Engines):
+        drawn = engines.draw_many(requests)
+    else:
+        drawn = chart_engine.draw_many(requests, engines)
+    for key, svg in zip(wanted, drawn):
         if svg is not None:  # a refused one is drawn again by its directive, which reports it
             _keep(key, svg)
     return len(wanted)
@@ -595,7 +608,6 @@ def _end_labels(category: dict, value: dict, size: Size, multi: bool) -> dict:
 
 def _draw(spec: dict, locale: str) -> str:
     """The SVG Vega-Lite draws for `spec` in `locale`'s number and date formats (cached)."""
-    from . import chart_engine
 
     key, request = _request(spec, locale)
     svg = _cached(key)
@@ -610,7 +622,6 @@ def _draw(spec: dict, locale: str) -> str:
 
 def _request(spec: dict, locale: str) -> tuple[str, dict]:
     """The engine's request for `spec` in `locale`, and the content hash that names its drawing."""
-    from . import chart_engine
 
     number_locale, time_locale = _d3_locales(locale)
     # in the specification's own config rather than vl-convert's arguments, which set d3's

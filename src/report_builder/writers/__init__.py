@@ -105,19 +105,23 @@ def _write_html(job: Job) -> bytes | dict[str, bytes]:
     return split_pages(html) if job.publication.config.html.layout == "pages" else html
 
 
-def draw_charts(publication: Publication, formats: list[str]) -> None:
-    """Every chart the outputs in `formats` show, drawn once before any of their writers starts:
-    the writers, forked or not, only read them.
+def draw_charts(
+    publication: Publication, formats: list[str], engines=1, articles: tuple[int, ...] | None = None
+) -> None:
+    """Every chart the outputs in `formats` show (of the `articles` given, by index), drawn before
+    any writer renders it: the writers, forked or not, only read them.
 
     On one engine, whatever the cores: the build is busy on the others meanwhile (the layout
-    workers import WeasyPrint and lay the front matter out), and a second engine costs as much
-    to start as about ten drawings (its JavaScript engine loading Vega), CPU time a shared
-    machine does not have to spare.
+    workers import WeasyPrint and lay the front matter and the chunks before out), and a second
+    engine costs as much to start as about ten drawings (its JavaScript engine loading Vega), CPU
+    time a shared machine does not have to spare. `engines` may be chart_engine.Engines kept
+    running from one call to the next.
     """
     from ..charts import draw_charts as draw
 
-    if any(article.charts for article in publication.articles):
-        draw(publication, {target for fmt in formats for target in WRITERS[fmt].renders}, engines=1)
+    chosen = publication.articles if articles is None else [publication.articles[i] for i in articles]
+    if any(article.charts for article in chosen):
+        draw(publication, {target for fmt in formats for target in WRITERS[fmt].renders}, engines, articles)
 
 
 WRITERS: dict[str, Writer] = {

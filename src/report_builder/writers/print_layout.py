@@ -60,13 +60,15 @@ def lay_out_print(
     workers,
     meanwhile: Callable[[], None] | None,
     say: Progress,
-    before_articles: Callable[[], None] = lambda: None,
+    before_articles: Callable[[tuple[int, ...] | None], None] = lambda articles: None,
 ) -> PrintEdition:
     """Lay out the print edition once: in chunks on `workers` when there are any, else in one go.
 
     `meanwhile` is work for this process while the workers lay out; a single layout leaves it.
-    `before_articles` runs once before any article is rendered (the build draws its charts
-    there): in chunks, once the front matter and the furniture sample are with the workers.
+    `before_articles(articles)` runs before those articles (by index) are rendered, and
+    `before_articles(None)` once before the rest is (the build draws its charts there): in
+    chunks, for each chunk in turn once the front matter and the furniture sample are with the
+    workers, so that a chunk's layout starts while the next one's charts are drawn.
     """
     from ..fonts import depend_on_fonts, print_fonts
     from ..render import render_document, style_files
@@ -80,8 +82,8 @@ def lay_out_print(
     depend_on_fonts(config.language)
     print_html = None
     if settings.keep_html or workers is None:
-        before_articles()
-        before_articles = lambda: None  # noqa: E731 - done
+        before_articles(None)
+        before_articles = lambda articles: None  # noqa: E731 - done
         say("rendering print HTML")
         print_html = render_document(publication, project, "pdf", extra_styles=[("fonts.css", fonts.css)])
     kept = _without_machine_paths(print_html) if settings.keep_html and print_html is not None else None

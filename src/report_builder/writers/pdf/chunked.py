@@ -87,14 +87,15 @@ def layout_chunked(
     print_fonts: PrintFonts | None,
     workers: LayoutWorkers,
     meanwhile: Callable[[], None] | None = None,
-    before_articles: Callable[[], None] | None = None,
+    before_articles: Callable[[tuple[int, ...] | None], None] | None = None,
 ) -> ChunkedLayout:
     """Lay the publication out in chunks on `workers` (see LayoutWorkers; the caller shuts them down).
 
     `meanwhile` runs in this process once every chunk is handed to the workers, which it would
-    otherwise only wait for (the build renders the EPUB's pages there). `before_articles` runs
-    once the cover, contents and furniture sample are handed to them, before any article is
-    rendered (the build draws its charts there, while the workers lay the front matter out).
+    otherwise only wait for (the build renders the EPUB's pages there). Once the cover, contents
+    and furniture sample are handed to them, `before_articles(part.articles)` runs before each
+    chunk is rendered, and `before_articles(None)` after the last (the build draws its charts
+    there, while the workers lay out what is handed to them).
     """
     config = publication.config
     variant = config.pdf.variant
@@ -125,16 +126,18 @@ def layout_chunked(
     )
     stand_ins = tuple((heading_id, STAND_IN) for heading_id in _toc_ids(publication))
     front_job = work.front(*contents(stand_ins, hidden_numbers=True), print_fonts.faces)
-    if before_articles is not None:
-        before_articles()
     documents: list[tuple[str, str]] = []
     cached: list[ChunkResult | None] = []
     chunk_jobs: dict[int, tuple[str, ChunkResult | Future]] = {}
     for i, part in enumerate(parts):
+        if before_articles is not None and part.articles:
+            before_articles(part.articles)
         documents.append(chunk(part))
         cached.append(load_cached(cache_dir, documents[i][1], project.root))
         if cached[i] is None and work.idle():  # no worker waits for the rest to be rendered (an edit)
             chunk_jobs[i] = work.layout(*documents[i], faces=_faces_for(documents[i][0], print_fonts))
+    if before_articles is not None:
+        before_articles(None)
     work.keys.update(key for _html, key in documents)
     stale = [i for i, found in enumerate(cached) if found is None]
     # The rest the largest first, so the last to finish are short and no core waits long; where
