@@ -198,47 +198,41 @@ def test_weasyprint_alone_writes_pdf_x_4_without_an_output_intent_and_in_device_
     assert found == (False, True)
 
 
-def test_a_stream_whose_data_ends_in_a_carriage_return_is_written_again_without_one():
-    """PDF/A rule 6.1.7.1: a carriage return before the line feed and `endstream` would be read as
-    the end-of-line marker, and the stream as a byte shorter than its /Length."""
+def _mended_page_contents(pdf: pikepdf.Pdf, contents: pikepdf.Stream) -> tuple[bool, bytes]:
+    """The one-page PDF `pdf` drawn by `contents`, saved as it is (its stream data
+    ending in a carriage return) and mended: whether an ambiguous end is left, what the page draws."""
     import io
 
     from report_builder.writers.pdf.conformance import unambiguous_stream_ends
 
-    pdf = pikepdf.new()
     pdf.add_blank_page()
-    pdf.pages[0].Contents = pdf.make_stream(b"0 0 m 10 10 l S\r")
-    out = io.BytesIO()
-    pdf.save(out, compress_streams=False, object_stream_mode=pikepdf.ObjectStreamMode.disable)
-    assert b"\r\nendstream" in out.getvalue()
-    fixed = unambiguous_stream_ends(out.getvalue())
-    with pikepdf.open(io.BytesIO(fixed)) as reread:
-        drawn = reread.pages[0].Contents.read_bytes()
-    assert (b"\r\nendstream" in fixed, drawn.rstrip()) == (False, b"0 0 m 10 10 l S")
-
-
-def test_a_stream_whose_end_is_misread_for_another_objects_is_still_written_again():
-    """The streams to mend are found by where their ends are in the file, after their object's
-    header; a header-like "9 0 obj" in the stream's dictionary misleads that search, and then
-    every stream is looked at."""
-    import io
-    import zlib
-
-    from report_builder.writers.pdf.conformance import unambiguous_stream_ends
-
-    drawing = next(text for count in range(2000) if zlib.compress(text := b"0 0 m 10 10 l S " * count).endswith(b"\r"))
-    pdf = pikepdf.new()
-    pdf.add_blank_page()
-    contents = pdf.make_stream(b"", Note=pikepdf.String("drawn as in 9 0 obj"))
-    contents.write(zlib.compress(drawing), filter=pikepdf.Name.FlateDecode)
     pdf.pages[0].Contents = contents
     out = io.BytesIO()
     pdf.save(out, compress_streams=False, object_stream_mode=pikepdf.ObjectStreamMode.disable)
     assert b"\r\nendstream" in out.getvalue()
     fixed = unambiguous_stream_ends(out.getvalue())
     with pikepdf.open(io.BytesIO(fixed)) as reread:
-        drawn = reread.pages[0].Contents.read_bytes()
-    assert (b"\r\nendstream" in fixed, drawn.rstrip()) == (False, drawing.rstrip())
+        return b"\r\nendstream" in fixed, reread.pages[0].Contents.read_bytes().rstrip()
+
+
+def test_a_stream_whose_data_ends_in_a_carriage_return_is_written_again_without_one():
+    """PDF/A rule 6.1.7.1: a carriage return before the line feed and `endstream` would be read as
+    the end-of-line marker, and the stream as a byte shorter than its /Length."""
+    pdf = pikepdf.new()
+    assert _mended_page_contents(pdf, pdf.make_stream(b"0 0 m 10 10 l S\r")) == (False, b"0 0 m 10 10 l S")
+
+
+def test_a_stream_whose_end_is_misread_for_another_objects_is_still_written_again():
+    """The streams to mend are found by where their ends are in the file, after their object's
+    header; a header-like "9 0 obj" in the stream's dictionary misleads that search, and then
+    every stream is looked at."""
+    import zlib
+
+    drawing = next(text for count in range(2000) if zlib.compress(text := b"0 0 m 10 10 l S " * count).endswith(b"\r"))
+    pdf = pikepdf.new()
+    contents = pdf.make_stream(b"", Note=pikepdf.String("drawn as in 9 0 obj"))
+    contents.write(zlib.compress(drawing), filter=pikepdf.Name.FlateDecode)
+    assert _mended_page_contents(pdf, contents) == (False, drawing.rstrip())
 
 
 # -- figures and their text alternatives -------------------------------------------------------
