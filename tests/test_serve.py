@@ -120,6 +120,22 @@ def test_serve_links_the_pdf_and_epub_built_behind_the_page(browser, served_all)
     assert (sorted(links), pdf[:5]) == (["/minimal.epub", "/minimal.pdf"], b"%PDF-")
 
 
+def test_a_failed_rebuild_leaves_no_pdf_or_epub_said_to_be_building(browser, served_all):
+    """An edit stops the PDF and EPUB being built behind the page; when the edit fails, nothing is
+    building any more, and the status must not say so."""
+    context, page = open_page(browser, served_all)
+    page.wait_for_function("() => window.__reportBuilderStatus.background.pdf === 'ready'", timeout=60_000)
+    replace_in_article(served_all.root, "sweeping their steps", "painting their doors")
+    page.wait_for_function("() => window.__reportBuilderStatus.background.pdf === 'building'", timeout=20_000)
+    replace_in_article(served_all.root, "{fact}`basic.shelters`", "{fact}`basic.no_such_row`")
+    page.wait_for_function("() => (window.__reportBuilderStatus.errors || []).length > 0", timeout=20_000)
+    time.sleep(1.0)
+    background = page.evaluate("() => window.__reportBuilderStatus.background")
+    bar = page.inner_text("#report-builder-serve")
+    context.close()
+    assert ("building" in background.values(), "building" in bar) == (False, False)
+
+
 def test_serve_does_not_rebuild_on_a_log_written_inside_the_project(served):
     before = served.rebuilds()
     for _ in range(5):

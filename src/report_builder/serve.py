@@ -445,7 +445,8 @@ class Preview:
             for line in errors:
                 self.warn(line)
             self.inputs.refresh(errors)
-            self.hub.publish(errors=errors, labels=self._labels())
+            # the other outputs' build was stopped for this one (stop_background): none is running
+            self.hub.publish(errors=errors, labels=self._labels(), background={})
             return
         elapsed = time.perf_counter() - started
         self.inputs.refresh()
