@@ -541,13 +541,15 @@ def test_a_raw_html_image_is_removed_with_a_warning_at_its_tag_saying_how_to_inc
         "---\ntitle: A\n---\n\nText.\n\n"
         '<div class="map">\n  <p>Map</p>\n  <img src="images/map.png" alt="">\n</div>\n\n'
         "A paragraph with an <IMG SRC='logo.svg'> inside, and <b>bold</b>.\n\n"
-        "<picture><source srcset='x.webp'><img></picture>\n"
+        "<picture><source srcset='x.webp'><img></picture>\n\n"
+        '<img src="https://example.org/map.png">\n'
     )
     advice = "an image is included with Markdown and its text alternative"
     assert problems(write_project, text, report="title: T\narticles:\n  - a.md\nraw_html: true\n") == [
         f"content/a.md:9:3: warning: raw HTML <img> is removed: {advice}, ![what the image shows](images/map.png)",
         f"content/a.md:12:21: warning: raw HTML <img> is removed: {advice}, ![what the image shows](logo.svg)",
         f"content/a.md:14:34: warning: raw HTML <img> is removed: {advice}, ![what the image shows](images/picture.png)",
+        f"content/a.md:16:1: warning: raw HTML <img> is removed: {advice}, ![what the image shows](images/picture.png)",
     ]
 
 

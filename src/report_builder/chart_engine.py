@@ -5,9 +5,10 @@ build forks its PDF layout workers; a process forked after V8 has started hangs 
 draws. V8 also reserves several GiB of address space when it starts, which the templates' memory
 limit (RLIMIT_AS) must not count. So the build talks to engine processes over pipes: a JSON
 request per line, a JSON answer per line. The build draws every chart the cache lacks before
-its writers start (charts.draw_charts, on one engine while the layout workers lay out the front
-matter); a process that still meets a chart the cache lacks starts an engine of its own. An
-engine reads nothing but its requests and the declared fonts (the static instances of Noto Sans, which it makes in
+its writers render them (charts.draw_charts: each chunk's print drawings just before the
+chunk is rendered, the rest after the last, on one engine kept running meanwhile); a process
+that still meets a chart the cache lacks starts an engine of its own. An engine reads nothing
+but its requests and the declared fonts (the static instances of Noto Sans, which it makes in
 the user's cache folder if they are missing), writes only its answers, and exits with its parent.
 """
 

@@ -987,7 +987,9 @@ class _Walker:
         outputs only with a text alternative, from Markdown)."""
         for needle, source in raw_images(fragment):
             line, col = self._locate_next(block, needle)
-            shown = source if source and len(source) <= 80 else "images/picture.png"
+            # a web address is not fetched: the advice names a project file instead
+            local = source and len(source) <= 80 and not re.match(r"[a-z][a-z0-9+.-]*:|//", source, re.I)
+            shown = source if local else "images/picture.png"
             self.errors.diagnostics.append(
                 Diagnostic(
                     self.shown,
